@@ -1,0 +1,71 @@
+/** CreateTopics (key 19): validation with Kafka's error codes, `validate_only`, v5+ config echo. */
+import type { CreateTopicsRequest, CreateTopicsResponseInput, CreateTopicsResponseCreatableTopicResultInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { effectiveTopicConfig } from '../config/topic-config-values.js';
+import type { ApiHandler, RequestContext } from './handler.js';
+import type { TopicRecord } from '../metadata/local-store.js';
+import { ZERO_UUID } from './constants.js';
+
+type CreatableTopic = CreateTopicsRequest['topics'][number];
+
+function result(name: string, errorCode: number, errorMessage: string | null): CreateTopicsResponseCreatableTopicResultInput {
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+}
+
+function success(ctx: RequestContext, topic: TopicRecord, replicationFactor: number): CreateTopicsResponseCreatableTopicResultInput {
+  const configs = effectiveTopicConfig(ctx.broker.config, topic.configs).map((c) => ({
+    name: c.def.name,
+    value: c.value,
+    readOnly: false,
+    configSource: c.source,
+    isSensitive: false,
+  }));
+  return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: topic.partitions, replicationFactor, configs };
+}
+
+async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: boolean): Promise<CreateTopicsResponseCreatableTopicResultInput> {
+  let partitions = t.numPartitions;
+  let replicas = t.replicationFactor;
+  if (t.assignments.length > 0) {
+    if (partitions !== -1 || replicas !== -1) {
+      return result(t.name, ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    const nodes = new Set(t.assignments.flatMap((a) => a.brokerIds));
+    const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+    if (indexes.some((p, i) => p !== i)) return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be numbered consecutively from 0.');
+    if ([...nodes].some((n) => n !== ctx.broker.nodeId) || t.assignments.some((a) => a.brokerIds.length !== 1)) {
+      return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignments may only name broker ${ctx.broker.nodeId}, once per partition.`);
+    }
+    partitions = t.assignments.length;
+    replicas = 1;
+  }
+  const configs: Record<string, string | null> = {};
+  for (const c of t.configs) configs[c.name] = c.value;
+  const outcome = await ctx.broker.topics.create(t.name, partitions, replicas, configs, validateOnly);
+  if (outcome.errorCode !== ErrorCode.NONE || !outcome.topic) return result(t.name, outcome.errorCode, outcome.errorMessage);
+  ctx.log.info({ topic: t.name, partitions: outcome.topic.partitions, validateOnly }, validateOnly ? 'topic creation validated' : 'topic created');
+  return success(ctx, outcome.topic, replicas === -1 ? ctx.broker.config.int('default.replication.factor') : replicas);
+}
+
+export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponseInput> = {
+  apiKey: 19,
+  name: 'CreateTopics',
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(ctx, request) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];
+    for (const t of request.topics) {
+      if ((counts.get(t.name) ?? 0) > 1) {
+        topics.push(result(t.name, ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic: ${t.name}`));
+      } else {
+        topics.push(await createOne(ctx, t, request.validateOnly));
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(request, errorCode, message) {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => result(t.name, errorCode, message)) };
+  },
+};

@@ -1,0 +1,35 @@
+/** DeleteRecords (key 21): advance a partition's log start offset; -1 means up to the high watermark. */
+import type { DeleteRecordsRequest, DeleteRecordsResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ApiHandler, RequestContext } from './handler.js';
+
+async function deleteBefore(ctx: RequestContext, topic: string, partitionIndex: number, offset: number): Promise<{ partitionIndex: number; lowWatermark: bigint; errorCode: number }> {
+  const p = ctx.broker.replicas.get(topic, partitionIndex);
+  if (!p) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const target = offset === -1 ? p.highWatermark : offset;
+  if (target < 0 || target > p.highWatermark) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+  if (target > p.logStartOffset) {
+    await p.log.deleteRecordsBefore(target);
+    p.notify();
+  }
+  return { partitionIndex, lowWatermark: BigInt(p.logStartOffset), errorCode: ErrorCode.NONE };
+}
+
+export const deleteRecordsHandler: ApiHandler<DeleteRecordsRequest, DeleteRecordsResponseInput> = {
+  apiKey: 21,
+  name: 'DeleteRecords',
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, request) {
+    const topics = [];
+    for (const t of request.topics) {
+      const partitions = [];
+      for (const p of t.partitions) partitions.push(await deleteBefore(ctx, t.name, p.partitionIndex, Number(p.offset)));
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })) };
+  },
+};

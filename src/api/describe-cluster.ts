@@ -1,0 +1,33 @@
+/** DescribeCluster (key 60): the brokers, cluster id and controller, as newer admin clients ask first. */
+import type { DescribeClusterRequest, DescribeClusterResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ApiHandler } from './handler.js';
+import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './constants.js';
+
+const BROKER_ENDPOINTS = 1;
+
+export const describeClusterHandler: ApiHandler<DescribeClusterRequest, DescribeClusterResponseInput> = {
+  apiKey: 60,
+  name: 'DescribeCluster',
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, request) {
+    if (request.endpointType !== BROKER_ENDPOINTS) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints are served here.', endpointType: request.endpointType, clusterId: ctx.broker.clusterId, brokers: [] };
+    }
+    const { host, port } = ctx.broker.endpoint();
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType: BROKER_ENDPOINTS,
+      clusterId: ctx.broker.clusterId,
+      controllerId: ctx.broker.nodeId,
+      brokers: [{ brokerId: ctx.broker.nodeId, host, port, rack: null }],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+  errorResponse(request, errorCode, message) {
+    return { throttleTimeMs: 0, errorCode, errorMessage: message, endpointType: request.endpointType, clusterId: '', brokers: [] };
+  },
+};

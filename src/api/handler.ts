@@ -1,0 +1,31 @@
+/**
+ * The contract between the server and one Kafka API: a handler names its API key and the versions
+ * it implements, answers a decoded request with a response body, and can build the error response
+ * the server sends when the handler cannot answer (unsupported version, an internal failure).
+ */
+import type { Logger } from 'pino';
+import type { BrokerServices } from './services.js';
+
+export interface RequestContext {
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  /** The client's address, for logs. */
+  readonly clientHost: string;
+  readonly broker: BrokerServices;
+  readonly log: Logger;
+}
+
+export interface ApiHandler<Request, Response> {
+  readonly apiKey: number;
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** Answers the request. `null` means no response is sent (Produce with acks=0). */
+  handle(ctx: RequestContext, request: Request): Promise<Response | null> | Response | null;
+  /** A response that gives `errorCode` for everything the request asked about. */
+  errorResponse(request: Request, errorCode: number, message: string, apiVersion: number): Response;
+}
+
+/** Type-erased handler, as the registry holds them (method parameters are bivariant, so typed handlers fit). */
+export type AnyApiHandler = ApiHandler<unknown, unknown>;

@@ -1,0 +1,70 @@
+/**
+ * ListOffsets (key 2): earliest (-2), latest (-1), max timestamp (-3), earliest local (-4), or the
+ * first offset at or after a timestamp. Past the last record a timestamp gets offset -1, as Kafka
+ * answers, and clients substitute the end.
+ */
+import type { ListOffsetsRequest, ListOffsetsResponseInput, ListOffsetsResponseListOffsetsPartitionResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { READ_COMMITTED, type Partition } from '../partition/partition.js';
+import type { ApiHandler, RequestContext } from './handler.js';
+
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+
+type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponseInput;
+
+function answer(partitionIndex: number, errorCode: number, offset: number, timestamp: number, leaderEpoch: number): PartitionResponse {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: BigInt(timestamp), offset: BigInt(offset), leaderEpoch };
+}
+
+async function lookup(p: Partition, timestamp: number, isolationLevel: number): Promise<{ offset: number; timestamp: number }> {
+  switch (timestamp) {
+    case LATEST:
+      return { offset: isolationLevel === READ_COMMITTED ? p.lastStableOffset : p.highWatermark, timestamp: -1 };
+    case EARLIEST:
+    case EARLIEST_LOCAL:
+      return { offset: p.logStartOffset, timestamp: -1 };
+    case MAX_TIMESTAMP:
+      return (await p.log.maxTimestamp()) ?? { offset: -1, timestamp: -1 };
+    default: {
+      if (timestamp < 0) throw new RangeError(`unsupported timestamp ${timestamp}`);
+      const found = await p.log.offsetForTimestamp(timestamp);
+      return found && found.offset < p.highWatermark ? found : { offset: -1, timestamp: -1 };
+    }
+  }
+}
+
+async function listPartition(ctx: RequestContext, topic: string, req: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number): Promise<PartitionResponse> {
+  const p = ctx.broker.replicas.get(topic, req.partitionIndex);
+  if (!p) return answer(req.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1);
+  if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch !== p.leaderEpoch) {
+    const code = req.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+    return answer(req.partitionIndex, code, -1, -1, -1);
+  }
+  const ts = Number(req.timestamp);
+  if (ts < EARLIEST_LOCAL) return answer(req.partitionIndex, ErrorCode.INVALID_REQUEST, -1, -1, -1);
+  const found = await lookup(p, ts, isolationLevel);
+  // The leader epoch travels from v4 on; before that the field must keep its default.
+  const epoch = ctx.apiVersion >= 4 && found.offset >= 0 ? p.leaderEpoch : -1;
+  return answer(req.partitionIndex, ErrorCode.NONE, found.offset, found.timestamp, epoch);
+}
+
+export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
+  apiKey: 2,
+  name: 'ListOffsets',
+  minVersion: 1,
+  maxVersion: 8,
+  async handle(ctx, request) {
+    const topics = [];
+    for (const t of request.topics) {
+      const partitions = await Promise.all(t.partitions.map((p) => listPartition(ctx, t.name, p, request.isolationLevel)));
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => answer(p.partitionIndex, errorCode, -1, -1, -1)) })) };
+  },
+};

@@ -1,0 +1,96 @@
+/** Metadata (key 3): brokers, cluster id, controller, and topics with their partitions. */
+import type { MetadataRequest, MetadataResponseInput, MetadataResponseMetadataResponseTopicInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { topicNameError, isInternalTopic } from '../metadata/topic-names.js';
+import type { TopicRecord } from '../metadata/local-store.js';
+import type { ApiHandler, RequestContext } from './handler.js';
+import { ALL_TOPIC_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, ZERO_UUID } from './constants.js';
+
+function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
+  const node = ctx.broker.nodeId;
+  const partitions = [];
+  for (let p = 0; p < topic.partitions; p++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: node,
+      leaderEpoch: ctx.broker.replicas.leaderEpoch(topic.name, p),
+      replicaNodes: [node],
+      isrNodes: [node],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: isInternalTopic(topic.name),
+    partitions,
+    topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function missing(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopicInput {
+  return { errorCode, name, topicId, isInternal: false, partitions: [] };
+}
+
+export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput> = {
+  apiKey: 3,
+  name: 'Metadata',
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, request) {
+    const { broker } = ctx;
+    const includeOps = request.includeTopicAuthorizedOperations;
+    // v0 asks for all topics with an empty list; v1+ with null.
+    const all = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0);
+    const topics: MetadataResponseMetadataResponseTopicInput[] = [];
+    if (all) {
+      for (const t of broker.topics.list()) topics.push(topicEntry(ctx, t, includeOps));
+    } else {
+      const autoCreate = broker.config.bool('auto.create.topics.enable') && (ctx.apiVersion < 4 || request.allowAutoTopicCreation);
+      for (const wanted of request.topics ?? []) {
+        let topic: TopicRecord | undefined;
+        if (wanted.name === null || wanted.name === '') {
+          topic = broker.topics.getById(wanted.topicId);
+          if (!topic) {
+            topics.push(missing(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+            continue;
+          }
+        } else {
+          topic = broker.topics.get(wanted.name);
+          if (!topic && topicNameError(wanted.name) !== null) {
+            topics.push(missing(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          if (!topic && autoCreate && !isInternalTopic(wanted.name)) {
+            const created = await broker.topics.autoCreate(wanted.name);
+            topic = created.topic;
+          }
+          if (!topic) {
+            topics.push(missing(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            continue;
+          }
+        }
+        topics.push(topicEntry(ctx, topic, includeOps));
+      }
+    }
+    const { host, port } = broker.endpoint();
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host, port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+  errorResponse(request, errorCode) {
+    return {
+      brokers: [],
+      clusterId: null,
+      controllerId: -1,
+      topics: (request.topics ?? []).map((t) => missing(t.name, t.topicId, errorCode)),
+    };
+  },
+};

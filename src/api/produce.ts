@@ -1,0 +1,66 @@
+/**
+ * Produce (key 0): validate each partition's batches, append them, answer with base offsets.
+ * acks=0 gets no response; acks=1 and acks=-1 are the same on one node: the answer waits for the
+ * flush policy (fsync by default), and records become visible to consumers at the same moment.
+ */
+import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { topicConfigValue } from '../config/topic-config-values.js';
+import { checkProducedBatches } from '../partition/batch-validation.js';
+import type { ApiHandler, RequestContext } from './handler.js';
+
+type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null): ProduceResponsePartitionProduceResponseInput {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+async function produceToPartition(ctx: RequestContext, topicName: string, data: PartitionData, acks: number): Promise<ProduceResponsePartitionProduceResponseInput> {
+  if (acks !== 0 && acks !== 1 && acks !== -1) return partitionError(data.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}.`);
+  const topic = ctx.broker.topics.get(topicName);
+  const partition = topic ? ctx.broker.replicas.get(topicName, data.index) : undefined;
+  if (!topic || !partition) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
+  const maxBytes = Number(topicConfigValue(ctx.broker.config, topic.configs, 'max.message.bytes'));
+  const problem = checkProducedBatches(data.records, maxBytes);
+  if (problem) return { ...partitionError(data.index, problem.errorCode, problem.message), recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: problem.message }] };
+  const logAppendTime = topicConfigValue(ctx.broker.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
+  const { baseOffset } = await partition.append(data.records as Buffer, logAppendTime);
+  return {
+    index: data.index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: BigInt(baseOffset),
+    logAppendTimeMs: logAppendTime === null ? -1n : BigInt(logAppendTime),
+    logStartOffset: BigInt(partition.logStartOffset),
+    recordErrors: [],
+    errorMessage: null,
+  };
+}
+
+export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(ctx, request) {
+    // Start every partition's append before awaiting any, so they share one group commit.
+    const pending = request.topicData.map((t) => ({
+      name: t.name,
+      partitions: t.partitionData.map((p) =>
+        produceToPartition(ctx, t.name, p, request.acks).catch((err: unknown) => {
+          ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
+          return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
+        }),
+      ),
+    }));
+    const responses = [];
+    for (const t of pending) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });
+    if (request.acks === 0) return null;
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(request, errorCode, message) {
+    return {
+      responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode, message)) })),
+      throttleTimeMs: 0,
+    };
+  },
+};

@@ -1,0 +1,36 @@
+/** Every API handler this broker has; importing this module registers them. */
+import { registerHandlers } from './api-table.js';
+import type { AnyApiHandler } from './handler.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { deleteRecordsHandler } from './delete-records.js';
+
+const ALL: readonly AnyApiHandler[] = [
+  apiVersionsHandler,
+  metadataHandler,
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
+  deleteRecordsHandler,
+] as readonly AnyApiHandler[];
+
+registerHandlers(ALL);
+
+export { handlerFor, supportedApis } from './api-table.js';

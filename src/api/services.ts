@@ -1,0 +1,16 @@
+/** What handlers may use of the broker: its identity, configuration, topics and partitions. */
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { TopicService } from '../partition/topic-service.js';
+import type { ReplicaManager } from '../partition/replica-manager.js';
+
+export interface BrokerServices {
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Where clients reach this broker (the advertised listener, or the bound address). */
+  endpoint(): { host: string; port: number };
+  readonly topics: TopicService;
+  readonly replicas: ReplicaManager;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now(): number;
+}

@@ -1,0 +1,112 @@
+/**
+ * The composition root: `startBroker` wires configuration, metadata, partitions and the listener.
+ * The CLI (`tributary start`) and the embedding API both come through here.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { BrokerConfig } from './config/broker-configs.js';
+import { LocalMetadataStore } from './metadata/local-store.js';
+import { ReplicaManager } from './partition/replica-manager.js';
+import { TopicService } from './partition/topic-service.js';
+import { Listener } from './server/listener.js';
+import type { BrokerServices } from './api/services.js';
+import { openLogFactory, type StorageKind } from './broker-storage.js';
+import './api/registry.js';
+
+export interface BrokerOptions {
+  /** Port to listen on; 0 picks a free one. Overrides `listeners`. */
+  port?: number;
+  /** Host to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Data directory; a temporary one (removed on stop) when omitted. */
+  dataDir?: string;
+  nodeId?: number;
+  /** Broker configuration with Kafka's key names, e.g. { 'num.partitions': '3' }. */
+  config?: Record<string, string>;
+  /** 'disk' (default) or 'memory' (nothing touches disk but metadata in the temporary directory). */
+  storage?: StorageKind;
+  /** A pino logger; by default one at `logLevel` (default 'warn') on stderr. */
+  logger?: Logger;
+  logLevel?: string;
+}
+
+export interface RunningBroker {
+  /** "host:port", ready for a client's bootstrap servers. */
+  readonly bootstrap: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly config: BrokerConfig;
+  /** Stops accepting, finishes in-flight requests, flushes and closes the logs. */
+  stop(): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions = {}, baseConfig?: BrokerConfig): Promise<RunningBroker> {
+  const log = options.logger ?? pino({ level: options.logLevel ?? process.env.TRIBUTARY_LOG_LEVEL ?? 'warn' });
+  const overrides: [string, string][] = Object.entries(options.config ?? {});
+  if (options.nodeId !== undefined) overrides.push(['node.id', String(options.nodeId)]);
+  const temporaryDir = options.dataDir === undefined && !baseConfig?.explicit('log.dirs') ? await mkdtemp(join(tmpdir(), 'tributary-')) : null;
+  if (options.dataDir !== undefined) overrides.push(['log.dirs', options.dataDir]);
+  else if (temporaryDir) overrides.push(['log.dirs', temporaryDir]);
+  const config = new BrokerConfig(baseConfig ? [...baseConfigEntries(baseConfig)] : [], overrides);
+  const listen = config.listener;
+  const host = options.host ?? listen.host;
+  const port = options.port ?? listen.port;
+
+  const store = await LocalMetadataStore.open(config.dataDir, config.nodeId);
+  const logs = openLogFactory(options.storage ?? 'disk', config, log);
+  const replicas = new ReplicaManager(logs.open, logs.reconfigure);
+  const topics = new TopicService(store, config, replicas, () => 1);
+  await replicas.loadTopics(store.topics());
+
+  let bound = { host, port };
+  const services: BrokerServices = {
+    config,
+    nodeId: config.nodeId,
+    clusterId: store.clusterId,
+    endpoint: () => config.advertised ?? bound,
+    topics,
+    replicas,
+    now: () => Date.now(),
+  };
+  const listener = new Listener(
+    services,
+    {
+      maxFrameBytes: config.int('socket.request.max.bytes'),
+      maxInFlight: config.int('queued.max.requests'),
+      maxPendingResponseBytes: 64 * 1024 * 1024,
+      idleTimeoutMs: config.int('connections.max.idle.ms'),
+    },
+    log,
+  );
+  const address = await listener.listen(host, port);
+  bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
+  log.info({ address: `${bound.host}:${bound.port}`, dataDir: config.dataDir, clusterId: store.clusterId, nodeId: config.nodeId }, `Tributary broker ready on ${bound.host}:${bound.port}`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    bootstrap: `${bound.host}:${bound.port}`,
+    host: bound.host,
+    port: bound.port,
+    dataDir: config.dataDir,
+    clusterId: store.clusterId,
+    config,
+    stop() {
+      stopping ??= (async () => {
+        await listener.close(5000);
+        await replicas.close();
+        await logs.close();
+        if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+        log.info('Tributary broker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function* baseConfigEntries(config: BrokerConfig): Generator<[string, string]> {
+  yield* config.entries();
+}

@@ -1,0 +1,78 @@
+/**
+ * `tributary start`: run a broker until SIGTERM or SIGINT, then shut down cleanly (stop accepting,
+ * answer in-flight requests, flush and close the logs).
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { BrokerConfig, ConfigError } from '../config/broker-configs.js';
+import { startBroker } from '../broker.js';
+
+interface StartOptions {
+  dataDir?: string;
+  listen?: string;
+  nodeId?: string;
+  config?: string;
+  set: string[];
+  logLevel: string;
+  logFormat: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function overrides(opts: StartOptions): [string, string][] {
+  const out: [string, string][] = [];
+  for (const kv of opts.set) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set expects key=value, got "${kv}"`);
+    out.push([kv.slice(0, eq).trim(), kv.slice(eq + 1)]);
+  }
+  if (opts.dataDir) out.push(['log.dirs', opts.dataDir]);
+  if (opts.nodeId) out.push(['node.id', opts.nodeId]);
+  if (opts.listen) out.push(['listeners', `PLAINTEXT://${opts.listen}`]);
+  return out;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('start a broker (Kafka-compatible, single node)')
+    .option('--data-dir <dir>', 'data directory (log.dirs)', undefined)
+    .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9092)')
+    .option('--node-id <n>', 'broker id (node.id, default 1)')
+    .option('--config <file>', 'a Kafka-style server.properties file')
+    .option('--set <key=value>', 'override one config key (repeatable)', collect, [])
+    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .option('--log-format <format>', 'pretty (one line per event) or json', 'pretty')
+    .action(async (opts: StartOptions) => {
+      const logger =
+        opts.logFormat === 'json'
+          ? pino({ level: opts.logLevel })
+          : pino({ level: opts.logLevel }, (await import('pino-pretty')).default({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+      let config: BrokerConfig;
+      try {
+        const file = opts.config ? readFileSync(opts.config, 'utf8') : '';
+        config = BrokerConfig.fromProperties(file, overrides(opts));
+        if (!config.explicit('log.dirs')) config = new BrokerConfig(config.entries(), [['log.dirs', './data']]);
+      } catch (err) {
+        logger.fatal((err as Error).message);
+        process.exitCode = 2;
+        return;
+      }
+      const broker = await startBroker({ logger }, config);
+      const shutdown = (signal: string) => {
+        logger.info(`${signal}: shutting down`);
+        broker.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+}

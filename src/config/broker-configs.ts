@@ -1,0 +1,141 @@
+/**
+ * Broker-level configuration keys with Kafka's names and defaults, and the typed view the broker
+ * reads. Sources, lowest first: defaults, a server.properties file, `--set key=value` overrides.
+ */
+import { atLeast, checkValue, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
+import { TOPIC_CONFIG_DEFS } from './topic-configs.js';
+
+function def(name: string, type: ConfigType, defaultValue: string | null, doc: string, validate?: (v: string) => string | null): ConfigDef {
+  return { name, type, defaultValue, doc, validate };
+}
+
+export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
+  def('node.id', ConfigType.Int, '1', 'This broker\'s id in the cluster (broker.id is accepted too).', atLeast(0)),
+  def('listeners', ConfigType.List, 'PLAINTEXT://127.0.0.1:9092', 'Where the broker listens: NAME://host:port.'),
+  def('advertised.listeners', ConfigType.List, null, 'What clients are told to connect to; defaults to listeners.'),
+  def('log.dirs', ConfigType.List, './data', 'The data directory (log.dir is accepted too).'),
+  def('num.partitions', ConfigType.Int, '1', 'Partitions of an auto-created topic or of a CreateTopics request asking for the default.', atLeast(1)),
+  def('default.replication.factor', ConfigType.Int, '1', 'Replication factor of auto-created topics.', atLeast(1)),
+  def('auto.create.topics.enable', ConfigType.Boolean, 'true', 'Create a topic when a client asks for its metadata.'),
+  def('delete.topic.enable', ConfigType.Boolean, 'true', 'Allow DeleteTopics.'),
+  def('message.max.bytes', ConfigType.Int, '1048588', 'Largest record batch a topic accepts unless it sets max.message.bytes.', atLeast(0)),
+  def('socket.request.max.bytes', ConfigType.Int, '104857600', 'Largest request frame; a larger one closes the connection.', atLeast(1)),
+  def('connections.max.idle.ms', ConfigType.Long, '600000', 'Idle connections are closed after this long.', atLeast(1)),
+  def('queued.max.requests', ConfigType.Int, '500', 'Requests one connection may have in flight before the broker stops reading from it.', atLeast(1)),
+  def('log.retention.hours', ConfigType.Int, '168', 'Retention in hours, used when log.retention.ms and .minutes are unset.'),
+  def('log.retention.minutes', ConfigType.Int, null, 'Retention in minutes, used when log.retention.ms is unset.'),
+  def('log.retention.ms', ConfigType.Long, null, 'Retention in milliseconds; -1 keeps records for ever.'),
+  def('log.roll.hours', ConfigType.Int, '168', 'Segment age in hours, used when log.roll.ms is unset.', atLeast(1)),
+  def('log.roll.ms', ConfigType.Long, null, 'Segment age in milliseconds after which it is rolled.'),
+  def('log.retention.check.interval.ms', ConfigType.Long, '300000', 'How often retention is applied.', atLeast(1)),
+  def('group.initial.rebalance.delay.ms', ConfigType.Int, '3000', 'Wait before the first rebalance of a new group.', atLeast(0)),
+  def('offsets.topic.num.partitions', ConfigType.Int, '50', 'Partitions of __consumer_offsets.', atLeast(1)),
+  def('log.message.timestamp.type', ConfigType.String, 'CreateTime', 'Default message.timestamp.type of topics.', oneOf('CreateTime', 'LogAppendTime')),
+];
+
+/** Broker keys that supply topic defaults, minus the ones defined above under the same name. */
+const TOPIC_SYNONYM_DEFS: ConfigDef[] = TOPIC_CONFIG_DEFS.filter((t) => t.brokerSynonym !== null && !BROKER_CONFIG_DEFS.some((b) => b.name === t.brokerSynonym)).map(
+  (t) => ({ ...t, name: t.brokerSynonym as string }),
+);
+
+export const ALL_BROKER_DEFS: ReadonlyMap<string, ConfigDef> = new Map([...BROKER_CONFIG_DEFS, ...TOPIC_SYNONYM_DEFS].map((d) => [d.name, d]));
+
+const ALIASES: Record<string, string> = { 'broker.id': 'node.id', 'log.dir': 'log.dirs' };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The broker's configuration: raw string values by Kafka key, with typed accessors. */
+export class BrokerConfig {
+  private readonly values = new Map<string, string>();
+
+  /** Builds a config from layered key/value sources; unknown keys are kept (Kafka warns and ignores them). */
+  constructor(...sources: Iterable<[string, string]>[]) {
+    for (const source of sources) {
+      for (const [rawKey, value] of source) {
+        const key = ALIASES[rawKey] ?? rawKey;
+        const d = ALL_BROKER_DEFS.get(key);
+        if (d) {
+          const err = checkValue(d, value);
+          if (err) throw new ConfigError(err);
+        }
+        this.values.set(key, value.trim());
+      }
+    }
+  }
+
+  static fromProperties(text: string, overrides: Iterable<[string, string]> = []): BrokerConfig {
+    return new BrokerConfig(parseProperties(text), overrides);
+  }
+
+  /** Every explicitly set key and value. */
+  entries(): IterableIterator<[string, string]> {
+    return this.values.entries();
+  }
+
+  /** The value set explicitly, if any. */
+  explicit(key: string): string | undefined {
+    return this.values.get(ALIASES[key] ?? key);
+  }
+
+  get(key: string): string | null {
+    return this.explicit(key) ?? ALL_BROKER_DEFS.get(key)?.defaultValue ?? null;
+  }
+
+  int(key: string): number {
+    const v = this.get(key);
+    if (v === null) throw new ConfigError(`${key} has no value`);
+    return Number(v);
+  }
+
+  bool(key: string): boolean {
+    return this.get(key)?.toLowerCase() === 'true';
+  }
+
+  get nodeId(): number {
+    return this.int('node.id');
+  }
+
+  get dataDir(): string {
+    return (this.get('log.dirs') ?? './data').split(',')[0].trim();
+  }
+
+  /** The first listener as host and port. */
+  get listener(): { host: string; port: number } {
+    return parseListener(this.get('listeners') ?? '');
+  }
+
+  get advertised(): { host: string; port: number } | null {
+    const v = this.explicit('advertised.listeners');
+    return v ? parseListener(v) : null;
+  }
+
+  /** Retention in ms, from log.retention.ms, else .minutes, else .hours, as Kafka resolves it. */
+  get retentionMs(): string {
+    const ms = this.explicit('log.retention.ms');
+    if (ms !== undefined) return ms;
+    const minutes = this.explicit('log.retention.minutes');
+    if (minutes !== undefined) return String(Number(minutes) * 60_000);
+    return String(this.int('log.retention.hours') * 3_600_000);
+  }
+
+  get rollMs(): string {
+    return this.explicit('log.roll.ms') ?? String(this.int('log.roll.hours') * 3_600_000);
+  }
+
+  /** The broker-level value that is the default of a topic key (or the topic key's own default). */
+  topicDefault(brokerSynonym: string | null, fallback: string | null): string | null {
+    if (brokerSynonym === 'log.retention.ms') return this.retentionMs;
+    if (brokerSynonym === 'log.roll.ms') return this.rollMs;
+    if (brokerSynonym === null) return fallback;
+    return this.explicit(brokerSynonym) ?? fallback;
+  }
+}
+
+function parseListener(text: string): { host: string; port: number } {
+  const first = text.split(',')[0].trim();
+  const m = /^(?:[A-Za-z_]+:\/\/)?\[?([^\]]*?)\]?:(\d+)$/.exec(first);
+  if (!m) throw new ConfigError(`cannot read a host:port from listener "${first}"`);
+  return { host: m[1] === '' ? '0.0.0.0' : m[1], port: Number(m[2]) };
+}

@@ -1,0 +1,38 @@
+/**
+ * What a partition needs from its log. The storage engine's log implements it (see
+ * log-adapter.ts); a memory twin can too.
+ */
+
+export interface AppendedBatches {
+  /** Offset given to the first record. */
+  readonly baseOffset: number;
+  /** Offset of the last record appended. */
+  readonly lastOffset: number;
+}
+
+export interface PartitionLog {
+  /** First offset still in the log. */
+  readonly logStartOffset: number;
+  /** The offset the next record will get. */
+  readonly logEndOffset: number;
+  /**
+   * Appends validated batches (their base offsets and leader epochs are patched in place) and
+   * resolves once the flush policy considers them acknowledged (fsynced under the default).
+   * Appends are applied in call order.
+   */
+  append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches>;
+  /**
+   * Reads whole batches from the one containing `offset`, at most `maxBytes` (but at least one
+   * batch when `minOneBatch`), never including records at or past `maxOffsetExclusive`.
+   */
+  read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer>;
+  /** First offset whose batch max timestamp is at or after `timestamp`, or null past the end. */
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
+  /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), or null for an empty log. */
+  maxTimestamp(): Promise<{ offset: number; timestamp: number } | null>;
+  /** Advances the log start offset (DeleteRecords). */
+  deleteRecordsBefore(offset: number): Promise<void>;
+  close(): Promise<void>;
+  /** Closes the log and removes its files. */
+  destroy(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+/**
+ * One partition led by this broker: its log, high watermark and leader epoch, and the fetches
+ * waiting for it to grow. On a single node the high watermark is the end of what the flush
+ * policy acknowledged, so a consumer never reads a record a crash could still take back.
+ */
+import type { PartitionLog } from './partition-log.js';
+
+export const READ_UNCOMMITTED = 0;
+export const READ_COMMITTED = 1;
+
+export interface PartitionRead {
+  records: Buffer;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+}
+
+export class Partition {
+  private hwm: number;
+  private readonly listeners = new Set<() => void>();
+  leaderEpoch = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly index: number,
+    readonly log: PartitionLog,
+  ) {
+    // Everything recovered from disk at open is acknowledged data.
+    this.hwm = log.logEndOffset;
+  }
+
+  get highWatermark(): number {
+    return this.hwm;
+  }
+
+  /** Without transactions every acknowledged record is stable. */
+  get lastStableOffset(): number {
+    return this.hwm;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** Appends validated batches; resolves when they are acknowledged and visible to consumers. */
+  async append(batches: Buffer, logAppendTime: number | null): Promise<{ baseOffset: number }> {
+    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime);
+    if (result.lastOffset + 1 > this.hwm) {
+      this.hwm = result.lastOffset + 1;
+      this.notify();
+    }
+    return { baseOffset: result.baseOffset };
+  }
+
+  /** Reads from `offset` up to the high watermark (or the last stable offset for read_committed). */
+  async read(offset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<PartitionRead> {
+    const limit = isolationLevel === READ_COMMITTED ? this.lastStableOffset : this.hwm;
+    const hwm = this.hwm;
+    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch);
+    return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
+  }
+
+  /** Calls `listener` once, at the next change that a waiting fetch may care about. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(): void {
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const l of listeners) l();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The partitions this broker holds, by topic and index: opens their logs at start, creates and
+ * deletes them as topics change, and lets fetches wait for new data.
+ */
+import type { TopicRecord } from '../metadata/local-store.js';
+import { Partition } from './partition.js';
+import type { PartitionLog } from './partition-log.js';
+import type { PartitionLogs } from './topic-service.js';
+import { FetchSessionCache } from './fetch-sessions.js';
+
+/** Opens (creating when absent) the log of one partition with its topic's configuration. */
+export type LogOpener = (topic: TopicRecord, partition: number) => Promise<PartitionLog>;
+
+export class ReplicaManager implements PartitionLogs {
+  private readonly partitions = new Map<string, Partition[]>();
+  readonly fetchSessions = new FetchSessionCache();
+
+  constructor(
+    private readonly openLog: LogOpener,
+    private readonly applyConfigs: (topic: TopicRecord, logs: PartitionLog[]) => void,
+  ) {}
+
+  async loadTopics(topics: TopicRecord[]): Promise<void> {
+    for (const t of topics) await this.createPartitions(t, 0, t.partitions);
+  }
+
+  get(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(topic)?.[index];
+  }
+
+  leaderEpoch(topic: string, index: number): number {
+    return this.get(topic, index)?.leaderEpoch ?? 0;
+  }
+
+  async createPartitions(topic: TopicRecord, from: number, to: number): Promise<void> {
+    const list = this.partitions.get(topic.name) ?? [];
+    for (let p = from; p < to; p++) list[p] = new Partition(topic.name, p, await this.openLog(topic, p));
+    this.partitions.set(topic.name, list);
+  }
+
+  async deleteTopic(topic: TopicRecord): Promise<void> {
+    const list = this.partitions.get(topic.name) ?? [];
+    this.partitions.delete(topic.name);
+    for (const p of list) {
+      p.notify();
+      await p.log.destroy();
+    }
+  }
+
+  configsChanged(topic: TopicRecord): void {
+    const list = this.partitions.get(topic.name) ?? [];
+    this.applyConfigs(topic, list.map((p) => p.log));
+  }
+
+  /**
+   * Resolves at the first change in any of `partitions`, or after `timeoutMs`, or when `signal`
+   * aborts; whichever comes first. A fetch uses it to long-poll.
+   */
+  waitForChange(partitions: Partition[], timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancels: (() => void)[] = [];
+      const done = () => {
+        clearTimeout(timer);
+        for (const c of cancels) c();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      for (const p of partitions) cancels.push(p.onChange(done));
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const list of this.partitions.values()) {
+      for (const p of list) {
+        p.notify();
+        await p.log.close();
+      }
+    }
+    this.partitions.clear();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * One request frame to one response: decode, find the handler, run it inside a failure boundary,
+ * encode. What cannot be answered in the client's own format closes the connection, with one
+ * log line, as Kafka does for undecodable requests.
+ */
+import type { Logger } from 'pino';
+import { DecodeError, EncodeError } from '../protocol/codec-errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { decodeRequestFrame, encodeResponseFrame, UnsupportedApiError } from '../protocol/request-codec.js';
+import { API_VERSIONS_KEY } from '../protocol/headers.js';
+import { handlerFor } from '../api/registry.js';
+import { unsupportedApiVersionsResponse } from '../api/api-versions.js';
+import type { BrokerServices } from '../api/services.js';
+import type { RequestContext } from '../api/handler.js';
+
+export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
+
+const CLOSE: DispatchResult = { kind: 'close' };
+
+export async function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger): Promise<DispatchResult> {
+  let decoded;
+  try {
+    decoded = decodeRequestFrame(frame);
+  } catch (err) {
+    if (err instanceof UnsupportedApiError && err.apiKey === API_VERSIONS_KEY) {
+      // KIP-511: answer a too-new ApiVersions in the v0 format so the client can retry lower.
+      return { kind: 'response', chunks: encodeResponseFrame(API_VERSIONS_KEY, 0, err.correlationId, unsupportedApiVersionsResponse()) };
+    }
+    if (err instanceof DecodeError) {
+      log.warn(`closing connection: undecodable request: ${err.message}`);
+      return CLOSE;
+    }
+    throw err;
+  }
+  const { header, body } = decoded;
+  const apiKey = header.requestApiKey;
+  const version = header.requestApiVersion;
+  const handler = handlerFor(apiKey);
+  const respond = (response: unknown): DispatchResult => {
+    try {
+      return { kind: 'response', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response) };
+    } catch (err) {
+      const why = err instanceof EncodeError ? err.message : String(err);
+      log.error(`closing connection: cannot encode the ${decoded.api.name} v${version} response: ${why}`);
+      return CLOSE;
+    }
+  };
+  if (!handler) {
+    log.warn(`closing connection: API ${decoded.api.name} (key ${apiKey}) is not implemented`);
+    return CLOSE;
+  }
+  if (version < handler.minVersion || version > handler.maxVersion) {
+    if (apiKey === API_VERSIONS_KEY) return respond(unsupportedApiVersionsResponse());
+    return respond(handler.errorResponse(body, ErrorCode.UNSUPPORTED_VERSION, `${handler.name} v${version} is not supported`, version));
+  }
+  const ctx: RequestContext = { apiVersion: version, correlationId: header.correlationId, clientId: header.clientId, clientHost, broker: services, log };
+  try {
+    const response = await handler.handle(ctx, body);
+    return response === null ? { kind: 'none' } : respond(response);
+  } catch (err) {
+    log.error({ err, api: handler.name, version }, 'handler failed');
+    try {
+      return respond(handler.errorResponse(body, ErrorCode.UNKNOWN_SERVER_ERROR, 'internal error', version));
+    } catch {
+      return CLOSE;
+    }
+  }
+}

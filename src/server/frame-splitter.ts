@@ -1,0 +1,68 @@
+/**
+ * Cuts a TCP byte stream into Kafka request frames: a 4-byte big-endian size, then that many
+ * bytes. A frame that lies inside one received chunk is returned as a view of it (no copy); one
+ * that spans chunks is joined once. The declared size is checked before anything is buffered for
+ * it, so a client cannot make the broker hold more than one maximum-size frame.
+ */
+
+export class FrameSizeError extends Error {
+  override readonly name = 'FrameSizeError';
+}
+
+export class FrameSplitter {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Size of the frame being read, or -1 while its size prefix is incomplete. */
+  private frameSize = -1;
+
+  constructor(private readonly maxFrameSize: number) {}
+
+  /** Bytes received but not yet returned as frames. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /** Adds received bytes; returns the frames they complete. Throws FrameSizeError for a bad size. */
+  push(chunk: Buffer): Buffer[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const frames: Buffer[] = [];
+    for (;;) {
+      if (this.frameSize < 0) {
+        if (this.buffered < 4) break;
+        const size = this.take(4).readInt32BE(0);
+        if (size < 0 || size > this.maxFrameSize) {
+          throw new FrameSizeError(`request frame of ${size} bytes (limit socket.request.max.bytes=${this.maxFrameSize})`);
+        }
+        this.frameSize = size;
+      }
+      if (this.buffered < this.frameSize) break;
+      frames.push(this.take(this.frameSize));
+      this.frameSize = -1;
+    }
+    return frames;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0];
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0];
+        const part = Math.min(c.length, n - filled);
+        c.copy(out, filled, 0, part);
+        filled += part;
+        if (part === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(part);
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}
