@@ -38,7 +38,8 @@ function describeTopic(ctx: RequestContext, resource: Resource, includeSynonyms:
       name: c.def.name,
       value: c.value,
       readOnly: false,
-      isDefault: c.source === SOURCE_DEFAULT,
+      // v0 reports defaults with a flag; v1+ with the config source instead.
+      isDefault: ctx.apiVersion === 0 && c.source === SOURCE_DEFAULT,
       configSource: c.source,
       isSensitive: false,
       synonyms,
@@ -60,7 +61,7 @@ function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: bo
       name: d.name,
       value: explicit ?? d.defaultValue,
       readOnly: true,
-      isDefault: explicit === undefined,
+      isDefault: ctx.apiVersion === 0 && explicit === undefined,
       configSource: explicit === undefined ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER,
       isSensitive: d.sensitive === true,
       synonyms: [],
