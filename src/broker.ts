@@ -13,6 +13,7 @@ import { TopicService } from './partition/topic-service.js';
 import { Listener } from './server/listener.js';
 import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
+import { startGroupCoordinator } from './broker-groups.js';
 import './api/registry.js';
 
 export interface BrokerOptions {
@@ -61,6 +62,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const replicas = new ReplicaManager(logs.open, logs.reconfigure);
   const topics = new TopicService(store, config, replicas, () => 1);
   await replicas.loadTopics(store.topics());
+  const groups = await startGroupCoordinator(config, topics, replicas, log);
 
   let bound = { host, port };
   const services: BrokerServices = {
@@ -70,6 +72,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     endpoint: () => config.advertised ?? bound,
     topics,
     replicas,
+    groups: groups.coordinator,
     now: () => Date.now(),
   };
   const listener = new Listener(
@@ -97,6 +100,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     stop() {
       stopping ??= (async () => {
         await listener.close(5000);
+        groups.stop();
         await replicas.close();
         await logs.close();
         if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 import type { BrokerConfig } from '../config/broker-configs.js';
 import type { TopicService } from '../partition/topic-service.js';
 import type { ReplicaManager } from '../partition/replica-manager.js';
+import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 
 export interface BrokerServices {
   readonly config: BrokerConfig;
@@ -11,6 +12,7 @@ export interface BrokerServices {
   endpoint(): { host: string; port: number };
   readonly topics: TopicService;
   readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinator;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
 }

@@ -30,6 +30,12 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('log.retention.check.interval.ms', ConfigType.Long, '300000', 'How often retention is applied.', atLeast(1)),
   def('group.initial.rebalance.delay.ms', ConfigType.Int, '3000', 'Wait before the first rebalance of a new group.', atLeast(0)),
   def('offsets.topic.num.partitions', ConfigType.Int, '50', 'Partitions of __consumer_offsets.', atLeast(1)),
+  def('offset.metadata.max.bytes', ConfigType.Int, '4096', 'Largest metadata string an offset commit may carry.', atLeast(0)),
+  def('offsets.retention.minutes', ConfigType.Int, '10080', 'How long offsets of an empty group are kept.', atLeast(1)),
+  def('offsets.retention.check.interval.ms', ConfigType.Long, '600000', 'How often expired offsets are removed.', atLeast(1)),
+  def('group.min.session.timeout.ms', ConfigType.Int, '6000', 'Shortest session timeout a member may ask for.'),
+  def('group.max.session.timeout.ms', ConfigType.Int, '1800000', 'Longest session timeout a member may ask for.'),
+  def('group.max.size', ConfigType.Int, '2147483647', 'Most members a group may have.', atLeast(1)),
   def('log.message.timestamp.type', ConfigType.String, 'CreateTime', 'Default message.timestamp.type of topics.', oneOf('CreateTime', 'LogAppendTime')),
 ];
 

@@ -1,0 +1,36 @@
+/** DescribeGroups (key 15): state, protocol and members; metadata and assignments once Stable. */
+import type { DescribeGroupsRequest, DescribeGroupsResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ApiHandler } from './handler.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './constants.js';
+
+/** Group operations without an authorizer: READ 3, DELETE 6, DESCRIBE 8. */
+const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+
+export const describeGroupsHandler: ApiHandler<DescribeGroupsRequest, DescribeGroupsResponseInput> = {
+  apiKey: 15,
+  name: 'DescribeGroups',
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, request) {
+    const ops = request.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
+    const groups = request.groups.map((groupId) => {
+      const g = ctx.broker.groups.groups.get(groupId);
+      if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: ops };
+      const stable = g.state === 'Stable';
+      const members = [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? m.metadataFor(g.protocolName ?? '') : Buffer.alloc(0),
+        memberAssignment: stable ? m.assignment : Buffer.alloc(0),
+      }));
+      return { errorCode: ErrorCode.NONE, groupId, groupState: g.state, protocolType: g.protocolType ?? '', protocolData: g.protocolName ?? '', members, authorizedOperations: ops };
+    });
+    return { throttleTimeMs: 0, groups };
+  },
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, groups: request.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [] })) };
+  },
+};

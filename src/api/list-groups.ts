@@ -1,0 +1,26 @@
+/** ListGroups (key 16): every group, filtered by state (v4+) and type (v5+). */
+import type { ListGroupsRequest, ListGroupsResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ApiHandler } from './handler.js';
+
+export const listGroupsHandler: ApiHandler<ListGroupsRequest, ListGroupsResponseInput> = {
+  apiKey: 16,
+  name: 'ListGroups',
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, request) {
+    const states = new Set(request.statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(request.typesFilter.map((s) => s.toLowerCase()));
+    const groups = [];
+    for (const g of ctx.broker.groups.groups.values()) {
+      if (g.state === 'Dead') continue;
+      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has('classic')) continue;
+      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+  },
+  errorResponse(_request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, groups: [] };
+  },
+};

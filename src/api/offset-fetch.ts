@@ -1,0 +1,51 @@
+/** OffsetFetch (key 9): committed offsets of one group (v0-7) or several (v8+); -1 where none. */
+import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ApiHandler, RequestContext } from './handler.js';
+
+interface PartitionAnswer {
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+  errorCode: number;
+}
+
+type TopicQuery = { name: string; partitionIndexes: number[] }[] | null;
+
+function fetchGroup(ctx: RequestContext, groupId: string, topics: TopicQuery): { name: string; partitions: PartitionAnswer[] }[] {
+  const offsets = ctx.broker.groups.offsets;
+  const wanted: { name: string; partitionIndexes: number[] }[] =
+    topics ?? [...offsets.all(groupId)].map(([name, partitions]) => ({ name, partitionIndexes: [...partitions.keys()].sort((a, b) => a - b) }));
+  return wanted.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((p) => {
+      const c = offsets.get(groupId, t.name, p);
+      return { partitionIndex: p, committedOffset: c?.offset ?? -1n, committedLeaderEpoch: c?.leaderEpoch ?? -1, metadata: c?.metadata ?? '', errorCode: ErrorCode.NONE };
+    }),
+  }));
+}
+
+export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponseInput> = {
+  apiKey: 9,
+  name: 'OffsetFetch',
+  minVersion: 0,
+  maxVersion: 9,
+  handle(ctx, request) {
+    const epochs = (topics: { name: string; partitions: PartitionAnswer[] }[]) =>
+      // The leader epoch is sent from v5 on; older versions must keep it at its default.
+      ctx.apiVersion >= 5 ? topics : topics.map((t) => ({ ...t, partitions: t.partitions.map((p) => ({ ...p, committedLeaderEpoch: -1 })) }));
+    if (ctx.apiVersion < 8) {
+      if (request.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
+      return { throttleTimeMs: 0, topics: epochs(fetchGroup(ctx, request.groupId, request.topics)), errorCode: ErrorCode.NONE };
+    }
+    return {
+      throttleTimeMs: 0,
+      groups: request.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(ctx, g.groupId, g.topics), errorCode: g.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE })),
+    };
+  },
+  errorResponse(request, errorCode, _message, version) {
+    if (version < 8) return { throttleTimeMs: 0, topics: [], errorCode };
+    return { throttleTimeMs: 0, groups: request.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * `tributary groups list | describe GROUP | reset-offsets GROUP --topic T --to-…`, in the spirit of
+ * kafka-consumer-groups.sh: resets apply only to empty groups, and only with --execute.
+ */
+import type { Command } from 'commander';
+import { KafkaConnection } from '../client/kafka-connection.js';
+import { formatTable } from './table.js';
+import { assignedPartitions, CliError, commitOffsets, committedOffsets, describeGroup, listGroups, offsetsAt, topicPartitions, type CommittedRow } from './group-queries.js';
+
+interface Common {
+  bootstrap: string;
+}
+
+async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
+  const c = await KafkaConnection.open(opts.bootstrap);
+  try {
+    await fn(c);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    console.error(err.message);
+    process.exitCode = 1;
+  } finally {
+    c.close();
+  }
+}
+
+async function describe(c: KafkaConnection, groupId: string): Promise<void> {
+  const g = await describeGroup(c, groupId);
+  console.log(`Group ${groupId}: state ${g.groupState}, protocol ${g.protocolType || '-'}/${g.protocolData || '-'}, ${g.members.length} member(s)\n`);
+  const owner = new Map<string, string>();
+  if (g.members.length > 0) {
+    const rows = g.members.map((m) => {
+      const parts = assignedPartitions(m.memberAssignment);
+      for (const p of parts) owner.set(p, m.memberId);
+      return [m.memberId, m.groupInstanceId ?? '-', m.clientId, m.clientHost, parts.join(',') || '-'];
+    });
+    console.log(formatTable(['MEMBER-ID', 'INSTANCE-ID', 'CLIENT-ID', 'HOST', 'ASSIGNMENT'], rows) + '\n');
+  }
+  const committed = await committedOffsets(c, groupId);
+  const ends = committed.length > 0 ? await offsetsAt(c, committed, -1n) : new Map<string, bigint>();
+  const rows = committed
+    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+    .map((r) => {
+      const end = ends.get(`${r.topic}-${r.partition}`) ?? -1n;
+      const lag = r.offset >= 0n && end >= 0n ? String(end - r.offset) : '-';
+      return [r.topic, r.partition, r.offset, end, lag, owner.get(`${r.topic}-${r.partition}`) ?? '-'];
+    });
+  console.log(rows.length > 0 ? formatTable(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID'], rows) : 'No committed offsets.');
+}
+
+interface ResetOptions extends Common {
+  topic: string;
+  toEarliest?: boolean;
+  toLatest?: boolean;
+  toOffset?: string;
+  toDatetime?: string;
+  execute?: boolean;
+}
+
+async function reset(c: KafkaConnection, groupId: string, o: ResetOptions): Promise<void> {
+  const chosen = [o.toEarliest, o.toLatest, o.toOffset !== undefined, o.toDatetime !== undefined].filter(Boolean).length;
+  if (chosen !== 1) throw new CliError('give exactly one of --to-earliest, --to-latest, --to-offset N, --to-datetime ISO');
+  const g = await describeGroup(c, groupId);
+  if (g.groupState !== 'Empty' && g.groupState !== 'Dead') throw new CliError(`group ${groupId} is ${g.groupState}: offsets can only be reset while it has no members`);
+  const partitions = (await topicPartitions(c, o.topic)).map((partition) => ({ topic: o.topic, partition }));
+  const earliest = await offsetsAt(c, partitions, -2n);
+  const latest = await offsetsAt(c, partitions, -1n);
+  let target: Map<string, bigint>;
+  if (o.toEarliest) target = earliest;
+  else if (o.toLatest) target = latest;
+  else if (o.toOffset !== undefined) target = new Map(partitions.map((p) => [`${p.topic}-${p.partition}`, BigInt(o.toOffset as string)]));
+  else {
+    const ms = Date.parse(o.toDatetime as string);
+    if (Number.isNaN(ms)) throw new CliError(`cannot read --to-datetime ${o.toDatetime}`);
+    const found = await offsetsAt(c, partitions, BigInt(ms));
+    // Past the last record: the end of the log, as Kafka's tool does.
+    target = new Map([...found].map(([k, v]) => [k, v < 0n ? (latest.get(k) ?? 0n) : v]));
+  }
+  const rows: CommittedRow[] = partitions.map((p) => {
+    const key = `${p.topic}-${p.partition}`;
+    const lo = earliest.get(key) ?? 0n;
+    const hi = latest.get(key) ?? 0n;
+    const want = target.get(key) ?? hi;
+    return { ...p, offset: want < lo ? lo : want > hi ? hi : want };
+  });
+  console.log(formatTable(['TOPIC', 'PARTITION', 'NEW-OFFSET'], rows.map((r) => [r.topic, r.partition, r.offset])));
+  if (!o.execute) {
+    console.log('\nDry run: add --execute to commit these offsets.');
+    return;
+  }
+  await commitOffsets(c, groupId, rows);
+  console.log(`\nCommitted new offsets for group ${groupId}.`);
+}
+
+export function registerGroups(program: Command): void {
+  const groups = program.command('groups').description('inspect consumer groups and reset their offsets');
+  const bootstrap = ['-b, --bootstrap <host:port>', 'broker address', '127.0.0.1:9092'] as const;
+  groups
+    .command('list')
+    .description('list consumer groups')
+    .option(...bootstrap)
+    .action((o: Common) =>
+      withConnection(o, async (c) => {
+        const list = await listGroups(c);
+        console.log(list.length > 0 ? formatTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], list.map((g) => [g.groupId, g.groupState, g.protocolType || '-'])) : 'No groups.');
+      }),
+    );
+  groups
+    .command('describe <group>')
+    .description('members, assignments, committed offsets and lag of a group')
+    .option(...bootstrap)
+    .action((group: string, o: Common) => withConnection(o, (c) => describe(c, group)));
+  groups
+    .command('reset-offsets <group>')
+    .description('move an empty group\'s committed offsets (dry run unless --execute)')
+    .option(...bootstrap)
+    .requiredOption('--topic <topic>', 'the topic whose offsets to reset')
+    .option('--to-earliest', 'the log start offset')
+    .option('--to-latest', 'the log end offset')
+    .option('--to-offset <n>', 'an absolute offset (clamped to the log)')
+    .option('--to-datetime <iso>', 'the first offset at or after a time, e.g. 2026-11-24T10:00:00Z')
+    .option('--execute', 'commit the new offsets')
+    .action((group: string, o: ResetOptions) => withConnection(o, (c) => reset(c, group, o)));
+}

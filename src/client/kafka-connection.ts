@@ -1,0 +1,83 @@
+/**
+ * A minimal Kafka client connection on the project's own codecs, for the CLI and tools: one
+ * socket, requests answered in order by correlation id. Not a general-purpose client.
+ */
+import { connect, type Socket } from 'node:net';
+import { encodeRequestFrame } from '../protocol/request-codec.js';
+import { API_BY_KEY, decodeResponseHeader } from '../protocol/generated/index.js';
+import { responseHeaderVersion } from '../protocol/headers.js';
+import { Reader } from '../protocol/reader.js';
+
+interface Pending {
+  apiKey: number;
+  version: number;
+  resolve: (body: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+export class KafkaConnection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', (err) => this.failAll(err));
+    socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
+  }
+
+  static open(bootstrap: string, timeoutMs = 10_000): Promise<KafkaConnection> {
+    const at = bootstrap.lastIndexOf(':');
+    const host = bootstrap.slice(0, at);
+    const port = Number(bootstrap.slice(at + 1));
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, timeout: timeoutMs }, () => {
+        socket.setTimeout(0);
+        resolve(new KafkaConnection(socket));
+      });
+      socket.once('timeout', () => socket.destroy(new Error(`no answer from ${bootstrap} in ${timeoutMs} ms`)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends one request and resolves with the decoded response body. */
+  request<T>(apiKey: number, version: number, body: unknown): Promise<T> {
+    const correlationId = this.nextCorrelationId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(correlationId, { apiKey, version, resolve: resolve as (b: unknown) => void, reject });
+      for (const chunk of encodeRequestFrame(apiKey, version, correlationId, 'tributary-cli', body)) this.socket.write(chunk);
+    });
+  }
+
+  private onData(data: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? data : Buffer.concat([this.buffered, data]);
+    while (this.buffered.length >= 4) {
+      const size = this.buffered.readInt32BE(0);
+      if (this.buffered.length < 4 + size) break;
+      const frame = this.buffered.subarray(4, 4 + size);
+      this.buffered = this.buffered.subarray(4 + size);
+      const correlationId = frame.readInt32BE(0);
+      const p = this.pending.get(correlationId);
+      if (!p) continue;
+      this.pending.delete(correlationId);
+      try {
+        const r = new Reader(frame);
+        decodeResponseHeader(r, responseHeaderVersion(p.apiKey, p.version));
+        const api = API_BY_KEY.get(p.apiKey);
+        if (!api) throw new Error(`unknown API ${p.apiKey}`);
+        p.resolve(api.decodeResponse(r, p.version));
+      } catch (err) {
+        p.reject(err as Error);
+      }
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Committed offsets per group, as the coordinator serves them. A commit is answered only after
+ * its records are durable in __consumer_offsets (the persistence callback); the map here is the
+ * cache rebuilt from that topic on start.
+ */
+
+export interface CommittedOffset {
+  readonly offset: bigint;
+  readonly leaderEpoch: number;
+  readonly metadata: string;
+  readonly commitTimestamp: number;
+  /** Explicit expiry (OffsetCommit v2-4 retention), or -1. */
+  readonly expireTimestamp: number;
+}
+
+export interface OffsetEntry {
+  readonly topic: string;
+  readonly partition: number;
+  /** null deletes the committed offset (a tombstone). */
+  readonly value: CommittedOffset | null;
+}
+
+export class OffsetCache {
+  private readonly byGroup = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+
+  apply(groupId: string, entries: readonly OffsetEntry[]): void {
+    let topics = this.byGroup.get(groupId);
+    for (const e of entries) {
+      if (e.value === null) {
+        topics?.get(e.topic)?.delete(e.partition);
+        if (topics?.get(e.topic)?.size === 0) topics.delete(e.topic);
+        continue;
+      }
+      if (!topics) {
+        topics = new Map();
+        this.byGroup.set(groupId, topics);
+      }
+      let partitions = topics.get(e.topic);
+      if (!partitions) {
+        partitions = new Map();
+        topics.set(e.topic, partitions);
+      }
+      partitions.set(e.partition, e.value);
+    }
+    if (topics && topics.size === 0) this.byGroup.delete(groupId);
+  }
+
+  get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.byGroup.get(groupId)?.get(topic)?.get(partition);
+  }
+
+  /** Every committed offset of a group: topic -> partition -> offset. */
+  all(groupId: string): ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>> {
+    return this.byGroup.get(groupId) ?? new Map();
+  }
+
+  hasOffsets(groupId: string): boolean {
+    return this.byGroup.has(groupId);
+  }
+
+  groups(): string[] {
+    return [...this.byGroup.keys()];
+  }
+
+  deleteGroup(groupId: string): OffsetEntry[] {
+    const removed: OffsetEntry[] = [];
+    for (const [topic, partitions] of this.all(groupId)) for (const partition of partitions.keys()) removed.push({ topic, partition, value: null });
+    this.byGroup.delete(groupId);
+    return removed;
+  }
+
+  /** Offsets an empty group holds past retention (Kafka's offsets.retention.minutes rule). */
+  expired(groupId: string, now: number, retentionMs: number, emptySince: number): OffsetEntry[] {
+    const out: OffsetEntry[] = [];
+    for (const [topic, partitions] of this.all(groupId)) {
+      for (const [partition, v] of partitions) {
+        const expiresAt = v.expireTimestamp >= 0 ? v.expireTimestamp : Math.max(emptySince, v.commitTimestamp) + retentionMs;
+        if (now >= expiresAt) out.push({ topic, partition, value: null });
+      }
+    }
+    return out;
+  }
+}
