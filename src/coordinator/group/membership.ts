@@ -250,8 +250,8 @@ export class Membership {
     group.pendingMembers.clear();
     group.generationId++;
     if (group.members.size === 0) {
+      // Like Kafka, an empty group keeps its protocol type (ListGroups still shows "consumer").
       group.protocolName = null;
-      group.protocolType = null;
       group.leaderId = null;
       group.transition('Empty', this.now());
       void this.persistence.storeGroup(group);
