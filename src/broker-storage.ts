@@ -1,11 +1,15 @@
 /**
- * Chooses the partition log implementation and maps a topic's Kafka configuration onto it.
+ * Chooses the partition log implementation (disk by default, memory on request) and maps each
+ * topic's Kafka configuration (segment.bytes, retention.ms, flush.messages, …) onto it.
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-configs.js';
+import { topicConfigValue } from './config/topic-config-values.js';
 import type { TopicRecord } from './metadata/local-store.js';
 import type { PartitionLog } from './partition/partition-log.js';
 import { MemoryLog } from './partition/memory-log.js';
+import { LogManager } from './storage/log-manager.js';
+import { DiskLog, type LogConfig } from './storage/log.js';
 
 export type StorageKind = 'disk' | 'memory';
 
@@ -15,12 +19,49 @@ export interface LogFactory {
   close(): Promise<void>;
 }
 
-export function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger): LogFactory {
-  void config;
-  if (kind === 'disk') log.debug('disk storage requested');
+function clampLong(text: string): number {
+  const n = Number(text);
+  return Number.isFinite(n) ? Math.min(n, Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
+}
+
+export function logConfigFor(config: BrokerConfig, topic: TopicRecord): LogConfig {
+  const v = (name: string) => clampLong(topicConfigValue(config, topic.configs, name));
   return {
-    open: async () => new MemoryLog(),
-    reconfigure: () => {},
-    close: async () => {},
+    segmentBytes: v('segment.bytes'),
+    segmentMs: v('segment.ms'),
+    segmentIndexBytes: v('segment.index.bytes'),
+    indexIntervalBytes: v('index.interval.bytes'),
+    retentionMs: topicConfigValue(config, topic.configs, 'cleanup.policy').includes('delete') ? v('retention.ms') : -1,
+    retentionBytes: topicConfigValue(config, topic.configs, 'cleanup.policy').includes('delete') ? v('retention.bytes') : -1,
+    flushMessages: v('flush.messages'),
+    flushMs: v('flush.ms'),
+  };
+}
+
+export async function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger): Promise<LogFactory> {
+  if (kind === 'memory') {
+    return { open: async () => new MemoryLog(), reconfigure: () => {}, close: async () => {} };
+  }
+  const manager = await LogManager.open(config.dataDir);
+  if (!manager.wasCleanShutdown) log.warn('the previous shutdown was not clean: recovering logs from their recovery points');
+  const checkpoints = setInterval(() => void manager.checkpoint().catch((err: unknown) => log.error({ err }, 'checkpoint failed')), 60_000);
+  checkpoints.unref();
+  const retention = setInterval(() => {
+    manager.applyRetention().then(
+      (n) => n > 0 && log.info({ segments: n }, 'retention deleted segments'),
+      (err: unknown) => log.error({ err }, 'retention failed'),
+    );
+  }, config.int('log.retention.check.interval.ms'));
+  retention.unref();
+  return {
+    open: (topic, partition) => manager.openLog(topic.name, partition, logConfigFor(config, topic)),
+    reconfigure: (topic, logs) => {
+      for (const l of logs) if (l instanceof DiskLog) l.config = logConfigFor(config, topic);
+    },
+    close: async () => {
+      clearInterval(checkpoints);
+      clearInterval(retention);
+      await manager.close();
+    },
   };
 }

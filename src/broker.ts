@@ -58,7 +58,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const port = options.port ?? listen.port;
 
   const store = await LocalMetadataStore.open(config.dataDir, config.nodeId);
-  const logs = openLogFactory(options.storage ?? 'disk', config, log);
+  const logs = await openLogFactory(options.storage ?? 'disk', config, log);
   const replicas = new ReplicaManager(logs.open, logs.reconfigure);
   const topics = new TopicService(store, config, replicas, () => 1);
   await replicas.loadTopics(store.topics());

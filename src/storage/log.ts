@@ -1,0 +1,368 @@
+/**
+ * A partition's log on disk: an ordered list of segments, the last one active. Appends assign
+ * offsets by patching batch headers in place and write the same bytes; with the default flush
+ * policy (flush.messages=1) an append resolves only after fdatasync, shared by concurrent appends.
+ * Reads return whole batches with one positioned read, never past the offset limit they are given.
+ */
+import { mkdir, open, rm } from 'node:fs/promises';
+import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
+import type { HandleCache } from './handle-cache.js';
+import { GroupCommit } from './group-commit.js';
+import { infoOf, Segment, type BatchInfo } from './segment.js';
+import { recoverSegments, loadSegments } from './recovery.js';
+import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
+
+export interface LogConfig {
+  segmentBytes: number;
+  segmentMs: number;
+  segmentIndexBytes: number;
+  indexIntervalBytes: number;
+  retentionMs: number;
+  retentionBytes: number;
+  /** 1: acknowledge only fsynced writes (group commit). More: fsync every N messages in the background. */
+  flushMessages: number;
+  flushMs: number;
+}
+
+export const DEFAULT_LOG_CONFIG: LogConfig = {
+  segmentBytes: 1 << 30,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  segmentIndexBytes: 10 * 1024 * 1024,
+  indexIntervalBytes: 4096,
+  retentionMs: 7 * 24 * 3600 * 1000,
+  retentionBytes: -1,
+  flushMessages: 1,
+  flushMs: Number.MAX_SAFE_INTEGER,
+};
+
+export interface OpenOptions {
+  dir: string;
+  config: LogConfig;
+  handles: HandleCache;
+  now: () => number;
+  /** Offsets below this were on disk at the last checkpoint; recovery scans from here. */
+  recoveryPoint: number;
+  logStartOffset: number;
+  /** The previous shutdown was clean: no scan needed. */
+  cleanShutdown: boolean;
+  /** Called when the log is destroyed (its owner forgets it). */
+  onDestroy?: () => void;
+}
+
+export class DiskLog {
+  private writeQueue: Promise<void> = Promise.resolve();
+  private readonly commit: GroupCommit;
+  private unflushedMessages = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private epochs: EpochEntry[];
+  private closed = false;
+  /** Offsets below this are on disk (fsynced). */
+  recoveryPoint: number;
+  /** Bytes of the active segment whose writes completed; reads stop there. */
+  private writtenEnd: number;
+
+  private constructor(
+    readonly dir: string,
+    public config: LogConfig,
+    private readonly handles: HandleCache,
+    private readonly now: () => number,
+    private readonly segments: Segment[],
+    private startOffset: number,
+    epochs: EpochEntry[],
+    private readonly onDestroy: () => void,
+  ) {
+    this.commit = new GroupCommit(() => this.syncActive());
+    this.recoveryPoint = this.logEndOffset;
+    this.writtenEnd = this.active.size;
+    this.epochs = epochs;
+    handles.pin(this.active.logPath, true);
+  }
+
+  static async open(o: OpenOptions): Promise<DiskLog> {
+    await mkdir(o.dir, { recursive: true });
+    const segments = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
+    if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint);
+    if (segments.length === 0) {
+      const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
+      await first.preallocateIndexes(o.config.segmentIndexBytes);
+      await (await first.handle()).sync();
+      await syncDir(o.dir);
+      segments.push(first);
+    }
+    await segments[segments.length - 1].indexes();
+    const start = Math.max(o.logStartOffset, segments[0].baseOffset);
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, await readLeaderEpochs(o.dir), o.onDestroy ?? (() => undefined));
+  }
+
+  get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  get sizeInBytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get syncCount(): number {
+    return this.commit.syncs;
+  }
+
+  /** Appends validated batches; resolves when acknowledged by the flush policy. */
+  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<{ baseOffset: number; lastOffset: number }> {
+    if (this.closed) throw new Error('log is closed');
+    const baseOffset = this.logEndOffset;
+    if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
+    const segment = this.active;
+    const position = segment.size;
+    let at = 0;
+    let next = baseOffset;
+    let count = 0;
+    while (at < batches.length) {
+      const view = new RecordBatchView(batches, at);
+      view.patchBaseOffset(BigInt(next));
+      view.patchPartitionLeaderEpoch(leaderEpoch);
+      if (logAppendTime !== null) view.patchLogAppendTime(BigInt(logAppendTime));
+      const info: BatchInfo = infoOf(view, position + at);
+      segment.indexBatch(info);
+      count += view.recordCount;
+      next = info.lastOffset + 1;
+      at += view.batchLength + BATCH_LOG_OVERHEAD;
+    }
+    segment.size += batches.length;
+    if (segment.size === batches.length) segment.createdAt = this.now();
+    this.noteEpoch(leaderEpoch, baseOffset);
+    const written = this.enqueue(async () => {
+      const fh = await segment.handle();
+      let done = 0;
+      while (done < batches.length) done += (await fh.write(batches, done, batches.length - done, position + done)).bytesWritten;
+      if (segment === this.active) this.writtenEnd = position + batches.length;
+    });
+    await written;
+    if (this.config.flushMessages <= 1) {
+      await this.commit.sync();
+      this.recoveryPoint = Math.max(this.recoveryPoint, next);
+    } else {
+      this.unflushedMessages += count;
+      this.scheduleBackgroundFlush();
+    }
+    return { baseOffset, lastOffset: next - 1 };
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.writeQueue.then(task);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Starts a new active segment; the old one is synced and its indexes trimmed, in write order. */
+  private roll(): void {
+    const old = this.active;
+    const next = new Segment(this.dir, this.logEndOffset, 0, this.handles, this.config.indexIntervalBytes, this.now());
+    this.segments.push(next);
+    this.writtenEnd = 0;
+    void this.enqueue(async () => {
+      await (await old.handle()).datasync();
+      await old.writeIndexFiles();
+      this.handles.pin(old.logPath, false);
+      await next.preallocateIndexes(this.config.segmentIndexBytes);
+      this.handles.pin(next.logPath, true);
+      await next.handle();
+      await syncDir(this.dir);
+    });
+  }
+
+  private async syncActive(): Promise<void> {
+    await this.writeQueue;
+    await (await this.active.handle()).datasync();
+  }
+
+  private scheduleBackgroundFlush(): void {
+    if (this.unflushedMessages >= this.config.flushMessages) {
+      this.unflushedMessages = 0;
+      void this.flush();
+    } else if (!this.flushTimer && this.config.flushMs < 2 ** 31) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        void this.flush();
+      }, this.config.flushMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Syncs everything written so far; the recovery point advances to the end. */
+  async flush(): Promise<void> {
+    const end = this.logEndOffset;
+    await this.commit.sync();
+    this.recoveryPoint = Math.max(this.recoveryPoint, end);
+  }
+
+  private noteEpoch(epoch: number, startOffset: number): void {
+    const last = this.epochs[this.epochs.length - 1];
+    if (last && last.epoch >= epoch) return;
+    this.epochs.push({ epoch, startOffset });
+    const snapshot = [...this.epochs];
+    void this.enqueue(() => writeLeaderEpochs(this.dir, snapshot));
+  }
+
+  get leaderEpochs(): readonly EpochEntry[] {
+    return this.epochs;
+  }
+
+  private segmentFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Whole batches from the one holding `offset`: at most `maxBytes` unless the first alone is larger and `minOneBatch`. */
+  async read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
+    if (offset >= maxOffsetExclusive || offset >= this.logEndOffset) return Buffer.alloc(0);
+    for (let i = this.segmentFor(Math.max(offset, this.startOffset)); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const info = await seg.positionOf(Math.max(offset, this.startOffset));
+      if (!info) continue;
+      if (info.baseOffset >= maxOffsetExclusive) return Buffer.alloc(0);
+      const end = seg === this.active ? this.writtenEnd : seg.size;
+      const want = Math.min(Math.max(maxBytes, minOneBatch ? info.size : 0), end - info.position);
+      if (want < info.size) return Buffer.alloc(0);
+      const bytes = await seg.read(info.position, want);
+      let cut = 0;
+      while (cut + BATCH_LOG_OVERHEAD <= bytes.length) {
+        const size = bytes.readInt32BE(cut + 8) + BATCH_LOG_OVERHEAD;
+        if (cut + size > bytes.length) break;
+        const view = new RecordBatchView(bytes, cut);
+        if (view.lastOffset >= BigInt(maxOffsetExclusive)) break;
+        cut += size;
+      }
+      return bytes.subarray(0, cut);
+    }
+    return Buffer.alloc(0);
+  }
+
+  /** The first batch whose max timestamp is at or after `timestamp` (the caller looks inside it). */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (const seg of this.segments) {
+      const { offsets, times } = await seg.indexes();
+      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
+      const end = seg === this.active ? this.writtenEnd : seg.size;
+      let position = offsets.lookup(times.lookup(timestamp));
+      while (position < end) {
+        const b = await seg.batchAt(position);
+        if (!b) break;
+        if (b.maxTimestamp >= timestamp && b.lastOffset >= this.startOffset) return { offset: Math.max(b.baseOffset, this.startOffset), timestamp: b.maxTimestamp };
+        position += b.size;
+      }
+    }
+    return null;
+  }
+
+  async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const seg of this.segments) {
+      await seg.indexes();
+      if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
+    }
+    return best;
+  }
+
+  /** Advances the log start offset; segments wholly below it are deleted. */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    const target = Math.min(offset, this.logEndOffset);
+    if (target <= this.startOffset) return;
+    this.startOffset = target;
+    await this.enqueue(async () => {
+      while (this.segments.length > 1 && this.segments[1].baseOffset <= target) await (this.segments.shift() as Segment).delete();
+    });
+  }
+
+  /** Removes everything at and after `offset` (whole batches: the end becomes a batch boundary). */
+  async truncateTo(offset: number): Promise<void> {
+    await this.enqueue(async () => {
+      while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+        const gone = this.segments.pop() as Segment;
+        this.handles.pin(gone.logPath, false);
+        await gone.delete();
+        this.handles.pin(this.active.logPath, true);
+      }
+      const seg = this.active;
+      const info = await seg.positionOf(offset);
+      if (info) await seg.truncateTo(info.position, info.baseOffset);
+      else if (seg.baseOffset >= offset) await seg.truncateTo(0, seg.baseOffset);
+      this.writtenEnd = seg.size;
+      await (await seg.handle()).datasync();
+      this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+      this.epochs = this.epochs.filter((e) => e.startOffset < this.logEndOffset);
+      await writeLeaderEpochs(this.dir, this.epochs);
+    });
+  }
+
+  /**
+   * retention.ms and retention.bytes: deletes whole segments, oldest first, never the active one.
+   * Returns how many segments went.
+   */
+  async applyRetention(): Promise<number> {
+    let deleted = 0;
+    const now = this.now();
+    let total = this.sizeInBytes;
+    await this.enqueue(async () => {
+      while (this.segments.length > 1) {
+        const oldest = this.segments[0];
+        await oldest.indexes();
+        const byTime = this.config.retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > this.config.retentionMs;
+        const bySize = this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
+        if (!byTime && !bySize) break;
+        this.segments.shift();
+        total -= oldest.size;
+        await oldest.delete();
+        deleted++;
+        this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+      }
+    });
+    return deleted;
+  }
+
+  /** Flushes, trims the active segment's indexes, and releases file handles. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flush();
+    this.closed = true;
+    await this.writeQueue;
+    await this.active.writeIndexFiles();
+    for (const s of this.segments) await this.handles.close(s.logPath);
+  }
+
+  async destroy(): Promise<void> {
+    this.onDestroy();
+    this.closed = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.writeQueue;
+    for (const s of this.segments) await this.handles.close(s.logPath);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

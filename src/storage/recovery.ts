@@ -1,0 +1,56 @@
+/**
+ * Opening a partition directory: the segments found there, and, after an unclean stop, recovery:
+ * every batch from the recovery point on is checked (length, magic, CRC-32C); the log is cut at
+ * the first torn or corrupt one, later segments are deleted, and indexes are rebuilt for what was
+ * scanned. What was acknowledged under the default flush policy lies before the cut.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileSize, Segment } from './segment.js';
+import { logFile, segmentBaseOffsets } from './file-names.js';
+import type { HandleCache } from './handle-cache.js';
+
+export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<Segment[]> {
+  const names = await readdir(dir);
+  // Leftovers of an interrupted checkpoint or index write are dropped.
+  for (const n of names) if (n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
+  const segments: Segment[] = [];
+  for (const base of segmentBaseOffsets(names)) {
+    segments.push(new Segment(dir, base, await fileSize(logFile(dir, base)), handles, indexIntervalBytes, now()));
+  }
+  return segments;
+}
+
+export interface RecoveryResult {
+  /** Bytes cut from the end of the log. */
+  truncatedBytes: number;
+  segmentsDeleted: number;
+}
+
+export async function recoverSegments(segments: Segment[], recoveryPoint: number): Promise<RecoveryResult> {
+  const result: RecoveryResult = { truncatedBytes: 0, segmentsDeleted: 0 };
+  let first = 0;
+  for (let i = 0; i < segments.length; i++) if (segments[i].baseOffset <= recoveryPoint) first = i;
+  for (let i = first; i < segments.length; i++) {
+    const seg = segments[i];
+    const batches = await seg.scanFrom(0, true);
+    const validEnd = batches.length > 0 ? batches[batches.length - 1].position + batches[batches.length - 1].size : 0;
+    const continuous = batches.every((b, k) => k === 0 || b.baseOffset === batches[k - 1].lastOffset + 1);
+    if (validEnd < seg.size || !continuous) {
+      const keep = continuous ? batches.length : batches.findIndex((b, k) => k > 0 && b.baseOffset !== batches[k - 1].lastOffset + 1);
+      const end = keep === 0 ? 0 : batches[keep - 1].position + batches[keep - 1].size;
+      result.truncatedBytes += seg.size - end;
+      const nextOffset = keep === 0 ? seg.baseOffset : batches[keep - 1].lastOffset + 1;
+      await seg.rebuildIndexes();
+      await seg.truncateTo(end, nextOffset);
+      // Everything after a damaged segment is unreachable: remove it.
+      for (const later of segments.splice(i + 1)) {
+        await later.delete();
+        result.segmentsDeleted++;
+      }
+      break;
+    }
+    await seg.rebuildIndexes();
+  }
+  return result;
+}

@@ -1,0 +1,266 @@
+/**
+ * One segment: a `.log` file of record batches and its two sparse indexes. The segment knows
+ * bytes and batch headers, never records. Writes are positioned (the caller serializes them);
+ * reads are positioned too, so reads and appends never share a file cursor.
+ */
+import { open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CURRENT_MAGIC, RecordBatchView } from '../protocol/records/record-batch.js';
+import { indexFile, logFile, timeIndexFile } from './file-names.js';
+import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './sparse-index.js';
+import type { HandleCache } from './handle-cache.js';
+
+/** What a scan of a batch header tells. */
+export interface BatchInfo {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  leaderEpoch: number;
+}
+
+const SCAN_CHUNK = 1 << 20;
+
+export class Segment {
+  /** Bytes in the .log file (written or queued). */
+  size: number;
+  /** Largest record timestamp seen, and the offset where it was first seen (for retention and MAX_TIMESTAMP). */
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp = -1;
+  /** Offset after the last batch of this segment (known once loaded or appended to). */
+  nextOffset: number;
+  private offsetIndex: OffsetIndex | null = null;
+  private timeIndex: TimeIndex | null = null;
+  private bytesSinceIndexEntry = 0;
+  /** When the segment got its first batch, for segment.ms. */
+  createdAt: number;
+
+  constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    size: number,
+    private readonly handles: HandleCache,
+    private readonly indexIntervalBytes: number,
+    createdAt: number,
+  ) {
+    this.size = size;
+    this.nextOffset = baseOffset;
+    this.createdAt = createdAt;
+  }
+
+  get logPath(): string {
+    return logFile(this.dir, this.baseOffset);
+  }
+
+  handle(): Promise<FileHandle> {
+    return this.handles.get(this.logPath);
+  }
+
+  /** Loads the indexes from their files, rebuilding them from the log when absent or inconsistent. */
+  async indexes(): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
+    if (!this.offsetIndex || !this.timeIndex) {
+      const offsets = await readIndexFile(indexFile(this.dir, this.baseOffset), (b) => OffsetIndex.decode(b, Math.max(this.size, 1)));
+      const times = await readIndexFile(timeIndexFile(this.dir, this.baseOffset), (b) => TimeIndex.decode(b));
+      if (offsets && times && (await this.lastEntryPointsAtItsBatch(offsets))) {
+        this.offsetIndex = offsets;
+        this.timeIndex = times;
+        for (const e of times.entries) this.maxTimestamp = Math.max(this.maxTimestamp, e.timestamp);
+        // Batches after the last indexed one (an unclean stop leaves some) are indexed again.
+        const last = offsets.entries[offsets.entries.length - 1];
+        this.bytesSinceIndexEntry = 0;
+        for (const b of await this.scanFrom(last ? last.position : 0)) {
+          if (last && b.position === last.position) this.advancePast(b);
+          else this.indexBatch(b);
+        }
+      } else {
+        await this.rebuildIndexes();
+      }
+    }
+    return { offsets: this.offsetIndex as OffsetIndex, times: this.timeIndex as TimeIndex };
+  }
+
+  /** Kafka's sanity check, cheaply: the last index entry must name the batch found at its position. */
+  private async lastEntryPointsAtItsBatch(offsets: OffsetIndex): Promise<boolean> {
+    const last = offsets.entries[offsets.entries.length - 1];
+    if (!last) return this.size < this.indexIntervalBytes * 2;
+    if (last.position + BATCH_HEADER_SIZE > this.size) return false;
+    const header = await this.read(last.position, BATCH_HEADER_SIZE);
+    return header.length === BATCH_HEADER_SIZE && Number(new RecordBatchView(header).baseOffset) === this.baseOffset + last.relativeOffset;
+  }
+
+  private advancePast(b: BatchInfo): void {
+    this.bytesSinceIndexEntry += b.size;
+    if (b.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = b.maxTimestamp;
+      this.offsetOfMaxTimestamp = b.baseOffset;
+    }
+    this.nextOffset = b.lastOffset + 1;
+  }
+
+  /** Rebuilds both indexes by scanning every batch header of the log. */
+  async rebuildIndexes(): Promise<void> {
+    this.offsetIndex = new OffsetIndex();
+    this.timeIndex = new TimeIndex();
+    this.bytesSinceIndexEntry = 0;
+    this.maxTimestamp = -1;
+    for (const b of await this.scanFrom(0)) this.indexBatch(b);
+    await this.writeIndexFiles();
+  }
+
+  /** Records a batch in the in-memory indexes (called for every appended or scanned batch). */
+  indexBatch(b: BatchInfo): void {
+    const rel = b.baseOffset - this.baseOffset;
+    if (this.offsetIndex && (this.offsetIndex.entries.length === 0 || this.bytesSinceIndexEntry >= this.indexIntervalBytes)) {
+      this.offsetIndex.add(rel, b.position);
+      this.bytesSinceIndexEntry = 0;
+      if (b.maxTimestamp > this.maxTimestamp) this.timeIndex?.add(b.maxTimestamp, rel);
+    }
+    this.advancePast(b);
+  }
+
+  /** Writes the index files trimmed to their entries (on roll, close, and after a rebuild). */
+  async writeIndexFiles(): Promise<void> {
+    if (!this.offsetIndex || !this.timeIndex) return;
+    await writeWhole(indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
+    await writeWhole(timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
+  }
+
+  /** Reads batch headers from `position` to the end, stopping at the first that is incomplete or invalid. */
+  async scanFrom(position: number, verifyCrc = false): Promise<BatchInfo[]> {
+    const fh = await this.handle();
+    const out: BatchInfo[] = [];
+    let pos = position;
+    while (pos + BATCH_HEADER_SIZE <= this.size) {
+      const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, this.size - pos));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      let at = 0;
+      let progressed = false;
+      while (at + BATCH_HEADER_SIZE <= bytesRead) {
+        const view = new RecordBatchView(chunk, at);
+        const size = view.batchLength + BATCH_LOG_OVERHEAD;
+        if (size < BATCH_HEADER_SIZE || view.magic !== CURRENT_MAGIC || pos + at + size > this.size) return out;
+        if (at + size > bytesRead) {
+          if (!progressed && verifyCrc) {
+            // A batch larger than the scan chunk: read it whole to check its CRC.
+            const whole = Buffer.allocUnsafe(size);
+            await fh.read(whole, 0, size, pos + at);
+            if (!new RecordBatchView(whole).isCrcValid()) return out;
+            out.push(infoOf(new RecordBatchView(whole), pos + at));
+            at += size;
+            progressed = true;
+          }
+          break;
+        }
+        if (verifyCrc && !view.isCrcValid()) return out;
+        out.push(infoOf(view, pos + at));
+        at += size;
+        progressed = true;
+      }
+      if (!progressed) return out;
+      pos += at;
+    }
+    return out;
+  }
+
+  /** The position of the first batch whose last offset is at or past `offset`, or null past the end. */
+  async positionOf(offset: number): Promise<BatchInfo | null> {
+    const { offsets } = await this.indexes();
+    const start = offsets.lookup(offset - this.baseOffset);
+    const fh = await this.handle();
+    const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
+    let pos = start;
+    while (pos + BATCH_HEADER_SIZE <= this.size) {
+      await fh.read(header, 0, BATCH_HEADER_SIZE, pos);
+      const view = new RecordBatchView(header);
+      const info = infoOf(view, pos);
+      if (info.lastOffset >= offset) return info;
+      pos += info.size;
+    }
+    return null;
+  }
+
+  /** The header of the batch at `position`, or null when none is complete there. */
+  async batchAt(position: number): Promise<BatchInfo | null> {
+    if (position + BATCH_HEADER_SIZE > this.size) return null;
+    const header = await this.read(position, BATCH_HEADER_SIZE);
+    if (header.length < BATCH_HEADER_SIZE) return null;
+    return infoOf(new RecordBatchView(header), position);
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const fh = await this.handle();
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return bytesRead === length ? buf : buf.subarray(0, bytesRead);
+  }
+
+  /** Cuts the log at `position` and drops index entries past it. */
+  async truncateTo(position: number, nextOffset: number): Promise<void> {
+    await truncate(this.logPath, position);
+    this.size = position;
+    const { offsets, times } = await this.indexes();
+    offsets.truncateToPosition(position);
+    times.truncateToOffset(nextOffset - this.baseOffset);
+    this.nextOffset = nextOffset;
+    this.maxTimestamp = -1;
+    for (const e of times.entries) this.maxTimestamp = Math.max(this.maxTimestamp, e.timestamp);
+    this.bytesSinceIndexEntry = this.indexIntervalBytes;
+    await this.writeIndexFiles();
+  }
+
+  async delete(): Promise<void> {
+    await this.handles.close(this.logPath);
+    for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await rm(f, { force: true });
+  }
+
+  /** Preallocates the index files of a new active segment (trimmed again on roll or close). */
+  async preallocateIndexes(maxIndexBytes: number): Promise<void> {
+    this.offsetIndex = new OffsetIndex();
+    this.timeIndex = new TimeIndex();
+    await writeWhole(indexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, OFFSET_ENTRY_SIZE));
+    await writeWhole(timeIndexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, TIME_ENTRY_SIZE));
+  }
+}
+
+function roundDown(n: number, unit: number): number {
+  return Math.floor(n / unit) * unit;
+}
+
+export function infoOf(view: RecordBatchView, position: number): BatchInfo {
+  const baseOffset = Number(view.baseOffset);
+  return { position, size: view.batchLength + BATCH_LOG_OVERHEAD, baseOffset, lastOffset: baseOffset + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp), leaderEpoch: view.partitionLeaderEpoch };
+}
+
+async function readIndexFile<T>(path: string, decode: (b: Buffer) => T | null): Promise<T | null> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const b = Buffer.alloc(size);
+      await fh.read(b, 0, size, 0);
+      return decode(b);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+async function writeWhole(path: string, bytes: Buffer, preallocate = 0): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.write(bytes, 0, bytes.length, 0);
+    if (preallocate > bytes.length) await fh.truncate(preallocate);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
