@@ -30,8 +30,7 @@ async function lookup(p: Partition, timestamp: number, isolationLevel: number): 
       return (await p.log.maxTimestamp()) ?? { offset: -1, timestamp: -1 };
     default: {
       if (timestamp < 0) throw new RangeError(`unsupported timestamp ${timestamp}`);
-      const found = await p.log.offsetForTimestamp(timestamp);
-      return found && found.offset < p.highWatermark ? found : { offset: -1, timestamp: -1 };
+      return (await p.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };
     }
   }
 }

@@ -4,6 +4,7 @@
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
 import type { PartitionLog } from './partition-log.js';
+import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
@@ -62,6 +63,22 @@ export class Partition {
     const hwm = this.hwm;
     const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch);
     return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
+  }
+
+  /**
+   * ListOffsets by timestamp: the first record at or after `timestamp`, below the high watermark.
+   * The log finds the batch by its max timestamp; the records inside it decide the exact offset.
+   */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    const found = await this.log.offsetForTimestamp(timestamp);
+    if (!found || found.offset >= this.hwm) return null;
+    const bytes = await this.log.read(found.offset, 1, this.hwm, true);
+    for (const view of batchesIn(bytes)) {
+      for (const r of await readBatchRecords(view)) {
+        if (r.offset >= BigInt(found.offset) && r.timestamp >= BigInt(timestamp)) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
+      }
+    }
+    return found;
   }
 
   /** Calls `listener` once, at the next change that a waiting fetch may care about. */

@@ -7,7 +7,7 @@
 
 /** The bytes do not form a valid message: truncated, a bad length, an overlong varint, ... */
 export class DecodeError extends Error {
-  override readonly name = 'DecodeError';
+  override readonly name: string = 'DecodeError';
 }
 
 /** A value cannot be written in the requested version (a field the version lacks, a null where none is allowed). */

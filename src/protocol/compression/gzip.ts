@@ -1,0 +1,21 @@
+/** gzip (Kafka compression type 1) through node:zlib, on the libuv thread pool. */
+import { gunzip, gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { CompressionError, guarded, type CompressionCodec } from './codec.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+export const gzipCodec: CompressionCodec = {
+  name: 'gzip',
+  compress: (data) => gzipAsync(data),
+  decompress: (data, maxBytes) =>
+    guarded('gzip', async () => {
+      try {
+        return await gunzipAsync(data, { maxOutputLength: Math.max(1, maxBytes) });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new CompressionError(`gzip: output exceeds the limit of ${maxBytes} bytes`);
+        throw err;
+      }
+    }),
+};

@@ -1,0 +1,116 @@
+/**
+ * Reading and building whole batches: the records of a batch with their absolute offsets and
+ * timestamps (decompressing when needed), and new batches from records (for internal topics and
+ * control records). The broker's produce and fetch paths never call these: batches stay opaque.
+ */
+import { crc32c } from '@node-rs/crc32';
+import { Writer } from '../writer.js';
+import { codecFor } from '../compression/index.js';
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CompressionType, OFFSET_ATTRIBUTES, OFFSET_CRC, RecordBatchView, TimestampType } from './record-batch.js';
+import { decodeRecords, encodeRecord, type RecordHeader } from './record.js';
+
+export interface DecodedRecord {
+  offset: bigint;
+  timestamp: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+/** Default bound on a batch's decompressed records section. */
+export const DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024;
+
+/** The records of one batch, in order. Throws DecodeError (or CompressionError) on bad bytes. */
+export async function readBatchRecords(view: RecordBatchView, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED): Promise<DecodedRecord[]> {
+  let section = view.recordsBytes();
+  if (view.compression !== CompressionType.None) section = await codecFor(view.compression).decompress(section, maxDecompressedBytes);
+  const baseOffset = view.baseOffset;
+  const logAppendTime = view.timestampType === TimestampType.LogAppendTime;
+  const out: DecodedRecord[] = [];
+  for (const r of decodeRecords(section, view.recordCount)) {
+    out.push({
+      offset: baseOffset + BigInt(r.offsetDelta),
+      // With LogAppendTime every record carries the batch's max timestamp, as Kafka reports it.
+      timestamp: logAppendTime ? view.maxTimestamp : view.baseTimestamp + BigInt(r.timestampDelta),
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+    });
+  }
+  return out;
+}
+
+/** Every batch in a buffer of concatenated batches (a fetch result, a log read). */
+export function* batchesIn(bytes: Buffer): Generator<RecordBatchView> {
+  let at = 0;
+  while (at + BATCH_HEADER_SIZE <= bytes.length) {
+    const view = new RecordBatchView(bytes, at);
+    if (at + view.sizeInBytes > bytes.length) return;
+    yield view;
+    at += view.sizeInBytes;
+  }
+}
+
+export interface NewRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[];
+  timestamp: number;
+}
+
+export interface BatchOptions {
+  baseOffset?: bigint;
+  partitionLeaderEpoch?: number;
+  compression?: CompressionType;
+  timestampType?: TimestampType;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+  transactional?: boolean;
+  control?: boolean;
+}
+
+/** Builds one RecordBatch (magic 2) holding `records`, compressed as asked, with its CRC-32C. */
+export async function buildBatch(records: NewRecord[], o: BatchOptions = {}): Promise<Buffer> {
+  if (records.length === 0) throw new RangeError('a batch holds at least one record');
+  const baseTimestamp = Math.min(...records.map((r) => r.timestamp));
+  const maxTimestamp = Math.max(...records.map((r) => r.timestamp));
+  const body = new Writer(256);
+  records.forEach((r, i) => encodeRecord(body, { attributes: 0, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: i, key: r.key, value: r.value, headers: r.headers ?? [] }));
+  let section = body.toBuffer();
+  const compression = o.compression ?? CompressionType.None;
+  if (compression !== CompressionType.None) section = await codecFor(compression).compress(section);
+  const attributes = compression | ((o.timestampType ?? TimestampType.CreateTime) === TimestampType.LogAppendTime ? 0x08 : 0) | (o.transactional ? 0x10 : 0) | (o.control ? 0x20 : 0);
+  const w = new Writer(BATCH_HEADER_SIZE + section.length);
+  w.int64(o.baseOffset ?? 0n);
+  w.int32(BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD + section.length);
+  w.int32(o.partitionLeaderEpoch ?? -1);
+  w.int8(2);
+  w.uint32(0);
+  w.int16(attributes);
+  w.int32(records.length - 1);
+  w.int64(BigInt(baseTimestamp));
+  w.int64(BigInt(maxTimestamp));
+  w.int64(o.producerId ?? -1n);
+  w.int16(o.producerEpoch ?? -1);
+  w.int32(o.baseSequence ?? -1);
+  w.int32(records.length);
+  w.raw(section);
+  const batch = w.toBuffer();
+  batch.writeUInt32BE(crc32c(batch.subarray(OFFSET_ATTRIBUTES)) >>> 0, OFFSET_CRC);
+  return batch;
+}
+
+export const CONTROL_ABORT = 0;
+export const CONTROL_COMMIT = 1;
+
+/** A transaction marker: a control batch whose record key is version int16 + type int16 and value version int16 + coordinator epoch int32. */
+export function buildControlBatch(type: typeof CONTROL_ABORT | typeof CONTROL_COMMIT, coordinatorEpoch: number, producerId: bigint, producerEpoch: number, timestamp: number): Promise<Buffer> {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(type, 2);
+  const value = Buffer.alloc(6);
+  value.writeInt16BE(0, 0);
+  value.writeInt32BE(coordinatorEpoch, 2);
+  return buildBatch([{ key, value, timestamp }], { producerId, producerEpoch, transactional: true, control: true });
+}
