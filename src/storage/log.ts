@@ -51,6 +51,8 @@ export interface OpenOptions {
 
 export class DiskLog {
   private writeQueue: Promise<void> = Promise.resolve();
+  private readonly pendingWrites: PendingWrite[] = [];
+  private drainQueued = false;
   private readonly commit: GroupCommit;
   private unflushedMessages = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -142,13 +144,7 @@ export class DiskLog {
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();
     this.noteEpoch(leaderEpoch, baseOffset);
-    const written = this.enqueue(async () => {
-      const fh = await segment.handle();
-      let done = 0;
-      while (done < batches.length) done += (await fh.write(batches, done, batches.length - done, position + done)).bytesWritten;
-      if (segment === this.active) this.writtenEnd = position + batches.length;
-    });
-    await written;
+    await this.write(segment, position, batches);
     if (this.config.flushMessages <= 1) {
       await this.commit.sync();
       this.recoveryPoint = Math.max(this.recoveryPoint, next);
@@ -157,6 +153,51 @@ export class DiskLog {
       this.scheduleBackgroundFlush();
     }
     return { baseOffset, lastOffset: next - 1 };
+  }
+
+  /**
+   * Queues a write. Writes queued while another is in flight are coalesced into one writev per
+   * segment, so concurrent producers cost one system call and one thread-pool trip between them.
+   */
+  private write(segment: Segment, position: number, bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingWrites.push({ segment, position, bytes, resolve, reject });
+      if (!this.drainQueued) {
+        this.drainQueued = true;
+        void this.enqueue(() => this.drainWrites());
+      }
+    });
+  }
+
+  private async drainWrites(): Promise<void> {
+    this.drainQueued = false;
+    const first = this.pendingWrites[0];
+    if (!first) return;
+    let n = 1;
+    let end = first.position + first.bytes.length;
+    while (n < this.pendingWrites.length && this.pendingWrites[n].segment === first.segment && this.pendingWrites[n].position === end) {
+      end += this.pendingWrites[n].bytes.length;
+      n++;
+    }
+    const group = this.pendingWrites.splice(0, n);
+    if (this.pendingWrites.length > 0 && !this.drainQueued) {
+      this.drainQueued = true;
+      void this.enqueue(() => this.drainWrites());
+    }
+    try {
+      const fh = await first.segment.handle();
+      let buffers = group.map((g) => g.bytes);
+      let position = first.position;
+      while (buffers.length > 0) {
+        const { bytesWritten } = await fh.writev(buffers, position);
+        position += bytesWritten;
+        buffers = skipBytes(buffers, bytesWritten);
+      }
+      if (first.segment === this.active) this.writtenEnd = Math.max(this.writtenEnd, end);
+      for (const g of group) g.resolve();
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    }
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -356,6 +397,28 @@ export class DiskLog {
     for (const s of this.segments) await this.handles.close(s.logPath);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+interface PendingWrite {
+  segment: Segment;
+  position: number;
+  bytes: Buffer;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** The buffers left after the first `n` bytes of `buffers` were written. */
+function skipBytes(buffers: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = n;
+  for (const b of buffers) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      out.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return out;
 }
 
 export async function syncDir(dir: string): Promise<void> {
