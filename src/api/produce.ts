@@ -7,6 +7,9 @@ import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProd
 import { ErrorCode } from '../protocol/error-codes.js';
 import { topicConfigValue } from '../config/topic-config-values.js';
 import { checkProducedBatches } from '../partition/batch-validation.js';
+import { DecodeError } from '../protocol/codec-errors.js';
+import { readLegacyMessageSet } from '../protocol/records/legacy-message-set.js';
+import { buildBatch } from '../protocol/records/batch-records.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
@@ -21,6 +24,16 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   const partition = topic ? ctx.broker.replicas.get(topicName, data.index) : undefined;
   if (!topic || !partition) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
   const maxBytes = Number(topicConfigValue(ctx.broker.config, topic.configs, 'max.message.bytes'));
+  if (ctx.apiVersion < 3 && data.records !== null) {
+    // Produce v0-2 carries magic 0/1 message sets: up-convert them to one RecordBatch v2.
+    try {
+      const legacy = await readLegacyMessageSet(data.records, maxBytes * 64);
+      data = { ...data, records: await buildBatch(legacy.records, { compression: legacy.compression }) };
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return partitionError(data.index, ErrorCode.CORRUPT_MESSAGE, err.message);
+    }
+  }
   const problem = checkProducedBatches(data.records, maxBytes);
   if (problem) return { ...partitionError(data.index, problem.errorCode, problem.message), recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: problem.message }] };
   const logAppendTime = topicConfigValue(ctx.broker.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
@@ -39,7 +52,9 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {
   apiKey: 0,
   name: 'Produce',
-  minVersion: 3,
+  // v0-2 (magic 0/1) are served by up-conversion: librdkafka before 2.10 compresses with gzip,
+  // snappy or lz4 only when the broker lists Produce v0 among its versions.
+  minVersion: 0,
   maxVersion: 11,
   async handle(ctx, request) {
     // Start every partition's append before awaiting any, so they share one group commit.

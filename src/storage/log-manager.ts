@@ -2,12 +2,17 @@
  * All partition logs of one data directory: opens them (recovering after an unclean stop), keeps
  * the directory-level checkpoints, applies retention, and marks a clean shutdown on close.
  */
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiskLog, type LogConfig } from './log.js';
 import { HandleCache } from './handle-cache.js';
 import { partitionDirName } from './file-names.js';
 import { CLEAN_SHUTDOWN_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
+
+async function hasPartitionDirs(dataDir: string): Promise<boolean> {
+  const names = await readdir(dataDir, { withFileTypes: true });
+  return names.some((d) => d.isDirectory() && /-\d+$/.test(d.name));
+}
 
 interface Entry {
   topic: string;
@@ -39,9 +44,11 @@ export class LogManager {
       () => false,
     );
     await rm(marker, { force: true });
+    // A directory that never held logs has nothing to recover.
+    const fresh = !clean && (await stat(join(dataDir, RECOVERY_POINT_FILE)).then(() => false, () => true)) && !(await hasPartitionDirs(dataDir));
     return new LogManager(
       dataDir,
-      clean,
+      clean || fresh,
       await readOffsetCheckpoint(dataDir, RECOVERY_POINT_FILE),
       await readOffsetCheckpoint(dataDir, LOG_START_FILE),
       options.maxOpenFiles ?? 1000,

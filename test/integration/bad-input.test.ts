@@ -6,7 +6,7 @@ import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { kcat } from '../helpers/kcat.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import type { ApiVersionsResponse, MetadataResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
+import type { ApiVersionsResponse, ListOffsetsResponse, MetadataResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
 
 let broker: RunningBroker;
 
@@ -75,12 +75,12 @@ test('an unknown API key closes the connection; an unsupported version gets UNSU
   const c = await RawClient.open(broker.bootstrap);
   c.send(sizePrefixed(Buffer.from('2710000000000001ffff', 'hex')));
   assert.equal(await c.nextFrame(), null);
-  // Produce v2 is known to the codecs but not served (magic 2 needs v3+).
+  // ListOffsets v0 is known to the codecs but not served: its answer carries UNSUPPORTED_VERSION.
   const p = await RawClient.open(broker.bootstrap);
-  p.sendRequest(0, 2, 5, { acks: 1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] });
-  const res = await p.response(0, 2);
-  const produce = res?.body as ProduceResponse;
-  assert.equal(produce.responses[0].partitionResponses[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  p.sendRequest(2, 0, 5, { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] }] });
+  const res = await p.response(2, 0);
+  const listed = res?.body as ListOffsetsResponse;
+  assert.equal(listed.topics[0].partitions[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
   p.close();
 });
 
