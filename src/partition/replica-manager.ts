@@ -20,8 +20,19 @@ export class ReplicaManager implements PartitionLogs {
     private readonly applyConfigs: (topic: TopicRecord, logs: PartitionLog[]) => void,
   ) {}
 
-  async loadTopics(topics: TopicRecord[]): Promise<void> {
-    for (const t of topics) await this.createPartitions(t, 0, t.partitions);
+  /** Opens every partition of `topics`, several at a time (opening is mostly waiting on the disk). */
+  async loadTopics(topics: TopicRecord[], concurrency = 32): Promise<void> {
+    const work = topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ t, p })));
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const { t, p } = work[next++];
+        const list = this.partitions.get(t.name) ?? [];
+        this.partitions.set(t.name, list);
+        list[p] = new Partition(t.name, p, await this.openLog(t, p));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
   }
 
   get(topic: string, index: number): Partition | undefined {

@@ -1,13 +1,14 @@
 /**
- * Open file handles of segment logs, bounded: the least recently used handle is closed when the
- * cache is full, so a broker with many partitions keeps a fixed number of descriptors. Handles
- * of active segments are pinned and never evicted.
+ * Open file handles of segment logs, bounded: when more than `maxOpen` are open, the least
+ * recently used ones that no operation is using are closed, so a broker with many partitions
+ * keeps a fixed number of descriptors. Every use goes through `use`, which holds the handle open
+ * for the duration of the operation.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 
 interface Entry {
   handle: Promise<FileHandle>;
-  pinned: boolean;
+  users: number;
 }
 
 export class HandleCache {
@@ -15,43 +16,45 @@ export class HandleCache {
 
   constructor(private readonly maxOpen = 1000) {}
 
-  /** A read-write handle to `path` (created when absent). */
-  get(path: string): Promise<FileHandle> {
-    const hit = this.entries.get(path);
-    if (hit) {
-      this.entries.delete(path);
-      this.entries.set(path, hit);
-      return hit.handle;
+  /** Runs `fn` with a read-write handle to `path` (created when absent), kept open meanwhile. */
+  async use<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    const entry = this.acquire(path);
+    try {
+      return await fn(await entry.handle);
+    } finally {
+      entry.users--;
+      this.evict();
     }
-    const handle = open(path, 'a+').then(async (fh) => {
-      await fh.close();
-      return open(path, 'r+');
-    });
-    this.entries.set(path, { handle, pinned: false });
-    handle.catch(() => this.entries.delete(path));
-    this.evict();
-    return handle;
   }
 
-  pin(path: string, pinned: boolean): void {
-    const e = this.entries.get(path);
-    if (e) e.pinned = pinned;
-    else if (pinned) {
-      void this.get(path);
-      this.pin(path, true);
+  private acquire(path: string): Entry {
+    let entry = this.entries.get(path);
+    if (entry) {
+      this.entries.delete(path);
+    } else {
+      const handle = open(path, 'a+').then(async (fh) => {
+        await fh.close();
+        return open(path, 'r+');
+      });
+      entry = { handle, users: 0 };
+      handle.catch(() => this.entries.delete(path));
     }
+    this.entries.set(path, entry);
+    entry.users++;
+    return entry;
   }
 
   private evict(): void {
     if (this.entries.size <= this.maxOpen) return;
     for (const [path, e] of this.entries) {
       if (this.entries.size <= this.maxOpen) break;
-      if (e.pinned) continue;
+      if (e.users > 0) continue;
       this.entries.delete(path);
       void e.handle.then((fh) => fh.close()).catch(() => undefined);
     }
   }
 
+  /** Closes the handle of `path` (a deleted segment) once no operation uses it. */
   async close(path: string): Promise<void> {
     const e = this.entries.get(path);
     if (!e) return;

@@ -77,7 +77,6 @@ export class DiskLog {
     this.recoveryPoint = this.logEndOffset;
     this.writtenEnd = this.active.size;
     this.epochs = epochs;
-    handles.pin(this.active.logPath, true);
   }
 
   static async open(o: OpenOptions): Promise<DiskLog> {
@@ -87,11 +86,16 @@ export class DiskLog {
     if (segments.length === 0) {
       const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
       await first.preallocateIndexes(o.config.segmentIndexBytes);
-      await (await first.handle()).sync();
+      await first.withFile((fh) => fh.sync());
       await syncDir(o.dir);
       segments.push(first);
     }
-    await segments[segments.length - 1].indexes();
+    const last = segments[segments.length - 1];
+    const known = o.recoveryPoint >= last.baseOffset && o.cleanShutdown && last.size > 0 && o.recoveryPoint > 0;
+    // After a clean shutdown the recovery point is the log end: the active segment's indexes can
+    // wait until the first append or read needs them, which makes opening many partitions cheap.
+    if (known) last.nextOffset = o.recoveryPoint;
+    else await last.indexes();
     const start = Math.max(o.logStartOffset, segments[0].baseOffset);
     return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, await readLeaderEpochs(o.dir), o.onDestroy ?? (() => undefined));
   }
@@ -123,6 +127,7 @@ export class DiskLog {
   /** Appends validated batches; resolves when acknowledged by the flush policy. */
   async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<{ baseOffset: number; lastOffset: number }> {
     if (this.closed) throw new Error('log is closed');
+    if (!this.active.indexesLoaded) await this.active.indexes();
     const baseOffset = this.logEndOffset;
     if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
     const segment = this.active;
@@ -185,14 +190,15 @@ export class DiskLog {
       void this.enqueue(() => this.drainWrites());
     }
     try {
-      const fh = await first.segment.handle();
-      let buffers = group.map((g) => g.bytes);
-      let position = first.position;
-      while (buffers.length > 0) {
-        const { bytesWritten } = await fh.writev(buffers, position);
-        position += bytesWritten;
-        buffers = skipBytes(buffers, bytesWritten);
-      }
+      await first.segment.withFile(async (fh) => {
+        let buffers = group.map((g) => g.bytes);
+        let position = first.position;
+        while (buffers.length > 0) {
+          const { bytesWritten } = await fh.writev(buffers, position);
+          position += bytesWritten;
+          buffers = skipBytes(buffers, bytesWritten);
+        }
+      });
       if (first.segment === this.active) this.writtenEnd = Math.max(this.writtenEnd, end);
       for (const g of group) g.resolve();
     } catch (err) {
@@ -213,19 +219,17 @@ export class DiskLog {
     this.segments.push(next);
     this.writtenEnd = 0;
     void this.enqueue(async () => {
-      await (await old.handle()).datasync();
+      await old.withFile((fh) => fh.datasync());
       await old.writeIndexFiles();
-      this.handles.pin(old.logPath, false);
       await next.preallocateIndexes(this.config.segmentIndexBytes);
-      this.handles.pin(next.logPath, true);
-      await next.handle();
+      await next.withFile(async () => undefined);
       await syncDir(this.dir);
     });
   }
 
   private async syncActive(): Promise<void> {
     await this.writeQueue;
-    await (await this.active.handle()).datasync();
+    await this.active.withFile((fh) => fh.datasync());
   }
 
   private scheduleBackgroundFlush(): void {
@@ -336,17 +340,14 @@ export class DiskLog {
   async truncateTo(offset: number): Promise<void> {
     await this.enqueue(async () => {
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
-        const gone = this.segments.pop() as Segment;
-        this.handles.pin(gone.logPath, false);
-        await gone.delete();
-        this.handles.pin(this.active.logPath, true);
+        await (this.segments.pop() as Segment).delete();
       }
       const seg = this.active;
       const info = await seg.positionOf(offset);
       if (info) await seg.truncateTo(info.position, info.baseOffset);
       else if (seg.baseOffset >= offset) await seg.truncateTo(0, seg.baseOffset);
       this.writtenEnd = seg.size;
-      await (await seg.handle()).datasync();
+      await seg.withFile((fh) => fh.datasync());
       this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
       this.epochs = this.epochs.filter((e) => e.startOffset < this.logEndOffset);
       await writeLeaderEpochs(this.dir, this.epochs);

@@ -52,12 +52,25 @@ export class Segment {
     return logFile(this.dir, this.baseOffset);
   }
 
-  handle(): Promise<FileHandle> {
-    return this.handles.get(this.logPath);
+  /** Runs `fn` with this segment's file handle held open. */
+  withFile<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    return this.handles.use(this.logPath, fn);
   }
 
-  /** Loads the indexes from their files, rebuilding them from the log when absent or inconsistent. */
-  async indexes(): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
+  private loading: Promise<{ offsets: OffsetIndex; times: TimeIndex }> | null = null;
+
+  get indexesLoaded(): boolean {
+    return this.offsetIndex !== null && this.timeIndex !== null;
+  }
+
+  /** Loads the indexes (once, however many callers wait), rebuilding them when absent or inconsistent. */
+  indexes(): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
+    if (this.indexesLoaded) return Promise.resolve({ offsets: this.offsetIndex as OffsetIndex, times: this.timeIndex as TimeIndex });
+    this.loading ??= this.loadIndexes().finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private async loadIndexes(): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
     if (!this.offsetIndex || !this.timeIndex) {
       const offsets = await readIndexFile(indexFile(this.dir, this.baseOffset), (b) => OffsetIndex.decode(b, Math.max(this.size, 1)));
       const times = await readIndexFile(timeIndexFile(this.dir, this.baseOffset), (b) => TimeIndex.decode(b));
@@ -126,8 +139,11 @@ export class Segment {
   }
 
   /** Reads batch headers from `position` to the end, stopping at the first that is incomplete or invalid. */
-  async scanFrom(position: number, verifyCrc = false): Promise<BatchInfo[]> {
-    const fh = await this.handle();
+  scanFrom(position: number, verifyCrc = false): Promise<BatchInfo[]> {
+    return this.withFile((fh) => this.scanWith(fh, position, verifyCrc));
+  }
+
+  private async scanWith(fh: FileHandle, position: number, verifyCrc: boolean): Promise<BatchInfo[]> {
     const out: BatchInfo[] = [];
     let pos = position;
     while (pos + BATCH_HEADER_SIZE <= this.size) {
@@ -166,17 +182,17 @@ export class Segment {
   async positionOf(offset: number): Promise<BatchInfo | null> {
     const { offsets } = await this.indexes();
     const start = offsets.lookup(offset - this.baseOffset);
-    const fh = await this.handle();
-    const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
-    let pos = start;
-    while (pos + BATCH_HEADER_SIZE <= this.size) {
-      await fh.read(header, 0, BATCH_HEADER_SIZE, pos);
-      const view = new RecordBatchView(header);
-      const info = infoOf(view, pos);
-      if (info.lastOffset >= offset) return info;
-      pos += info.size;
-    }
-    return null;
+    return this.withFile(async (fh) => {
+      const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
+      let pos = start;
+      while (pos + BATCH_HEADER_SIZE <= this.size) {
+        await fh.read(header, 0, BATCH_HEADER_SIZE, pos);
+        const info = infoOf(new RecordBatchView(header), pos);
+        if (info.lastOffset >= offset) return info;
+        pos += info.size;
+      }
+      return null;
+    });
   }
 
   /** The header of the batch at `position`, or null when none is complete there. */
@@ -187,11 +203,12 @@ export class Segment {
     return infoOf(new RecordBatchView(header), position);
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
-    const fh = await this.handle();
-    const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await fh.read(buf, 0, length, position);
-    return bytesRead === length ? buf : buf.subarray(0, bytesRead);
+  read(position: number, length: number): Promise<Buffer> {
+    return this.withFile(async (fh) => {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, position);
+      return bytesRead === length ? buf : buf.subarray(0, bytesRead);
+    });
   }
 
   /** Cuts the log at `position` and drops index entries past it. */
