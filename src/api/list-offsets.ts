@@ -27,7 +27,7 @@ async function lookup(p: Partition, timestamp: number, isolationLevel: number): 
     case EARLIEST_LOCAL:
       return { offset: p.logStartOffset, timestamp: -1 };
     case MAX_TIMESTAMP:
-      return (await p.log.maxTimestamp()) ?? { offset: -1, timestamp: -1 };
+      return (await p.maxTimestamp()) ?? { offset: -1, timestamp: -1 };
     default: {
       if (timestamp < 0) throw new RangeError(`unsupported timestamp ${timestamp}`);
       return (await p.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };

@@ -81,6 +81,19 @@ export class Partition {
     return found;
   }
 
+  /** ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp below the high watermark. */
+  async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
+    const found = await this.log.maxTimestamp();
+    if (!found || found.offset >= this.hwm) return found;
+    const bytes = await this.log.read(found.offset, 1, this.hwm, true);
+    for (const view of batchesIn(bytes)) {
+      for (const r of await readBatchRecords(view)) {
+        if (r.timestamp === BigInt(found.timestamp)) return { offset: Number(r.offset), timestamp: found.timestamp };
+      }
+    }
+    return found;
+  }
+
   /** Calls `listener` once, at the next change that a waiting fetch may care about. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);

@@ -44,9 +44,10 @@ for (const strategy of ['range', 'cooperative-sticky']) {
           assert.match(a.stderr, /incremental revoke/, 'the first member gave partitions up incrementally');
           assert.doesNotMatch(a.stderr, /SESSTMOUT|error/i);
         }
-        await waitUntil(() => (a.stdout + b.stdout).trim().split('\n').length >= 40, 'all 40 messages');
-        const got = (a.stdout + b.stdout).trim().split('\n').map((l) => l.split(':')[2]).sort();
-        assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => `${topic}-${i}`).sort());
+        const values = () => new Set((a.stdout + b.stdout).trim().split('\n').map((l) => l.split(':')[2]));
+        await waitUntil(() => values().size >= 40, 'all 40 messages');
+        // At least once: a partition that moves is re-read from its last committed offset.
+        assert.deepEqual([...values()].sort(), Array.from({ length: 40 }, (_, i) => `${topic}-${i}`).sort());
       } finally {
         await b.stop();
       }

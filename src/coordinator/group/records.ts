@@ -139,9 +139,15 @@ export function parseGroupValue(value: Buffer): GroupRecordValue {
   return { protocolType, generationId, protocolName, leader, stateTimestamp, members };
 }
 
-/** Kafka's partition for a group: |String.hashCode(groupId)| mod the partition count. */
-export function partitionForGroup(groupId: string, partitions: number): number {
+/** Java's String.hashCode: s[0]*31^(n-1) + … + s[n-1] over UTF-16 code units, in 32-bit arithmetic. */
+export function javaStringHash(s: string): number {
   let h = 0;
-  for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
-  return (h & 0x7fffffff) % partitions;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Kafka's partition for a group: Utils.abs(groupId.hashCode) mod the partition count (abs of MIN_VALUE is 0). */
+export function partitionForGroup(groupId: string, partitions: number): number {
+  const h = javaStringHash(groupId);
+  return (h === -2147483648 ? 0 : Math.abs(h)) % partitions;
 }
