@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
 import { Membership, type GroupConfig, type JoinRequest } from '../../../src/coordinator/group/membership.js';
-import type { Group, JoinResult, SyncResult } from '../../../src/coordinator/group/group.js';
+import type { Group, JoinResult } from '../../../src/coordinator/group/group.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 
 const CONFIG: GroupConfig = { minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 10 };
