@@ -26,8 +26,8 @@ export interface SessionPartition {
 }
 
 export class FetchSession {
-  /** The epoch the next incremental fetch must carry. */
-  nextEpoch = 1;
+  /** The epoch the next incremental fetch must carry (the creating fetch, epoch 0, moves it to 1). */
+  nextEpoch = 0;
   readonly partitions = new Map<string, SessionPartition>();
   lastUsed: number;
 
