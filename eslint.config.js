@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/protocol/generated/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'data/**', 'src/protocol/generated/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

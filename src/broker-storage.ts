@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-configs.js';
 import { topicConfigValue } from './config/topic-config-values.js';
 import type { TopicRecord } from './metadata/local-store.js';
-import type { PartitionLog } from './partition/partition-log.js';
-import { MemoryLog } from './partition/memory-log.js';
+import type { PartitionLog } from './storage/partition-log.js';
+import { MemoryLog } from './storage/memory-log.js';
 import { LogManager } from './storage/log-manager.js';
 import { DiskLog, type LogConfig } from './storage/log.js';
 

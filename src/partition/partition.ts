@@ -3,7 +3,7 @@
  * waiting for it to grow. On a single node the high watermark is the end of what the flush
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
-import type { PartitionLog } from './partition-log.js';
+import type { PartitionLog } from '../storage/partition-log.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
 
 export const READ_UNCOMMITTED = 0;

@@ -4,7 +4,7 @@
  */
 import type { TopicRecord } from '../metadata/local-store.js';
 import { Partition } from './partition.js';
-import type { PartitionLog } from './partition-log.js';
+import type { PartitionLog } from '../storage/partition-log.js';
 import type { PartitionLogs } from './topic-service.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 

@@ -11,6 +11,7 @@ import { GroupCommit } from './group-commit.js';
 import { infoOf, Segment, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
+import type { PartitionLog } from './partition-log.js';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -49,7 +50,7 @@ export interface OpenOptions {
   onDestroy?: () => void;
 }
 
-export class DiskLog {
+export class DiskLog implements PartitionLog {
   private writeQueue: Promise<void> = Promise.resolve();
   private readonly pendingWrites: PendingWrite[] = [];
   private drainQueued = false;

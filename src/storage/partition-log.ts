@@ -1,6 +1,6 @@
 /**
- * What a partition needs from its log. The storage engine's log implements it (see
- * log-adapter.ts); a memory twin can too.
+ * The narrow interface a partition needs from its log. Two implementations: the disk log
+ * (log.ts) and its in-memory twin (memory-log.ts), tested by one shared suite.
  */
 
 export interface AppendedBatches {

@@ -66,7 +66,7 @@ export class MemoryLog implements PartitionLog {
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
     let best: StoredBatch | null = null;
     for (const b of this.batches) if (!best || b.maxTimestamp > best.maxTimestamp) best = b;
-    return best ? { offset: best.lastOffset, timestamp: best.maxTimestamp } : null;
+    return best ? { offset: best.baseOffset, timestamp: best.maxTimestamp } : null;
   }
 
   async deleteRecordsBefore(offset: number): Promise<void> {

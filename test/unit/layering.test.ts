@@ -1,0 +1,49 @@
+// The layer rules of DESIGN.md, checked on every source file: imports point down the table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = resolve(fileURLToPath(import.meta.url), '../../../../src');
+
+/** Which top-level folders (or "root" for src/*.ts, the composition root) each folder may import. */
+const ALLOWED: Record<string, string[]> = {
+  protocol: ['protocol'],
+  storage: ['storage', 'protocol'],
+  metadata: ['metadata', 'protocol'],
+  config: ['config', 'protocol'],
+  partition: ['partition', 'storage', 'metadata', 'protocol', 'config'],
+  coordinator: ['coordinator', 'partition', 'protocol'],
+  api: ['api', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol'],
+  server: ['server', 'api', 'protocol'],
+  client: ['client', 'protocol'],
+  cli: ['cli', 'root', 'client', 'config', 'protocol'],
+  root: ['root', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+};
+
+function layerOf(file: string): string {
+  const rel = relative(SRC, file).split(sep);
+  return rel.length === 1 ? 'root' : rel[0];
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? sources(p) : n.endsWith('.ts') ? [p] : [];
+  });
+}
+
+test('source imports follow the layer table of DESIGN.md', () => {
+  const violations: string[] = [];
+  const files = sources(SRC);
+  assert.ok(files.length > 50);
+  for (const file of files) {
+    const from = layerOf(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+      const to = layerOf(resolve(dirname(file), m[1]));
+      if (!ALLOWED[from]?.includes(to)) violations.push(`${relative(SRC, file)} (${from}) imports ${m[1]} (${to})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
