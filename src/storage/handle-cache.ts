@@ -9,6 +9,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 interface Entry {
   handle: Promise<FileHandle>;
   users: number;
+  /** Closed by `close` while in use: the last user closes it. */
+  closing: boolean;
 }
 
 export class HandleCache {
@@ -23,6 +25,7 @@ export class HandleCache {
       return await fn(await entry.handle);
     } finally {
       entry.users--;
+      if (entry.closing && entry.users === 0) await closeHandle(entry);
       this.evict();
     }
   }
@@ -36,7 +39,7 @@ export class HandleCache {
         await fh.close();
         return open(path, 'r+');
       });
-      entry = { handle, users: 0 };
+      entry = { handle, users: 0, closing: false };
       handle.catch(() => this.entries.delete(path));
     }
     this.entries.set(path, entry);
@@ -54,21 +57,30 @@ export class HandleCache {
     }
   }
 
-  /** Closes the handle of `path` (a deleted segment) once no operation uses it. */
+  /**
+   * Forgets the handle of `path` (a deleted segment) and closes it once no operation uses it, so a
+   * fetch still reading a segment that retention removed finishes its read (Linux keeps the
+   * unlinked file readable through the open descriptor).
+   */
   async close(path: string): Promise<void> {
     const e = this.entries.get(path);
     if (!e) return;
     this.entries.delete(path);
-    await (await e.handle.catch(() => null))?.close();
+    if (e.users > 0) e.closing = true;
+    else await closeHandle(e);
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();
-    for (const e of all) await (await e.handle.catch(() => null))?.close();
+    for (const e of all) await closeHandle(e);
   }
 
   get openCount(): number {
     return this.entries.size;
   }
+}
+
+async function closeHandle(e: Entry): Promise<void> {
+  await (await e.handle.catch(() => null))?.close().catch(() => undefined);
 }
