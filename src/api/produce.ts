@@ -11,6 +11,7 @@ import { DecodeError } from '../protocol/codec-errors.js';
 import { readLegacyMessageSet } from '../protocol/records/legacy-message-set.js';
 import { buildBatch } from '../protocol/records/batch-records.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { isInternalTopic } from '../metadata/topic-names.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 
@@ -23,6 +24,7 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   const topic = ctx.broker.topics.get(topicName);
   const partition = topic ? ctx.broker.replicas.get(topicName, data.index) : undefined;
   if (!topic || !partition) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
+  if (isInternalTopic(topicName)) return partitionError(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Clients cannot write to the internal topic ${topicName}.`);
   const maxBytes = Number(topicConfigValue(ctx.broker.config, topic.configs, 'max.message.bytes'));
   if (ctx.apiVersion < 3 && data.records !== null) {
     // Produce v0-2 carries magic 0/1 message sets: up-convert them to one RecordBatch v2.

@@ -41,6 +41,16 @@ test('acks=0 is not answered; acks=2 is INVALID_REQUIRED_ACKS; the records of ac
   assert.deepEqual(got.map((m) => m.payload), ['fire and forget']);
 });
 
+test('clients cannot write to __consumer_offsets', async () => {
+  const c = await RawClient.open(broker.bootstrap);
+  const req = await produce(-1, 'sneaky');
+  req.topicData[0].name = '__consumer_offsets';
+  c.sendRequest(0, 9, 1, req);
+  const res = (await c.response(0, 9))?.body as ProduceResponse;
+  assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  c.close();
+});
+
 test('a LogAppendTime topic stamps the broker\'s time on every record', async () => {
   await kcat(['-b', broker.bootstrap, '-L']);
   const c = await RawClient.open(broker.bootstrap);
