@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { BrokerConfig } from './config/broker-configs.js';
 import { LocalMetadataStore } from './metadata/local-store.js';
+import { ProducerIdManager } from './metadata/producer-ids.js';
 import { ReplicaManager } from './partition/replica-manager.js';
 import { TopicService } from './partition/topic-service.js';
 import { Listener } from './server/listener.js';
@@ -73,6 +74,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     topics,
     replicas,
     groups: groups.coordinator,
+    producerIds: await ProducerIdManager.open(config.dataDir),
     now: () => Date.now(),
   };
   const listener = new Listener(

@@ -4,7 +4,7 @@
  * flush policy (fsync by default), and records become visible to consumers at the same moment.
  */
 import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../protocol/generated/index.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { topicConfigValue } from '../config/topic-config-values.js';
 import { checkProducedBatches } from '../partition/batch-validation.js';
 import { DecodeError } from '../protocol/codec-errors.js';
@@ -39,7 +39,13 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   const problem = checkProducedBatches(data.records, maxBytes);
   if (problem) return { ...partitionError(data.index, problem.errorCode, problem.message), recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: problem.message }] };
   const logAppendTime = topicConfigValue(ctx.broker.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
-  const { baseOffset } = await partition.append(data.records as Buffer, logAppendTime);
+  let baseOffset: number;
+  try {
+    ({ baseOffset } = await partition.append(data.records as Buffer, logAppendTime));
+  } catch (err) {
+    if (err instanceof KafkaError) return partitionError(data.index, err.code, err.message);
+    throw err;
+  }
   return {
     index: data.index,
     errorCode: ErrorCode.NONE,

@@ -25,6 +25,7 @@ import { listGroupsHandler } from './list-groups.js';
 import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
+import { initProducerIdHandler } from './init-producer-id.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -51,6 +52,7 @@ const ALL: readonly AnyApiHandler[] = [
   describeGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  initProducerIdHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);

@@ -3,6 +3,7 @@ import type { BrokerConfig } from '../config/broker-configs.js';
 import type { TopicService } from '../partition/topic-service.js';
 import type { ReplicaManager } from '../partition/replica-manager.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
+import type { ProducerIdManager } from '../metadata/producer-ids.js';
 
 export interface BrokerServices {
   readonly config: BrokerConfig;
@@ -13,6 +14,7 @@ export interface BrokerServices {
   readonly topics: TopicService;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  readonly producerIds: ProducerIdManager;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
 }

@@ -4,6 +4,9 @@
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
 import type { PartitionLog } from '../storage/partition-log.js';
+import { RecordBatchView } from '../protocol/records/record-batch.js';
+import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
+import { ProducerStates } from './producer-state.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
 
 export const READ_UNCOMMITTED = 0;
@@ -19,6 +22,7 @@ export interface PartitionRead {
 export class Partition {
   private hwm: number;
   private readonly listeners = new Set<() => void>();
+  private readonly producers = new ProducerStates();
   leaderEpoch = 0;
 
   constructor(
@@ -47,14 +51,33 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
-  /** Appends validated batches; resolves when they are acknowledged and visible to consumers. */
-  async append(batches: Buffer, logAppendTime: number | null): Promise<{ baseOffset: number }> {
+  /**
+   * Appends validated batches; resolves when they are acknowledged and visible to consumers.
+   * A batch of an idempotent producer is checked against that producer's sequence first: a retry
+   * of a batch already appended resolves with that batch's offset and appends nothing (`duplicate`).
+   * Throws KafkaError for a fenced epoch or a sequence gap.
+   */
+  append(batches: Buffer, logAppendTime: number | null): Promise<{ baseOffset: number; duplicate: boolean }> {
+    const view = new RecordBatchView(batches);
+    if (view.producerId < 0n) return this.appendToLog(batches, logAppendTime).then((baseOffset) => ({ baseOffset, duplicate: false }));
+    if (view.sizeInBytes !== batches.length) {
+      return Promise.reject(new KafkaError(ErrorCode.INVALID_RECORD, 'An idempotent producer must send one batch per partition.'));
+    }
+    const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1);
+    if (check.kind === 'error') return Promise.reject(new KafkaError(check.errorCode, check.message));
+    if (check.kind === 'duplicate') return check.baseOffset.then((baseOffset) => ({ baseOffset, duplicate: true }));
+    const appended = this.appendToLog(batches, logAppendTime);
+    check.record(appended);
+    return appended.then((baseOffset) => ({ baseOffset, duplicate: false }));
+  }
+
+  private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
     const result = await this.log.append(batches, this.leaderEpoch, logAppendTime);
     if (result.lastOffset + 1 > this.hwm) {
       this.hwm = result.lastOffset + 1;
       this.notify();
     }
-    return { baseOffset: result.baseOffset };
+    return result.baseOffset;
   }
 
   /** Reads from `offset` up to the high watermark (or the last stable offset for read_committed). */
