@@ -35,6 +35,8 @@ export function logConfigFor(config: BrokerConfig, topic: TopicRecord): LogConfi
     retentionBytes: topicConfigValue(config, topic.configs, 'cleanup.policy').includes('delete') ? v('retention.bytes') : -1,
     flushMessages: v('flush.messages'),
     flushMs: v('flush.ms'),
+    compact: topicConfigValue(config, topic.configs, 'cleanup.policy').includes('compact'),
+    deleteRetentionMs: v('delete.retention.ms'),
   };
 }
 
@@ -53,6 +55,13 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
     );
   }, config.int('log.retention.check.interval.ms'));
   retention.unref();
+  const cleaner = setInterval(() => {
+    manager.compactAll().then(
+      (n) => n > 0 && log.info({ segments: n }, 'compaction rewrote segments'),
+      (err: unknown) => log.error({ err }, 'compaction failed'),
+    );
+  }, config.int('log.cleaner.backoff.ms'));
+  cleaner.unref();
   return {
     open: (topic, partition) => manager.openLog(topic.name, partition, logConfigFor(config, topic)),
     reconfigure: (topic, logs) => {
@@ -61,6 +70,7 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
     close: async () => {
       clearInterval(checkpoints);
       clearInterval(retention);
+      clearInterval(cleaner);
       await manager.close();
     },
   };

@@ -9,7 +9,7 @@ import { topicConfigValue } from '../config/topic-config-values.js';
 import { checkProducedBatches } from '../partition/batch-validation.js';
 import { DecodeError } from '../protocol/codec-errors.js';
 import { readLegacyMessageSet } from '../protocol/records/legacy-message-set.js';
-import { buildBatch } from '../protocol/records/batch-records.js';
+import { batchesIn, buildBatch, readBatchRecords } from '../protocol/records/batch-records.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isInternalTopic } from '../metadata/topic-names.js';
 
@@ -38,6 +38,18 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   }
   const problem = checkProducedBatches(data.records, maxBytes);
   if (problem) return { ...partitionError(data.index, problem.errorCode, problem.message), recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: problem.message }] };
+  if (topicConfigValue(ctx.broker.config, topic.configs, 'cleanup.policy').includes('compact')) {
+    // A compacted topic keeps the last record per key: a record without a key could never be kept
+    // or removed meaningfully, so Kafka refuses it. This is the one produce check that reads records.
+    let keyless: boolean;
+    try {
+      keyless = await hasKeylessRecord(data.records as Buffer, maxBytes * 64);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return partitionError(data.index, ErrorCode.CORRUPT_MESSAGE, err.message);
+    }
+    if (keyless) return partitionError(data.index, ErrorCode.INVALID_RECORD, `Compacted topic ${topicName} cannot accept a record without a key.`);
+  }
   const logAppendTime = topicConfigValue(ctx.broker.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
   let baseOffset: number;
   try {
@@ -55,6 +67,13 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     recordErrors: [],
     errorMessage: null,
   };
+}
+
+async function hasKeylessRecord(records: Buffer, maxDecompressed: number): Promise<boolean> {
+  for (const view of batchesIn(records)) {
+    for (const r of await readBatchRecords(view, maxDecompressed)) if (r.key === null) return true;
+  }
+  return false;
 }
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {

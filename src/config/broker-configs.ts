@@ -27,6 +27,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('log.retention.ms', ConfigType.Long, null, 'Retention in milliseconds; -1 keeps records for ever.'),
   def('log.roll.hours', ConfigType.Int, '168', 'Segment age in hours, used when log.roll.ms is unset.', atLeast(1)),
   def('log.roll.ms', ConfigType.Long, null, 'Segment age in milliseconds after which it is rolled.'),
+  def('log.cleaner.backoff.ms', ConfigType.Long, '15000', 'How often compacted topics are checked for segments to compact.', atLeast(1)),
   def('log.retention.check.interval.ms', ConfigType.Long, '300000', 'How often retention is applied.', atLeast(1)),
   def('group.initial.rebalance.delay.ms', ConfigType.Int, '3000', 'Wait before the first rebalance of a new group.', atLeast(0)),
   def('offsets.topic.num.partitions', ConfigType.Int, '50', 'Partitions of __consumer_offsets.', atLeast(1)),

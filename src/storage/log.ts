@@ -12,6 +12,7 @@ import { infoOf, Segment, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
 import type { PartitionLog } from './partition-log.js';
+import { compactSegments, type CompactionResult } from './compactor.js';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -23,6 +24,9 @@ export interface LogConfig {
   /** 1: acknowledge only fsynced writes (group commit). More: fsync every N messages in the background. */
   flushMessages: number;
   flushMs: number;
+  /** cleanup.policy includes compact. */
+  compact: boolean;
+  deleteRetentionMs: number;
 }
 
 export const DEFAULT_LOG_CONFIG: LogConfig = {
@@ -34,6 +38,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   retentionBytes: -1,
   flushMessages: 1,
   flushMs: Number.MAX_SAFE_INTEGER,
+  compact: false,
+  deleteRetentionMs: 24 * 3600 * 1000,
 };
 
 export interface OpenOptions {
@@ -61,6 +67,8 @@ export class DiskLog implements PartitionLog {
   private closed = false;
   /** Offsets below this are on disk (fsynced). */
   recoveryPoint: number;
+  /** The base offset of the active segment at the last compaction. */
+  private compactedUpTo = -1;
   /** Bytes of the active segment whose writes completed; reads stop there. */
   private writtenEnd: number;
 
@@ -378,6 +386,22 @@ export class DiskLog implements PartitionLog {
       }
     });
     return deleted;
+  }
+
+  /**
+   * Compacts the segments before the active one (cleanup.policy=compact), in write order with
+   * appends. Does nothing unless a segment was added since the last compaction.
+   */
+  async compact(): Promise<CompactionResult | null> {
+    if (!this.config.compact || this.segments.length < 2) return null;
+    const upTo = this.active.baseOffset;
+    if (upTo <= this.compactedUpTo) return null;
+    let result: CompactionResult | null = null;
+    await this.enqueue(async () => {
+      result = await compactSegments(this.segments.slice(0, -1), this.handles, this.now(), this.config.deleteRetentionMs);
+      this.compactedUpTo = upTo;
+    });
+    return result;
   }
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */

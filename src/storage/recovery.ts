@@ -12,8 +12,8 @@ import type { HandleCache } from './handle-cache.js';
 
 export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<Segment[]> {
   const names = await readdir(dir);
-  // Leftovers of an interrupted checkpoint or index write are dropped.
-  for (const n of names) if (n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
+  // Leftovers of an interrupted checkpoint write or compaction are dropped.
+  for (const n of names) if (n.endsWith('.tmp') || n.endsWith('.cleaned')) await rm(join(dir, n), { force: true });
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
     segments.push(new Segment(dir, base, await fileSize(logFile(dir, base)), handles, indexIntervalBytes, now()));
@@ -35,9 +35,10 @@ export async function recoverSegments(segments: Segment[], recoveryPoint: number
     const seg = segments[i];
     const batches = await seg.scanFrom(0, true);
     const validEnd = batches.length > 0 ? batches[batches.length - 1].position + batches[batches.length - 1].size : 0;
-    const continuous = batches.every((b, k) => k === 0 || b.baseOffset === batches[k - 1].lastOffset + 1);
+    // Offsets only grow; compaction leaves gaps between batches, so growth, not adjacency, is checked.
+    const continuous = batches.every((b, k) => k === 0 || b.baseOffset > batches[k - 1].lastOffset);
     if (validEnd < seg.size || !continuous) {
-      const keep = continuous ? batches.length : batches.findIndex((b, k) => k > 0 && b.baseOffset !== batches[k - 1].lastOffset + 1);
+      const keep = continuous ? batches.length : batches.findIndex((b, k) => k > 0 && b.baseOffset <= batches[k - 1].lastOffset);
       const end = keep === 0 ? 0 : batches[keep - 1].position + batches[keep - 1].size;
       result.truncatedBytes += seg.size - end;
       const nextOffset = keep === 0 ? seg.baseOffset : batches[keep - 1].lastOffset + 1;

@@ -56,6 +56,8 @@ export interface NewRecord {
   value: Buffer | null;
   headers?: RecordHeader[];
   timestamp: number;
+  /** Offset relative to the batch's base offset; by default the record's index (compaction keeps gaps). */
+  offsetDelta?: number;
 }
 
 export interface BatchOptions {
@@ -76,7 +78,8 @@ export async function buildBatch(records: NewRecord[], o: BatchOptions = {}): Pr
   const baseTimestamp = Math.min(...records.map((r) => r.timestamp));
   const maxTimestamp = Math.max(...records.map((r) => r.timestamp));
   const body = new Writer(256);
-  records.forEach((r, i) => encodeRecord(body, { attributes: 0, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: i, key: r.key, value: r.value, headers: r.headers ?? [] }));
+  const deltas = records.map((r, i) => r.offsetDelta ?? i);
+  records.forEach((r, i) => encodeRecord(body, { attributes: 0, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: deltas[i], key: r.key, value: r.value, headers: r.headers ?? [] }));
   let section = body.toBuffer();
   const compression = o.compression ?? CompressionType.None;
   if (compression !== CompressionType.None) section = await codecFor(compression).compress(section);
@@ -88,7 +91,7 @@ export async function buildBatch(records: NewRecord[], o: BatchOptions = {}): Pr
   w.int8(2);
   w.uint32(0);
   w.int16(attributes);
-  w.int32(records.length - 1);
+  w.int32(deltas[deltas.length - 1]);
   w.int64(BigInt(baseTimestamp));
   w.int64(BigInt(maxTimestamp));
   w.int64(o.producerId ?? -1n);
