@@ -101,7 +101,9 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     config,
     stop() {
       stopping ??= (async () => {
-        await listener.close(5000);
+        const closing = listener.close(5000);
+        replicas.wakeAll();
+        await closing;
         groups.stop();
         await replicas.close();
         await logs.close();

@@ -83,6 +83,6 @@ export async function readWithLongPoll(
     const remaining = deadline - Date.now();
     if (bytes >= opts.minBytes || hasError || remaining <= 0) return outcomes;
     const partitions = wanted.map((w) => ctx.broker.replicas.get(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
-    await ctx.broker.replicas.waitForChange(partitions, remaining);
+    if (!(await ctx.broker.replicas.waitForChange(partitions, remaining))) return outcomes;
   }
 }

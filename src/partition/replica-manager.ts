@@ -64,20 +64,29 @@ export class ReplicaManager implements PartitionLogs {
   }
 
   /**
-   * Resolves at the first change in any of `partitions`, or after `timeoutMs`, or when `signal`
-   * aborts; whichever comes first. A fetch uses it to long-poll.
+   * Resolves at the first change in any of `partitions` or after `timeoutMs`, whichever comes
+   * first; with false when the broker is shutting down (the fetch should answer now).
    */
-  waitForChange(partitions: Partition[], timeoutMs: number): Promise<void> {
+  waitForChange(partitions: Partition[], timeoutMs: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
     return new Promise((resolve) => {
       const cancels: (() => void)[] = [];
       const done = () => {
         clearTimeout(timer);
         for (const c of cancels) c();
-        resolve();
+        resolve(!this.stopping);
       };
       const timer = setTimeout(done, timeoutMs);
       for (const p of partitions) cancels.push(p.onChange(done));
     });
+  }
+
+  private stopping = false;
+
+  /** Ends every waiting long poll now and refuses new waits (at shutdown, so fetches answer at once). */
+  wakeAll(): void {
+    this.stopping = true;
+    for (const list of this.partitions.values()) for (const p of list) p.notify();
   }
 
   async close(): Promise<void> {
