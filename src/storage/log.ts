@@ -225,6 +225,8 @@ export class DiskLog implements PartitionLog {
   private roll(): void {
     const old = this.active;
     const next = new Segment(this.dir, this.logEndOffset, 0, this.handles, this.config.indexIntervalBytes, this.now());
+    // Appends to the new segment index themselves at once; its files are made in write order below.
+    next.startEmptyIndexes();
     this.segments.push(next);
     this.writtenEnd = 0;
     void this.enqueue(async () => {

@@ -230,10 +230,16 @@ export class Segment {
     for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await rm(f, { force: true });
   }
 
-  /** Preallocates the index files of a new active segment (trimmed again on roll or close). */
-  async preallocateIndexes(maxIndexBytes: number): Promise<void> {
+  /** A new segment starts with empty in-memory indexes, before any of its files exist. */
+  startEmptyIndexes(): void {
     this.offsetIndex = new OffsetIndex();
     this.timeIndex = new TimeIndex();
+    this.bytesSinceIndexEntry = 0;
+  }
+
+  /** Preallocates the index files of a new active segment (trimmed again on roll or close). */
+  async preallocateIndexes(maxIndexBytes: number): Promise<void> {
+    if (!this.indexesLoaded) this.startEmptyIndexes();
     await writeWhole(indexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, OFFSET_ENTRY_SIZE));
     await writeWhole(timeIndexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, TIME_ENTRY_SIZE));
   }

@@ -59,10 +59,14 @@ test('segments roll on segment.bytes and segment.ms; reads continue across them;
     assert.ok(files.includes('00000000000000000000.log') && files.includes('00000000000000000000.index') && files.includes('00000000000000000000.timeindex'));
     assert.ok(files.includes('leader-epoch-checkpoint'));
     assert.ok(files.every((f) => /^\d{20}\.(log|index|timeindex)$/.test(f) || f === 'leader-epoch-checkpoint'), files.join());
-    // Closed segments keep trimmed indexes: whole 8- and 12-byte entries.
+    // Closed segments keep trimmed indexes: whole 8- and 12-byte entries, the first batch indexed.
     const idx = await stat(join(dir, 'topic-0', '00000000000000000000.index'));
     assert.equal(idx.size % 8, 0);
     assert.ok(idx.size < 1024);
+    for (const f of files.filter((n) => n.endsWith('.index'))) {
+      const bytes = await readFile(join(dir, 'topic-0', f));
+      assert.ok(bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.alloc(8)), `${f} starts with the entry of its first batch`);
+    }
   } finally {
     await cleanup();
   }
