@@ -104,8 +104,10 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
     }
     if (session) session.nextEpoch = session.nextEpoch === 2 ** 31 - 1 ? 1 : session.nextEpoch + 1;
     const toRead: WantedPartition[] = incremental && session ? [...session.partitions.values()].map((p) => ({ ...p, currentLeaderEpoch: -1 })) : wanted;
-    const outcomes = await readWithLongPoll(ctx, toRead, {
-      maxBytes: request.maxBytes,
+    // The broker's fetch.max.bytes bounds what one answer may hold, as in Kafka.
+    const cap = ctx.broker.config.int('fetch.max.bytes');
+    const outcomes = await readWithLongPoll(ctx, toRead.map((w) => ({ ...w, maxBytes: Math.min(w.maxBytes, cap) })), {
+      maxBytes: Math.min(request.maxBytes, cap),
       minBytes: request.minBytes,
       maxWaitMs: request.maxWaitMs,
       isolationLevel: request.isolationLevel,

@@ -73,3 +73,21 @@ test('a long poll waits for min_bytes and answers as soon as data arrives; out-o
   const unknown = await fetch({ topics: [{ topic: 'no-such-topic', partitions: [part(0, 0n)] }] });
   assert.equal(unknown.responses[0].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test('the broker\'s fetch.max.bytes bounds an answer whatever the client asks', async () => {
+  const small = await startBroker({ port: 0, config: { 'fetch.max.bytes': '4096' } });
+  try {
+    for (let i = 0; i < 10; i++) await kcat(['-b', small.bootstrap, '-P', '-t', 'big'], `${'x'.repeat(1000)}${i}\n`);
+    const raw = await RawClient.open(small.bootstrap);
+    raw.sendRequest(1, 12, 1, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 2 ** 31 - 1, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'big', partitions: [{ ...part(0, 0n), partitionMaxBytes: 2 ** 31 - 1 }] }], forgottenTopicsData: [], rackId: '',
+    });
+    const res = (await raw.response(1, 12))?.body as FetchResponse;
+    const bytes = res.responses[0].partitions[0].records?.length ?? 0;
+    assert.ok(bytes > 0 && bytes <= 4096, `${bytes} bytes returned`);
+    raw.close();
+  } finally {
+    await small.stop();
+  }
+});
