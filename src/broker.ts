@@ -82,6 +82,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     {
       maxFrameBytes: config.int('socket.request.max.bytes'),
       maxInFlight: config.int('queued.max.requests'),
+      maxInFlightBytes: Math.max(config.int('socket.request.max.bytes'), 64 * 1024 * 1024),
       maxPendingResponseBytes: 64 * 1024 * 1024,
       idleTimeoutMs: config.int('connections.max.idle.ms'),
     },

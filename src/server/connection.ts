@@ -15,6 +15,8 @@ import type { BrokerServices } from '../api/services.js';
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
   readonly maxInFlight: number;
+  /** Request bytes a connection may have in flight before reading pauses (memory per connection). */
+  readonly maxInFlightBytes: number;
   readonly maxPendingResponseBytes: number;
   readonly idleTimeoutMs: number;
 }
@@ -22,6 +24,7 @@ export interface ConnectionLimits {
 interface Slot {
   settled: boolean;
   result: DispatchResult;
+  bytes: number;
 }
 
 export class Connection {
@@ -34,6 +37,7 @@ export class Connection {
   readonly log: Logger;
   readonly clientHost: string;
   private drainedCallbacks: (() => void)[] = [];
+  private inFlightBytes = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -82,8 +86,9 @@ export class Connection {
   }
 
   private startRequest(frame: Buffer): void {
-    const slot: Slot = { settled: false, result: { kind: 'none' } };
+    const slot: Slot = { settled: false, result: { kind: 'none' }, bytes: frame.length };
     this.slots.push(slot);
+    this.inFlightBytes += frame.length;
     dispatch(frame, this.services, this.clientHost, this.log).then(
       (result) => this.settle(slot, result),
       (err: unknown) => {
@@ -96,6 +101,7 @@ export class Connection {
   private settle(slot: Slot, result: DispatchResult): void {
     slot.settled = true;
     slot.result = result;
+    this.inFlightBytes -= slot.bytes;
     this.flushInOrder();
   }
 
@@ -124,7 +130,10 @@ export class Connection {
   /** Pauses reading while the connection has too much work or unsent output; resumes after. */
   private updateReading(): void {
     if (this.closed) return;
-    const busy = this.slots.length >= this.limits.maxInFlight || this.socket.writableLength > this.limits.maxPendingResponseBytes;
+    const busy =
+      this.slots.length >= this.limits.maxInFlight ||
+      this.inFlightBytes > this.limits.maxInFlightBytes ||
+      this.socket.writableLength > this.limits.maxPendingResponseBytes;
     if ((busy || this.draining) && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();
