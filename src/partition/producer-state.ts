@@ -4,8 +4,11 @@
  * answered with the offset it already has; a gap in sequences or an old epoch is refused.
  *
  * State is built as batches are accepted, including batches still being written, so pipelined
- * batches of one producer are checked in order. A producer this partition has not seen since the
- * broker started is accepted at any sequence (its history is not rebuilt from the log yet).
+ * batches of one producer are checked in order. A clean shutdown saves it as a snapshot that is
+ * reloaded when it matches the log's end; a producer the partition does not know (after an unclean
+ * stop) is accepted at any sequence, since its history is not rebuilt from the log.
+ *
+ *   snapshot (JSON): {"endOffset": N, "producers": [{"id": "…", "epoch": E, "batches": [[firstSeq, lastSeq, baseOffset], …]}]}
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 
@@ -29,8 +32,46 @@ function nextSeq(seq: number): number {
   return seq === MAX_SEQUENCE ? 0 : seq + 1;
 }
 
+interface Snapshot {
+  endOffset: number;
+  producers: { id: string; epoch: number; batches: [number, number, number][] }[];
+}
+
 export class ProducerStates {
   private readonly producers = new Map<bigint, ProducerEntry>();
+
+  get isEmpty(): boolean {
+    return this.producers.size === 0;
+  }
+
+  /** The state as a snapshot taken at `endOffset` (every append settled). */
+  async snapshot(endOffset: number): Promise<Buffer> {
+    const producers: Snapshot['producers'] = [];
+    for (const [id, e] of this.producers) {
+      const batches: [number, number, number][] = [];
+      for (const b of e.batches) {
+        const offset = await b.baseOffset.catch(() => -1);
+        if (offset >= 0) batches.push([b.firstSeq, b.lastSeq, offset]);
+      }
+      producers.push({ id: String(id), epoch: e.epoch, batches });
+    }
+    return Buffer.from(JSON.stringify({ endOffset, producers } satisfies Snapshot));
+  }
+
+  /** Loads a snapshot if it was taken at `endOffset`; returns whether it was used. */
+  restore(bytes: Buffer, endOffset: number): boolean {
+    let snap: Snapshot;
+    try {
+      snap = JSON.parse(bytes.toString('utf8')) as Snapshot;
+    } catch {
+      return false;
+    }
+    if (snap.endOffset !== endOffset || !Array.isArray(snap.producers)) return false;
+    for (const p of snap.producers) {
+      this.producers.set(BigInt(p.id), { epoch: p.epoch, batches: p.batches.map(([firstSeq, lastSeq, offset]) => ({ firstSeq, lastSeq, baseOffset: Promise.resolve(offset) })) });
+    }
+    return true;
+  }
 
   /** Checks a batch of `count` records from (producerId, epoch) starting at `firstSeq`. */
   check(producerId: bigint, epoch: number, firstSeq: number, count: number): SequenceCheck {

@@ -29,7 +29,9 @@ export class ReplicaManager implements PartitionLogs {
         const { t, p } = work[next++];
         const list = this.partitions.get(t.name) ?? [];
         this.partitions.set(t.name, list);
-        list[p] = new Partition(t.name, p, await this.openLog(t, p));
+        const partition = new Partition(t.name, p, await this.openLog(t, p));
+        await partition.restoreProducers();
+        list[p] = partition;
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
@@ -93,6 +95,7 @@ export class ReplicaManager implements PartitionLogs {
     for (const list of this.partitions.values()) {
       for (const p of list) {
         p.notify();
+        await p.saveProducers();
         await p.log.close();
       }
     }

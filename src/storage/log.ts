@@ -4,7 +4,8 @@
  * policy (flush.messages=1) an append resolves only after fdatasync, shared by concurrent appends.
  * Reads return whole batches with one positioned read, never past the offset limit they are given.
  */
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
@@ -404,6 +405,28 @@ export class DiskLog implements PartitionLog {
       this.compactedUpTo = upTo;
     });
     return result;
+  }
+
+  /** A small named file in the partition directory (e.g. `producer-state.snapshot`), or null. */
+  async readSidecar(name: string): Promise<Buffer | null> {
+    try {
+      return await readFile(join(this.dir, name));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Replaces a sidecar file: written to a temporary name, fsynced, renamed. */
+  async writeSidecar(name: string, bytes: Buffer): Promise<void> {
+    const tmp = join(this.dir, `${name}.tmp`);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.dir, name));
   }
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */

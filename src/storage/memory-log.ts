@@ -74,6 +74,16 @@ export class MemoryLog implements PartitionLog {
     this.batches = this.batches.filter((b) => b.lastOffset >= this.start);
   }
 
+  private readonly sidecars = new Map<string, Buffer>();
+
+  async readSidecar(name: string): Promise<Buffer | null> {
+    return this.sidecars.get(name) ?? null;
+  }
+
+  async writeSidecar(name: string, bytes: Buffer): Promise<void> {
+    this.sidecars.set(name, Buffer.from(bytes));
+  }
+
   async close(): Promise<void> {}
 
   async destroy(): Promise<void> {

@@ -32,6 +32,10 @@ export interface PartitionLog {
   maxTimestamp(): Promise<{ offset: number; timestamp: number } | null>;
   /** Advances the log start offset (DeleteRecords). */
   deleteRecordsBefore(offset: number): Promise<void>;
+  /** A small named file kept with the partition (state snapshots); null when absent. */
+  readSidecar(name: string): Promise<Buffer | null>;
+  /** Replaces a sidecar file atomically. */
+  writeSidecar(name: string, bytes: Buffer): Promise<void>;
   close(): Promise<void>;
   /** Closes the log and removes its files. */
   destroy(): Promise<void>;

@@ -64,3 +64,39 @@ test('kafkajs with idempotent: true and kcat with enable.idempotence=true produc
   const rd = parseJsonLines((await kcat(['-b', broker.bootstrap, '-C', '-t', 'idem-rd', '-o', 'beginning', '-e', '-J'])).stdout);
   assert.deepEqual(rd.map((m) => m.payload), Array.from({ length: 100 }, (_, i) => `rd${i}`));
 });
+
+test('a clean restart keeps producer state: a retry after the restart is still recognised', async () => {
+  const { tempDir } = await import('../helpers/storage.js');
+  const { dir, cleanup } = await tempDir('tributary-idem-');
+  try {
+    let b = await startBroker({ port: 0, dataDir: dir });
+    await kcat(['-b', b.bootstrap, '-L', '-t', 'idem-restart']);
+    let c = await RawClient.open(b.bootstrap);
+    c.sendRequest(22, 4, 1, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = (await c.response(22, 4))?.body as InitProducerIdResponse;
+    const batch = (seq: number) => buildBatch([{ key: null, value: Buffer.from(`r${seq}`), timestamp: 1 }], { producerId: init.producerId, producerEpoch: 0, baseSequence: seq });
+    const send = async (client: RawClient, seq: number) => {
+      client.sendRequest(0, 9, 2, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'idem-restart', partitionData: [{ index: 0, records: await batch(seq) }] }] });
+      const p = ((await client.response(0, 9))?.body as ProduceResponse).responses[0].partitionResponses[0];
+      return [p.errorCode, Number(p.baseOffset)];
+    };
+    assert.deepEqual(await send(c, 0), [0, 0]);
+    assert.deepEqual(await send(c, 1), [0, 1]);
+    c.close();
+    await b.stop();
+    b = await startBroker({ port: 0, dataDir: dir });
+    try {
+      c = await RawClient.open(b.bootstrap);
+      assert.deepEqual(await send(c, 1), [0, 1], 'the retry of sequence 1 is recognised after the restart');
+      assert.equal((await send(c, 5))[0], ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'and a gap is still refused');
+      assert.deepEqual(await send(c, 2), [0, 2]);
+      c.close();
+      const stored = parseJsonLines((await kcat(['-b', b.bootstrap, '-C', '-t', 'idem-restart', '-o', 'beginning', '-e', '-J'])).stdout);
+      assert.deepEqual(stored.map((m) => m.payload), ['r0', 'r1', 'r2']);
+    } finally {
+      await b.stop();
+    }
+  } finally {
+    await cleanup();
+  }
+});
