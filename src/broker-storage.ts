@@ -6,16 +6,15 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-configs.js';
 import { topicConfigValue } from './config/topic-config-values.js';
 import type { TopicRecord } from './metadata/local-store.js';
-import type { PartitionLog } from './storage/partition-log.js';
+import type { PartitionLogStore } from './partition/replica-manager.js';
 import { MemoryLog } from './storage/memory-log.js';
 import { LogManager } from './storage/log-manager.js';
 import { DiskLog, type LogConfig } from './storage/log.js';
 
 export type StorageKind = 'disk' | 'memory';
 
-export interface LogFactory {
-  open(topic: TopicRecord, partition: number): Promise<PartitionLog>;
-  reconfigure(topic: TopicRecord, logs: PartitionLog[]): void;
+/** The partition logs' storage as the replica manager uses it, plus its shutdown. */
+export interface LogFactory extends PartitionLogStore {
   close(): Promise<void>;
 }
 
@@ -42,10 +41,23 @@ export function logConfigFor(config: BrokerConfig, topic: TopicRecord): LogConfi
 
 export async function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger): Promise<LogFactory> {
   if (kind === 'memory') {
-    return { open: async () => new MemoryLog(), reconfigure: () => {}, close: async () => {} };
+    return {
+      open: async () => new MemoryLog(),
+      remove: async (_topic, _partitions, logs) => {
+        for (const l of logs) await l.destroy();
+      },
+      setAsideUnowned: async () => {},
+      reconfigure: () => {},
+      close: async () => {},
+    };
   }
-  const manager = await LogManager.open(config.dataDir);
+  const manager = await LogManager.open(config.dataDir, {
+    fileDeleteDelayMs: config.int('log.segment.delete.delay.ms'),
+    onDeleteError: (path, err) => log.error({ err, path }, 'removing a deleted partition directory failed; it is tried again at the next start'),
+    onSetAside: (from, to, reason) => log.info({ from, to, reason }, `partition directory ${from} set aside as ${to}`),
+  });
   if (!manager.wasCleanShutdown) log.warn('the previous shutdown was not clean: recovering logs from their recovery points');
+  if (manager.deletions.pending > 0) log.info({ directories: manager.deletions.pending }, 'finishing the deletion of partition directories deleted before the last stop');
   const checkpoints = setInterval(() => void manager.checkpoint().catch((err: unknown) => log.error({ err }, 'checkpoint failed')), 60_000);
   checkpoints.unref();
   const retention = setInterval(() => {
@@ -63,7 +75,12 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
   }, config.int('log.cleaner.backoff.ms'));
   cleaner.unref();
   return {
-    open: (topic, partition) => manager.openLog(topic.name, partition, logConfigFor(config, topic)),
+    open: (topic, partition, create) => manager.openLog(topic.name, partition, logConfigFor(config, topic), { topicId: topic.topicId, create }),
+    remove: (topic, partitions) => manager.deleteLogs(topic.name, partitions),
+    setAsideUnowned: async (topics) => {
+      const moved = await manager.setAsideUnowned(new Set(topics.map((t) => t.topicId)));
+      if (moved.length > 0) log.warn({ directories: moved.length }, 'partition directories no topic owns were set aside (names ending in -stray are kept for an operator, -delete ones are removed)');
+    },
     reconfigure: (topic, logs) => {
       for (const l of logs) if (l instanceof DiskLog) l.config = logConfigFor(config, topic);
     },

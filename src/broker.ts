@@ -60,7 +60,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
 
   const store = await LocalMetadataStore.open(config.dataDir, config.nodeId);
   const logs = await openLogFactory(options.storage ?? 'disk', config, log);
-  const replicas = new ReplicaManager(logs.open, logs.reconfigure);
+  const replicas = new ReplicaManager(logs);
   const topics = new TopicService(store, config, replicas, () => 1);
   await replicas.loadTopics(store.topics());
   const groups = await startGroupCoordinator(config, topics, replicas, log);
@@ -105,6 +105,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         const closing = listener.close(5000);
         replicas.wakeAll();
         await closing;
+        // Topic mutations still running (a large CreatePartitions) end before the logs close.
+        await topics.close();
         groups.stop();
         await replicas.close();
         await logs.close();

@@ -66,6 +66,13 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
           if (!topic && autoCreate && !isInternalTopic(wanted.name)) {
             const created = await broker.topics.autoCreate(wanted.name);
             topic = created.topic;
+            if (!topic && created.errorCode !== ErrorCode.NONE) {
+              // As Kafka does when it cannot auto-create (INVALID_REPLICATION_FACTOR), the topic's
+              // entry carries why: here a partition limit, which clients do not retry for ever.
+              ctx.log.warn({ topic: wanted.name, errorCode: created.errorCode, reason: created.errorMessage }, 'topic not auto-created');
+              topics.push(missing(wanted.name, ZERO_UUID, created.errorCode));
+              continue;
+            }
           }
           if (!topic) {
             topics.push(missing(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));

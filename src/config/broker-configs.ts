@@ -39,6 +39,10 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('group.max.session.timeout.ms', ConfigType.Int, '1800000', 'Longest session timeout a member may ask for.'),
   def('group.max.size', ConfigType.Int, '2147483647', 'Most members a group may have.', atLeast(1)),
   def('log.message.timestamp.type', ConfigType.String, 'CreateTime', 'Default message.timestamp.type of topics.', oneOf('CreateTime', 'LogAppendTime')),
+  // Tributary's own limits (Kafka has none): one request must not make the broker create partitions
+  // for minutes and grow its memory without bound. See the README's configuration section.
+  def('tributary.topic.max.partitions', ConfigType.Int, '1000', 'Most partitions one topic may have; CreateTopics, CreatePartitions and auto-creation beyond it answer INVALID_PARTITIONS.', atLeast(1)),
+  def('tributary.broker.max.partitions', ConfigType.Int, '5000', 'Most partitions of all topics (internal ones included) this broker holds; creations beyond it answer POLICY_VIOLATION.', atLeast(1)),
 ];
 
 /** Broker keys that supply topic defaults, minus the ones defined above under the same name. */

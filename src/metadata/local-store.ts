@@ -6,12 +6,14 @@
  *   __tributary_topics.json  {"topics": [{"name", "topicId", "partitions", "configs": {key: value}}]}
  *
  * Every change rewrites the topic table atomically (see atomic-file.ts) before it is visible, and
- * changes are applied one at a time in the order they were asked for.
+ * changes are applied one at a time in the order they were asked for. Changes name the topic id
+ * they are meant for, so a late change never lands on a newer topic of the same name.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
 export interface TopicRecord {
   readonly name: string;
@@ -90,11 +92,28 @@ export class LocalMetadataStore {
     return this.byId.get(id);
   }
 
-  /** Applies one change to the table and persists it; changes run one after another. */
-  private change<T>(apply: () => T): Promise<T> {
+  /**
+   * Applies one change: `plan` looks at the table and says which record to put or remove (or
+   * throws a KafkaError to refuse). The new table is written durably before the change becomes
+   * visible, so a failed write leaves the table as it was. Changes run one after another.
+   */
+  private change<T>(plan: () => { put?: TopicRecord; remove?: TopicRecord; result: T }): Promise<T> {
     const run = this.queue.then(async () => {
-      const result = apply();
-      await writeFileAtomic(join(this.dataDir, TOPICS_FILE), JSON.stringify({ topics: this.topics() } satisfies TopicFile, null, 1));
+      const { put, remove, result } = plan();
+      if (!put && !remove) return result;
+      const next = new Map(this.byName);
+      if (remove) next.delete(remove.name);
+      if (put) next.set(put.name, put);
+      await writeFileAtomic(join(this.dataDir, TOPICS_FILE), JSON.stringify({ topics: [...next.values()] } satisfies TopicFile, null, 1));
+      if (remove) {
+        this.byName.delete(remove.name);
+        this.byId.delete(remove.topicId);
+      }
+      if (put) {
+        const replaced = this.byName.get(put.name);
+        if (replaced && replaced.topicId !== put.topicId) this.byId.delete(replaced.topicId);
+        this.index(put);
+      }
       return result;
     });
     this.queue = run.then(
@@ -104,41 +123,43 @@ export class LocalMetadataStore {
     return run;
   }
 
-  createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRecord> {
+  /**
+   * Adds a topic whose partitions are ready. Idempotent: adding the same record again is a no-op;
+   * another topic of that name is refused with TOPIC_ALREADY_EXISTS.
+   */
+  createTopic(topic: TopicRecord): Promise<TopicRecord> {
     return this.change(() => {
-      if (this.byName.has(name)) throw new Error(`topic ${name} exists`);
-      const t: TopicRecord = { name, topicId: newKafkaId(), partitions, configs: { ...configs } };
-      this.index(t);
-      return t;
+      const existing = this.byName.get(topic.name);
+      if (existing?.topicId === topic.topicId) return { result: existing };
+      if (existing) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
+      const t: TopicRecord = { ...topic, configs: { ...topic.configs } };
+      return { put: t, result: t };
     });
   }
 
-  deleteTopic(name: string): Promise<TopicRecord | undefined> {
+  /** Removes the topic `name` if it is still the one with `topicId`; resolves with what was removed. */
+  deleteTopic(name: string, topicId: string): Promise<TopicRecord | undefined> {
     return this.change(() => {
       const t = this.byName.get(name);
-      if (t) {
-        this.byName.delete(name);
-        this.byId.delete(t.topicId);
-      }
-      return t;
+      return t?.topicId === topicId ? { remove: t, result: t } : { result: undefined };
     });
   }
 
-  setPartitionCount(name: string, partitions: number): Promise<TopicRecord> {
-    return this.update(name, (t) => ({ ...t, partitions }));
+  /** Grows a topic to `partitions` (never shrinks it: asking for fewer or as many is a no-op). */
+  setPartitionCount(name: string, topicId: string, partitions: number): Promise<TopicRecord> {
+    return this.update(name, topicId, (t) => (partitions > t.partitions ? { ...t, partitions } : t));
   }
 
-  setConfigs(name: string, configs: Record<string, string>): Promise<TopicRecord> {
-    return this.update(name, (t) => ({ ...t, configs: { ...configs } }));
+  setConfigs(name: string, topicId: string, configs: Record<string, string>): Promise<TopicRecord> {
+    return this.update(name, topicId, (t) => ({ ...t, configs: { ...configs } }));
   }
 
-  private update(name: string, fn: (t: TopicRecord) => TopicRecord): Promise<TopicRecord> {
+  private update(name: string, topicId: string, fn: (t: TopicRecord) => TopicRecord): Promise<TopicRecord> {
     return this.change(() => {
       const t = this.byName.get(name);
-      if (!t) throw new Error(`no topic ${name}`);
+      if (t?.topicId !== topicId) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic ${name} with id ${topicId} does not exist.`);
       const next = fn(t);
-      this.index(next);
-      return next;
+      return next === t ? { result: t } : { put: next, result: next };
     });
   }
 }

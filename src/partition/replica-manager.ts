@@ -7,34 +7,45 @@ import { Partition } from './partition.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { PartitionLogs } from './topic-service.js';
 import { FetchSessionCache } from './fetch-sessions.js';
+import { forEachBounded } from '../storage/bounded-concurrency.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
-/** Opens (creating when absent) the log of one partition with its topic's configuration. */
-export type LogOpener = (topic: TopicRecord, partition: number) => Promise<PartitionLog>;
+/** What the replica manager needs from the storage of partition logs (on disk or in memory). */
+export interface PartitionLogStore {
+  /** Opens a partition's log; `create` for a new partition, whose directory may hold nothing older. */
+  open(topic: TopicRecord, partition: number, create: boolean): Promise<PartitionLog>;
+  /** Closes the logs of `partitions` (those of them that are open are in `logs`) and sets their data aside for deletion. */
+  remove(topic: TopicRecord, partitions: readonly number[], logs: readonly PartitionLog[]): Promise<void>;
+  /** Once every partition of `topics` is open: sets aside the data no topic owns. */
+  setAsideUnowned(topics: readonly TopicRecord[]): Promise<void>;
+  reconfigure(topic: TopicRecord, logs: PartitionLog[]): void;
+}
+
+/**
+ * Partitions opened at a time. Opening a new one costs a few file-system calls and fsyncs on
+ * libuv's pool (4 threads by default): two at a time keep creation quick and leave half the pool
+ * to produce and fetch. Loading at start has the pool to itself.
+ */
+const CREATE_CONCURRENCY = 2;
+const LOAD_CONCURRENCY = 32;
 
 export class ReplicaManager implements PartitionLogs {
-  private readonly partitions = new Map<string, Partition[]>();
+  private readonly partitions = new Map<string, (Partition | undefined)[]>();
   readonly fetchSessions = new FetchSessionCache();
 
-  constructor(
-    private readonly openLog: LogOpener,
-    private readonly applyConfigs: (topic: TopicRecord, logs: PartitionLog[]) => void,
-  ) {}
+  constructor(private readonly store: PartitionLogStore) {}
 
-  /** Opens every partition of `topics`, several at a time (opening is mostly waiting on the disk). */
-  async loadTopics(topics: TopicRecord[], concurrency = 32): Promise<void> {
+  /** Opens every partition of `topics`, several at a time, then sets aside directories none of them owns. */
+  async loadTopics(topics: TopicRecord[], concurrency = LOAD_CONCURRENCY): Promise<void> {
     const work = topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ t, p })));
-    let next = 0;
-    const worker = async () => {
-      while (next < work.length) {
-        const { t, p } = work[next++];
-        const list = this.partitions.get(t.name) ?? [];
-        this.partitions.set(t.name, list);
-        const partition = new Partition(t.name, p, await this.openLog(t, p));
-        await partition.restoreProducers();
-        list[p] = partition;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+    await forEachBounded(work, concurrency, async ({ t, p }) => {
+      const list = this.partitions.get(t.name) ?? [];
+      this.partitions.set(t.name, list);
+      const partition = new Partition(t.name, p, await this.store.open(t, p, false));
+      await partition.restoreProducers();
+      list[p] = partition;
+    });
+    await this.store.setAsideUnowned(topics);
   }
 
   get(topic: string, index: number): Partition | undefined {
@@ -45,24 +56,52 @@ export class ReplicaManager implements PartitionLogs {
     return this.get(topic, index)?.leaderEpoch ?? 0;
   }
 
+  /**
+   * Creates partitions `from` up to `to` of `topic`, a few at a time; partitions that exist are
+   * kept as they are. They are published together once all are open; when one fails (or the
+   * broker stops meanwhile) the ones opened are removed again and the error is thrown.
+   */
   async createPartitions(topic: TopicRecord, from: number, to: number): Promise<void> {
+    const existing = this.partitions.get(topic.name) ?? [];
+    const missing = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i).filter((p) => !existing[p]);
+    const opened: Partition[] = [];
+    try {
+      await forEachBounded(missing, CREATE_CONCURRENCY, async (p) => {
+        if (this.stopping) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, 'The broker is shutting down.');
+        opened.push(new Partition(topic.name, p, await this.store.open(topic, p, true)));
+      });
+    } catch (err) {
+      await this.store.remove(topic, missing, opened.map((p) => p.log)).catch(() => undefined);
+      throw err;
+    }
     const list = this.partitions.get(topic.name) ?? [];
-    for (let p = from; p < to; p++) list[p] = new Partition(topic.name, p, await this.openLog(topic, p));
+    for (const p of opened) list[p.index] = p;
     this.partitions.set(topic.name, list);
   }
 
+  /** Removes partitions `from` up to `to` of `topic` (a creation undone). */
+  async deletePartitions(topic: TopicRecord, from: number, to: number): Promise<void> {
+    const list = this.partitions.get(topic.name) ?? [];
+    const indexes = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+    const removed = indexes.flatMap((p) => (list[p] ? [list[p]] : []));
+    for (const p of indexes) delete list[p];
+    for (const p of removed) p.notify();
+    await this.store.remove(topic, indexes, removed.map((p) => p.log));
+  }
+
+  /** Closes every partition of `topic` (waiting fetches answer at once) and sets its data aside for deletion. */
   async deleteTopic(topic: TopicRecord): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
     this.partitions.delete(topic.name);
-    for (const p of list) {
-      p.notify();
-      await p.log.destroy();
-    }
+    const open = list.filter((p): p is Partition => p !== undefined);
+    for (const p of open) p.notify();
+    const indexes = new Set([...Array.from({ length: topic.partitions }, (_, p) => p), ...open.map((p) => p.index)]);
+    await this.store.remove(topic, [...indexes].sort((a, b) => a - b), open.map((p) => p.log));
   }
 
   configsChanged(topic: TopicRecord): void {
     const list = this.partitions.get(topic.name) ?? [];
-    this.applyConfigs(topic, list.map((p) => p.log));
+    this.store.reconfigure(topic, list.filter((p): p is Partition => p !== undefined).map((p) => p.log));
   }
 
   /**
@@ -88,12 +127,13 @@ export class ReplicaManager implements PartitionLogs {
   /** Ends every waiting long poll now and refuses new waits (at shutdown, so fetches answer at once). */
   wakeAll(): void {
     this.stopping = true;
-    for (const list of this.partitions.values()) for (const p of list) p.notify();
+    for (const list of this.partitions.values()) for (const p of list) p?.notify();
   }
 
   async close(): Promise<void> {
     for (const list of this.partitions.values()) {
       for (const p of list) {
+        if (!p) continue;
         p.notify();
         await p.saveProducers();
         await p.log.close();

@@ -6,11 +6,45 @@
  *   00000000000000000000.index      sparse offset index (see offset-index.ts)
  *   00000000000000000000.timeindex  sparse time index (see time-index.ts)
  *   leader-epoch-checkpoint         leader epoch -> first offset (see checkpoints.ts)
+ *   partition.metadata              the topic id the directory belongs to (see partition-metadata.ts)
+ *
+ * A partition directory set aside is renamed, as Kafka does, to
+ * `<topic>-<partition>.<32 hex digits>-delete` (removed in the background, see pending-deletions.ts)
+ * or `…-stray` (kept for an operator: data no known topic owns). The topic is shortened when needed
+ * so the name stays within 255 characters. Neither kind is ever opened as a partition.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+
+export const DELETE_DIR_SUFFIX = '-delete';
+export const STRAY_DIR_SUFFIX = '-stray';
+const MAX_FILE_NAME = 255;
 
 export function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
+}
+
+function setAsideDirName(topic: string, partition: number, suffix: string): string {
+  const tail = `-${partition}.${randomUUID().replaceAll('-', '')}${suffix}`;
+  return `${topic.slice(0, MAX_FILE_NAME - tail.length)}${tail}`;
+}
+
+/** Kafka's name for a partition directory waiting to be deleted. */
+export function deleteDirName(topic: string, partition: number): string {
+  return setAsideDirName(topic, partition, DELETE_DIR_SUFFIX);
+}
+
+/** Kafka's name for a partition directory no topic owns, kept rather than deleted. */
+export function strayDirName(topic: string, partition: number): string {
+  return setAsideDirName(topic, partition, STRAY_DIR_SUFFIX);
+}
+
+/** The topic and partition of a live partition directory's name (`<topic>-<digits>`), or null. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  if (!m) return null;
+  const partition = Number(m[2]);
+  return Number.isSafeInteger(partition) && partition <= 0x7fffffff ? { topic: m[1], partition } : null;
 }
 
 export function segmentBaseName(baseOffset: number): string {

@@ -5,6 +5,7 @@
  * for the duration of the operation.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { sep } from 'node:path';
 
 interface Entry {
   handle: Promise<FileHandle>;
@@ -68,6 +69,15 @@ export class HandleCache {
     this.entries.delete(path);
     if (e.users > 0) e.closing = true;
     else await closeHandle(e);
+  }
+
+  /**
+   * Forgets every handle under `dir` (a partition directory just renamed away), so a new log
+   * opened at the old path never writes through a descriptor of the renamed files.
+   */
+  async closeUnder(dir: string): Promise<void> {
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
+    for (const path of [...this.entries.keys()]) if (path.startsWith(prefix)) await this.close(path);
   }
 
   async closeAll(): Promise<void> {

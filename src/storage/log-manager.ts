@@ -1,28 +1,70 @@
 /**
  * All partition logs of one data directory: opens them (recovering after an unclean stop), keeps
- * the directory-level checkpoints, applies retention, and marks a clean shutdown on close.
+ * the directory-level checkpoints, applies retention, sets deleted partitions aside, and marks a
+ * clean shutdown on close.
+ *
+ * Every partition directory belongs to one topic id (its partition.metadata). A partition being
+ * created never takes over what a directory of its name held before: an older directory is renamed
+ * aside and the checkpoints' offsets for that name are forgotten, so a topic recreated under an old
+ * name starts empty at offset 0. Deleting renames a directory to Kafka's `-delete` name and leaves
+ * its removal to the background deleter (pending-deletions.ts); directories still marked so at
+ * start are removed then, and never opened as partitions.
  */
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DiskLog, type LogConfig } from './log.js';
+import { DiskLog, syncDir, type LogConfig } from './log.js';
 import { HandleCache } from './handle-cache.js';
-import { partitionDirName } from './file-names.js';
+import { GroupCommit } from './group-commit.js';
+import { DELETE_DIR_SUFFIX, deleteDirName, logFile, parsePartitionDirName, partitionDirName, segmentBaseOffsets, strayDirName } from './file-names.js';
 import { CLEAN_SHUTDOWN_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
+import { readPartitionTopicId, writePartitionTopicId, PARTITION_METADATA_FILE } from './partition-metadata.js';
+import { PendingDeletions, systemDeletionScheduler, type DeletionScheduler } from './pending-deletions.js';
+import { forEachBounded } from './bounded-concurrency.js';
 
-async function hasPartitionDirs(dataDir: string): Promise<boolean> {
-  const names = await readdir(dataDir, { withFileTypes: true });
-  return names.some((d) => d.isDirectory() && /-\d+$/.test(d.name));
+/** Which topic a log is opened for, and whether the partition is new. */
+export interface LogOwner {
+  topicId: string;
+  /** A partition being created (CreateTopics, CreatePartitions): anything its directory holds is older. */
+  create: boolean;
+}
+
+export interface LogManagerOptions {
+  maxOpenFiles?: number;
+  now?: () => number;
+  /** How long a deleted partition's directory stays before removal (Kafka's file.delete.delay.ms, 60 s). */
+  fileDeleteDelayMs?: number;
+  scheduler?: DeletionScheduler;
+  /** A background removal failed; the directory stays for the next start. */
+  onDeleteError?: (path: string, err: unknown) => void;
+  /** A directory was renamed aside (`to` ends in -delete or -stray) because no current topic owns it. */
+  onSetAside?: (from: string, to: string, reason: string) => void;
 }
 
 interface Entry {
   topic: string;
   partition: number;
+  /** null for a log opened without an owner (storage tests and benchmarks). */
+  topicId: string | null;
   log: DiskLog;
+}
+
+/** Partitions closed and renamed at a time when a topic is deleted. */
+const DELETE_CONCURRENCY = 4;
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export class LogManager {
   private readonly logs = new Map<string, Entry>();
+  private readonly opening = new Map<string, Promise<DiskLog>>();
   private readonly handles: HandleCache;
+  /** fsync of the data directory, shared by concurrent creations and renames. */
+  private readonly dirSync: GroupCommit;
+  readonly deletions: PendingDeletions;
   private checkpointQueue: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -30,65 +72,174 @@ export class LogManager {
     private readonly cleanShutdown: boolean,
     private readonly recoveryPoints: Map<string, number>,
     private readonly logStarts: Map<string, number>,
-    maxOpenFiles: number,
-    private readonly now: () => number,
+    private readonly options: LogManagerOptions,
   ) {
-    this.handles = new HandleCache(maxOpenFiles);
+    this.handles = new HandleCache(options.maxOpenFiles ?? 1000);
+    this.dirSync = new GroupCommit(() => syncDir(dataDir));
+    this.deletions = new PendingDeletions(options.fileDeleteDelayMs ?? 60_000, options.scheduler ?? systemDeletionScheduler, options.onDeleteError ?? (() => undefined));
   }
 
-  static async open(dataDir: string, options: { maxOpenFiles?: number; now?: () => number } = {}): Promise<LogManager> {
+  static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
     await mkdir(dataDir, { recursive: true });
+    const dirs = (await readdir(dataDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
     const marker = join(dataDir, CLEAN_SHUTDOWN_FILE);
-    const clean = await stat(marker).then(
-      () => true,
-      () => false,
-    );
+    const clean = await exists(marker);
     await rm(marker, { force: true });
     // A directory that never held logs has nothing to recover.
-    const fresh = !clean && (await stat(join(dataDir, RECOVERY_POINT_FILE)).then(() => false, () => true)) && !(await hasPartitionDirs(dataDir));
-    return new LogManager(
-      dataDir,
-      clean || fresh,
-      await readOffsetCheckpoint(dataDir, RECOVERY_POINT_FILE),
-      await readOffsetCheckpoint(dataDir, LOG_START_FILE),
-      options.maxOpenFiles ?? 1000,
-      options.now ?? Date.now,
-    );
+    const fresh = !clean && !(await exists(join(dataDir, RECOVERY_POINT_FILE))) && !dirs.some((n) => parsePartitionDirName(n) !== null);
+    const manager = new LogManager(dataDir, clean || fresh, await readOffsetCheckpoint(dataDir, RECOVERY_POINT_FILE), await readOffsetCheckpoint(dataDir, LOG_START_FILE), options);
+    // Deletions pending at the last stop: nothing can still read these, so they go at once.
+    for (const name of dirs) if (name.endsWith(DELETE_DIR_SUFFIX)) manager.deletions.add(join(dataDir, name), true);
+    return manager;
   }
 
   get wasCleanShutdown(): boolean {
     return this.cleanShutdown;
   }
 
-  async openLog(topic: string, partition: number, config: LogConfig): Promise<DiskLog> {
+  /**
+   * Opens (creating when needed) the log of one partition for `owner`; the same log while it stays
+   * open. Without an owner the directory is taken as it is (storage tests, benchmarks).
+   */
+  openLog(topic: string, partition: number, config: LogConfig, owner?: LogOwner): Promise<DiskLog> {
     const name = partitionDirName(topic, partition);
-    const existing = this.logs.get(name);
-    if (existing) return existing.log;
+    const open = this.logs.get(name);
+    if (open) {
+      if (open.topicId === (owner?.topicId ?? null)) return Promise.resolve(open.log);
+      return Promise.reject(new Error(`${name} is open for topic id ${open.topicId}, not ${owner?.topicId}`));
+    }
+    const inFlight = this.opening.get(name);
+    if (inFlight) return inFlight;
+    const opening = this.openDir(topic, partition, name, config, owner).finally(() => this.opening.delete(name));
+    this.opening.set(name, opening);
+    return opening;
+  }
+
+  private async openDir(topic: string, partition: number, name: string, config: LogConfig, owner: LogOwner | undefined): Promise<DiskLog> {
+    const dir = join(this.dataDir, name);
+    // The checkpoints name the log that was here at the last stop: their offsets are used once, and
+    // never for a new partition (they would start a recreated topic at the old log start offset).
+    const checkpointed = { recoveryPoint: this.recoveryPoints.get(name) ?? 0, logStartOffset: this.logStarts.get(name) ?? 0 };
+    this.recoveryPoints.delete(name);
+    this.logStarts.delete(name);
+    const { recoveryPoint, logStartOffset } = owner ? await this.claimDir(topic, partition, name, dir, owner, checkpointed) : checkpointed;
+    let opened: DiskLog | null = null;
     const log = await DiskLog.open({
-      dir: join(this.dataDir, name),
+      dir,
       config,
       handles: this.handles,
-      now: this.now,
-      recoveryPoint: this.recoveryPoints.get(name) ?? 0,
-      logStartOffset: this.logStarts.get(name) ?? 0,
+      now: this.options.now ?? Date.now,
+      recoveryPoint,
+      logStartOffset,
       cleanShutdown: this.cleanShutdown,
-      onDestroy: () => this.logs.delete(name),
+      onDestroy: () => {
+        if (opened && this.logs.get(name)?.log === opened) this.logs.delete(name);
+      },
     });
-    this.logs.set(name, { topic, partition, log });
+    opened = log;
+    this.logs.set(name, { topic, partition, topicId: owner?.topicId ?? null, log });
     return log;
+  }
+
+  /**
+   * Makes `dir` the directory of `owner`'s partition: one written for another topic id, or any
+   * existing one when the partition is new, is set aside first. Returns the offsets to open with.
+   */
+  private async claimDir(
+    topic: string,
+    partition: number,
+    name: string,
+    dir: string,
+    owner: LogOwner,
+    checkpointed: { recoveryPoint: number; logStartOffset: number },
+  ): Promise<{ recoveryPoint: number; logStartOffset: number }> {
+    const existed = await exists(dir);
+    const recorded = existed ? await readPartitionTopicId(dir) : null;
+    const older = owner.create ? existed : recorded !== null && recorded !== owner.topicId;
+    if (older) await this.setAside(name, topic, partition, owner.create ? 'delete' : 'stray', owner.create ? 'left by an older topic of this name' : `written for topic id ${recorded}, not ${owner.topicId}`);
+    if (older || recorded !== owner.topicId) {
+      await mkdir(dir, { recursive: true });
+      await writePartitionTopicId(dir, owner.topicId);
+      // The new directory's entry must survive a crash as much as the records later fsynced in it.
+      if (older || !existed) await this.dirSync.sync();
+    }
+    return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0 } : checkpointed;
   }
 
   get(topic: string, partition: number): DiskLog | undefined {
     return this.logs.get(partitionDirName(topic, partition))?.log;
   }
 
-  async deleteLog(topic: string, partition: number): Promise<void> {
-    const name = partitionDirName(topic, partition);
-    const e = this.logs.get(name);
-    this.logs.delete(name);
-    if (e) await e.log.destroy();
-    else await rm(join(this.dataDir, name), { recursive: true, force: true });
+  /**
+   * Closes the logs of `partitions` and renames their directories to Kafka's `-delete` names for
+   * the background deleter; the checkpoints are rewritten without them. Every partition is tried;
+   * the first failure is rethrown at the end.
+   */
+  async deleteLogs(topic: string, partitions: readonly number[]): Promise<void> {
+    const errors: unknown[] = [];
+    await forEachBounded(partitions, DELETE_CONCURRENCY, async (p) => {
+      const name = partitionDirName(topic, p);
+      await this.opening.get(name)?.catch(() => undefined);
+      const e = this.logs.get(name);
+      this.logs.delete(name);
+      this.recoveryPoints.delete(name);
+      this.logStarts.delete(name);
+      try {
+        await e?.log.close();
+      } catch (err) {
+        errors.push(err);
+      }
+      try {
+        await this.setAside(name, topic, p, 'delete', 'deleted');
+      } catch (err) {
+        errors.push(err);
+      }
+    });
+    await this.dirSync.sync();
     await this.checkpoint();
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /**
+   * After every partition of the topic table is open: renames aside the partition directories no
+   * open log owns (Kafka's stray logs), so no later topic of their name takes their data. One that
+   * holds no records, or was written for a known topic (a partition whose creation did not finish),
+   * is deleted; any other keeps its data under a `-stray` name for an operator. Returns the new names.
+   */
+  async setAsideUnowned(knownTopicIds: ReadonlySet<string>): Promise<string[]> {
+    const moved: string[] = [];
+    for (const d of await readdir(this.dataDir, { withFileTypes: true })) {
+      const parsed = d.isDirectory() ? parsePartitionDirName(d.name) : null;
+      if (!parsed || this.logs.has(d.name) || this.opening.has(d.name)) continue;
+      const dir = join(this.dataDir, d.name);
+      const names = await readdir(dir);
+      const segments = segmentBaseOffsets(names);
+      if (segments.length === 0 && !names.includes(PARTITION_METADATA_FILE)) continue; // not a partition directory
+      const recorded = await readPartitionTopicId(dir);
+      const sizes = await Promise.all(segments.map(async (base) => (await stat(logFile(dir, base))).size));
+      const empty = sizes.every((size) => size === 0);
+      const ours = recorded !== null && knownTopicIds.has(recorded);
+      const to = await this.setAside(d.name, parsed.topic, parsed.partition, empty || ours ? 'delete' : 'stray', ours ? 'a partition whose creation did not finish' : 'no topic of the topic table owns it');
+      if (to) moved.push(to);
+    }
+    if (moved.length > 0) await this.dirSync.sync();
+    return moved;
+  }
+
+  /** Renames a partition directory aside; returns the new name, or null when there was none. */
+  private async setAside(name: string, topic: string, partition: number, kind: 'delete' | 'stray', reason: string): Promise<string | null> {
+    const from = join(this.dataDir, name);
+    const to = kind === 'delete' ? deleteDirName(topic, partition) : strayDirName(topic, partition);
+    try {
+      await rename(from, join(this.dataDir, to));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    await this.handles.closeUnder(from);
+    if (kind === 'delete') this.deletions.add(join(this.dataDir, to));
+    if (reason !== 'deleted') this.options.onSetAside?.(name, to, reason);
+    return to;
   }
 
   /** Writes the recovery points and log start offsets of every open log (one at a time). */
@@ -117,8 +268,9 @@ export class LogManager {
     return cleaned;
   }
 
-  /** Flushes and closes every log, writes checkpoints and the clean-shutdown marker. */
+  /** Stops the deleter, flushes and closes every log, writes checkpoints and the clean-shutdown marker. */
   async close(): Promise<void> {
+    await this.deletions.stop();
     for (const e of this.logs.values()) await e.log.close();
     await this.checkpoint();
     await this.handles.closeAll();

@@ -71,8 +71,8 @@ export class RawClient {
   }
 
   /** Reads the next response and decodes it as the answer to (apiKey, apiVersion). */
-  async response(apiKey: number, apiVersion: number): Promise<{ correlationId: number; body: unknown } | null> {
-    const frame = await this.nextFrame();
+  async response(apiKey: number, apiVersion: number, timeoutMs = 5000): Promise<{ correlationId: number; body: unknown } | null> {
+    const frame = await this.nextFrame(timeoutMs);
     if (frame === null) return null;
     const r = new Reader(frame);
     const header = decodeResponseHeader(r, responseHeaderVersion(apiKey, apiVersion));

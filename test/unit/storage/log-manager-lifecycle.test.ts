@@ -1,0 +1,166 @@
+// The log manager's side of topic deletion and recreation: Kafka's `-delete` renames, removal after
+// the delay on an injected clock, pending deletions finished at start, partition.metadata guarding
+// a directory against a later topic of its name, and checkpoints never reused for a new partition.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LogManager } from '../../../src/storage/log-manager.js';
+import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log.js';
+import { deleteDirName } from '../../../src/storage/file-names.js';
+import { PendingDeletions } from '../../../src/storage/pending-deletions.js';
+import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
+import { batch, tempDir } from '../../helpers/storage.js';
+
+const DELETE_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-delete$/;
+const STRAY_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-stray$/;
+const A = { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', create: true };
+const B = { topicId: 'BBBBBBBBBBBBBBBBBBBBBQ', create: true };
+
+async function dirs(dir: string): Promise<string[]> {
+  return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+test("deleting renames to Kafka's -delete name at once and removes it only after the delay; stop cancels the timer", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const scheduler = new ManualScheduler();
+    const manager = await LogManager.open(dir, { scheduler, fileDeleteDelayMs: 60_000 });
+    const log = await manager.openLog('gone', 0, DEFAULT_LOG_CONFIG, A);
+    await log.append(await batch('a', 3, 1000), 0, null);
+    await manager.openLog('gone', 1, DEFAULT_LOG_CONFIG, A);
+    await manager.openLog('kept', 0, DEFAULT_LOG_CONFIG, B);
+    await manager.deleteLogs('gone', [0, 1]);
+    const renamed = (await dirs(dir)).filter((n) => n.startsWith('gone'));
+    assert.deepEqual(renamed.map((n) => DELETE_DIR.exec(n)?.slice(1, 3)), [['gone', '0'], ['gone', '1']]);
+    assert.equal(manager.get('gone', 0), undefined);
+    // The checkpoints no longer name the deleted partitions.
+    assert.doesNotMatch(await readFile(join(dir, 'recovery-point-offset-checkpoint'), 'utf8'), /gone/);
+    scheduler.advance(59_999);
+    await manager.deletions.settled();
+    assert.equal((await dirs(dir)).filter((n) => n.startsWith('gone')).length, 2);
+    scheduler.advance(1);
+    await manager.deletions.settled();
+    assert.deepEqual(await dirs(dir), ['kept-0']);
+
+    await manager.deleteLogs('kept', [0]);
+    assert.equal(scheduler.pending, 1);
+    await manager.close();
+    assert.equal(scheduler.pending, 0, 'stop cancels the deletion timer');
+    assert.match((await dirs(dir))[0], DELETE_DIR);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('deletions pending at the last stop are finished at start and never opened as partitions', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const pending = deleteDirName('old', 0);
+    await mkdir(join(dir, pending));
+    await writeFile(join(dir, pending, '00000000000000000000.log'), 'stale bytes');
+    const scheduler = new ManualScheduler();
+    const manager = await LogManager.open(dir, { scheduler });
+    assert.equal(manager.deletions.pending, 1);
+    scheduler.advance(0);
+    await manager.deletions.settled();
+    assert.deepEqual(await dirs(dir), []);
+    const fresh = await manager.openLog('old', 0, DEFAULT_LOG_CONFIG, A);
+    assert.equal(fresh.logEndOffset, 0);
+    await manager.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a new partition never inherits its directory or the checkpointed offsets of an older topic of its name', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
+    const old = await manager.openLog('name', 0, DEFAULT_LOG_CONFIG, A);
+    await old.append(await batch('a', 5, 1000), 0, null);
+    await old.deleteRecordsBefore(3);
+    await manager.close();
+
+    manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
+    // The directory is still there (as after a crash between the topic table and the rename).
+    const created = await manager.openLog('name', 0, DEFAULT_LOG_CONFIG, B);
+    assert.deepEqual([created.logStartOffset, created.logEndOffset], [0, 0]);
+    assert.match(await readFile(join(dir, 'name-0', 'partition.metadata'), 'utf8'), /^version: 0\ntopic_id: BBBBBBBBBBBBBBBBBBBBBQ\n$/);
+    assert.deepEqual((await dirs(dir)).map((n) => (DELETE_DIR.test(n) ? 'name-0.*-delete' : n)).sort(), ['name-0', 'name-0.*-delete']);
+    await manager.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('at load, a directory written for another topic id is set aside as stray and the partition starts empty', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
+    const old = await manager.openLog('shared', 0, DEFAULT_LOG_CONFIG, A);
+    await old.append(await batch('a', 4, 1000), 0, null);
+    await manager.close();
+
+    const setAside: string[] = [];
+    manager = await LogManager.open(dir, { scheduler: new ManualScheduler(), onSetAside: (from, to) => setAside.push(`${from}>${to}`) });
+    const loaded = await manager.openLog('shared', 0, DEFAULT_LOG_CONFIG, { topicId: B.topicId, create: false });
+    assert.deepEqual([loaded.logStartOffset, loaded.logEndOffset], [0, 0]);
+    assert.equal(setAside.length, 1);
+    const stray = (await dirs(dir)).find((n) => STRAY_DIR.test(n));
+    assert.ok(stray, 'the other topic\'s data is kept for an operator');
+    assert.match(await readFile(join(dir, stray, 'partition.metadata'), 'utf8'), /topic_id: AAAAAAAAAAAAAAAAAAAAAQ/);
+    await manager.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('directories no open log owns are set aside after loading: empty or unfinished ones for deletion, others as stray', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    let manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
+    await manager.openLog('live', 0, DEFAULT_LOG_CONFIG, A);
+    await manager.openLog('live', 1, DEFAULT_LOG_CONFIG, A); // a partition whose creation did not finish
+    const orphan = await manager.openLog('orphan', 0, DEFAULT_LOG_CONFIG, B);
+    await orphan.append(await batch('o', 2, 1000), 0, null);
+    await manager.openLog('empty', 0, DEFAULT_LOG_CONFIG, B);
+    await manager.close();
+    await mkdir(join(dir, 'not-a-partition-7')); // no segments, no partition.metadata: left alone
+
+    manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
+    await manager.openLog('live', 0, DEFAULT_LOG_CONFIG, { topicId: A.topicId, create: false });
+    const moved = await manager.setAsideUnowned(new Set([A.topicId]));
+    assert.deepEqual(moved.map((n) => n.replace(/\.[0-9a-f]{32}-/, '.*-')).sort(), ['empty-0.*-delete', 'live-1.*-delete', 'orphan-0.*-stray']);
+    assert.deepEqual((await dirs(dir)).filter((n) => !/-(delete|stray)$/.test(n)), ['live-0', 'not-a-partition-7']);
+    await manager.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a failing background removal is reported and the deleter goes on', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'a-file'), '');
+    const scheduler = new ManualScheduler();
+    const failures: string[] = [];
+    const deletions = new PendingDeletions(10, scheduler, (path, err) => failures.push(`${path}: ${(err as NodeJS.ErrnoException).code}`));
+    await mkdir(join(dir, 'b-0.x-delete'));
+    deletions.add(join(dir, 'a-file', 'under-a-file'));
+    deletions.add(join(dir, 'b-0.x-delete'));
+    scheduler.advance(10);
+    await deletions.settled();
+    assert.deepEqual(failures, [`${join(dir, 'a-file', 'under-a-file')}: ENOTDIR`]);
+    assert.deepEqual(await dirs(dir), []);
+    await deletions.stop();
+  } finally {
+    await cleanup();
+  }
+});
+
+test("a deleted partition's name stays within 255 characters, as Kafka shortens it", () => {
+  const name = deleteDirName('t'.repeat(249), 12);
+  assert.equal(name.length, 255);
+  assert.match(name, /^t+-12\.[0-9a-f]{32}-delete$/);
+});
