@@ -46,6 +46,7 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
       remove: async (_topic, _partitions, logs) => {
         for (const l of logs) await l.destroy();
       },
+      syncCreated: async () => {},
       setAsideUnowned: async () => {},
       reconfigure: () => {},
       close: async () => {},
@@ -76,6 +77,7 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
   cleaner.unref();
   return {
     open: (topic, partition, create) => manager.openLog(topic.name, partition, logConfigFor(config, topic), { topicId: topic.topicId, create }),
+    syncCreated: () => manager.syncCreated(),
     remove: (topic, partitions) => manager.deleteLogs(topic.name, partitions),
     setAsideUnowned: async (topics) => {
       const moved = await manager.setAsideUnowned(new Set(topics.map((t) => t.topicId)));

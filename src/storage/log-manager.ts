@@ -160,10 +160,17 @@ export class LogManager {
     if (older || recorded !== owner.topicId) {
       await mkdir(dir, { recursive: true });
       await writePartitionTopicId(dir, owner.topicId);
-      // The new directory's entry must survive a crash as much as the records later fsynced in it.
-      if (older || !existed) await this.dirSync.sync();
     }
     return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0 } : checkpointed;
+  }
+
+  /**
+   * Makes the directories of partitions created so far durable: one fsync of the data directory
+   * for many creations. Call it before records can reach them (before a new partition is shown),
+   * so a crash never loses a directory holding acknowledged records.
+   */
+  syncCreated(): Promise<void> {
+    return this.dirSync.sync();
   }
 
   get(topic: string, partition: number): DiskLog | undefined {

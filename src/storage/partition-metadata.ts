@@ -5,9 +5,11 @@
  *   version: 0
  *   topic_id: <22 characters, URL-safe base64 of the 16-byte id>
  *
- * Written atomically (temporary file, fsync, rename); the caller fsyncs the directory.
+ * Written through a temporary file and a rename, without fsync: a file lost or cut short by a crash
+ * reads as absent, which is taken as "no owner recorded" (as for directories from before this file
+ * existed) and is written again at the next open. Only a complete file can disown a directory.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const PARTITION_METADATA_FILE = 'partition.metadata';
@@ -28,12 +30,6 @@ export async function readPartitionTopicId(partitionDir: string): Promise<string
 export async function writePartitionTopicId(partitionDir: string, topicId: string): Promise<void> {
   const path = join(partitionDir, PARTITION_METADATA_FILE);
   const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(`version: 0\ntopic_id: ${topicId}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeFile(tmp, `version: 0\ntopic_id: ${topicId}\n`);
   await rename(tmp, path);
 }

@@ -74,8 +74,12 @@ export class RawAdmin {
   }
 
   async deleteTopic(name: string): Promise<TopicAnswer> {
-    const body = await this.call<DeleteTopicsBody>(20, 5, { topicNames: [name], timeoutMs: 30_000 });
-    return body.responses[0];
+    return (await this.deleteTopics([name]))[0];
+  }
+
+  async deleteTopics(names: string[]): Promise<TopicAnswer[]> {
+    const body = await this.call<DeleteTopicsBody>(20, 5, { topicNames: names, timeoutMs: 30_000 });
+    return body.responses.map(({ name, errorCode, errorMessage }) => ({ name, errorCode, errorMessage }));
   }
 
   async deleteTopicById(topicId: string): Promise<TopicAnswer> {

@@ -155,3 +155,35 @@ test('DeleteTopics by topic id deletes only that incarnation', async () => {
     await broker.stop();
   }
 });
+
+test('concurrent DeleteTopics of one name: one deletes it, the others answer UNKNOWN_TOPIC_OR_PARTITION as Kafka does', async () => {
+  const broker = await startBroker({ port: 0, config: SMALL });
+  const admins = await Promise.all(Array.from({ length: 5 }, () => RawAdmin.open(broker.bootstrap)));
+  try {
+    assert.equal((await admins[0].createTopic('doomed', 4)).errorCode, ErrorCode.NONE);
+    const answers = await Promise.all(admins.map((a) => a.deleteTopic('doomed')));
+    assert.deepEqual(answers.map((a) => a.errorCode).sort((x, y) => x - y), [ErrorCode.NONE, ...Array<number>(4).fill(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)]);
+    assert.deepEqual((await dirsOf(broker.dataDir, 'doomed')).live, []);
+    assert.equal((await dirsOf(broker.dataDir, 'doomed')).deleting.length, 4);
+  } finally {
+    for (const a of admins) a.close();
+    await broker.stop();
+  }
+});
+
+test('DeleteTopics answers INVALID_REQUEST for a topic named twice in one request, as Kafka does', async () => {
+  const broker = await startBroker({ port: 0, config: SMALL });
+  const admin = await RawAdmin.open(broker.bootstrap);
+  try {
+    assert.equal((await admin.createTopic('twice', 1)).errorCode, ErrorCode.NONE);
+    const answers = await admin.deleteTopics(['twice', 'twice']);
+    assert.deepEqual(answers.map((a) => [a.name, a.errorCode, a.errorMessage]), [
+      ['twice', ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'],
+      ['twice', ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'],
+    ]);
+    assert.equal((await admin.metadata(['twice']))[0].errorCode, ErrorCode.NONE);
+  } finally {
+    admin.close();
+    await broker.stop();
+  }
+});
