@@ -5,6 +5,7 @@ import { ConfigType } from '../config/config-def.js';
 import { TOPIC_CONFIG_BY_NAME } from '../config/topic-configs.js';
 import { topicConfigValue } from '../config/topic-config-values.js';
 import type { ApiHandler } from './handler.js';
+import type { TopicRecord } from '../metadata/local-store.js';
 import { RESOURCE_TOPIC } from './constants.js';
 
 const SET = 0;
@@ -60,17 +61,9 @@ export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsR
         responses.push(reply(ErrorCode.INVALID_REQUEST, 'Only topic configs can be altered on this broker.'));
         continue;
       }
-      const topic = ctx.broker.topics.get(r.resourceName);
-      if (!topic) {
-        responses.push(reply(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`));
-        continue;
-      }
-      const next = apply({ ...topic.configs }, r.configs, (name) => topicConfigValue(ctx.broker.config, topic.configs, name));
-      if (typeof next === 'string') {
-        responses.push(reply(ErrorCode.INVALID_CONFIG, next));
-        continue;
-      }
-      const outcome = await ctx.broker.topics.setConfigs(r.resourceName, next, request.validateOnly);
+      // The edit runs in the topic's turn, on the configs it has then (never on a stale copy).
+      const edit = (topic: TopicRecord) => apply({ ...topic.configs }, r.configs, (name) => topicConfigValue(ctx.broker.config, topic.configs, name));
+      const outcome = await ctx.broker.topics.editConfigs(r.resourceName, edit, request.validateOnly);
       responses.push(reply(outcome.errorCode, outcome.errorMessage));
     }
     return { throttleTimeMs: 0, responses };

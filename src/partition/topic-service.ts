@@ -174,11 +174,21 @@ export class TopicService {
     });
   }
 
-  /** Replaces a topic's overrides (AlterConfigs) or sets them after incremental edits. */
+  /** Replaces a topic's overrides (AlterConfigs). */
   setConfigs(name: string, configs: Record<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
+    return this.editConfigs(name, () => configs, validateOnly);
+  }
+
+  /**
+   * Sets a topic's overrides to what `edit` makes of the current ones (IncrementalAlterConfigs), in
+   * the topic's turn, so concurrent edits never lose one another. `edit` returns an error text to refuse.
+   */
+  editConfigs(name: string, edit: (topic: TopicRecord) => Record<string, string | null> | string, validateOnly: boolean): Promise<TopicResult> {
     return this.mutate(name, async () => {
       const topic = this.store.topic(name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+      const configs = edit(topic);
+      if (typeof configs === 'string') return fail(ErrorCode.INVALID_CONFIG, configs);
       const configError = validateTopicConfigs(configs);
       if (configError) return fail(ErrorCode.INVALID_CONFIG, configError);
       if (validateOnly) return ok(topic);

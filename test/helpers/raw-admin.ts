@@ -87,6 +87,16 @@ export class RawAdmin {
     return body.responses[0];
   }
 
+  /** IncrementalAlterConfigs v1: SET each of `set` on topic `name`. */
+  async setTopicConfigs(name: string, set: Record<string, string>): Promise<TopicAnswer> {
+    const body = await this.call<{ responses: { resourceName: string; errorCode: number; errorMessage: string | null }[] }>(44, 1, {
+      resources: [{ resourceType: 2, resourceName: name, configs: Object.entries(set).map(([key, value]) => ({ name: key, configOperation: 0, value })) }],
+      validateOnly: false,
+    });
+    const r = body.responses[0];
+    return { name: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage };
+  }
+
   /** Metadata v12 for `names` (all topics when null), without auto-creation unless asked. */
   async metadata(names: string[] | null, allowAutoTopicCreation = false): Promise<MetadataTopic[]> {
     const body = await this.call<MetadataBody>(3, 12, {

@@ -84,6 +84,33 @@ test('concurrent CreatePartitions to one count: one grows the topic, the others 
   }
 });
 
+test('concurrent IncrementalAlterConfigs of one topic never lose one another', async () => {
+  const broker = await startBroker({ port: 0, config: SMALL });
+  const admins = await openAdmins(broker, 6);
+  try {
+    assert.equal((await admins[0].createTopic('tuned', 1)).errorCode, ErrorCode.NONE);
+    const edits: Record<string, string>[] = [
+      { 'retention.ms': '111111' },
+      { 'segment.bytes': '2222222' },
+      { 'max.message.bytes': '333333' },
+      { 'retention.bytes': '4444444' },
+      { 'segment.ms': '5555555' },
+      { 'delete.retention.ms': '666666' },
+    ];
+    const answers = await Promise.all(admins.map((a, i) => a.setTopicConfigs('tuned', edits[i])));
+    assert.deepEqual(answers.map((a) => a.errorCode), edits.map(() => ErrorCode.NONE));
+    const kadmin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await kadmin.connect();
+    const described = await kadmin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'tuned', configNames: edits.flatMap((e) => Object.keys(e)) }] });
+    await kadmin.disconnect();
+    const got = Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+    assert.deepEqual(got, Object.assign({}, ...edits));
+  } finally {
+    for (const a of admins) a.close();
+    await broker.stop();
+  }
+});
+
 /** What each call may answer when other calls for the same name race it. */
 const ALLOWED = {
   create: [ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS],
