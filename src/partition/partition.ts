@@ -72,6 +72,7 @@ export class Partition {
    * Throws KafkaError for a fenced epoch or a sequence gap.
    */
   append(batches: Buffer, logAppendTime: number | null): Promise<{ baseOffset: number; duplicate: boolean }> {
+    if (this.retired) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.index} is no longer hosted here (its topic was deleted).`));
     const view = new RecordBatchView(batches);
     if (view.producerId < 0n) return this.appendToLog(batches, logAppendTime).then((baseOffset) => ({ baseOffset, duplicate: false }));
     if (view.sizeInBytes !== batches.length) {
@@ -129,6 +130,17 @@ export class Partition {
       }
     }
     return found;
+  }
+
+  private retired = false;
+
+  /**
+   * Refuses appends from now on and wakes waiting fetches: the partition is being removed. An
+   * append that started before is in its log's queue, which closing the log finishes first.
+   */
+  retire(): void {
+    this.retired = true;
+    this.notify();
   }
 
   /** Calls `listener` once, at the next change that a waiting fetch may care about. */

@@ -89,7 +89,7 @@ export class ReplicaManager implements PartitionLogs {
     const indexes = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
     const removed = indexes.flatMap((p) => (list[p] ? [list[p]] : []));
     for (const p of indexes) delete list[p];
-    for (const p of removed) p.notify();
+    for (const p of removed) p.retire();
     await this.store.remove(topic, indexes, removed.map((p) => p.log));
   }
 
@@ -98,7 +98,7 @@ export class ReplicaManager implements PartitionLogs {
     const list = this.partitions.get(topic.name) ?? [];
     this.partitions.delete(topic.name);
     const open = list.filter((p): p is Partition => p !== undefined);
-    for (const p of open) p.notify();
+    for (const p of open) p.retire();
     const indexes = new Set([...Array.from({ length: topic.partitions }, (_, p) => p), ...open.map((p) => p.index)]);
     await this.store.remove(topic, [...indexes].sort((a, b) => a - b), open.map((p) => p.log));
   }

@@ -97,6 +97,17 @@ export class RawAdmin {
     return { name: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage };
   }
 
+  /** Produce v9 (acks=all) of one record batch to one partition; resolves with the partition's error code. */
+  async produce(name: string, partition: number, records: Buffer): Promise<number> {
+    const body = await this.call<{ responses: { partitionResponses: { errorCode: number }[] }[] }>(0, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30_000,
+      topicData: [{ name, partitionData: [{ index: partition, records }] }],
+    });
+    return body.responses[0].partitionResponses[0].errorCode;
+  }
+
   /** Metadata v12 for `names` (all topics when null), without auto-creation unless asked. */
   async metadata(names: string[] | null, allowAutoTopicCreation = false): Promise<MetadataTopic[]> {
     const body = await this.call<MetadataBody>(3, 12, {

@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { RawAdmin } from '../helpers/raw-admin.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { buildBatch } from '../../src/protocol/records/batch-records.js';
 
 const { Kafka, logLevel } = kafkajs;
 const SMALL = { 'offsets.topic.num.partitions': '1' };
@@ -183,6 +184,36 @@ test('DeleteTopics answers INVALID_REQUEST for a topic named twice in one reques
     ]);
     assert.equal((await admin.metadata(['twice']))[0].errorCode, ErrorCode.NONE);
   } finally {
+    admin.close();
+    await broker.stop();
+  }
+});
+
+test('produce racing a deletion is answered with a retriable not-hosted error, never a storage error', async () => {
+  const broker = await startBroker({ port: 0, config: SMALL });
+  const producers = await Promise.all(Array.from({ length: 4 }, () => RawAdmin.open(broker.bootstrap)));
+  const admin = await RawAdmin.open(broker.bootstrap);
+  try {
+    assert.equal((await admin.createTopic('busy', 2)).errorCode, ErrorCode.NONE);
+    const records = await buildBatch([{ key: null, value: Buffer.from('v'), timestamp: 1_700_000_000_000 }]);
+    let deleted = false;
+    const seen = new Set<number>();
+    const streams = producers.map(async (p, i) => {
+      // Each stream goes on until it has had two answers after the deletion was acknowledged.
+      for (let after = 0; after < 2; ) {
+        seen.add(await p.produce('busy', i % 2, Buffer.from(records)));
+        if (deleted) after++;
+      }
+    });
+    await producers[0].metadata(['busy']);
+    assert.equal((await admin.deleteTopic('busy')).errorCode, ErrorCode.NONE);
+    deleted = true;
+    await Promise.all(streams);
+    const allowed = new Set<number>([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    assert.deepEqual([...seen].filter((c) => !allowed.has(c)), []);
+    assert.ok(seen.has(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  } finally {
+    for (const p of producers) p.close();
     admin.close();
     await broker.stop();
   }
