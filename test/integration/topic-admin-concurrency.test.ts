@@ -10,6 +10,7 @@ import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { RawAdmin, type TopicAnswer } from '../helpers/raw-admin.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { kcat, parseJsonLines } from '../helpers/kcat.js';
 
 const { Kafka, logLevel } = kafkajs;
 const SMALL = { 'offsets.topic.num.partitions': '1' };
@@ -194,6 +195,12 @@ test('a seeded storm of CreateTopics, CreatePartitions and DeleteTopics for a fe
     broker = await start();
     const again = await checkConsistent(broker, names, 1).catch((err: unknown) => assert.fail(`seed ${seed} after restart: ${String(err)}`));
     assert.deepEqual([...again].sort(), [...survivors].sort(), `seed ${seed}`);
+    // And a consumer (librdkafka) reads back exactly the record each surviving partition took.
+    for (const [name, t] of again) {
+      const read = await kcat(['-b', broker.bootstrap, '-C', '-t', name, '-o', 'beginning', '-e', '-J']);
+      const got = parseJsonLines(read.stdout).map((m) => `${m.partition}:${m.offset}:${m.payload}`).sort();
+      assert.deepEqual(got, Array.from({ length: t.partitions }, (_, p) => `${p}:0:${name}/${p}`).sort(), `seed ${seed}: records of ${name}`);
+    }
   } finally {
     for (const b of started) await b.stop();
     await rm(dataDir, { recursive: true, force: true });
