@@ -44,7 +44,9 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
   if (kind === 'memory') {
     return { open: async () => new MemoryLog(), reconfigure: () => {}, close: async () => {} };
   }
-  const manager = await LogManager.open(config.dataDir);
+  const manager = await LogManager.open(config.dataDir, {
+    onOffline: (topic, partition, err) => log.error({ err, topic, partition }, 'I/O error: the partition log is offline until a restart recovers it'),
+  });
   if (!manager.wasCleanShutdown) log.warn('the previous shutdown was not clean: recovering logs from their recovery points');
   const checkpoints = setInterval(() => void manager.checkpoint().catch((err: unknown) => log.error({ err }, 'checkpoint failed')), 60_000);
   checkpoints.unref();

@@ -2,7 +2,7 @@
  * The reading half of Fetch: read each wanted partition within the request's byte budgets, and
  * long-poll until `min_bytes` are there or `max_wait_ms` has passed.
  */
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { Partition } from '../partition/partition.js';
 import type { RequestContext } from './handler.js';
 
@@ -53,7 +53,15 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
       continue;
     }
     const limit = Math.max(0, Math.min(w.maxBytes, budget));
-    const read = limit > 0 || !gotAny ? await found.read(w.fetchOffset, limit, isolationLevel, !gotAny) : null;
+    let read: Awaited<ReturnType<Partition['read']>> | null = null;
+    try {
+      read = limit > 0 || !gotAny ? await found.read(w.fetchOffset, limit, isolationLevel, !gotAny) : null;
+    } catch (err) {
+      // A partition-level failure (an offline log) answers that partition, not the whole fetch.
+      if (!(err instanceof KafkaError)) throw err;
+      out.push(failed(w, err.code));
+      continue;
+    }
     const records = read?.records ?? EMPTY;
     if (records.length > 0) gotAny = true;
     budget -= records.length;

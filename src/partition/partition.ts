@@ -3,15 +3,21 @@
  * waiting for it to grow. On a single node the high watermark is the end of what the flush
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
-import type { PartitionLog } from '../storage/partition-log.js';
+import { LogOfflineError, type PartitionLog } from '../storage/partition-log.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
 import { ProducerStates } from './producer-state.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
 
 export const READ_UNCOMMITTED = 0;
-const PRODUCER_SNAPSHOT = 'producer-state.snapshot';
 export const READ_COMMITTED = 1;
+const PRODUCER_SNAPSHOT = 'producer-state.snapshot';
+
+/** An offline log is answered as Kafka answers a partition on an offline log directory. */
+function storageError(err: unknown): never {
+  if (err instanceof LogOfflineError) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+  throw err;
+}
 
 export interface PartitionRead {
   records: Buffer;
@@ -86,7 +92,7 @@ export class Partition {
   }
 
   private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
-    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime);
+    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime).catch(storageError);
     if (result.lastOffset + 1 > this.hwm) {
       this.hwm = result.lastOffset + 1;
       this.notify();
@@ -98,7 +104,7 @@ export class Partition {
   async read(offset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<PartitionRead> {
     const limit = isolationLevel === READ_COMMITTED ? this.lastStableOffset : this.hwm;
     const hwm = this.hwm;
-    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch);
+    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch).catch(storageError);
     return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }
 

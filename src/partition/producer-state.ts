@@ -81,9 +81,16 @@ export class ProducerStates {
       kind: 'append',
       record: (baseOffset) => {
         const e = reset || !entry ? { epoch, batches: [] } : entry;
-        e.batches.push({ firstSeq, lastSeq, baseOffset });
+        const batch = { firstSeq, lastSeq, baseOffset };
+        e.batches.push(batch);
         if (e.batches.length > CACHED_BATCHES) e.batches.shift();
         this.producers.set(producerId, e);
+        // A failed append must not advance the sequence: the batch (and any pipelined after it,
+        // which fail with it) is forgotten, so the producer's retry is appended, not "duplicate".
+        baseOffset.catch(() => {
+          const at = e.batches.indexOf(batch);
+          if (at >= 0) e.batches.splice(at);
+        });
       },
     });
     if (!entry) return accept(true);

@@ -2,16 +2,32 @@
  * All partition logs of one data directory: opens them (recovering after an unclean stop), keeps
  * the directory-level checkpoints, applies retention, and marks a clean shutdown on close.
  */
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiskLog, type LogConfig } from './log.js';
 import { HandleCache } from './handle-cache.js';
+import { nodeFileSystem, replaceFileDurably, type FileSystem } from './file-system.js';
 import { partitionDirName } from './file-names.js';
 import { CLEAN_SHUTDOWN_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
 
-async function hasPartitionDirs(dataDir: string): Promise<boolean> {
-  const names = await readdir(dataDir, { withFileTypes: true });
-  return names.some((d) => d.isDirectory() && /-\d+$/.test(d.name));
+async function hasPartitionDirs(fs: FileSystem, dataDir: string): Promise<boolean> {
+  const names = await fs.readdir(dataDir);
+  return names.some((d) => d.isDirectory && /-\d+$/.test(d.name));
+}
+
+async function exists(fs: FileSystem, path: string): Promise<boolean> {
+  return fs.stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export interface LogManagerOptions {
+  maxOpenFiles?: number;
+  now?: () => number;
+  /** The file system (a test's fault-injecting one; the real one by default). */
+  fs?: FileSystem;
+  /** Told once per log that an I/O error takes offline. */
+  onOffline?: (topic: string, partition: number, err: unknown) => void;
 }
 
 interface Entry {
@@ -32,27 +48,33 @@ export class LogManager {
     private readonly logStarts: Map<string, number>,
     maxOpenFiles: number,
     private readonly now: () => number,
+    private readonly fs: FileSystem,
+    private readonly onOffline: (topic: string, partition: number, err: unknown) => void,
   ) {
-    this.handles = new HandleCache(maxOpenFiles);
+    this.handles = new HandleCache(fs, maxOpenFiles);
   }
 
-  static async open(dataDir: string, options: { maxOpenFiles?: number; now?: () => number } = {}): Promise<LogManager> {
-    await mkdir(dataDir, { recursive: true });
+  static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
+    const fs = options.fs ?? nodeFileSystem;
+    await fs.mkdir(dataDir);
     const marker = join(dataDir, CLEAN_SHUTDOWN_FILE);
-    const clean = await stat(marker).then(
-      () => true,
-      () => false,
-    );
-    await rm(marker, { force: true });
+    const clean = await exists(fs, marker);
+    if (clean) {
+      // The marker goes before anything is written: a crash from here on is an unclean stop.
+      await fs.unlink(marker);
+      await fs.syncDir(dataDir);
+    }
     // A directory that never held logs has nothing to recover.
-    const fresh = !clean && (await stat(join(dataDir, RECOVERY_POINT_FILE)).then(() => false, () => true)) && !(await hasPartitionDirs(dataDir));
+    const fresh = !clean && !(await exists(fs, join(dataDir, RECOVERY_POINT_FILE))) && !(await hasPartitionDirs(fs, dataDir));
     return new LogManager(
       dataDir,
       clean || fresh,
-      await readOffsetCheckpoint(dataDir, RECOVERY_POINT_FILE),
-      await readOffsetCheckpoint(dataDir, LOG_START_FILE),
+      await readOffsetCheckpoint(fs, dataDir, RECOVERY_POINT_FILE),
+      await readOffsetCheckpoint(fs, dataDir, LOG_START_FILE),
       options.maxOpenFiles ?? 1000,
       options.now ?? Date.now,
+      fs,
+      options.onOffline ?? (() => undefined),
     );
   }
 
@@ -73,6 +95,7 @@ export class LogManager {
       logStartOffset: this.logStarts.get(name) ?? 0,
       cleanShutdown: this.cleanShutdown,
       onDestroy: () => this.logs.delete(name),
+      onOffline: (err) => this.onOffline(topic, partition, err),
     });
     this.logs.set(name, { topic, partition, log });
     return log;
@@ -87,7 +110,7 @@ export class LogManager {
     const e = this.logs.get(name);
     this.logs.delete(name);
     if (e) await e.log.destroy();
-    else await rm(join(this.dataDir, name), { recursive: true, force: true });
+    else await this.fs.removeTree(join(this.dataDir, name));
     await this.checkpoint();
   }
 
@@ -95,8 +118,8 @@ export class LogManager {
   checkpoint(): Promise<void> {
     const run = this.checkpointQueue.then(async () => {
       const all = [...this.logs.values()];
-      await writeOffsetCheckpoint(this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
-      await writeOffsetCheckpoint(this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
+      await writeOffsetCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
+      await writeOffsetCheckpoint(this.fs, this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
     });
     this.checkpointQueue = run.catch(() => undefined);
     return run;
@@ -120,9 +143,14 @@ export class LogManager {
   /** Flushes and closes every log, writes checkpoints and the clean-shutdown marker. */
   async close(): Promise<void> {
     for (const e of this.logs.values()) await e.log.close();
+    const offline = [...this.logs.values()].some((e) => e.log.offline !== null);
     await this.checkpoint();
     await this.handles.closeAll();
-    await writeFile(join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
     this.logs.clear();
+    // A log that went offline left writes unaccounted for: the next start must recover.
+    if (offline) return;
+    // Durable like any checkpoint: a marker lost to a power cut only costs a recovery scan, but
+    // one that outlived unsynced data would skip the scan that must cut it.
+    await replaceFileDurably(this.fs, this.dataDir, CLEAN_SHUTDOWN_FILE, Buffer.alloc(0));
   }
 }

@@ -3,8 +3,12 @@
  * offsets by patching batch headers in place and write the same bytes; with the default flush
  * policy (flush.messages=1) an append resolves only after fdatasync, shared by concurrent appends.
  * Reads return whole batches with one positioned read, never past the offset limit they are given.
+ *
+ * A failed write, fsync or segment roll takes the log offline, as Kafka takes a log directory
+ * offline on an I/O error: the failing appends and every later one are refused, nothing written
+ * after the failure is acknowledged, and recovery at the next start cuts the log where the
+ * failure left it. In-memory positions are never rolled back under a write that may have landed.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
@@ -12,7 +16,8 @@ import { GroupCommit } from './group-commit.js';
 import { infoOf, Segment, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
-import type { PartitionLog } from './partition-log.js';
+import { LogOfflineError, type PartitionLog } from './partition-log.js';
+import { readFileOrNull, replaceFileDurably } from './file-system.js';
 import { compactSegments, type CompactionResult } from './compactor.js';
 
 export interface LogConfig {
@@ -55,6 +60,8 @@ export interface OpenOptions {
   cleanShutdown: boolean;
   /** Called when the log is destroyed (its owner forgets it). */
   onDestroy?: () => void;
+  /** Called once when an I/O error takes the log offline (the owner logs it). */
+  onOffline?: (err: unknown) => void;
 }
 
 export class DiskLog implements PartitionLog {
@@ -72,6 +79,12 @@ export class DiskLog implements PartitionLog {
   private compactedUpTo = -1;
   /** Bytes of the active segment whose writes completed; reads stop there. */
   private writtenEnd: number;
+  /** Write groups completed so far: the number a group commit round covers. */
+  private writesCompleted = 0;
+  /** Segments written since their last fdatasync (the active one, and a rolled one not yet synced). */
+  private readonly dirty = new Set<Segment>();
+  /** The I/O error that took the log offline, or null while it serves. */
+  private failure: LogOfflineError | null = null;
 
   private constructor(
     readonly dir: string,
@@ -82,22 +95,24 @@ export class DiskLog implements PartitionLog {
     private startOffset: number,
     epochs: EpochEntry[],
     private readonly onDestroy: () => void,
+    private readonly onOffline: (err: unknown) => void,
   ) {
-    this.commit = new GroupCommit(() => this.syncActive());
+    this.commit = new GroupCommit((issued) => this.syncDirty(issued));
     this.recoveryPoint = this.logEndOffset;
     this.writtenEnd = this.active.size;
     this.epochs = epochs;
   }
 
   static async open(o: OpenOptions): Promise<DiskLog> {
-    await mkdir(o.dir, { recursive: true });
+    const fs = o.handles.fs;
+    await fs.mkdir(o.dir);
     const segments = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
     if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint);
     if (segments.length === 0) {
       const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
       await first.preallocateIndexes(o.config.segmentIndexBytes);
       await first.withFile((fh) => fh.sync());
-      await syncDir(o.dir);
+      await fs.syncDir(o.dir);
       segments.push(first);
     }
     const last = segments[segments.length - 1];
@@ -107,7 +122,8 @@ export class DiskLog implements PartitionLog {
     if (known) last.nextOffset = o.recoveryPoint;
     else await last.indexes();
     const start = Math.max(o.logStartOffset, segments[0].baseOffset);
-    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, await readLeaderEpochs(o.dir), o.onDestroy ?? (() => undefined));
+    const epochs = await readLeaderEpochs(fs, o.dir);
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined));
   }
 
   get active(): Segment {
@@ -134,8 +150,24 @@ export class DiskLog implements PartitionLog {
     return this.commit.syncs;
   }
 
+  /** The error that took this log offline, or null. */
+  get offline(): LogOfflineError | null {
+    return this.failure;
+  }
+
+  /** Takes the log offline for good (until a restart recovers it); the first failure is kept. */
+  private fail(err: unknown): LogOfflineError {
+    if (!this.failure) {
+      this.failure = err instanceof LogOfflineError ? err : new LogOfflineError(`log ${this.dir} is offline after an I/O error: ${err instanceof Error ? err.message : String(err)}`, err);
+      for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+      this.onOffline(err);
+    }
+    return this.failure;
+  }
+
   /** Appends validated batches; resolves when acknowledged by the flush policy. */
   async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<{ baseOffset: number; lastOffset: number }> {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new Error('log is closed');
     if (!this.active.indexesLoaded) await this.active.indexes();
     const baseOffset = this.logEndOffset;
@@ -159,9 +191,10 @@ export class DiskLog implements PartitionLog {
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();
     this.noteEpoch(leaderEpoch, baseOffset);
-    await this.write(segment, position, batches);
+    const written = await this.write(segment, position, batches);
     if (this.config.flushMessages <= 1) {
-      await this.commit.sync();
+      await this.commit.sync(written);
+      if (this.failure) throw this.failure;
       this.recoveryPoint = Math.max(this.recoveryPoint, next);
     } else {
       this.unflushedMessages += count;
@@ -174,18 +207,26 @@ export class DiskLog implements PartitionLog {
    * Queues a write. Writes queued while another is in flight are coalesced into one writev per
    * segment, so concurrent producers cost one system call and one thread-pool trip between them.
    */
-  private write(segment: Segment, position: number, bytes: Buffer): Promise<void> {
+  private write(segment: Segment, position: number, bytes: Buffer): Promise<number> {
     return new Promise((resolve, reject) => {
       this.pendingWrites.push({ segment, position, bytes, resolve, reject });
-      if (!this.drainQueued) {
-        this.drainQueued = true;
-        void this.enqueue(() => this.drainWrites());
-      }
+      this.queueDrain();
     });
+  }
+
+  private queueDrain(): void {
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    // drainWrites settles every write it takes; a rejection here has no one else to tell.
+    this.enqueue(() => this.drainWrites()).catch((err: unknown) => this.fail(err));
   }
 
   private async drainWrites(): Promise<void> {
     this.drainQueued = false;
+    if (this.failure) {
+      for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+      return;
+    }
     const first = this.pendingWrites[0];
     if (!first) return;
     let n = 1;
@@ -195,10 +236,8 @@ export class DiskLog implements PartitionLog {
       n++;
     }
     const group = this.pendingWrites.splice(0, n);
-    if (this.pendingWrites.length > 0 && !this.drainQueued) {
-      this.drainQueued = true;
-      void this.enqueue(() => this.drainWrites());
-    }
+    if (this.pendingWrites.length > 0) this.queueDrain();
+    this.dirty.add(first.segment);
     try {
       await first.segment.withFile(async (fh) => {
         let buffers = group.map((g) => g.bytes);
@@ -210,9 +249,11 @@ export class DiskLog implements PartitionLog {
         }
       });
       if (first.segment === this.active) this.writtenEnd = Math.max(this.writtenEnd, end);
-      for (const g of group) g.resolve();
+      const number = ++this.writesCompleted;
+      for (const g of group) g.resolve(number);
     } catch (err) {
-      for (const g of group) g.reject(err);
+      const offline = this.fail(err);
+      for (const g of group) g.reject(offline);
     }
   }
 
@@ -230,37 +271,58 @@ export class DiskLog implements PartitionLog {
     next.startEmptyIndexes();
     this.segments.push(next);
     this.writtenEnd = 0;
-    void this.enqueue(async () => {
-      await old.withFile((fh) => fh.datasync());
+    // The old segment's data is synced by the next group commit round (it stays dirty until then);
+    // the new file's name is made durable here, before any round can acknowledge a write to it.
+    this.enqueue(async () => {
+      if (this.failure) return;
       await old.writeIndexFiles();
       await next.preallocateIndexes(this.config.segmentIndexBytes);
       await next.withFile(async () => undefined);
-      await syncDir(this.dir);
-    });
+      await this.handles.fs.syncDir(this.dir);
+    }).catch((err: unknown) => this.fail(err));
   }
 
-  private async syncActive(): Promise<void> {
+  /** One group commit round: fdatasync of every segment written since its last sync. */
+  private async syncDirty(issued: (covers: number) => void): Promise<void> {
     await this.writeQueue;
-    await this.active.withFile((fh) => fh.datasync());
+    if (this.failure) throw this.failure;
+    issued(this.writesCompleted);
+    const segments = [...this.dirty];
+    this.dirty.clear();
+    try {
+      for (const seg of segments) await seg.withFile((fh) => fh.datasync());
+    } catch (err) {
+      // After a failed fsync the kernel may have dropped the dirty pages: nothing unsynced is safe.
+      throw this.fail(err);
+    }
   }
 
   private scheduleBackgroundFlush(): void {
     if (this.unflushedMessages >= this.config.flushMessages) {
       this.unflushedMessages = 0;
-      void this.flush();
+      this.backgroundFlush();
     } else if (!this.flushTimer && this.config.flushMs < 2 ** 31) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = null;
-        void this.flush();
+        this.backgroundFlush();
       }, this.config.flushMs);
       this.flushTimer.unref();
     }
   }
 
+  /** A flush nobody waits for: its failure takes the log offline (and is reported once, there). */
+  private backgroundFlush(): void {
+    this.flush().catch((err: unknown) => this.fail(err));
+  }
+
   /** Syncs everything written so far; the recovery point advances to the end. */
   async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     const end = this.logEndOffset;
-    await this.commit.sync();
+    // Waiting for the queue first makes the round cover every write queued before this call.
+    await this.writeQueue;
+    await this.commit.sync(this.writesCompleted);
+    if (this.failure) throw this.failure;
     this.recoveryPoint = Math.max(this.recoveryPoint, end);
   }
 
@@ -269,7 +331,7 @@ export class DiskLog implements PartitionLog {
     if (last && last.epoch >= epoch) return;
     this.epochs.push({ epoch, startOffset });
     const snapshot = [...this.epochs];
-    void this.enqueue(() => writeLeaderEpochs(this.dir, snapshot));
+    this.enqueue(() => writeLeaderEpochs(this.handles.fs, this.dir, snapshot)).catch((err: unknown) => this.fail(err));
   }
 
   get leaderEpochs(): readonly EpochEntry[] {
@@ -362,7 +424,7 @@ export class DiskLog implements PartitionLog {
       await seg.withFile((fh) => fh.datasync());
       this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
       this.epochs = this.epochs.filter((e) => e.startOffset < this.logEndOffset);
-      await writeLeaderEpochs(this.dir, this.epochs);
+      await writeLeaderEpochs(this.handles.fs, this.dir, this.epochs);
     });
   }
 
@@ -408,35 +470,24 @@ export class DiskLog implements PartitionLog {
   }
 
   /** A small named file in the partition directory (e.g. `producer-state.snapshot`), or null. */
-  async readSidecar(name: string): Promise<Buffer | null> {
-    try {
-      return await readFile(join(this.dir, name));
-    } catch {
-      return null;
-    }
+  readSidecar(name: string): Promise<Buffer | null> {
+    return readFileOrNull(this.handles.fs, join(this.dir, name));
   }
 
-  /** Replaces a sidecar file: written to a temporary name, fsynced, renamed. */
-  async writeSidecar(name: string, bytes: Buffer): Promise<void> {
-    const tmp = join(this.dir, `${name}.tmp`);
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.dir, name));
+  /** Replaces a sidecar file: written to a temporary name, fsynced, renamed, directory fsynced. */
+  writeSidecar(name: string, bytes: Buffer): Promise<void> {
+    return replaceFileDurably(this.handles.fs, this.dir, name, bytes);
   }
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.flush();
+    // An offline log closes without writing: its owner must not mark the shutdown clean.
+    if (!this.failure) await this.flush().catch((err: unknown) => this.fail(err));
     this.closed = true;
     await this.writeQueue;
-    await this.active.writeIndexFiles();
+    if (!this.failure) await this.active.writeIndexFiles().catch((err: unknown) => this.fail(err));
     for (const s of this.segments) await this.handles.close(s.logPath);
   }
 
@@ -446,7 +497,7 @@ export class DiskLog implements PartitionLog {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.writeQueue;
     for (const s of this.segments) await this.handles.close(s.logPath);
-    await rm(this.dir, { recursive: true, force: true });
+    await this.handles.fs.removeTree(this.dir);
   }
 }
 
@@ -454,7 +505,8 @@ interface PendingWrite {
   segment: Segment;
   position: number;
   bytes: Buffer;
-  resolve: () => void;
+  /** Called with the number of the completed write group. */
+  resolve: (written: number) => void;
   reject: (err: unknown) => void;
 }
 
@@ -470,13 +522,4 @@ function skipBytes(buffers: Buffer[], n: number): Buffer[] {
     }
   }
   return out;
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

@@ -3,6 +3,20 @@
  * (log.ts) and its in-memory twin (memory-log.ts), tested by one shared suite.
  */
 
+/**
+ * A log that an I/O error took offline: it refuses appends and reads until a restart recovers it
+ * (the partition answers KAFKA_STORAGE_ERROR).
+ */
+export class LogOfflineError extends Error {
+  override readonly name = 'LogOfflineError';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 export interface AppendedBatches {
   /** Offset given to the first record. */
   readonly baseOffset: number;

@@ -4,19 +4,19 @@
  * the first torn or corrupt one, later segments are deleted, and indexes are rebuilt for what was
  * scanned. What was acknowledged under the default flush policy lies before the cut.
  */
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSize, Segment } from './segment.js';
+import { Segment } from './segment.js';
+import { sizeOrZero } from './file-system.js';
 import { logFile, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
 
 export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<Segment[]> {
-  const names = await readdir(dir);
+  const names = (await handles.fs.readdir(dir)).map((e) => e.name);
   // Leftovers of an interrupted checkpoint write or compaction are dropped.
-  for (const n of names) if (n.endsWith('.tmp') || n.endsWith('.cleaned')) await rm(join(dir, n), { force: true });
+  for (const n of names) if (n.endsWith('.tmp') || n.endsWith('.cleaned')) await handles.fs.unlink(join(dir, n));
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
-    segments.push(new Segment(dir, base, await fileSize(logFile(dir, base)), handles, indexIntervalBytes, now()));
+    segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));
   }
   return segments;
 }

@@ -3,11 +3,11 @@
  * bytes and batch headers, never records. Writes are positioned (the caller serializes them);
  * reads are positioned too, so reads and appends never share a file cursor.
  */
-import { open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CURRENT_MAGIC, RecordBatchView } from '../protocol/records/record-batch.js';
 import { indexFile, logFile, timeIndexFile } from './file-names.js';
 import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './sparse-index.js';
 import type { HandleCache } from './handle-cache.js';
+import { readFileOrNull, writeWholeFile, type FileSystem, type StorageFile } from './file-system.js';
 
 /** What a scan of a batch header tells. */
 export interface BatchInfo {
@@ -48,12 +48,16 @@ export class Segment {
     this.createdAt = createdAt;
   }
 
+  private get fs(): FileSystem {
+    return this.handles.fs;
+  }
+
   get logPath(): string {
     return logFile(this.dir, this.baseOffset);
   }
 
   /** Runs `fn` with this segment's file handle held open. */
-  withFile<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  withFile<T>(fn: (fh: StorageFile) => Promise<T>): Promise<T> {
     return this.handles.use(this.logPath, fn);
   }
 
@@ -72,12 +76,12 @@ export class Segment {
 
   private async loadIndexes(): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
     if (!this.offsetIndex || !this.timeIndex) {
-      const offsets = await readIndexFile(indexFile(this.dir, this.baseOffset), (b) => OffsetIndex.decode(b, Math.max(this.size, 1)));
-      const times = await readIndexFile(timeIndexFile(this.dir, this.baseOffset), (b) => TimeIndex.decode(b));
+      const offsets = decodeOrNull(await readFileOrNull(this.fs, indexFile(this.dir, this.baseOffset)), (b) => OffsetIndex.decode(b, Math.max(this.size, 1)));
+      const times = decodeOrNull(await readFileOrNull(this.fs, timeIndexFile(this.dir, this.baseOffset)), (b) => TimeIndex.decode(b));
       if (offsets && times && (await this.lastEntryPointsAtItsBatch(offsets))) {
         this.offsetIndex = offsets;
         this.timeIndex = times;
-        for (const e of times.entries) this.maxTimestamp = Math.max(this.maxTimestamp, e.timestamp);
+        this.takeMaxTimestampFrom(times);
         // Batches after the last indexed one (an unclean stop leaves some) are indexed again.
         const last = offsets.entries[offsets.entries.length - 1];
         this.bytesSinceIndexEntry = 0;
@@ -99,6 +103,13 @@ export class Segment {
     if (last.position + BATCH_HEADER_SIZE > this.size) return false;
     const header = await this.read(last.position, BATCH_HEADER_SIZE);
     return header.length === BATCH_HEADER_SIZE && Number(new RecordBatchView(header).baseOffset) === this.baseOffset + last.relativeOffset;
+  }
+
+  /** The time index's last entry holds the segment's largest timestamp and where it is (see sealTimeIndex). */
+  private takeMaxTimestampFrom(times: TimeIndex): void {
+    const last = times.entries[times.entries.length - 1];
+    this.maxTimestamp = last ? last.timestamp : -1;
+    this.offsetOfMaxTimestamp = last ? this.baseOffset + last.relativeOffset : -1;
   }
 
   private advancePast(b: BatchInfo): void {
@@ -131,11 +142,16 @@ export class Segment {
     this.advancePast(b);
   }
 
-  /** Writes the index files trimmed to their entries (on roll, close, and after a rebuild). */
+  /**
+   * Writes the index files trimmed to their entries (on roll, close, and after a rebuild). As in
+   * Kafka, the time index first gets a last entry for the largest timestamp when the sparse entries
+   * missed it, so the segment's max timestamp and its offset survive a reopen.
+   */
   async writeIndexFiles(): Promise<void> {
     if (!this.offsetIndex || !this.timeIndex) return;
-    await writeWhole(indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
-    await writeWhole(timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
+    if (this.maxTimestamp >= 0) this.timeIndex.add(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset);
+    await writeWholeFile(this.fs, indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
+    await writeWholeFile(this.fs, timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
   }
 
   /** Reads batch headers from `position` to the end, stopping at the first that is incomplete or invalid. */
@@ -143,7 +159,7 @@ export class Segment {
     return this.withFile((fh) => this.scanWith(fh, position, verifyCrc));
   }
 
-  private async scanWith(fh: FileHandle, position: number, verifyCrc: boolean): Promise<BatchInfo[]> {
+  private async scanWith(fh: StorageFile, position: number, verifyCrc: boolean): Promise<BatchInfo[]> {
     const out: BatchInfo[] = [];
     let pos = position;
     while (pos + BATCH_HEADER_SIZE <= this.size) {
@@ -213,21 +229,20 @@ export class Segment {
 
   /** Cuts the log at `position` and drops index entries past it. */
   async truncateTo(position: number, nextOffset: number): Promise<void> {
-    await truncate(this.logPath, position);
+    await this.withFile((fh) => fh.truncate(position));
     this.size = position;
     const { offsets, times } = await this.indexes();
     offsets.truncateToPosition(position);
     times.truncateToOffset(nextOffset - this.baseOffset);
     this.nextOffset = nextOffset;
-    this.maxTimestamp = -1;
-    for (const e of times.entries) this.maxTimestamp = Math.max(this.maxTimestamp, e.timestamp);
+    this.takeMaxTimestampFrom(times);
     this.bytesSinceIndexEntry = this.indexIntervalBytes;
     await this.writeIndexFiles();
   }
 
   async delete(): Promise<void> {
     await this.handles.close(this.logPath);
-    for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await rm(f, { force: true });
+    for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await this.fs.unlink(f);
   }
 
   /** A new segment starts with empty in-memory indexes, before any of its files exist. */
@@ -240,8 +255,8 @@ export class Segment {
   /** Preallocates the index files of a new active segment (trimmed again on roll or close). */
   async preallocateIndexes(maxIndexBytes: number): Promise<void> {
     if (!this.indexesLoaded) this.startEmptyIndexes();
-    await writeWhole(indexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, OFFSET_ENTRY_SIZE));
-    await writeWhole(timeIndexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, TIME_ENTRY_SIZE));
+    await writeWholeFile(this.fs, indexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, OFFSET_ENTRY_SIZE));
+    await writeWholeFile(this.fs, timeIndexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, TIME_ENTRY_SIZE));
   }
 }
 
@@ -254,36 +269,6 @@ export function infoOf(view: RecordBatchView, position: number): BatchInfo {
   return { position, size: view.batchLength + BATCH_LOG_OVERHEAD, baseOffset, lastOffset: baseOffset + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp), leaderEpoch: view.partitionLeaderEpoch };
 }
 
-async function readIndexFile<T>(path: string, decode: (b: Buffer) => T | null): Promise<T | null> {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const { size } = await fh.stat();
-      const b = Buffer.alloc(size);
-      await fh.read(b, 0, size, 0);
-      return decode(b);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-async function writeWhole(path: string, bytes: Buffer, preallocate = 0): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.write(bytes, 0, bytes.length, 0);
-    if (preallocate > bytes.length) await fh.truncate(preallocate);
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
+function decodeOrNull<T>(bytes: Buffer | null, decode: (b: Buffer) => T | null): T | null {
+  return bytes === null ? null : decode(bytes);
 }
