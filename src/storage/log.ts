@@ -9,11 +9,11 @@
  * after the failure is acknowledged, and recovery at the next start cuts the log where the
  * failure left it. In-memory positions are never rolled back under a write that may have landed.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
-import { infoOf, Segment, type BatchInfo } from './segment.js';
+import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
 import { LogOfflineError, type PartitionLog } from './partition-log.js';
@@ -105,9 +105,17 @@ export class DiskLog implements PartitionLog {
 
   static async open(o: OpenOptions): Promise<DiskLog> {
     const fs = o.handles.fs;
-    await fs.mkdir(o.dir);
+    const isNew = await fs.stat(o.dir).then(
+      () => false,
+      () => true,
+    );
+    if (isNew) {
+      // The partition directory's own name must be durable before anything in it is acknowledged.
+      await fs.mkdir(o.dir);
+      await fs.syncDir(dirname(o.dir));
+    }
     const segments = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
-    if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint);
+    if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint, !o.config.compact);
     if (segments.length === 0) {
       const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
       await first.preallocateIndexes(o.config.segmentIndexBytes);
@@ -257,6 +265,23 @@ export class DiskLog implements PartitionLog {
     }
   }
 
+  /**
+   * Runs maintenance (retention, compaction, truncation) in write order. An I/O error there takes
+   * the log offline like a failed append: a half-deleted or half-swapped segment is for recovery.
+   */
+  private maintain(task: () => Promise<void>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.enqueue(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        await task();
+      } catch (err) {
+        if (isIoError(err)) throw this.fail(err);
+        throw err;
+      }
+    });
+  }
+
   private enqueue(task: () => Promise<void>): Promise<void> {
     const run = this.writeQueue.then(task);
     this.writeQueue = run.catch(() => undefined);
@@ -276,6 +301,7 @@ export class DiskLog implements PartitionLog {
     this.enqueue(async () => {
       if (this.failure) return;
       await old.writeIndexFiles();
+      if (next.deleted) return;
       await next.preallocateIndexes(this.config.segmentIndexBytes);
       await next.withFile(async () => undefined);
       await this.handles.fs.syncDir(this.dir);
@@ -290,7 +316,12 @@ export class DiskLog implements PartitionLog {
     const segments = [...this.dirty];
     this.dirty.clear();
     try {
-      for (const seg of segments) await seg.withFile((fh) => fh.datasync());
+      for (const seg of segments) {
+        // A segment deleted since it was written (retention, truncation) needs no sync.
+        await seg.withFile((fh) => fh.datasync()).catch((err: unknown) => {
+          if (!(err instanceof SegmentDeletedError)) throw err;
+        });
+      }
     } catch (err) {
       // After a failed fsync the kernel may have dropped the dirty pages: nothing unsynced is safe.
       throw this.fail(err);
@@ -351,6 +382,17 @@ export class DiskLog implements PartitionLog {
 
   /** Whole batches from the one holding `offset`: at most `maxBytes` unless the first alone is larger and `minOneBatch`. */
   async read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
+    if (this.failure) throw this.failure;
+    try {
+      return await this.readOnce(offset, maxBytes, maxOffsetExclusive, minOneBatch);
+    } catch (err) {
+      // Retention removed the segment under this read: what it wanted is below the log start now.
+      if (err instanceof SegmentDeletedError) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  private async readOnce(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
     if (offset >= maxOffsetExclusive || offset >= this.logEndOffset) return Buffer.alloc(0);
     for (let i = this.segmentFor(Math.max(offset, this.startOffset)); i < this.segments.length; i++) {
       const seg = this.segments[i];
@@ -405,14 +447,14 @@ export class DiskLog implements PartitionLog {
     const target = Math.min(offset, this.logEndOffset);
     if (target <= this.startOffset) return;
     this.startOffset = target;
-    await this.enqueue(async () => {
+    await this.maintain(async () => {
       while (this.segments.length > 1 && this.segments[1].baseOffset <= target) await (this.segments.shift() as Segment).delete();
     });
   }
 
   /** Removes everything at and after `offset` (whole batches: the end becomes a batch boundary). */
   async truncateTo(offset: number): Promise<void> {
-    await this.enqueue(async () => {
+    await this.maintain(async () => {
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
         await (this.segments.pop() as Segment).delete();
       }
@@ -429,21 +471,29 @@ export class DiskLog implements PartitionLog {
   }
 
   /**
-   * retention.ms and retention.bytes: deletes whole segments, oldest first, never the active one.
+   * retention.ms and retention.bytes: deletes whole segments, oldest first. A segment is past
+   * retention.ms by its largest record timestamp, or by its file's modification time when its
+   * records carry none. As in Kafka, an active segment wholly past retention.ms is rolled (a new
+   * empty one takes its place) and deleted too; size retention never takes the active segment.
    * Returns how many segments went.
    */
   async applyRetention(): Promise<number> {
     let deleted = 0;
-    const now = this.now();
-    let total = this.sizeInBytes;
-    await this.enqueue(async () => {
-      while (this.segments.length > 1) {
+    await this.maintain(async () => {
+      const now = this.now();
+      let total = this.sizeInBytes;
+      for (;;) {
         const oldest = this.segments[0];
+        const isActive = this.segments.length === 1;
+        // An empty active segment has nothing to expire; one with writes still queued waits.
+        if (isActive && (oldest.size === 0 || this.pendingWrites.some((w) => w.segment === oldest))) break;
         await oldest.indexes();
-        const byTime = this.config.retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > this.config.retentionMs;
-        const bySize = this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
+        const byTime = this.config.retentionMs >= 0 && now - (await this.largestTimestamp(oldest)) > this.config.retentionMs;
+        const bySize = !isActive && this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
         if (!byTime && !bySize) break;
+        if (isActive) this.roll();
         this.segments.shift();
+        this.dirty.delete(oldest);
         total -= oldest.size;
         await oldest.delete();
         deleted++;
@@ -453,17 +503,25 @@ export class DiskLog implements PartitionLog {
     return deleted;
   }
 
+  private async largestTimestamp(seg: Segment): Promise<number> {
+    if (seg.maxTimestamp >= 0) return seg.maxTimestamp;
+    return (await this.handles.fs.stat(seg.logPath)).mtimeMs;
+  }
+
   /**
    * Compacts the segments before the active one (cleanup.policy=compact), in write order with
    * appends. Does nothing unless a segment was added since the last compaction.
    */
   async compact(): Promise<CompactionResult | null> {
     if (!this.config.compact || this.segments.length < 2) return null;
-    const upTo = this.active.baseOffset;
-    if (upTo <= this.compactedUpTo) return null;
     let result: CompactionResult | null = null;
-    await this.enqueue(async () => {
-      result = await compactSegments(this.segments.slice(0, -1), this.handles, this.now(), this.config.deleteRetentionMs);
+    await this.maintain(async () => {
+      // Only segments wholly below the recovery point are cleaned: a record that is not on disk yet
+      // (not acknowledged, so a crash may take it back) must never be what removes an older one.
+      const cleanable = this.segments.slice(0, -1).filter((seg, i) => this.segments[i + 1].baseOffset <= this.recoveryPoint);
+      const upTo = cleanable.length === 0 ? -1 : this.segments[cleanable.length].baseOffset;
+      if (upTo <= this.compactedUpTo) return;
+      result = await compactSegments(cleanable, this.handles, this.now(), this.config.deleteRetentionMs);
       this.compactedUpTo = upTo;
     });
     return result;
@@ -522,4 +580,9 @@ function skipBytes(buffers: Buffer[], n: number): Buffer[] {
     }
   }
   return out;
+}
+
+/** An error from the file system (it carries an errno code), as opposed to a bug or bad data. */
+function isIoError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
 }

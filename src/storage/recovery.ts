@@ -27,7 +27,13 @@ export interface RecoveryResult {
   segmentsDeleted: number;
 }
 
-export async function recoverSegments(segments: Segment[], recoveryPoint: number): Promise<RecoveryResult> {
+/**
+ * `gapless`: offsets run on from one segment to the next (a log compaction never touched). Then a
+ * segment that ends before the next one begins lost its unsynced tail whole, and what follows it
+ * was never acknowledged either (a sync covers every segment written before it): it goes, so the
+ * log stays one contiguous run of offsets.
+ */
+export async function recoverSegments(segments: Segment[], recoveryPoint: number, gapless: boolean): Promise<RecoveryResult> {
   const result: RecoveryResult = { truncatedBytes: 0, segmentsDeleted: 0 };
   let first = 0;
   for (let i = 0; i < segments.length; i++) if (segments[i].baseOffset <= recoveryPoint) first = i;
@@ -52,6 +58,15 @@ export async function recoverSegments(segments: Segment[], recoveryPoint: number
       break;
     }
     await seg.rebuildIndexes();
+    const next = segments[i + 1];
+    if (next && (next.baseOffset < seg.nextOffset || (gapless && next.baseOffset > seg.nextOffset))) {
+      for (const later of segments.splice(i + 1)) {
+        result.truncatedBytes += later.size;
+        await later.delete();
+        result.segmentsDeleted++;
+      }
+      break;
+    }
   }
   return result;
 }

@@ -21,6 +21,11 @@ export interface BatchInfo {
 
 const SCAN_CHUNK = 1 << 20;
 
+/** A use of a segment that retention, truncation or compaction removed meanwhile. */
+export class SegmentDeletedError extends Error {
+  override readonly name = 'SegmentDeletedError';
+}
+
 export class Segment {
   /** Bytes in the .log file (written or queued). */
   size: number;
@@ -56,8 +61,12 @@ export class Segment {
     return logFile(this.dir, this.baseOffset);
   }
 
+  /** Set once the segment's files are deleted: its file must not be opened (and so re-created) again. */
+  deleted = false;
+
   /** Runs `fn` with this segment's file handle held open. */
   withFile<T>(fn: (fh: StorageFile) => Promise<T>): Promise<T> {
+    if (this.deleted) return Promise.reject(new SegmentDeletedError(`segment ${this.logPath} was deleted`));
     return this.handles.use(this.logPath, fn);
   }
 
@@ -148,7 +157,7 @@ export class Segment {
    * missed it, so the segment's max timestamp and its offset survive a reopen.
    */
   async writeIndexFiles(): Promise<void> {
-    if (!this.offsetIndex || !this.timeIndex) return;
+    if (!this.offsetIndex || !this.timeIndex || this.deleted) return;
     if (this.maxTimestamp >= 0) this.timeIndex.add(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset);
     await writeWholeFile(this.fs, indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
     await writeWholeFile(this.fs, timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
@@ -241,6 +250,7 @@ export class Segment {
   }
 
   async delete(): Promise<void> {
+    this.deleted = true;
     await this.handles.close(this.logPath);
     for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await this.fs.unlink(f);
   }
