@@ -12,7 +12,7 @@ import { join as joinPath } from 'node:path';
 import { startBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ManualScheduler } from '../../src/coordinator/scheduler.js';
-import type { JoinGroupResponse } from '../../src/protocol/generated/index.js';
+import type { JoinGroupResponse, SyncGroupResponse } from '../../src/protocol/generated/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 const unhandled: unknown[] = [];
@@ -85,7 +85,11 @@ test('a start that fails (port taken) leaves no timer of the members it replayed
     const first = await startBroker({ port: 0, dataDir, scheduler: new ManualScheduler(), config: { ...GROUP_CONFIG, 'group.initial.rebalance.delay.ms': '0' } });
     const c = await RawClient.open(first.bootstrap);
     joinGroup(c, 1, 'replayed');
-    assert.equal((await joined(c)).errorCode, ErrorCode.NONE);
+    const member = await joined(c);
+    assert.equal(member.errorCode, ErrorCode.NONE);
+    // The leader's SyncGroup stores the Stable group with its member in __consumer_offsets.
+    c.sendRequest(14, 3, 2, { groupId: 'replayed', generationId: member.generationId, memberId: member.memberId, assignments: [{ memberId: member.memberId, assignment: Buffer.alloc(0) }] });
+    assert.equal(((await c.response(14, 3))?.body as SyncGroupResponse).errorCode, ErrorCode.NONE);
     c.close();
     await first.stop();
 
