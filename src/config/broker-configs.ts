@@ -22,6 +22,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('socket.request.max.bytes', ConfigType.Int, '104857600', 'Largest request frame; a larger one closes the connection.', atLeast(1)),
   def('connections.max.idle.ms', ConfigType.Long, '600000', 'Idle connections are closed after this long.', atLeast(1)),
   def('fetch.max.bytes', ConfigType.Int, '57671680', 'Most bytes one Fetch answer holds, whatever the client asks (bounds memory per request).', atLeast(1024)),
+  def('max.incremental.fetch.session.cache.slots', ConfigType.Int, '1000', 'Most incremental fetch sessions (KIP-227) the broker keeps; 0 turns them off.', atLeast(0)),
+  def('min.incremental.fetch.session.eviction.ms', ConfigType.Int, '120000', 'How long a fetch session must be unused (or exist) before a new one may evict it.', atLeast(0)),
   def('queued.max.requests', ConfigType.Int, '500', 'Requests one connection may have in flight before the broker stops reading from it.', atLeast(1)),
   def('log.retention.hours', ConfigType.Int, '168', 'Retention in hours, used when log.retention.ms and .minutes are unset.'),
   def('log.retention.minutes', ConfigType.Int, null, 'Retention in minutes, used when log.retention.ms is unset.'),
