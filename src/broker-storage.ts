@@ -10,6 +10,7 @@ import type { PartitionLog } from './storage/partition-log.js';
 import { MemoryLog } from './storage/memory-log.js';
 import { LogManager } from './storage/log-manager.js';
 import { DiskLog, type LogConfig } from './storage/log.js';
+import type { FileSystem } from './storage/file-system.js';
 
 export type StorageKind = 'disk' | 'memory';
 
@@ -40,11 +41,12 @@ export function logConfigFor(config: BrokerConfig, topic: TopicRecord): LogConfi
   };
 }
 
-export async function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger): Promise<LogFactory> {
+export async function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger, fs?: FileSystem): Promise<LogFactory> {
   if (kind === 'memory') {
     return { open: async () => new MemoryLog(), reconfigure: () => {}, close: async () => {} };
   }
   const manager = await LogManager.open(config.dataDir, {
+    fs,
     onOffline: (topic, partition, err) => log.error({ err, topic, partition }, 'I/O error: the partition log is offline until a restart recovers it'),
   });
   if (!manager.wasCleanShutdown) log.warn('the previous shutdown was not clean: recovering logs from their recovery points');

@@ -14,6 +14,7 @@ import { TopicService } from './partition/topic-service.js';
 import { Listener } from './server/listener.js';
 import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
+import type { FileSystem } from './storage/file-system.js';
 import { startGroupCoordinator, type RunningGroupCoordinator } from './broker-groups.js';
 import { systemScheduler, type Scheduler } from './coordinator/scheduler.js';
 import { FetchSessionCache } from './partition/fetch-sessions.js';
@@ -39,6 +40,11 @@ export interface BrokerOptions {
    * expiry); the system clock by default. Tests inject a ManualScheduler to move time themselves.
    */
   scheduler?: Scheduler;
+  /**
+   * The file system partition logs are stored through (the real one by default). Tests pass a
+   * fault-injecting one to see what clients get when the disk fails.
+   */
+  fileSystem?: FileSystem;
 }
 
 export interface RunningBroker {
@@ -66,8 +72,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const port = options.port ?? listen.port;
 
   const store = await LocalMetadataStore.open(config.dataDir, config.nodeId);
-  const logs = await openLogFactory(options.storage ?? 'disk', config, log);
-  const replicas = new ReplicaManager(logs.open, logs.reconfigure);
+  const logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
+  const replicas = new ReplicaManager(logs.open, logs.reconfigure, {
+    now: () => Date.now(),
+    producerIdExpirationMs: () => config.int('producer.id.expiration.ms'),
+    onBackgroundError: (what, err) => log.error({ err }, `${what} failed`),
+  });
+  replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
   let groups: RunningGroupCoordinator | null = null;
   let listener: Listener | null = null;
 

@@ -31,6 +31,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('log.roll.hours', ConfigType.Int, '168', 'Segment age in hours, used when log.roll.ms is unset.', atLeast(1)),
   def('log.roll.ms', ConfigType.Long, null, 'Segment age in milliseconds after which it is rolled.'),
   def('log.cleaner.backoff.ms', ConfigType.Long, '15000', 'How often compacted topics are checked for segments to compact.', atLeast(1)),
+  def('producer.id.expiration.ms', ConfigType.Int, '86400000', 'An idempotent producer idle this long is forgotten by the partitions it wrote to.', atLeast(1)),
+  def('producer.id.expiration.check.interval.ms', ConfigType.Int, '600000', 'How often idle producer ids are looked for.', atLeast(1)),
   def('log.retention.check.interval.ms', ConfigType.Long, '300000', 'How often retention is applied.', atLeast(1)),
   def('group.initial.rebalance.delay.ms', ConfigType.Int, '3000', 'Wait before the first rebalance of a new group.', atLeast(0)),
   def('offsets.topic.num.partitions', ConfigType.Int, '50', 'Partitions of __consumer_offsets.', atLeast(1)),

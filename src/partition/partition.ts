@@ -8,10 +8,10 @@ import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
 import { ProducerStates } from './producer-state.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
+import { restoreProducerState, saveProducerSnapshot } from './producer-persistence.js';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
-const PRODUCER_SNAPSHOT = 'producer-state.snapshot';
 
 /** An offline log is answered as Kafka answers a partition on an offline log directory. */
 function storageError(err: unknown): never {
@@ -26,32 +26,53 @@ export interface PartitionRead {
   logStartOffset: number;
 }
 
+/** What a partition needs from the broker besides its log. */
+export interface PartitionContext {
+  now: () => number;
+  /** producer.id.expiration.ms */
+  producerIdExpirationMs: () => number;
+  /** Told of a background task's failure (a producer snapshot at a segment roll). */
+  onBackgroundError: (what: string, err: unknown) => void;
+}
+
+const DEFAULT_CONTEXT: PartitionContext = { now: Date.now, producerIdExpirationMs: () => 86_400_000, onBackgroundError: () => undefined };
+
 export class Partition {
   private hwm: number;
   private readonly listeners = new Set<() => void>();
-  private readonly producers = new ProducerStates();
+  private readonly producers: ProducerStates;
   leaderEpoch = 0;
 
   constructor(
     readonly topic: string,
     readonly index: number,
     readonly log: PartitionLog,
+    private readonly context: PartitionContext = DEFAULT_CONTEXT,
   ) {
     // Everything recovered from disk at open is acknowledged data.
     this.hwm = log.logEndOffset;
+    this.producers = new ProducerStates(context.producerIdExpirationMs);
+    // Kafka snapshots producer state at every roll, so a restart replays at most one segment.
+    log.onRoll((baseOffset) => {
+      saveProducerSnapshot(this.log, this.producers, baseOffset).catch((err: unknown) => this.context.onBackgroundError('producer state snapshot', err));
+    });
   }
 
-  /** Reloads the idempotent producers' state saved at the last clean shutdown, when it still fits. */
+  /** Rebuilds the idempotent producers' state from the latest snapshot and the log after it. */
   async restoreProducers(): Promise<void> {
-    const snapshot = await this.log.readSidecar(PRODUCER_SNAPSHOT);
-    if (snapshot) this.producers.restore(snapshot, this.log.logEndOffset);
+    await restoreProducerState(this.log, this.producers, this.context.now());
   }
 
-  /** Saves the idempotent producers' state (at a clean shutdown, after the last append). */
+  /** Saves the idempotent producers' state at a clean shutdown, after the last append. */
   async saveProducers(): Promise<void> {
     // Partitions no idempotent producer wrote to (most of them) cost nothing at shutdown.
     if (this.producers.isEmpty) return;
-    await this.log.writeSidecar(PRODUCER_SNAPSHOT, await this.producers.snapshot(this.log.logEndOffset));
+    await saveProducerSnapshot(this.log, this.producers, this.log.logEndOffset);
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms; returns how many went. */
+  expireProducers(): number {
+    return this.producers.expire(this.context.now());
   }
 
   get highWatermark(): number {
@@ -83,7 +104,7 @@ export class Partition {
     if (view.sizeInBytes !== batches.length) {
       return Promise.reject(new KafkaError(ErrorCode.INVALID_RECORD, 'An idempotent producer must send one batch per partition.'));
     }
-    const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1);
+    const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1, Number(view.maxTimestamp));
     if (check.kind === 'error') return Promise.reject(new KafkaError(check.errorCode, check.message));
     if (check.kind === 'duplicate') return check.baseOffset.then((baseOffset) => ({ baseOffset, duplicate: true }));
     const appended = this.appendToLog(batches, logAppendTime);

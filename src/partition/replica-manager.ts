@@ -3,22 +3,31 @@
  * deletes them as topics change, and lets fetches wait for new data.
  */
 import type { TopicRecord } from '../metadata/local-store.js';
-import { Partition } from './partition.js';
+import { Partition, type PartitionContext } from './partition.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { PartitionLogs } from './topic-service.js';
-import { FetchSessionCache } from './fetch-sessions.js';
 
 /** Opens (creating when absent) the log of one partition with its topic's configuration. */
 export type LogOpener = (topic: TopicRecord, partition: number) => Promise<PartitionLog>;
 
 export class ReplicaManager implements PartitionLogs {
   private readonly partitions = new Map<string, Partition[]>();
-  readonly fetchSessions = new FetchSessionCache();
 
   constructor(
     private readonly openLog: LogOpener,
     private readonly applyConfigs: (topic: TopicRecord, logs: PartitionLog[]) => void,
+    private readonly context?: PartitionContext,
   ) {}
+
+  private readonly expiry: { timer: NodeJS.Timeout | null } = { timer: null };
+
+  /** Forgets idle producer ids every `intervalMs` (producer.id.expiration.check.interval.ms) until close. */
+  expireProducersEvery(intervalMs: number): void {
+    this.expiry.timer = setInterval(() => {
+      for (const list of this.partitions.values()) for (const p of list) p?.expireProducers();
+    }, intervalMs);
+    this.expiry.timer.unref();
+  }
 
   /** Opens every partition of `topics`, several at a time (opening is mostly waiting on the disk). */
   async loadTopics(topics: TopicRecord[], concurrency = 32): Promise<void> {
@@ -29,7 +38,7 @@ export class ReplicaManager implements PartitionLogs {
         const { t, p } = work[next++];
         const list = this.partitions.get(t.name) ?? [];
         this.partitions.set(t.name, list);
-        const partition = new Partition(t.name, p, await this.openLog(t, p));
+        const partition = new Partition(t.name, p, await this.openLog(t, p), this.context);
         await partition.restoreProducers();
         list[p] = partition;
       }
@@ -47,7 +56,7 @@ export class ReplicaManager implements PartitionLogs {
 
   async createPartitions(topic: TopicRecord, from: number, to: number): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
-    for (let p = from; p < to; p++) list[p] = new Partition(topic.name, p, await this.openLog(topic, p));
+    for (let p = from; p < to; p++) list[p] = new Partition(topic.name, p, await this.openLog(topic, p), this.context);
     this.partitions.set(topic.name, list);
   }
 
@@ -92,6 +101,7 @@ export class ReplicaManager implements PartitionLogs {
   }
 
   async close(): Promise<void> {
+    if (this.expiry.timer) clearInterval(this.expiry.timer);
     for (const list of this.partitions.values()) {
       for (const p of list) {
         p.notify();

@@ -85,6 +85,7 @@ export class DiskLog implements PartitionLog {
   private readonly dirty = new Set<Segment>();
   /** The I/O error that took the log offline, or null while it serves. */
   private failure: LogOfflineError | null = null;
+  private readonly rollListeners: ((baseOffset: number) => void)[] = [];
 
   private constructor(
     readonly dir: string,
@@ -96,6 +97,7 @@ export class DiskLog implements PartitionLog {
     epochs: EpochEntry[],
     private readonly onDestroy: () => void,
     private readonly onOffline: (err: unknown) => void,
+    readonly openedClean: boolean,
   ) {
     this.commit = new GroupCommit((issued) => this.syncDirty(issued));
     this.recoveryPoint = this.logEndOffset;
@@ -131,7 +133,7 @@ export class DiskLog implements PartitionLog {
     else await last.indexes();
     const start = Math.max(o.logStartOffset, segments[0].baseOffset);
     const epochs = await readLeaderEpochs(fs, o.dir);
-    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined));
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown);
   }
 
   get active(): Segment {
@@ -296,6 +298,7 @@ export class DiskLog implements PartitionLog {
     next.startEmptyIndexes();
     this.segments.push(next);
     this.writtenEnd = 0;
+    for (const l of this.rollListeners) l(next.baseOffset);
     // The old segment's data is synced by the next group commit round (it stays dirty until then);
     // the new file's name is made durable here, before any round can acknowledge a write to it.
     this.enqueue(async () => {
@@ -527,7 +530,33 @@ export class DiskLog implements PartitionLog {
     return result;
   }
 
-  /** A small named file in the partition directory (e.g. `producer-state.snapshot`), or null. */
+  onRoll(listener: (baseOffset: number) => void): void {
+    this.rollListeners.push(listener);
+  }
+
+  /** Batch headers from the batch holding `fromOffset` to what has been written, segment by segment. */
+  async *batchHeaders(fromOffset: number): AsyncGenerator<BatchInfo> {
+    const from = Math.max(fromOffset, this.startOffset);
+    for (let i = this.segmentFor(from); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const first = await seg.positionOf(from);
+      if (!first) continue;
+      for await (const b of seg.headersFrom(first.position)) {
+        if (seg === this.active && b.position + b.size > this.writtenEnd) return;
+        yield b;
+      }
+    }
+  }
+
+  async listSidecars(): Promise<string[]> {
+    return (await this.handles.fs.readdir(this.dir)).filter((e) => !e.isDirectory).map((e) => e.name);
+  }
+
+  deleteSidecar(name: string): Promise<void> {
+    return this.handles.fs.unlink(join(this.dir, name));
+  }
+
+  /** A small named file in the partition directory (e.g. a producer state snapshot), or null. */
   readSidecar(name: string): Promise<Buffer | null> {
     return readFileOrNull(this.handles.fs, join(this.dir, name));
   }

@@ -17,6 +17,9 @@ export interface BatchInfo {
   lastOffset: number;
   maxTimestamp: number;
   leaderEpoch: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
 const SCAN_CHUNK = 1 << 20;
@@ -165,13 +168,33 @@ export class Segment {
 
   /** Reads batch headers from `position` to the end, stopping at the first that is incomplete or invalid. */
   scanFrom(position: number, verifyCrc = false): Promise<BatchInfo[]> {
-    return this.withFile((fh) => this.scanWith(fh, position, verifyCrc));
+    return this.withFile(async (fh) => {
+      const out: BatchInfo[] = [];
+      for await (const b of this.scanWith(fh, position, verifyCrc)) out.push(b);
+      return out;
+    });
   }
 
-  private async scanWith(fh: StorageFile, position: number, verifyCrc: boolean): Promise<BatchInfo[]> {
-    const out: BatchInfo[] = [];
+  /** The batch headers from `position` on, one chunk of the file in memory at a time. */
+  async *headersFrom(position: number): AsyncGenerator<BatchInfo> {
+    // The handle is taken per chunk, not held across the consumer's awaits.
     let pos = position;
-    while (pos + BATCH_HEADER_SIZE <= this.size) {
+    for (;;) {
+      const chunk = await this.withFile(async (fh) => {
+        const out: BatchInfo[] = [];
+        for await (const b of this.scanWith(fh, pos, false, SCAN_CHUNK)) out.push(b);
+        return out;
+      });
+      if (chunk.length === 0) return;
+      yield* chunk;
+      const last = chunk[chunk.length - 1];
+      pos = last.position + last.size;
+    }
+  }
+
+  private async *scanWith(fh: StorageFile, position: number, verifyCrc: boolean, maxBytes = Infinity): AsyncGenerator<BatchInfo> {
+    let pos = position;
+    while (pos + BATCH_HEADER_SIZE <= this.size && pos - position < maxBytes) {
       const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, this.size - pos));
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
       let at = 0;
@@ -179,28 +202,29 @@ export class Segment {
       while (at + BATCH_HEADER_SIZE <= bytesRead) {
         const view = new RecordBatchView(chunk, at);
         const size = view.batchLength + BATCH_LOG_OVERHEAD;
-        if (size < BATCH_HEADER_SIZE || view.magic !== CURRENT_MAGIC || pos + at + size > this.size) return out;
+        if (size < BATCH_HEADER_SIZE || view.magic !== CURRENT_MAGIC || pos + at + size > this.size) return;
         if (at + size > bytesRead) {
-          if (!progressed && verifyCrc) {
-            // A batch larger than the scan chunk: read it whole to check its CRC.
-            const whole = Buffer.allocUnsafe(size);
-            await fh.read(whole, 0, size, pos + at);
-            if (!new RecordBatchView(whole).isCrcValid()) return out;
-            out.push(infoOf(new RecordBatchView(whole), pos + at));
+          if (!progressed) {
+            // A batch larger than the scan chunk: read it whole when its CRC must be checked.
+            if (verifyCrc) {
+              const whole = Buffer.allocUnsafe(size);
+              await fh.read(whole, 0, size, pos + at);
+              if (!new RecordBatchView(whole).isCrcValid()) return;
+            }
+            yield infoOf(view, pos + at);
             at += size;
             progressed = true;
           }
           break;
         }
-        if (verifyCrc && !view.isCrcValid()) return out;
-        out.push(infoOf(view, pos + at));
+        if (verifyCrc && !view.isCrcValid()) return;
+        yield infoOf(view, pos + at);
         at += size;
         progressed = true;
       }
-      if (!progressed) return out;
+      if (!progressed) return;
       pos += at;
     }
-    return out;
   }
 
   /** The position of the first batch whose last offset is at or past `offset`, or null past the end. */
@@ -276,7 +300,17 @@ function roundDown(n: number, unit: number): number {
 
 export function infoOf(view: RecordBatchView, position: number): BatchInfo {
   const baseOffset = Number(view.baseOffset);
-  return { position, size: view.batchLength + BATCH_LOG_OVERHEAD, baseOffset, lastOffset: baseOffset + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp), leaderEpoch: view.partitionLeaderEpoch };
+  return {
+    position,
+    size: view.batchLength + BATCH_LOG_OVERHEAD,
+    baseOffset,
+    lastOffset: baseOffset + view.lastOffsetDelta,
+    maxTimestamp: Number(view.maxTimestamp),
+    leaderEpoch: view.partitionLeaderEpoch,
+    producerId: view.producerId,
+    producerEpoch: view.producerEpoch,
+    baseSequence: view.baseSequence,
+  };
 }
 
 function decodeOrNull<T>(bytes: Buffer | null, decode: (b: Buffer) => T | null): T | null {
