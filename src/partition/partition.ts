@@ -134,7 +134,7 @@ export class Partition {
    * The log finds the batch by its max timestamp; the records inside it decide the exact offset.
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    const found = await this.log.offsetForTimestamp(timestamp);
+    const found = await this.log.offsetForTimestamp(timestamp).catch(storageError);
     if (!found || found.offset >= this.hwm) return null;
     const bytes = await this.log.read(found.offset, 1, this.hwm, true);
     for (const view of batchesIn(bytes)) {
@@ -147,7 +147,7 @@ export class Partition {
 
   /** ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp below the high watermark. */
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
-    const found = await this.log.maxTimestamp();
+    const found = await this.log.maxTimestamp().catch(storageError);
     if (!found || found.offset >= this.hwm) return found;
     const bytes = await this.log.read(found.offset, 1, this.hwm, true);
     for (const view of batchesIn(bytes)) {
@@ -156,6 +156,12 @@ export class Partition {
       }
     }
     return found;
+  }
+
+  /** DeleteRecords: advances the log start offset. */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    await this.log.deleteRecordsBefore(offset).catch(storageError);
+    this.notify();
   }
 
   /** Calls `listener` once, at the next change that a waiting fetch may care about. */

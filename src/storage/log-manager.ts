@@ -128,7 +128,8 @@ export class LogManager {
   /** Applies retention to every log; returns the number of segments deleted. */
   async applyRetention(): Promise<number> {
     let deleted = 0;
-    for (const e of this.logs.values()) deleted += await e.log.applyRetention();
+    // An offline log waits for the restart that recovers it.
+    for (const e of this.logs.values()) if (!e.log.offline) deleted += await e.log.applyRetention();
     if (deleted > 0) await this.checkpoint();
     return deleted;
   }
@@ -136,7 +137,7 @@ export class LogManager {
   /** Compacts the logs of compacted topics; returns the number of segments rewritten. */
   async compactAll(): Promise<number> {
     let cleaned = 0;
-    for (const e of this.logs.values()) cleaned += (await e.log.compact())?.segments ?? 0;
+    for (const e of this.logs.values()) if (!e.log.offline) cleaned += (await e.log.compact())?.segments ?? 0;
     return cleaned;
   }
 

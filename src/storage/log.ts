@@ -421,6 +421,7 @@ export class DiskLog implements PartitionLog {
 
   /** The first batch whose max timestamp is at or after `timestamp` (the caller looks inside it). */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.failure) throw this.failure;
     for (const seg of this.segments) {
       const { offsets, times } = await seg.indexes();
       if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
@@ -437,6 +438,7 @@ export class DiskLog implements PartitionLog {
   }
 
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.failure) throw this.failure;
     let best: { offset: number; timestamp: number } | null = null;
     for (const seg of this.segments) {
       await seg.indexes();
@@ -447,6 +449,7 @@ export class DiskLog implements PartitionLog {
 
   /** Advances the log start offset; segments wholly below it are deleted. */
   async deleteRecordsBefore(offset: number): Promise<void> {
+    if (this.failure) throw this.failure;
     const target = Math.min(offset, this.logEndOffset);
     if (target <= this.startOffset) return;
     this.startOffset = target;

@@ -11,7 +11,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { kcat, parseJsonLines } from '../helpers/kcat.js';
 import { SimFileSystem } from '../helpers/sim-fs.js';
 import { buildBatch } from '../../src/protocol/records/batch-records.js';
-import type { FetchResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
+import type { DeleteRecordsResponse, FetchResponse, ListOffsetsResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 async function produce(c: RawClient, topic: string, value: string): Promise<number> {
@@ -35,19 +35,26 @@ test('ENOSPC under a running broker: that partition answers KAFKA_STORAGE_ERROR,
   try {
     let broker = await startBroker({ port: 0, dataDir, fileSystem: fs });
     const c = await RawClient.open(broker.bootstrap);
-    await kcat(['-b', broker.bootstrap, '-L', '-t', 'full']);
-    await kcat(['-b', broker.bootstrap, '-L', '-t', 'fine']);
-    assert.equal(await produce(c, 'full', 'before'), ErrorCode.NONE);
-    fs.failWhen = (call, path) => (call === 'writev' && path.includes('/full-0/') ? 'ENOSPC' : null);
-    assert.equal(await produce(c, 'full', 'lost'), ErrorCode.KAFKA_STORAGE_ERROR);
-    fs.failWhen = null;
-    // Room again, but the partition stays offline until a restart recovers it.
-    assert.equal(await produce(c, 'full', 'after'), ErrorCode.KAFKA_STORAGE_ERROR);
-    assert.equal(await fetchError(c, 'full'), ErrorCode.KAFKA_STORAGE_ERROR);
-    assert.equal(await produce(c, 'fine', 'other partition'), ErrorCode.NONE);
-    assert.equal(await fetchError(c, 'fine'), ErrorCode.NONE);
-    c.close();
-    await broker.stop();
+    try {
+      await kcat(['-b', broker.bootstrap, '-L', '-t', 'full']);
+      await kcat(['-b', broker.bootstrap, '-L', '-t', 'fine']);
+      assert.equal(await produce(c, 'full', 'before'), ErrorCode.NONE);
+      fs.failWhen = (call, path) => (call === 'writev' && path.includes('/full-0/') ? 'ENOSPC' : null);
+      assert.equal(await produce(c, 'full', 'lost'), ErrorCode.KAFKA_STORAGE_ERROR);
+      fs.failWhen = null;
+      // Room again, but the partition stays offline until a restart recovers it.
+      assert.equal(await produce(c, 'full', 'after'), ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.equal(await fetchError(c, 'full'), ErrorCode.KAFKA_STORAGE_ERROR);
+      c.sendRequest(2, 7, 3, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'full', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n }] }] });
+      assert.equal(((await c.response(2, 7))?.body as ListOffsetsResponse).topics[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+      c.sendRequest(21, 2, 4, { topics: [{ name: 'full', partitions: [{ partitionIndex: 0, offset: 1n }] }], timeoutMs: 1000 });
+      assert.equal(((await c.response(21, 2))?.body as DeleteRecordsResponse).topics[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.equal(await produce(c, 'fine', 'other partition'), ErrorCode.NONE);
+      assert.equal(await fetchError(c, 'fine'), ErrorCode.NONE);
+    } finally {
+      c.close();
+      await broker.stop();
+    }
     broker = await startBroker({ port: 0, dataDir, fileSystem: fs });
     try {
       const full = parseJsonLines((await kcat(['-b', broker.bootstrap, '-C', '-t', 'full', '-o', 'beginning', '-e', '-J'])).stdout);
