@@ -72,7 +72,7 @@ export async function validateProducedRecords(input: ProducedRecords, config: Lo
       return reject(ErrorCode.CORRUPT_MESSAGE, `The records of the batch cannot be decompressed (${err.message}) in topic partition ${tp}.`);
     }
   }
-  const checked = checkRecords(view, section, config, input.now, tp);
+  const checked = await checkRecords(view, section, config, input.now, tp);
   if (!checked.ok) return checked;
   return finishBatch(view, section, checked.maxTimestamp, config, input.now, tp);
 }

@@ -7,6 +7,7 @@
  * the pass goes on so the producer learns about every such record, as Kafka reports them. A
  * record that does not decode ends the pass: nothing after it can be trusted.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type RecordBatchView, TimestampType } from '../protocol/records/record-batch.js';
 import { RecordCursor, RecordFormatError } from '../protocol/records/record-scan.js';
@@ -19,6 +20,12 @@ import type { RecordError, Rejection } from './validation-result.js';
  */
 export const MAX_LISTED_RECORD_ERRORS = 1000;
 
+/**
+ * A decompressed batch may hold millions of records: every this many, the walk lets the event
+ * loop serve other connections (typical batches never reach it, so they pay nothing).
+ */
+const RECORDS_BETWEEN_YIELDS = 1 << 16;
+
 /** Kafka's NO_TIMESTAMP: a record without a timestamp (magic 0 up-conversions). */
 const NO_TIMESTAMP = -1;
 
@@ -29,7 +36,7 @@ function bound(ms: number): string {
 }
 
 /** Checks the records of `view` (their bytes in `section`, decompressed). */
-export function checkRecords(view: RecordBatchView, section: Buffer, config: LogValidationConfig, now: number, tp: string): RecordsChecked {
+export async function checkRecords(view: RecordBatchView, section: Buffer, config: LogValidationConfig, now: number, tp: string): Promise<RecordsChecked> {
   const cursor = new RecordCursor(section, view.recordCount);
   const producerSetLogAppendTime = view.timestampType === TimestampType.LogAppendTime;
   const headerMax = Number(view.maxTimestamp);
@@ -48,6 +55,7 @@ export function checkRecords(view: RecordBatchView, section: Buffer, config: Log
   try {
     while (cursor.next()) {
       const i = cursor.index;
+      if (i % RECORDS_BETWEEN_YIELDS === RECORDS_BETWEEN_YIELDS - 1) await nextTurn();
       if (cursor.offsetDelta !== i) {
         // Offsets in the log are base offset + delta: a wrong delta would give a record another's offset.
         fail(i, `Record ${i} has offset delta ${cursor.offsetDelta}; the records of a produced batch have deltas 0, 1, 2... in topic partition ${tp}.`);

@@ -297,3 +297,14 @@ test('seeded corruption of records behind a valid CRC never throws: accepted or 
   }
   assert.ok(refused > 200, `seed ${seed}: most corruptions are caught (${refused}/400)`);
 });
+
+test('a batch of very many records lets the event loop run while it is walked', async () => {
+  const many = await buildBatch(Array.from({ length: 70_000 }, (_, i) => ({ key: null, value: Buffer.from([i & 0xff]), timestamp: NOW })));
+  let interleaved = false;
+  setImmediate(() => {
+    interleaved = true;
+  });
+  const r = await validate(many, config({ 'max.message.bytes': String(many.length) }));
+  assert.ok(r.ok);
+  assert.ok(interleaved, 'a callback queued before validation ran before it finished');
+});
