@@ -7,7 +7,8 @@
 import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { logValidationConfig } from '../config/log-validation-config.js';
-import { validateProducedRecords } from '../partition/log-validator.js';
+import { validateProducedRecords, type ValidationResult } from '../partition/log-validator.js';
+import { takeAppendTurn } from '../partition/append-order.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isInternalTopic } from '../metadata/topic-names.js';
 
@@ -34,11 +35,21 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   if (acks === -1 && ISR_SIZE < minIsr) {
     return partitionError(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${ISR_SIZE}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${tp}.`);
   }
-  const validated = await validateProducedRecords({ topicPartition: tp, records: data.records, apiVersion: ctx.apiVersion, now: ctx.broker.now() }, config);
-  if (!validated.ok) return { ...partitionError(data.index, validated.errorCode, validated.message), recordErrors: [...validated.recordErrors] };
+  // Taken before anything awaits, so appends keep the order in which requests arrived.
+  const turn = takeAppendTurn(partition);
+  let appended: Promise<{ baseOffset: number }>;
+  let validated: ValidationResult;
+  try {
+    validated = await validateProducedRecords({ topicPartition: tp, records: data.records, apiVersion: ctx.apiVersion, now: ctx.broker.now() }, config);
+    if (!validated.ok) return { ...partitionError(data.index, validated.errorCode, validated.message), recordErrors: [...validated.recordErrors] };
+    await turn.ready;
+    appended = partition.append(validated.records, validated.logAppendTime);
+  } finally {
+    turn.done();
+  }
   let baseOffset: number;
   try {
-    ({ baseOffset } = await partition.append(validated.records, validated.logAppendTime));
+    ({ baseOffset } = await appended);
   } catch (err) {
     if (err instanceof KafkaError) return partitionError(data.index, err.code, err.message);
     throw err;

@@ -15,6 +15,7 @@ import { buildBatch } from '../../src/protocol/records/batch-records.js';
 import { CompressionType, RecordBatchView } from '../../src/protocol/records/record-batch.js';
 import { logFile, partitionDirName } from '../../src/storage/file-names.js';
 import type { ListOffsetsResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
+import { encodeRequestFrame } from '../../src/protocol/request-codec.js';
 
 let broker: RunningBroker;
 let raw: RawClient;
@@ -187,4 +188,19 @@ test('settings this broker would silently ignore are refused with INVALID_CONFIG
     );
   }
   await admin.disconnect();
+});
+
+test('pipelined requests are appended in arrival order, however long each takes to validate', async () => {
+  await createTopic('v-order');
+  const now = Date.now();
+  // A large gzip batch (decompressed on the libuv pool) followed at once by a small plain one.
+  const slow = await buildBatch(Array.from({ length: 20_000 }, (_, i) => ({ key: null, value: Buffer.from(`slow ${i} ${'s'.repeat(40)}`), timestamp: now })), { compression: CompressionType.Gzip });
+  const quick = await buildBatch([{ key: null, value: Buffer.from('quick'), timestamp: now }]);
+  const frame = (id: number, records: Buffer) => Buffer.concat(encodeRequestFrame(0, 9, id, 'order', { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'v-order', partitionData: [{ index: 0, records }] }] }));
+  raw.send(Buffer.concat([frame(1001, slow), frame(1002, quick)]));
+  const first = await raw.response(0, 9);
+  const second = await raw.response(0, 9);
+  assert.equal(first?.correlationId, 1001);
+  const offsets = [first, second].map((r) => (r?.body as ProduceResponse).responses[0].partitionResponses[0].baseOffset);
+  assert.deepEqual(offsets, [0n, 20_000n], 'the first request to arrive got the first offsets');
 });
