@@ -26,6 +26,8 @@ export const MAX_LISTED_RECORD_ERRORS = 1000;
  */
 const RECORDS_BETWEEN_YIELDS = 1 << 16;
 
+const INT64_MAX = 2n ** 63n - 1n;
+
 /** Kafka's NO_TIMESTAMP: a record without a timestamp (magic 0 up-conversions). */
 const NO_TIMESTAMP = -1;
 
@@ -95,7 +97,12 @@ export async function checkRecords(view: RecordBatchView, section: Buffer, confi
       recordErrors: errors,
     };
   }
-  return { ok: true, maxTimestamp: maxTimestampOf(view, producerSetLogAppendTime, maxDelta) };
+  const maxTimestamp = maxTimestampOf(view, producerSetLogAppendTime, maxDelta);
+  if (maxTimestamp > INT64_MAX) {
+    const message = `The record timestamps overflow 64 bits (base timestamp ${view.baseTimestamp} plus delta ${maxDelta})`;
+    return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: `${message} in topic partition ${tp}.`, recordErrors: [] };
+  }
+  return { ok: true, maxTimestamp };
 }
 
 /**

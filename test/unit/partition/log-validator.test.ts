@@ -143,6 +143,10 @@ test('record lengths must fit their record and the batch exactly', async () => {
   huge[0] = (huge.length - 1) * 2;
   r = await rejected(assembleBatch(huge, 1));
   assert.match(r.messages[0], /timestamp delta is beyond/);
+  // A base timestamp at the top of int64 plus a positive delta: the max cannot be written back.
+  r = await rejected(assembleBatch(plainRecords(2), 2, { baseTimestamp: 2n ** 63n - 1n }));
+  assert.equal(r.errorCode, ErrorCode.INVALID_RECORD);
+  assert.match(r.message, /overflow 64 bits/);
 });
 
 test('offset deltas must be the records\' indexes; each wrong one is listed', async () => {
