@@ -98,6 +98,8 @@ export class DiskLog implements PartitionLog {
     private readonly onDestroy: () => void,
     private readonly onOffline: (err: unknown) => void,
     readonly openedClean: boolean,
+    /** Names of the non-segment files, known from the listing at open (no directory read per lookup). */
+    private readonly sidecars: Set<string>,
   ) {
     this.commit = new GroupCommit((issued) => this.syncDirty(issued));
     this.recoveryPoint = this.logEndOffset;
@@ -116,7 +118,7 @@ export class DiskLog implements PartitionLog {
       await fs.mkdir(o.dir);
       await fs.syncDir(dirname(o.dir));
     }
-    const segments = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
+    const { segments, otherFiles } = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
     if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint, !o.config.compact);
     if (segments.length === 0) {
       const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
@@ -133,7 +135,7 @@ export class DiskLog implements PartitionLog {
     else await last.indexes();
     const start = Math.max(o.logStartOffset, segments[0].baseOffset);
     const epochs = await readLeaderEpochs(fs, o.dir);
-    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown);
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown, new Set(otherFiles));
   }
 
   get active(): Segment {
@@ -552,11 +554,12 @@ export class DiskLog implements PartitionLog {
   }
 
   async listSidecars(): Promise<string[]> {
-    return (await this.handles.fs.readdir(this.dir)).filter((e) => !e.isDirectory).map((e) => e.name);
+    return [...this.sidecars];
   }
 
-  deleteSidecar(name: string): Promise<void> {
-    return this.handles.fs.unlink(join(this.dir, name));
+  async deleteSidecar(name: string): Promise<void> {
+    this.sidecars.delete(name);
+    await this.handles.fs.unlink(join(this.dir, name));
   }
 
   /** A small named file in the partition directory (e.g. a producer state snapshot), or null. */
@@ -565,8 +568,9 @@ export class DiskLog implements PartitionLog {
   }
 
   /** Replaces a sidecar file: written to a temporary name, fsynced, renamed, directory fsynced. */
-  writeSidecar(name: string, bytes: Buffer): Promise<void> {
-    return replaceFileDurably(this.handles.fs, this.dir, name, bytes);
+  async writeSidecar(name: string, bytes: Buffer): Promise<void> {
+    await replaceFileDurably(this.handles.fs, this.dir, name, bytes);
+    this.sidecars.add(name);
   }
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */

@@ -10,15 +10,19 @@ import { sizeOrZero } from './file-system.js';
 import { logFile, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
 
-export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<Segment[]> {
-  const names = (await handles.fs.readdir(dir)).map((e) => e.name);
+/** The segments of a partition directory, and the names of its other files (sidecars, checkpoints). */
+export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<{ segments: Segment[]; otherFiles: string[] }> {
+  const entries = await handles.fs.readdir(dir);
+  const names = entries.map((e) => e.name);
   // Leftovers of an interrupted checkpoint write or compaction are dropped.
-  for (const n of names) if (n.endsWith('.tmp') || n.endsWith('.cleaned')) await handles.fs.unlink(join(dir, n));
+  const leftover = (n: string) => n.endsWith('.tmp') || n.endsWith('.cleaned');
+  for (const n of names) if (leftover(n)) await handles.fs.unlink(join(dir, n));
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
     segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));
   }
-  return segments;
+  const otherFiles = entries.filter((e) => !e.isDirectory && !leftover(e.name) && !/^\d{20}\.(log|index|timeindex)$/.test(e.name)).map((e) => e.name);
+  return { segments, otherFiles };
 }
 
 export interface RecoveryResult {
