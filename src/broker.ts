@@ -12,6 +12,7 @@ import { ProducerIdManager } from './metadata/producer-ids.js';
 import { ReplicaManager } from './partition/replica-manager.js';
 import { TopicService } from './partition/topic-service.js';
 import { Listener } from './server/listener.js';
+import { dispatch, type Dispatcher } from './server/dispatch.js';
 import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
 import { startGroupCoordinator } from './broker-groups.js';
@@ -32,6 +33,8 @@ export interface BrokerOptions {
   /** A pino logger; by default one at `logLevel` (default 'warn') on stderr. */
   logger?: Logger;
   logLevel?: string;
+  /** Fault-injection seam for tests: wraps the function that turns a request frame into a response. */
+  wrapDispatcher?: (next: Dispatcher) => Dispatcher;
 }
 
 export interface RunningBroker {
@@ -87,6 +90,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       idleTimeoutMs: config.int('connections.max.idle.ms'),
     },
     log,
+    options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch,
   );
   const address = await listener.listen(host, port);
   bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameSizeError, FrameSplitter } from './frame-splitter.js';
-import { dispatch, type DispatchResult } from './dispatch.js';
+import { dispatch, type Dispatcher, type DispatchResult } from './dispatch.js';
 import type { BrokerServices } from '../api/services.js';
 
 export interface ConnectionLimits {
@@ -38,6 +38,10 @@ export class Connection {
   readonly clientHost: string;
   private drainedCallbacks: (() => void)[] = [];
   private inFlightBytes = 0;
+  /** Set once the failure boundary caught an exception: the connection is being torn down. */
+  private failed = false;
+  /** Set once the listener was told this connection is gone (exactly once). */
+  private released = false;
 
   constructor(
     private readonly socket: Socket,
@@ -45,26 +49,69 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     log: Logger,
     private readonly onClose: (c: Connection) => void,
+    private readonly dispatcher: Dispatcher = dispatch,
   ) {
     this.clientHost = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.log = log.child({ client: this.clientHost });
     this.splitter = new FrameSplitter(limits.maxFrameBytes);
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => {
-      if (this.slots.length === 0 && Date.now() - this.idleSince >= limits.idleTimeoutMs) {
-        this.log.info('closing idle connection');
-        this.close();
+    socket.on('data', this.guard('reading a request', (chunk: Buffer) => this.onData(chunk)));
+    socket.on('timeout', this.guard('the idle timer', () => this.onIdleTimer()));
+    socket.on('drain', this.guard('resuming after a drain', () => this.updateReading()));
+    socket.on('error', this.guard('a socket error', (err: Error) => this.log.debug({ err: err.message }, 'socket error')));
+    socket.on('close', this.guard('closing', () => this.onSocketClosed()));
+  }
+
+  /**
+   * Wraps a callback that runs outside any caller of this connection (a socket event, a timer, a
+   * promise continuation): an exception closes this connection with one log line and goes no
+   * further, so it can never reach the process.
+   */
+  private guard<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.fail(what, err);
       }
-    });
-    socket.on('drain', () => this.updateReading());
-    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
-    socket.on('close', () => {
-      this.closed = true;
-      this.notifyDrained();
-      this.onClose(this);
-    });
+    };
+  }
+
+  private fail(what: string, err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    try {
+      this.log.error({ err }, `closing connection: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    } catch {
+      // A logger that throws must not turn one broken connection into a crash.
+    }
+    try {
+      this.destroy();
+    } catch {
+      // Nothing else can be done for this socket.
+    }
+    try {
+      // 'close' follows destroy(); should it not come, still release what this connection holds.
+      this.onSocketClosed();
+    } catch {
+      // The listener's bookkeeping failed; the socket is gone either way.
+    }
+  }
+
+  private onIdleTimer(): void {
+    if (this.slots.length === 0 && Date.now() - this.idleSince >= this.limits.idleTimeoutMs) {
+      this.log.info('closing idle connection');
+      this.close();
+    }
+  }
+
+  private onSocketClosed(): void {
+    this.closed = true;
+    if (this.released) return;
+    this.released = true;
+    this.notifyDrained();
+    this.onClose(this);
   }
 
   private onData(chunk: Buffer): void {
@@ -89,12 +136,22 @@ export class Connection {
     const slot: Slot = { settled: false, result: { kind: 'none' }, bytes: frame.length };
     this.slots.push(slot);
     this.inFlightBytes += frame.length;
-    dispatch(frame, this.services, this.clientHost, this.log).then(
-      (result) => this.settle(slot, result),
-      (err: unknown) => {
-        this.log.error({ err }, 'request failed outside its handler');
+    // Both continuations run inside the boundary: an exception while writing a response would
+    // otherwise become an unhandled rejection, which ends a Node process.
+    let answer: Promise<DispatchResult>;
+    try {
+      answer = this.dispatcher(frame, this.services, this.clientHost, this.log);
+    } catch (err) {
+      // A dispatcher that throws before returning its promise fails this request only: the
+      // requests before it are still answered, in order, before the connection closes.
+      answer = Promise.reject(err);
+    }
+    answer.then(
+      this.guard('answering a request', (result: DispatchResult) => this.settle(slot, result)),
+      this.guard('answering a request', (err: unknown) => {
+        this.log.error({ err }, 'closing connection: request failed outside its handler');
         this.settle(slot, { kind: 'close' });
-      },
+      }),
     );
   }
 

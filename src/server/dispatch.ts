@@ -15,6 +15,9 @@ import type { RequestContext } from '../api/handler.js';
 
 export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
 
+/** Turns one request frame into what the connection sends back; a seam for fault-injection tests. */
+export type Dispatcher = (frame: Buffer, services: BrokerServices, clientHost: string, log: Logger) => Promise<DispatchResult>;
+
 const CLOSE: DispatchResult = { kind: 'close' };
 
 export async function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger): Promise<DispatchResult> {

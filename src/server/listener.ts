@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionLimits } from './connection.js';
+import { dispatch, type Dispatcher } from './dispatch.js';
 import type { BrokerServices } from '../api/services.js';
 
 export class Listener {
@@ -15,14 +16,21 @@ export class Listener {
     private readonly services: BrokerServices,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    private readonly dispatcher: Dispatcher = dispatch,
   ) {
     this.server = createServer((socket: Socket) => this.accept(socket));
     this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
   }
 
   private accept(socket: Socket): void {
-    const conn = new Connection(socket, this.services, this.limits, this.log, (c) => this.connections.delete(c));
-    this.connections.add(conn);
+    try {
+      const conn = new Connection(socket, this.services, this.limits, this.log, (c) => this.connections.delete(c), this.dispatcher);
+      this.connections.add(conn);
+    } catch (err) {
+      // Setting up one connection failed (its socket may already be gone): drop it, keep listening.
+      socket.destroy();
+      this.log.error({ err }, 'closing a new connection: setting it up failed');
+    }
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
