@@ -11,7 +11,7 @@ import { LocalMetadataStore } from './metadata/local-store.js';
 import { ProducerIdManager } from './metadata/producer-ids.js';
 import { ReplicaManager } from './partition/replica-manager.js';
 import { TopicService } from './partition/topic-service.js';
-import { Listener } from './server/listener.js';
+import { Listener, type ServerLoad } from './server/listener.js';
 import { dispatch, type Dispatcher } from './server/dispatch.js';
 import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
@@ -45,6 +45,8 @@ export interface RunningBroker {
   readonly dataDir: string;
   readonly clusterId: string;
   readonly config: BrokerConfig;
+  /** What the listener holds right now: connections, requests under way, bytes queued. */
+  serverLoad(): ServerLoad;
   /** Stops accepting, finishes in-flight requests, flushes and closes the logs. */
   stop(): Promise<void>;
 }
@@ -84,9 +86,12 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     services,
     {
       maxFrameBytes: config.int('socket.request.max.bytes'),
-      maxInFlight: config.int('queued.max.requests'),
-      maxInFlightBytes: Math.max(config.int('socket.request.max.bytes'), 64 * 1024 * 1024),
-      maxPendingResponseBytes: 64 * 1024 * 1024,
+      maxInFlightRequests: config.int('tributary.connection.max.inflight.requests'),
+      maxInFlightBytes: config.int('tributary.connection.max.inflight.bytes'),
+      maxQueuedRequestBytes: config.int('queued.max.request.bytes'),
+      maxConnections: config.int('max.connections'),
+      maxConnectionsPerIp: config.int('max.connections.per.ip'),
+      perIpOverrides: config.perIpOverrides,
       idleTimeoutMs: config.int('connections.max.idle.ms'),
     },
     log,
@@ -104,6 +109,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
+    serverLoad: () => listener.load(),
     stop() {
       stopping ??= (async () => {
         const closing = listener.close(5000);

@@ -22,6 +22,11 @@ export class FrameSplitter {
     return this.buffered;
   }
 
+  /** Declared size of the frame being received, or -1 while no frame is under way (or its size prefix is incomplete). */
+  get partialFrameSize(): number {
+    return this.frameSize;
+  }
+
   /** Adds received bytes; returns the frames they complete. Throws FrameSizeError for a bad size. */
   push(chunk: Buffer): Buffer[] {
     this.chunks.push(chunk);

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { encodeRequestFrame } from '../../src/protocol/request-codec.js';
 import { parseRequestHeader } from '../../src/protocol/headers.js';
-import type { Dispatcher } from '../../src/server/dispatch.js';
+import type { Dispatched, Dispatcher } from '../../src/server/dispatch.js';
 import type { ApiVersionsResponse } from '../../src/protocol/generated/index.js';
 
 let broker: RunningBroker;
@@ -75,11 +75,11 @@ test('frames shorter than a request header close the connection', async () => {
  * continuation that writes responses). Every other frame takes the real path.
  */
 async function faultyBroker(logLines: string[]): Promise<RunningBroker> {
-  const wrapDispatcher = (next: Dispatcher): Dispatcher => (frame, services, clientHost, log) => {
+  const wrapDispatcher = (next: Dispatcher): Dispatcher => (frame, services, clientHost, log): Dispatched => {
     const clientId = parseRequestHeader(frame).header.clientId ?? '';
     if (clientId === 'fault:throw') throw new TypeError('decoder bug (thrown)');
-    if (clientId === 'fault:reject') return Promise.reject(new RangeError('decoder bug (rejected)'));
-    if (clientId === 'fault:unwritable') return Promise.resolve({ kind: 'response', chunks: [42 as unknown as Buffer] });
+    if (clientId === 'fault:reject') return { responseBytesEstimate: 0, answer: Promise.reject(new RangeError('handler bug (rejected)')) };
+    if (clientId === 'fault:unwritable') return { responseBytesEstimate: 0, answer: Promise.resolve({ kind: 'response', chunks: [42 as unknown as Buffer] }) };
     return next(frame, services, clientHost, log);
   };
   const stream = new Writable({
