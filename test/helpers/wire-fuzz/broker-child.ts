@@ -1,0 +1,24 @@
+/**
+ * A broker in a child process for the wire fuzzer: a crash shows as this process's exit. It
+ * reports its port when ready and answers `stats` (peak RSS, server load) and `stop` over IPC.
+ * Broker config comes as JSON in WIRE_FUZZ_BROKER_CONFIG; logs (pino JSON) go to stdout.
+ */
+import { startBroker } from '../../../src/broker.js';
+
+interface Command {
+  type: 'stats' | 'stop';
+}
+
+const config = JSON.parse(process.env.WIRE_FUZZ_BROKER_CONFIG ?? '{}') as Record<string, string>;
+const broker = await startBroker({ port: 0, config, logLevel: process.env.TRIBUTARY_LOG_LEVEL ?? 'error' });
+const send = (m: unknown) => process.send?.(m);
+send({ type: 'ready', port: broker.port });
+process.on('message', (m: Command) => {
+  if (m.type === 'stats') {
+    send({ type: 'stats', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, load: broker.serverLoad() });
+  } else if (m.type === 'stop') {
+    void broker.stop().then(() => process.exit(0));
+  }
+});
+// The parent going away must not leave a broker behind.
+process.on('disconnect', () => void broker.stop().then(() => process.exit(0)));
