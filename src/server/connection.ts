@@ -40,6 +40,8 @@ interface Slot {
   settled: boolean;
   result: DispatchResult;
   requestBytes: number;
+  /** Estimated heap of the decoded request, counted until it is answered. */
+  decodedBytes: number;
   /** Reserved for the answer until it is built, then the answer's size until it is written. */
   responseBytes: number;
   /** Whether its request bytes went back to the pool (once, at settle or at close). */
@@ -203,7 +205,7 @@ export class Connection {
   }
 
   private startRequest(frame: Buffer): void {
-    const slot: Slot = { settled: false, result: { kind: 'none' }, requestBytes: frame.length, responseBytes: 0, released: false };
+    const slot: Slot = { settled: false, result: { kind: 'none' }, requestBytes: frame.length, decodedBytes: 0, responseBytes: 0, released: false };
     this.slots.push(slot);
     this.slotBytes += frame.length;
     let dispatched: Dispatched;
@@ -215,7 +217,9 @@ export class Connection {
       dispatched = { responseBytesEstimate: 0, answer: Promise.reject(err) };
     }
     slot.responseBytes = dispatched.responseBytesEstimate;
-    this.slotBytes += slot.responseBytes;
+    // A request of many tiny elements costs far more once decoded than its frame's bytes.
+    slot.decodedBytes = dispatched.decodedBytesEstimate ?? 0;
+    this.slotBytes += slot.responseBytes + slot.decodedBytes;
     // Both continuations run inside the boundary: an exception while writing a response would
     // otherwise become an unhandled rejection, which ends a Node process.
     dispatched.answer.then(
@@ -239,8 +243,9 @@ export class Connection {
     this.releaseRequestBytes(slot);
     // The reservation for the answer becomes the answer's real size while it waits its turn.
     const built = result.kind === 'response' ? result.chunks.reduce((n, c) => n + c.length, 0) : 0;
-    this.slotBytes += built - slot.requestBytes - slot.responseBytes;
+    this.slotBytes += built - slot.requestBytes - slot.decodedBytes - slot.responseBytes;
     slot.requestBytes = 0;
+    slot.decodedBytes = 0;
     slot.responseBytes = built;
     this.flushInOrder();
   }

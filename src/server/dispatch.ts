@@ -19,11 +19,15 @@ import { responseBytesEstimate } from './response-estimate.js';
 
 export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
 
-/** A request under way: the most its answer may take, and the answer. */
+/** A request under way: what its decoded form and its answer may cost in memory, and the answer. */
 export interface Dispatched {
   readonly responseBytesEstimate: number;
+  readonly decodedBytesEstimate?: number;
   readonly answer: Promise<DispatchResult>;
 }
+
+/** Rough heap cost of one decoded array element (a small object or a boxed value). */
+const DECODED_BYTES_PER_ELEMENT = 64;
 
 /** Turns one request frame into what the connection sends back; a seam for fault-injection tests. */
 export type Dispatcher = (frame: Buffer, services: BrokerServices, clientHost: string, log: Logger) => Dispatched;
@@ -50,7 +54,11 @@ export function dispatch(frame: Buffer, services: BrokerServices, clientHost: st
     // Any other exception is a decoder bug: the connection's boundary closes the connection.
     throw err;
   }
-  return { responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')), answer: answer(decoded, services, clientHost, log) };
+  return {
+    responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
+    decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
+    answer: answer(decoded, services, clientHost, log),
+  };
 }
 
 async function answer(decoded: DecodedRequest, services: BrokerServices, clientHost: string, log: Logger): Promise<DispatchResult> {

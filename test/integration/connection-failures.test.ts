@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { encodeRequestFrame } from '../../src/protocol/request-codec.js';
 import { parseRequestHeader } from '../../src/protocol/headers.js';
+import { MAX_ELEMENTS_PER_MESSAGE } from '../../src/protocol/reader.js';
 import type { Dispatched, Dispatcher } from '../../src/server/dispatch.js';
 import type { ApiVersionsResponse } from '../../src/protocol/generated/index.js';
 
@@ -123,3 +124,17 @@ for (const [fault, answersFirst] of [['fault:throw', true], ['fault:reject', tru
     }
   });
 }
+
+test('a request decoding to more than 2^20 array elements closes its connection before it is built', async () => {
+  // Metadata v1 with 2^20 + 1 empty topic names: 2 MiB on the wire, gigabytes once decoded
+  // (a 40 MiB frame of them held a broker for minutes at 3 GiB of RSS before the cap).
+  const count = MAX_ELEMENTS_PER_MESSAGE + 1;
+  const body = Buffer.concat([Buffer.from('0003000100000007ffff', 'hex'), Buffer.alloc(4), Buffer.alloc(2 * count)]);
+  body.writeInt32BE(count, 10);
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(body.length, 0);
+  const c = await RawClient.open(broker.bootstrap);
+  c.send([prefix, body]);
+  assert.equal(await c.nextFrame(), null);
+  await assertServes();
+});

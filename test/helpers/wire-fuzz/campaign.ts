@@ -32,6 +32,8 @@ export interface CampaignOptions {
   brokerAlive: () => boolean;
   /** Replay only this round. */
   onlyRound?: number;
+  /** Number of the first round (a soak runs the campaign in segments). */
+  firstRound?: number;
   progress?: (line: string) => void;
 }
 
@@ -159,7 +161,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const port = Number(portText);
   const result: CampaignResult = { framesSent: 0, rounds: 0, answered: 0, closedByBroker: 0, stalled: 0, suspiciousStalls: [], livenessChecks: 0, livenessFailures: [], inFlightAtCrash: [] };
   const inFlight = new Set<RoundRecord>();
-  let nextRound = o.onlyRound ?? 0;
+  let nextRound = o.onlyRound ?? o.firstRound ?? 0;
   let nextLiveness = o.livenessEvery;
   const liveness: Promise<void>[] = [];
   const check = () =>

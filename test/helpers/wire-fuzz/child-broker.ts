@@ -1,5 +1,8 @@
 /** The parent's side of broker-child.ts: start it, watch for its exit, read its error log lines and stats. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ServerLoad } from '../../../src/server/listener.js';
@@ -13,6 +16,7 @@ export interface ChildStats {
 interface Message {
   type: string;
   port?: number;
+  dataDir?: string;
 }
 
 interface LogEntry {
@@ -35,6 +39,7 @@ export class BrokerChild {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    readonly dataDir: string,
   ) {}
 
   get bootstrap(): string {
@@ -46,7 +51,9 @@ export class BrokerChild {
   }
 
   static start(config: Record<string, string>): Promise<BrokerChild> {
-    const child = fork(CHILD, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, WIRE_FUZZ_BROKER_CONFIG: JSON.stringify(config) } });
+    // The data directory is made and removed here, so a killed or crashed child leaves nothing behind.
+    const dataDir = mkdtempSync(join(tmpdir(), 'tributary-fuzz-'));
+    const child = fork(CHILD, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, WIRE_FUZZ_BROKER_CONFIG: JSON.stringify(config), WIRE_FUZZ_DATA_DIR: dataDir } });
     return new Promise((resolve, reject) => {
       let broker: BrokerChild | null = null;
       const early: string[] = [];
@@ -55,11 +62,12 @@ export class BrokerChild {
       createInterface({ input: child.stderr! }).on('line', onLine);
       child.on('message', (m: Message) => {
         if (m.type !== 'ready' || broker) return;
-        broker = new BrokerChild(child, m.port ?? 0);
+        broker = new BrokerChild(child, m.port ?? 0, m.dataDir ?? '');
         for (const l of early) broker.onLine(l);
         resolve(broker);
       });
       child.on('exit', (code, signal) => {
+        rmSync(dataDir, { recursive: true, force: true });
         if (broker) broker.exit = { code, signal };
         else reject(new Error(`the broker child exited before it was ready (code ${code}, signal ${signal}):\n${early.join('\n')}`));
       });
