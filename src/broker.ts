@@ -16,6 +16,7 @@ import { dispatch, type Dispatcher } from './server/dispatch.js';
 import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
 import { startGroupCoordinator } from './broker-groups.js';
+import { listenerLimits } from './broker-listener.js';
 import './api/registry.js';
 
 export interface BrokerOptions {
@@ -84,16 +85,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   };
   const listener = new Listener(
     services,
-    {
-      maxFrameBytes: config.int('socket.request.max.bytes'),
-      maxInFlightRequests: config.int('tributary.connection.max.inflight.requests'),
-      maxInFlightBytes: config.int('tributary.connection.max.inflight.bytes'),
-      maxQueuedRequestBytes: config.int('queued.max.request.bytes'),
-      maxConnections: config.int('max.connections'),
-      maxConnectionsPerIp: config.int('max.connections.per.ip'),
-      perIpOverrides: config.perIpOverrides,
-      idleTimeoutMs: config.int('connections.max.idle.ms'),
-    },
+    listenerLimits(config),
     log,
     options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch,
   );
