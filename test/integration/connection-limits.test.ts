@@ -187,3 +187,15 @@ test('queued.max.request.bytes: a connection that closes with requests running g
     check.client.close();
   });
 });
+
+test('queued.max.requests is accepted and ignored (it sizes a queue Tributary does not have)', async () => {
+  await withLimits({ 'queued.max.requests': '1' }, async (broker) => {
+    await createTopic(broker, 'empty');
+    const c = await RawClient.open(broker.bootstrap);
+    c.send(frames(Array.from({ length: 5 }, (_, i) => ({ correlationId: i + 1, apiKey: 1, version: 4, body: fetchRequest('empty', { maxWaitMs: 150, maxBytes: 1024 }) }))));
+    const load = await loadWhen(broker, (l) => l.requestsInFlight + l.requestsWaitingToStart === 5, 'all five requests read');
+    assert.equal(load.requestsInFlight, 5, 'all five run at once');
+    assert.deepEqual(await correlationIds(c, 5), [1, 2, 3, 4, 5]);
+    c.close();
+  });
+});
