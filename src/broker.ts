@@ -11,11 +11,13 @@ import { LocalMetadataStore } from './metadata/local-store.js';
 import { ProducerIdManager } from './metadata/producer-ids.js';
 import { ReplicaManager } from './partition/replica-manager.js';
 import { TopicService } from './partition/topic-service.js';
-import { Listener } from './server/listener.js';
+import { Listener, type ServerLoad } from './server/listener.js';
+import { dispatch, type Dispatcher } from './server/dispatch.js';
 import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
 import type { FileSystem } from './storage/file-system.js';
 import { startGroupCoordinator, type RunningGroupCoordinator } from './broker-groups.js';
+import { listenerLimits } from './broker-listener.js';
 import { systemScheduler, type Scheduler } from './coordinator/scheduler.js';
 import { FetchSessionCache } from './partition/fetch-sessions.js';
 import './api/registry.js';
@@ -45,6 +47,8 @@ export interface BrokerOptions {
    * fault-injecting one to see what clients get when the disk fails.
    */
   fileSystem?: FileSystem;
+  /** Fault-injection seam for tests: wraps the function that turns a request frame into a response. */
+  wrapDispatcher?: (next: Dispatcher) => Dispatcher;
 }
 
 export interface RunningBroker {
@@ -55,6 +59,8 @@ export interface RunningBroker {
   readonly dataDir: string;
   readonly clusterId: string;
   readonly config: BrokerConfig;
+  /** What the listener holds right now: connections, requests under way, bytes queued. */
+  serverLoad(): ServerLoad;
   /** Stops accepting, finishes in-flight requests, flushes and closes the logs. */
   stop(): Promise<void>;
 }
@@ -119,17 +125,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       }),
       now: () => Date.now(),
     };
-    listener = new Listener(
-      services,
-      {
-        maxFrameBytes: config.int('socket.request.max.bytes'),
-        maxInFlight: config.int('queued.max.requests'),
-        maxInFlightBytes: Math.max(config.int('socket.request.max.bytes'), 64 * 1024 * 1024),
-        maxPendingResponseBytes: 64 * 1024 * 1024,
-        idleTimeoutMs: config.int('connections.max.idle.ms'),
-      },
-      log,
-    );
+    listener = new Listener(services, listenerLimits(config), log, options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch);
     const address = await listener.listen(host, port);
     bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
   } catch (err) {
@@ -146,6 +142,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
+    serverLoad: () => (listener as Listener).load(),
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));
       return stopping;
