@@ -33,6 +33,7 @@ const totals = { frames: 0, rounds: 0, answered: 0, closed: 0, stalled: 0, suspi
 const livenessFailures: string[] = [];
 const errors = new Map<string, number>();
 const crashFiles: string[] = [];
+const stallSamples: CampaignResult['suspiciousStalls'] = [];
 let peakRss = 0;
 let dataDirBytes = 0;
 
@@ -58,6 +59,7 @@ function add(r: CampaignResult): void {
   totals.liveness += r.livenessChecks;
   totals.livenessFailed += r.livenessFailures.length;
   livenessFailures.push(...r.livenessFailures.slice(0, 10));
+  stallSamples.push(...r.suspiciousStalls.slice(0, Math.max(0, 50 - stallSamples.length)));
 }
 
 console.log(`wire-fuzz soak: seed ${seed}, ${target} frames, ${values.connections} connections, ${seeds.length} seed frames`);
@@ -115,6 +117,7 @@ console.log('\n--- wire-fuzz soak results ---');
 console.log(`seed:                    ${seed}`);
 console.log(`frames sent:             ${totals.frames} in ${totals.rounds} rounds (${(totals.frames / seconds).toFixed(0)} frames/s, ${seconds.toFixed(0)} s)`);
 console.log(`rounds:                  ${totals.answered} answered through, ${totals.closed} closed by the broker, ${totals.stalled} stalled (${totals.suspiciousStalls} with no lying prefix or waiting API)`);
+if (stallSamples.length > 0) console.log(`stall samples:           ${dumpRounds('stall', seed, stallSamples)} (rounds that stalled with no lying prefix or waiting API)`);
 console.log(`crashes:                 ${totals.crashes}${crashFiles.length ? ` (${crashFiles.join(', ')})` : ''}`);
 console.log(`failed liveness checks:  ${totals.livenessFailed} of ${totals.liveness}`);
 for (const f of livenessFailures) console.log(`  ${f}`);
