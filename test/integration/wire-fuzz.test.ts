@@ -36,17 +36,6 @@ const KNOWN_ELSEWHERE: readonly RegExp[] = [
   /^append failed \(log is closed\)$/,
 ];
 
-/**
- * A crash at stop found by the fuzzer in the group coordinator of this branch's base: a group
- * timer appends to __consumer_offsets after the logs closed ("log is closed" thrown from
- * ConsumerOffsetsTopic.append). main already tracks and cancels those timers at stop (a0e3435);
- * remove this once this branch is merged there.
- */
-function knownStopCrash(tail: readonly string[]): boolean {
-  const text = tail.join('\n');
-  return text.includes('Error: log is closed') && text.includes('ConsumerOffsetsTopic.append');
-}
-
 export const FUZZ_BROKER_CONFIG = { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3', 'socket.request.max.bytes': '10485760' };
 
 async function kafkajsRoundTrip(bootstrap: string): Promise<string[]> {
@@ -108,7 +97,6 @@ test(`wire fuzz (seed ${SEED}): mutated frames never crash the broker nor stop i
     say(`broker peak RSS ${(stats.maxRssBytes / 2 ** 20).toFixed(0)} MiB, ${stats.load.connections} connections left`);
     assert.ok(stats.maxRssBytes < 1024 * 2 ** 20, `seed ${SEED}: the broker's peak RSS was ${stats.maxRssBytes} bytes`);
     const exit = await broker.stop();
-    if (exit.code === 1 && knownStopCrash(broker.tail)) return say('tolerated the known crash at stop (group timer after the logs closed), fixed on main');
     assert.deepEqual(exit, { code: 0, signal: null }, `seed ${SEED}: the broker did not stop cleanly:\n${broker.tail.slice(-20).join('\n')}`);
   } finally {
     if (broker.exit === null) broker.kill();
