@@ -14,6 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits must have an owner that handles its failure: an unhandled rejection
+    // would take down the process that embeds the broker.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error', '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }] },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskLog, DEFAULT_LOG_CONFIG, type LogConfig } from '../src/storage/log.js';
 import { HandleCache } from '../src/storage/handle-cache.js';
+import { nodeFileSystem } from '../src/storage/file-system.js';
 import { buildBatch } from '../src/protocol/records/batch-records.js';
 
 const mib = Number(process.argv[2] ?? 256);
@@ -20,7 +21,7 @@ const template = await buildBatch(Array.from({ length: 16 }, (_, i) => ({ key: n
 const batches = Math.floor((mib * 1024 * 1024) / template.length);
 
 async function open(name: string, config: Partial<LogConfig>): Promise<DiskLog> {
-  return DiskLog.open({ dir: join(root, name), config: { ...DEFAULT_LOG_CONFIG, ...config }, handles: new HandleCache(100), now: Date.now, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true });
+  return DiskLog.open({ dir: join(root, name), config: { ...DEFAULT_LOG_CONFIG, ...config }, handles: new HandleCache(nodeFileSystem, 100), now: Date.now, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true });
 }
 
 async function appendRun(label: string, concurrency: number, config: Partial<LogConfig>): Promise<DiskLog> {

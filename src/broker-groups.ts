@@ -1,19 +1,26 @@
 /**
  * Starts the group coordinator: creates __consumer_offsets when absent (compacted, with
  * offsets.topic.num.partitions partitions), replays it, and expires old offsets periodically.
+ * Its timers run on `scheduler` (the system clock unless a test injects one); stop() cancels
+ * them all and waits for the coordinator's writes, and must run before the logs close.
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-configs.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { ConsumerOffsetsTopic, type OffsetsPartition } from './coordinator/group/offsets-topic.js';
-import { systemScheduler } from './coordinator/scheduler.js';
+import type { Scheduler } from './coordinator/scheduler.js';
 import { READ_UNCOMMITTED } from './partition/partition.js';
 import type { ReplicaManager } from './partition/replica-manager.js';
 import type { TopicService } from './partition/topic-service.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
-export async function startGroupCoordinator(config: BrokerConfig, topics: TopicService, replicas: ReplicaManager, log: Logger): Promise<{ coordinator: GroupCoordinator; stop(): void }> {
+export interface RunningGroupCoordinator {
+  readonly coordinator: GroupCoordinator;
+  stop(): Promise<void>;
+}
+
+export async function startGroupCoordinator(config: BrokerConfig, topics: TopicService, replicas: ReplicaManager, log: Logger, scheduler: Scheduler): Promise<RunningGroupCoordinator> {
   if (!topics.get(OFFSETS_TOPIC)) {
     const created = await topics.create(OFFSETS_TOPIC, config.int('offsets.topic.num.partitions'), 1, { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' }, false);
     if (created.errorCode !== 0) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.errorMessage}`);
@@ -37,7 +44,7 @@ export async function startGroupCoordinator(config: BrokerConfig, topics: TopicS
     });
   }
   const coordinator = new GroupCoordinator(
-    systemScheduler,
+    scheduler,
     {
       minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
       maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
@@ -47,14 +54,17 @@ export async function startGroupCoordinator(config: BrokerConfig, topics: TopicS
       offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
     },
     new ConsumerOffsetsTopic(partitions, () => Date.now()),
+    (err, what) => log.error({ err }, `group coordinator: ${what} failed`),
   );
-  await coordinator.load();
-  const timer = setInterval(() => {
-    coordinator.expireOffsets().then(
-      (n) => n > 0 && log.info({ expired: n }, 'expired committed offsets'),
-      (err: unknown) => log.error({ err }, 'offset expiry failed'),
-    );
-  }, config.int('offsets.retention.check.interval.ms'));
-  timer.unref();
-  return { coordinator, stop: () => clearInterval(timer) };
+  try {
+    await coordinator.load();
+  } catch (err) {
+    // Members replayed before the failure have armed session timers.
+    await coordinator.close();
+    throw err;
+  }
+  coordinator.startOffsetExpiry(config.int('offsets.retention.check.interval.ms'), (n) => {
+    if (n > 0) log.info({ expired: n }, 'expired committed offsets');
+  });
+  return { coordinator, stop: () => coordinator.close() };
 }

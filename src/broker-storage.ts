@@ -10,6 +10,7 @@ import type { PartitionLogStore } from './partition/replica-manager.js';
 import { MemoryLog } from './storage/memory-log.js';
 import { LogManager } from './storage/log-manager.js';
 import { DiskLog, type LogConfig } from './storage/log.js';
+import type { FileSystem } from './storage/file-system.js';
 
 export type StorageKind = 'disk' | 'memory';
 
@@ -39,7 +40,7 @@ export function logConfigFor(config: BrokerConfig, topic: TopicRecord): LogConfi
   };
 }
 
-export async function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger): Promise<LogFactory> {
+export async function openLogFactory(kind: StorageKind, config: BrokerConfig, log: Logger, fs?: FileSystem): Promise<LogFactory> {
   if (kind === 'memory') {
     return {
       open: async () => new MemoryLog(),
@@ -53,6 +54,8 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
     };
   }
   const manager = await LogManager.open(config.dataDir, {
+    fs,
+    onOffline: (topic, partition, err) => log.error({ err, topic, partition }, 'I/O error: the partition log is offline until a restart recovers it'),
     fileDeleteDelayMs: config.int('log.segment.delete.delay.ms'),
     onDeleteError: (path, err) => log.error({ err, path }, 'removing a deleted partition directory failed; it is tried again at the next start'),
     onSetAside: (from, to, reason) => log.info({ from, to, reason }, `partition directory ${from} set aside as ${to}`),

@@ -1,6 +1,6 @@
 /** DeleteRecords (key 21): advance a partition's log start offset; -1 means up to the high watermark. */
 import type { DeleteRecordsRequest, DeleteRecordsResponseInput } from '../protocol/generated/index.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
 async function deleteBefore(ctx: RequestContext, topic: string, partitionIndex: number, offset: number): Promise<{ partitionIndex: number; lowWatermark: bigint; errorCode: number }> {
@@ -9,8 +9,12 @@ async function deleteBefore(ctx: RequestContext, topic: string, partitionIndex: 
   const target = offset === -1 ? p.highWatermark : offset;
   if (target < 0 || target > p.highWatermark) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
   if (target > p.logStartOffset) {
-    await p.log.deleteRecordsBefore(target);
-    p.notify();
+    try {
+      await p.deleteRecordsBefore(target);
+    } catch (err) {
+      if (err instanceof KafkaError) return { partitionIndex, lowWatermark: -1n, errorCode: err.code };
+      throw err;
+    }
   }
   return { partitionIndex, lowWatermark: BigInt(p.logStartOffset), errorCode: ErrorCode.NONE };
 }

@@ -2,13 +2,15 @@
  * The reading half of Fetch: read each wanted partition within the request's byte budgets, and
  * long-poll until `min_bytes` are there or `max_wait_ms` has passed.
  */
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { Partition } from '../partition/partition.js';
 import type { RequestContext } from './handler.js';
 
 export interface WantedPartition {
   topic: string;
   topicId: string;
+  /** Named by topic id (Fetch v13+): an unknown one is UNKNOWN_TOPIC_ID, not UNKNOWN_TOPIC_OR_PARTITION. */
+  byId: boolean;
   partition: number;
   fetchOffset: number;
   maxBytes: number;
@@ -25,16 +27,24 @@ export interface PartitionOutcome {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** current_leader_epoch -1: the client does not know the epoch; any other value is checked (Kafka's NO_PARTITION_LEADER_EPOCH). */
+const NO_LEADER_EPOCH = -1;
 
 function failed(wanted: WantedPartition, errorCode: number): PartitionOutcome {
   return { wanted, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
 }
 
-/** Finds the partition or says which error the client gets instead. */
+/**
+ * Finds the partition or says which error the client gets instead, in Kafka's order: the
+ * partition, then the client's leader epoch (-1 skips the check; newer than ours is
+ * UNKNOWN_LEADER_EPOCH, older, including other negative values, is FENCED_LEADER_EPOCH), then the offset, which must lie between
+ * the log start and the log end (reading past the high watermark answers empty, as in Kafka).
+ */
 function locate(ctx: RequestContext, w: WantedPartition): Partition | number {
+  if (w.byId && w.topic === '') return ErrorCode.UNKNOWN_TOPIC_ID;
   const p = ctx.broker.replicas.get(w.topic, w.partition);
-  if (!p) return w.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== p.leaderEpoch) {
+  if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (w.currentLeaderEpoch !== NO_LEADER_EPOCH && w.currentLeaderEpoch !== p.leaderEpoch) {
     return w.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
   }
   if (w.fetchOffset < p.logStartOffset || w.fetchOffset > p.logEndOffset) return ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -53,7 +63,15 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
       continue;
     }
     const limit = Math.max(0, Math.min(w.maxBytes, budget));
-    const read = limit > 0 || !gotAny ? await found.read(w.fetchOffset, limit, isolationLevel, !gotAny) : null;
+    let read: Awaited<ReturnType<Partition['read']>> | null = null;
+    try {
+      read = limit > 0 || !gotAny ? await found.read(w.fetchOffset, limit, isolationLevel, !gotAny) : null;
+    } catch (err) {
+      // A partition-level failure (an offline log) answers that partition, not the whole fetch.
+      if (!(err instanceof KafkaError)) throw err;
+      out.push(failed(w, err.code));
+      continue;
+    }
     const records = read?.records ?? EMPTY;
     if (records.length > 0) gotAny = true;
     budget -= records.length;
@@ -69,13 +87,19 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
   return out;
 }
 
-/** Reads, and waits for more data while fewer than `minBytes` are there and time is left. */
+/**
+ * Reads, and waits for more data while fewer than `minBytes` are there and time is left. A wait
+ * of 0 or less answers at once. No wait outlasts connections.max.idle.ms: Kafka sets no bound of
+ * its own, but no client waits that long for an answer, and a poll left behind by a client that
+ * went away would otherwise hold its timer and listeners for up to 24 days (max_wait_ms 2^31-1).
+ */
 export async function readWithLongPoll(
   ctx: RequestContext,
   wanted: WantedPartition[],
   opts: { maxBytes: number; minBytes: number; maxWaitMs: number; isolationLevel: number },
 ): Promise<PartitionOutcome[]> {
-  const deadline = Date.now() + Math.max(0, opts.maxWaitMs);
+  const waitMs = Math.min(Math.max(0, opts.maxWaitMs), ctx.broker.config.int('connections.max.idle.ms'));
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const outcomes = await readOnce(ctx, wanted, opts.maxBytes, opts.isolationLevel);
     const bytes = outcomes.reduce((n, o) => n + o.records.length, 0);

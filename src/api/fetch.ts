@@ -1,25 +1,29 @@
 /**
  * Fetch (key 1): consumers read record batches as stored (never decoded), with long polling and
- * incremental fetch sessions (KIP-227). v13+ name topics by id.
+ * incremental fetch sessions (KIP-227; the session id / epoch table is in fetch-sessions.ts).
+ * v13+ name topics by id.
  */
 import type { FetchRequest, FetchResponseInput, FetchResponseFetchableTopicResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { FINAL_EPOCH, INITIAL_EPOCH, sessionKey, type FetchSession } from '../partition/fetch-sessions.js';
+import { FINAL_EPOCH, INITIAL_EPOCH, nextEpoch, sessionKey, type FetchSession } from '../partition/fetch-sessions.js';
 import { READ_COMMITTED } from '../partition/partition.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { readWithLongPoll, type PartitionOutcome, type WantedPartition } from './fetch-read.js';
 import { ZERO_UUID } from './constants.js';
 
-/** The partitions named in the request, with topic names resolved from ids for v13+. */
+/** The partitions named in the request (the last mention of a partition wins), topic names resolved from ids for v13+. */
 function requested(ctx: RequestContext, request: FetchRequest): WantedPartition[] {
-  const out: WantedPartition[] = [];
+  const byId = ctx.apiVersion >= 13;
+  const out = new Map<string, WantedPartition>();
   for (const t of request.topics) {
-    const byId = ctx.apiVersion >= 13;
     const topic = byId ? ctx.broker.topics.getById(t.topicId) : ctx.broker.topics.get(t.topic);
+    const name = topic?.name ?? (byId ? '' : t.topic);
+    const topicId = byId ? t.topicId : (topic?.topicId ?? ZERO_UUID);
     for (const p of t.partitions) {
-      out.push({
-        topic: topic?.name ?? (byId ? '' : t.topic),
-        topicId: byId ? t.topicId : (topic?.topicId ?? ZERO_UUID),
+      out.set(sessionKey(byId, name, topicId, p.partition), {
+        topic: name,
+        topicId,
+        byId,
         partition: p.partition,
         fetchOffset: Number(p.fetchOffset),
         maxBytes: p.partitionMaxBytes,
@@ -27,28 +31,51 @@ function requested(ctx: RequestContext, request: FetchRequest): WantedPartition[
       });
     }
   }
-  return out;
+  return [...out.values()];
 }
 
 function forgotten(ctx: RequestContext, request: FetchRequest): string[] {
-  return request.forgottenTopicsData.flatMap((f) => {
-    const name = ctx.apiVersion >= 13 ? (ctx.broker.topics.getById(f.topicId)?.name ?? '') : f.topic;
-    return f.partitions.map((p) => sessionKey(name, p));
-  });
+  const byId = ctx.apiVersion >= 13;
+  return request.forgottenTopicsData.flatMap((f) => f.partitions.map((p) => sessionKey(byId, f.topic, f.topicId, p)));
 }
 
+/** Kafka's order: the request's partitions are added or updated first, then the forgotten ones removed. */
 function updateSession(session: FetchSession, wanted: WantedPartition[], forget: string[]): void {
-  for (const key of forget) session.partitions.delete(key);
   for (const w of wanted) {
-    const key = sessionKey(w.topic, w.partition);
+    const key = sessionKey(session.usesTopicIds, w.topic, w.topicId, w.partition);
     const known = session.partitions.get(key);
     if (known) {
       known.fetchOffset = w.fetchOffset;
       known.maxBytes = w.maxBytes;
+      known.currentLeaderEpoch = w.currentLeaderEpoch;
     } else {
-      session.partitions.set(key, { topic: w.topic, topicId: w.topicId, partition: w.partition, fetchOffset: w.fetchOffset, maxBytes: w.maxBytes, lastHighWatermark: -1, lastLogStartOffset: -1 });
+      session.partitions.set(key, { ...w, lastHighWatermark: -1, lastLogStartOffset: -1 });
     }
   }
+  for (const key of forget) session.partitions.delete(key);
+}
+
+/** The session's partitions as this fetch reads them; names come from the ids again (a topic may be gone). */
+function sessionPartitions(ctx: RequestContext, session: FetchSession): WantedPartition[] {
+  return [...session.partitions.values()].map((p) => {
+    if (session.usesTopicIds) p.topic = ctx.broker.topics.getById(p.topicId)?.name ?? '';
+    return { topic: p.topic, topicId: p.topicId, byId: session.usesTopicIds, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.maxBytes, currentLeaderEpoch: p.currentLeaderEpoch };
+  });
+}
+
+/**
+ * Notes what each partition's answer reported; returns the outcomes an incremental answer must
+ * carry: records, an error, or a moved high watermark or log start offset.
+ */
+function noteReported(session: FetchSession, outcomes: PartitionOutcome[]): PartitionOutcome[] {
+  return outcomes.filter((o) => {
+    const known = session.partitions.get(sessionKey(session.usesTopicIds, o.wanted.topic, o.wanted.topicId, o.wanted.partition));
+    if (!known) return true;
+    const changed = o.records.length > 0 || o.errorCode !== ErrorCode.NONE || known.lastHighWatermark !== o.highWatermark || known.lastLogStartOffset !== o.logStartOffset;
+    known.lastHighWatermark = o.highWatermark;
+    known.lastLogStartOffset = o.logStartOffset;
+    return changed;
+  });
 }
 
 function toResponse(outcomes: PartitionOutcome[], isolationLevel: number): FetchResponseFetchableTopicResponseInput[] {
@@ -73,8 +100,61 @@ function toResponse(outcomes: PartitionOutcome[], isolationLevel: number): Fetch
   return topics;
 }
 
-function topLevelError(errorCode: number): FetchResponseInput {
-  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+function topLevelError(errorCode: number, sessionId = 0): FetchResponseInput {
+  return { throttleTimeMs: 0, errorCode, sessionId, responses: [] };
+}
+
+function isFollower(request: FetchRequest, apiVersion: number): boolean {
+  return (apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
+}
+
+/** Reads within the broker's limits: fetch.max.bytes bounds every answer, and min_bytes never exceeds what one may hold (as in Kafka). */
+function read(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<PartitionOutcome[]> {
+  const cap = ctx.broker.config.int('fetch.max.bytes');
+  const maxBytes = Math.min(request.maxBytes, cap);
+  return readWithLongPoll(
+    ctx,
+    wanted.map((w) => ({ ...w, maxBytes: Math.min(w.maxBytes, cap) })),
+    { maxBytes, minBytes: Math.min(request.minBytes, maxBytes), maxWaitMs: request.maxWaitMs, isolationLevel: request.isolationLevel },
+  );
+}
+
+function answer(sessionId: number, outcomes: PartitionOutcome[], request: FetchRequest): FetchResponseInput {
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: toResponse(outcomes, request.isolationLevel) };
+}
+
+/** A full fetch (epoch 0 or -1): any session named is closed first; epoch 0 then opens a new one, when the cache has room. */
+async function fullFetch(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<FetchResponseInput> {
+  const sessions = ctx.broker.fetchSessions;
+  if (request.sessionId !== 0) sessions.remove(request.sessionId);
+  const outcomes = await read(ctx, request, wanted);
+  const session = request.sessionEpoch === INITIAL_EPOCH ? sessions.maybeCreate(ctx.broker.now(), isFollower(request, ctx.apiVersion), wanted.length, ctx.apiVersion >= 13) : null;
+  if (session) {
+    updateSession(session, wanted, []);
+    noteReported(session, outcomes);
+  }
+  return answer(session?.id ?? 0, outcomes, request);
+}
+
+async function incrementalFetch(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<FetchResponseInput> {
+  const sessions = ctx.broker.fetchSessions;
+  const session = sessions.get(request.sessionId);
+  if (!session) return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+  if (request.sessionEpoch !== session.epoch) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+  if (session.usesTopicIds !== ctx.apiVersion >= 13) return topLevelError(ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
+  updateSession(session, wanted, forgotten(ctx, request));
+  if (session.partitions.size === 0) {
+    // Everything forgotten: the session ends and this fetch is answered without one.
+    sessions.remove(session.id);
+    return answer(0, await read(ctx, request, wanted), request);
+  }
+  sessions.touch(session, ctx.broker.now());
+  session.epoch = nextEpoch(session.epoch);
+  const expected = session.epoch;
+  const outcomes = await read(ctx, request, sessionPartitions(ctx, session));
+  // Another fetch in this session went ahead while this one waited: its answer would mislead the client.
+  if (session.epoch !== expected) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, session.id);
+  return answer(session.id, noteReported(session, outcomes), request);
 }
 
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
@@ -83,49 +163,9 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
   minVersion: 4,
   maxVersion: 17,
   async handle(ctx, request) {
-    const sessions = ctx.broker.replicas.fetchSessions;
-    const now = ctx.broker.now();
     const wanted = requested(ctx, request);
-    let session: FetchSession | undefined;
-    let incremental = false;
-    if (request.sessionId === 0 && request.sessionEpoch === INITIAL_EPOCH) {
-      session = sessions.create(now);
-      updateSession(session, wanted, []);
-    } else if (request.sessionEpoch === FINAL_EPOCH) {
-      if (request.sessionId !== 0) sessions.remove(request.sessionId);
-    } else if (request.sessionId === 0) {
-      return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
-    } else {
-      session = sessions.get(request.sessionId, now);
-      if (!session) return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
-      if (request.sessionEpoch !== session.nextEpoch) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
-      updateSession(session, wanted, forgotten(ctx, request));
-      incremental = true;
-    }
-    if (session) session.nextEpoch = session.nextEpoch === 2 ** 31 - 1 ? 1 : session.nextEpoch + 1;
-    const toRead: WantedPartition[] = incremental && session ? [...session.partitions.values()].map((p) => ({ ...p, currentLeaderEpoch: -1 })) : wanted;
-    // The broker's fetch.max.bytes bounds what one answer may hold, as in Kafka.
-    const cap = ctx.broker.config.int('fetch.max.bytes');
-    const outcomes = await readWithLongPoll(ctx, toRead.map((w) => ({ ...w, maxBytes: Math.min(w.maxBytes, cap) })), {
-      maxBytes: Math.min(request.maxBytes, cap),
-      minBytes: request.minBytes,
-      maxWaitMs: request.maxWaitMs,
-      isolationLevel: request.isolationLevel,
-    });
-    let reported = outcomes;
-    if (session) {
-      // An incremental answer leaves out partitions with nothing new since the last one.
-      reported = outcomes.filter((o) => {
-        const known = session.partitions.get(sessionKey(o.wanted.topic, o.wanted.partition));
-        const changed = !known || o.records.length > 0 || o.errorCode !== ErrorCode.NONE || known.lastHighWatermark !== o.highWatermark || known.lastLogStartOffset !== o.logStartOffset;
-        if (known) {
-          known.lastHighWatermark = o.highWatermark;
-          known.lastLogStartOffset = o.logStartOffset;
-        }
-        return !incremental || changed;
-      });
-    }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: toResponse(reported, request.isolationLevel) };
+    const full = request.sessionEpoch === INITIAL_EPOCH || request.sessionEpoch === FINAL_EPOCH;
+    return full ? fullFetch(ctx, request, wanted) : incrementalFetch(ctx, request, wanted);
   },
   errorResponse(_request, errorCode) {
     return topLevelError(errorCode);

@@ -4,7 +4,7 @@
  * answers, and clients substitute the end.
  */
 import type { ListOffsetsRequest, ListOffsetsResponseInput, ListOffsetsResponseListOffsetsPartitionResponseInput } from '../protocol/generated/index.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { READ_COMMITTED, type Partition } from '../partition/partition.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
@@ -44,7 +44,14 @@ async function listPartition(ctx: RequestContext, topic: string, req: ListOffset
   }
   const ts = Number(req.timestamp);
   if (ts < EARLIEST_LOCAL) return answer(req.partitionIndex, ErrorCode.INVALID_REQUEST, -1, -1, -1);
-  const found = await lookup(p, ts, isolationLevel);
+  let found: { offset: number; timestamp: number };
+  try {
+    found = await lookup(p, ts, isolationLevel);
+  } catch (err) {
+    // An offline log answers its partition with KAFKA_STORAGE_ERROR; the others are unaffected.
+    if (err instanceof KafkaError) return answer(req.partitionIndex, err.code, -1, -1, -1);
+    throw err;
+  }
   // The leader epoch travels from v4 on; before that the field must keep its default.
   const epoch = ctx.apiVersion >= 4 && found.offset >= 0 ? p.leaderEpoch : -1;
   return answer(req.partitionIndex, ErrorCode.NONE, found.offset, found.timestamp, epoch);

@@ -30,6 +30,11 @@ function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean
   };
 }
 
+/** A response topic's name may be null only from v12; earlier versions carry it as "". */
+function nameForVersion(name: string | null, apiVersion: number): string | null {
+  return name === null && apiVersion < 12 ? '' : name;
+}
+
 function missing(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopicInput {
   return { errorCode, name, topicId, isInternal: false, partitions: [] };
 }
@@ -51,10 +56,12 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
       const autoCreate = broker.config.bool('auto.create.topics.enable') && (ctx.apiVersion < 4 || request.allowAutoTopicCreation);
       for (const wanted of request.topics ?? []) {
         let topic: TopicRecord | undefined;
-        if (wanted.name === null || wanted.name === '') {
+        // Only v10+ can name a topic by id (name null, or empty with an id); before v10 an empty
+        // name is just an invalid topic name.
+        if (wanted.name === null || (wanted.name === '' && ctx.apiVersion >= 10)) {
           topic = broker.topics.getById(wanted.topicId);
           if (!topic) {
-            topics.push(missing(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+            topics.push(missing(nameForVersion(null, ctx.apiVersion), wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
             continue;
           }
         } else {
@@ -92,12 +99,12 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
-  errorResponse(request, errorCode) {
+  errorResponse(request, errorCode, _message, apiVersion) {
     return {
       brokers: [],
       clusterId: null,
       controllerId: -1,
-      topics: (request.topics ?? []).map((t) => missing(t.name, t.topicId, errorCode)),
+      topics: (request.topics ?? []).map((t) => missing(nameForVersion(t.name, apiVersion), t.topicId, errorCode)),
     };
   },
 };

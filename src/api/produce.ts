@@ -1,19 +1,22 @@
 /**
- * Produce (key 0): validate each partition's batches, append them, answer with base offsets.
+ * Produce (key 0): route each partition's records to the log validator (the one gate for what
+ * enters the log), append what it accepts, answer with base offsets or its errors.
  * acks=0 gets no response; acks=1 and acks=-1 are the same on one node: the answer waits for the
  * flush policy (fsync by default), and records become visible to consumers at the same moment.
  */
 import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
-import { topicConfigValue } from '../config/topic-config-values.js';
-import { checkProducedBatches } from '../partition/batch-validation.js';
-import { DecodeError } from '../protocol/codec-errors.js';
-import { readLegacyMessageSet } from '../protocol/records/legacy-message-set.js';
-import { batchesIn, buildBatch, readBatchRecords } from '../protocol/records/batch-records.js';
+import { logValidationConfig } from '../config/log-validation-config.js';
+import { validateProducedRecords, type ValidationResult } from '../partition/log-validator.js';
+import { takeAppendTurn } from '../partition/append-order.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isInternalTopic } from '../metadata/topic-names.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
+
+/** On one node every partition has one replica, which is its whole ISR. */
+const REPLICATION_FACTOR = 1;
+const ISR_SIZE = 1;
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null): ProduceResponsePartitionProduceResponseInput {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
@@ -25,35 +28,28 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   const partition = topic ? ctx.broker.replicas.get(topicName, data.index) : undefined;
   if (!topic || !partition) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
   if (isInternalTopic(topicName)) return partitionError(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Clients cannot write to the internal topic ${topicName}.`);
-  const maxBytes = Number(topicConfigValue(ctx.broker.config, topic.configs, 'max.message.bytes'));
-  if (ctx.apiVersion < 3 && data.records !== null) {
-    // Produce v0-2 carries magic 0/1 message sets: up-convert them to one RecordBatch v2.
-    try {
-      const legacy = await readLegacyMessageSet(data.records, maxBytes * 64);
-      data = { ...data, records: await buildBatch(legacy.records, { compression: legacy.compression }) };
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return partitionError(data.index, ErrorCode.CORRUPT_MESSAGE, err.message);
-    }
+  const config = logValidationConfig(ctx.broker.config, topic.configs);
+  const tp = `${topicName}-${data.index}`;
+  // Kafka (3.7+) caps min.insync.replicas at the replication factor, and checks before appending.
+  const minIsr = Math.min(config.minInsyncReplicas, REPLICATION_FACTOR);
+  if (acks === -1 && ISR_SIZE < minIsr) {
+    return partitionError(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${ISR_SIZE}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${tp}.`);
   }
-  const problem = checkProducedBatches(data.records, maxBytes);
-  if (problem) return { ...partitionError(data.index, problem.errorCode, problem.message), recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: problem.message }] };
-  if (topicConfigValue(ctx.broker.config, topic.configs, 'cleanup.policy').includes('compact')) {
-    // A compacted topic keeps the last record per key: a record without a key could never be kept
-    // or removed meaningfully, so Kafka refuses it. This is the one produce check that reads records.
-    let keyless: boolean;
-    try {
-      keyless = await hasKeylessRecord(data.records as Buffer, maxBytes * 64);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return partitionError(data.index, ErrorCode.CORRUPT_MESSAGE, err.message);
-    }
-    if (keyless) return partitionError(data.index, ErrorCode.INVALID_RECORD, `Compacted topic ${topicName} cannot accept a record without a key.`);
+  // Taken before anything awaits, so appends keep the order in which requests arrived.
+  const turn = takeAppendTurn(partition);
+  let appended: Promise<{ baseOffset: number }>;
+  let validated: ValidationResult;
+  try {
+    validated = await validateProducedRecords({ topicPartition: tp, records: data.records, apiVersion: ctx.apiVersion, now: ctx.broker.now() }, config);
+    if (!validated.ok) return { ...partitionError(data.index, validated.errorCode, validated.message), recordErrors: [...validated.recordErrors] };
+    await turn.ready;
+    appended = partition.append(validated.records, validated.logAppendTime);
+  } finally {
+    turn.done();
   }
-  const logAppendTime = topicConfigValue(ctx.broker.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
   let baseOffset: number;
   try {
-    ({ baseOffset } = await partition.append(data.records as Buffer, logAppendTime));
+    ({ baseOffset } = await appended);
   } catch (err) {
     if (err instanceof KafkaError) return partitionError(data.index, err.code, err.message);
     throw err;
@@ -62,18 +58,11 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     index: data.index,
     errorCode: ErrorCode.NONE,
     baseOffset: BigInt(baseOffset),
-    logAppendTimeMs: logAppendTime === null ? -1n : BigInt(logAppendTime),
+    logAppendTimeMs: validated.logAppendTime === null ? -1n : BigInt(validated.logAppendTime),
     logStartOffset: BigInt(partition.logStartOffset),
     recordErrors: [],
     errorMessage: null,
   };
-}
-
-async function hasKeylessRecord(records: Buffer, maxDecompressed: number): Promise<boolean> {
-  for (const view of batchesIn(records)) {
-    for (const r of await readBatchRecords(view, maxDecompressed)) if (r.key === null) return true;
-  }
-  return false;
 }
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {

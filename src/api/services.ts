@@ -4,6 +4,7 @@ import type { TopicService } from '../partition/topic-service.js';
 import type { ReplicaManager } from '../partition/replica-manager.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { ProducerIdManager } from '../metadata/producer-ids.js';
+import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 
 export interface BrokerServices {
   readonly config: BrokerConfig;
@@ -15,6 +16,8 @@ export interface BrokerServices {
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdManager;
+  /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */
+  readonly fetchSessions: FetchSessionCache;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
 }

@@ -4,6 +4,16 @@
  */
 import { atLeast, checkValue, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
 import { TOPIC_CONFIG_DEFS } from './topic-configs.js';
+import { parsePerIpOverrides } from './per-ip-overrides.js';
+
+function validPerIpOverrides(v: string): string | null {
+  try {
+    parsePerIpOverrides(v);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 function def(name: string, type: ConfigType, defaultValue: string | null, doc: string, validate?: (v: string) => string | null): ConfigDef {
   return { name, type, defaultValue, doc, validate };
@@ -22,13 +32,23 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('socket.request.max.bytes', ConfigType.Int, '104857600', 'Largest request frame; a larger one closes the connection.', atLeast(1)),
   def('connections.max.idle.ms', ConfigType.Long, '600000', 'Idle connections are closed after this long.', atLeast(1)),
   def('fetch.max.bytes', ConfigType.Int, '57671680', 'Most bytes one Fetch answer holds, whatever the client asks (bounds memory per request).', atLeast(1024)),
-  def('queued.max.requests', ConfigType.Int, '500', 'Requests one connection may have in flight before the broker stops reading from it.', atLeast(1)),
+  def('max.incremental.fetch.session.cache.slots', ConfigType.Int, '1000', 'Most incremental fetch sessions (KIP-227) the broker keeps; 0 turns them off.', atLeast(0)),
+  def('min.incremental.fetch.session.eviction.ms', ConfigType.Int, '120000', 'How long a fetch session must be unused (or exist) before a new one may evict it.', atLeast(0)),
+  def('queued.max.requests', ConfigType.Int, '500', 'Accepted for compatibility and ignored: Tributary has no request queue between network and I/O threads (see the README); tributary.connection.max.inflight.requests bounds requests per connection.', atLeast(1)),
+  def('queued.max.request.bytes', ConfigType.Long, '-1', 'Bytes of requests read and not yet answered, over all connections, before no connection is read (-1: unbounded).'),
+  def('max.connections', ConfigType.Int, '2147483647', 'Connections the listener serves at once; a connection above it is closed when accepted.', atLeast(0)),
+  def('max.connections.per.ip', ConfigType.Int, '2147483647', 'Connections one IP address may have open; one above it is closed when accepted.', atLeast(0)),
+  def('max.connections.per.ip.overrides', ConfigType.String, '', 'Per-address exceptions to max.connections.per.ip: "address:count,..." (IP addresses; host names are not resolved).', validPerIpOverrides),
+  def('tributary.connection.max.inflight.requests', ConfigType.Int, '500', 'Requests one connection may have started and not yet answered; further pipelined requests wait unread.', atLeast(1)),
+  def('tributary.connection.max.inflight.bytes', ConfigType.Long, '67108864', 'Bytes one connection may hold (requests under way, the most their answers may take, answers waiting for their turn, unsent output) before it starts no further request and stops reading.', atLeast(1)),
   def('log.retention.hours', ConfigType.Int, '168', 'Retention in hours, used when log.retention.ms and .minutes are unset.'),
   def('log.retention.minutes', ConfigType.Int, null, 'Retention in minutes, used when log.retention.ms is unset.'),
   def('log.retention.ms', ConfigType.Long, null, 'Retention in milliseconds; -1 keeps records for ever.'),
   def('log.roll.hours', ConfigType.Int, '168', 'Segment age in hours, used when log.roll.ms is unset.', atLeast(1)),
   def('log.roll.ms', ConfigType.Long, null, 'Segment age in milliseconds after which it is rolled.'),
   def('log.cleaner.backoff.ms', ConfigType.Long, '15000', 'How often compacted topics are checked for segments to compact.', atLeast(1)),
+  def('producer.id.expiration.ms', ConfigType.Int, '86400000', 'An idempotent producer idle this long is forgotten by the partitions it wrote to.', atLeast(1)),
+  def('producer.id.expiration.check.interval.ms', ConfigType.Int, '600000', 'How often idle producer ids are looked for.', atLeast(1)),
   def('log.retention.check.interval.ms', ConfigType.Long, '300000', 'How often retention is applied.', atLeast(1)),
   def('group.initial.rebalance.delay.ms', ConfigType.Int, '3000', 'Wait before the first rebalance of a new group.', atLeast(0)),
   def('offsets.topic.num.partitions', ConfigType.Int, '50', 'Partitions of __consumer_offsets.', atLeast(1)),
@@ -116,6 +136,11 @@ export class BrokerConfig {
   /** The first listener as host and port. */
   get listener(): { host: string; port: number } {
     return parseListener(this.get('listeners') ?? '');
+  }
+
+  /** max.connections.per.ip.overrides as address → count. */
+  get perIpOverrides(): Map<string, number> {
+    return parsePerIpOverrides(this.get('max.connections.per.ip.overrides') ?? '');
   }
 
   get advertised(): { host: string; port: number } | null {

@@ -3,15 +3,21 @@
  * waiting for it to grow. On a single node the high watermark is the end of what the flush
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
-import type { PartitionLog } from '../storage/partition-log.js';
+import { LogOfflineError, type PartitionLog } from '../storage/partition-log.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
 import { ProducerStates } from './producer-state.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
+import { restoreProducerState, saveProducerSnapshot } from './producer-persistence.js';
 
 export const READ_UNCOMMITTED = 0;
-const PRODUCER_SNAPSHOT = 'producer-state.snapshot';
 export const READ_COMMITTED = 1;
+
+/** An offline log is answered as Kafka answers a partition on an offline log directory. */
+function storageError(err: unknown): never {
+  if (err instanceof LogOfflineError) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+  throw err;
+}
 
 export interface PartitionRead {
   records: Buffer;
@@ -20,32 +26,53 @@ export interface PartitionRead {
   logStartOffset: number;
 }
 
+/** What a partition needs from the broker besides its log. */
+export interface PartitionContext {
+  now: () => number;
+  /** producer.id.expiration.ms */
+  producerIdExpirationMs: () => number;
+  /** Told of a background task's failure (a producer snapshot at a segment roll). */
+  onBackgroundError: (what: string, err: unknown) => void;
+}
+
+const DEFAULT_CONTEXT: PartitionContext = { now: Date.now, producerIdExpirationMs: () => 86_400_000, onBackgroundError: () => undefined };
+
 export class Partition {
   private hwm: number;
   private readonly listeners = new Set<() => void>();
-  private readonly producers = new ProducerStates();
+  private readonly producers: ProducerStates;
   leaderEpoch = 0;
 
   constructor(
     readonly topic: string,
     readonly index: number,
     readonly log: PartitionLog,
+    private readonly context: PartitionContext = DEFAULT_CONTEXT,
   ) {
     // Everything recovered from disk at open is acknowledged data.
     this.hwm = log.logEndOffset;
+    this.producers = new ProducerStates(context.producerIdExpirationMs);
+    // Kafka snapshots producer state at every roll, so a restart replays at most one segment.
+    log.onRoll((baseOffset) => {
+      saveProducerSnapshot(this.log, this.producers, baseOffset).catch((err: unknown) => this.context.onBackgroundError('producer state snapshot', err));
+    });
   }
 
-  /** Reloads the idempotent producers' state saved at the last clean shutdown, when it still fits. */
+  /** Rebuilds the idempotent producers' state from the latest snapshot and the log after it. */
   async restoreProducers(): Promise<void> {
-    const snapshot = await this.log.readSidecar(PRODUCER_SNAPSHOT);
-    if (snapshot) this.producers.restore(snapshot, this.log.logEndOffset);
+    await restoreProducerState(this.log, this.producers, this.context.now());
   }
 
-  /** Saves the idempotent producers' state (at a clean shutdown, after the last append). */
+  /** Saves the idempotent producers' state at a clean shutdown, after the last append. */
   async saveProducers(): Promise<void> {
     // Partitions no idempotent producer wrote to (most of them) cost nothing at shutdown.
     if (this.producers.isEmpty) return;
-    await this.log.writeSidecar(PRODUCER_SNAPSHOT, await this.producers.snapshot(this.log.logEndOffset));
+    await saveProducerSnapshot(this.log, this.producers, this.log.logEndOffset);
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms; returns how many went. */
+  expireProducers(): number {
+    return this.producers.expire(this.context.now());
   }
 
   get highWatermark(): number {
@@ -72,13 +99,13 @@ export class Partition {
    * Throws KafkaError for a fenced epoch or a sequence gap.
    */
   append(batches: Buffer, logAppendTime: number | null): Promise<{ baseOffset: number; duplicate: boolean }> {
-    if (this.retired) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.index} is no longer hosted here (its topic was deleted).`));
+    if (this.retired) return Promise.reject(this.notHostedError());
     const view = new RecordBatchView(batches);
     if (view.producerId < 0n) return this.appendToLog(batches, logAppendTime).then((baseOffset) => ({ baseOffset, duplicate: false }));
     if (view.sizeInBytes !== batches.length) {
       return Promise.reject(new KafkaError(ErrorCode.INVALID_RECORD, 'An idempotent producer must send one batch per partition.'));
     }
-    const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1);
+    const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1, Number(view.maxTimestamp));
     if (check.kind === 'error') return Promise.reject(new KafkaError(check.errorCode, check.message));
     if (check.kind === 'duplicate') return check.baseOffset.then((baseOffset) => ({ baseOffset, duplicate: true }));
     const appended = this.appendToLog(batches, logAppendTime);
@@ -87,7 +114,7 @@ export class Partition {
   }
 
   private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
-    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime);
+    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime).catch(storageError);
     if (result.lastOffset + 1 > this.hwm) {
       this.hwm = result.lastOffset + 1;
       this.notify();
@@ -99,7 +126,7 @@ export class Partition {
   async read(offset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<PartitionRead> {
     const limit = isolationLevel === READ_COMMITTED ? this.lastStableOffset : this.hwm;
     const hwm = this.hwm;
-    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch);
+    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch).catch(storageError);
     return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }
 
@@ -108,7 +135,7 @@ export class Partition {
    * The log finds the batch by its max timestamp; the records inside it decide the exact offset.
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    const found = await this.log.offsetForTimestamp(timestamp);
+    const found = await this.log.offsetForTimestamp(timestamp).catch(storageError);
     if (!found || found.offset >= this.hwm) return null;
     const bytes = await this.log.read(found.offset, 1, this.hwm, true);
     for (const view of batchesIn(bytes)) {
@@ -121,7 +148,7 @@ export class Partition {
 
   /** ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp below the high watermark. */
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
-    const found = await this.log.maxTimestamp();
+    const found = await this.log.maxTimestamp().catch(storageError);
     if (!found || found.offset >= this.hwm) return found;
     const bytes = await this.log.read(found.offset, 1, this.hwm, true);
     for (const view of batchesIn(bytes)) {
@@ -132,7 +159,17 @@ export class Partition {
     return found;
   }
 
+  /** DeleteRecords: advances the log start offset. */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    await this.log.deleteRecordsBefore(offset).catch(storageError);
+    this.notify();
+  }
+
   private retired = false;
+
+  private notHostedError(): KafkaError {
+    return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.index} is no longer hosted here (its topic was deleted).`);
+  }
 
   /**
    * Refuses appends from now on and wakes waiting fetches: the partition is being removed. An

@@ -3,10 +3,9 @@
  * deletes them as topics change, and lets fetches wait for new data.
  */
 import type { TopicRecord } from '../metadata/local-store.js';
-import { Partition } from './partition.js';
+import { Partition, type PartitionContext } from './partition.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { PartitionLogs } from './topic-service.js';
-import { FetchSessionCache } from './fetch-sessions.js';
 import { forEachBounded } from '../storage/bounded-concurrency.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
@@ -33,9 +32,21 @@ const LOAD_CONCURRENCY = 32;
 
 export class ReplicaManager implements PartitionLogs {
   private readonly partitions = new Map<string, (Partition | undefined)[]>();
-  readonly fetchSessions = new FetchSessionCache();
 
-  constructor(private readonly store: PartitionLogStore) {}
+  constructor(
+    private readonly store: PartitionLogStore,
+    private readonly context?: PartitionContext,
+  ) {}
+
+  private readonly expiry: { timer: NodeJS.Timeout | null } = { timer: null };
+
+  /** Forgets idle producer ids every `intervalMs` (producer.id.expiration.check.interval.ms) until close. */
+  expireProducersEvery(intervalMs: number): void {
+    this.expiry.timer = setInterval(() => {
+      for (const list of this.partitions.values()) for (const p of list) p?.expireProducers();
+    }, intervalMs);
+    this.expiry.timer.unref();
+  }
 
   /** Opens every partition of `topics`, several at a time, then sets aside directories none of them owns. */
   async loadTopics(topics: TopicRecord[], concurrency = LOAD_CONCURRENCY): Promise<void> {
@@ -43,7 +54,7 @@ export class ReplicaManager implements PartitionLogs {
     await forEachBounded(work, concurrency, async ({ t, p }) => {
       const list = this.partitions.get(t.name) ?? [];
       this.partitions.set(t.name, list);
-      const partition = new Partition(t.name, p, await this.store.open(t, p, false));
+      const partition = new Partition(t.name, p, await this.store.open(t, p, false), this.context);
       await partition.restoreProducers();
       list[p] = partition;
     });
@@ -71,7 +82,11 @@ export class ReplicaManager implements PartitionLogs {
     try {
       await forEachBounded(missing, CREATE_CONCURRENCY, async (p) => {
         if (this.stopping) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, 'The broker is shutting down.');
-        opened.push(new Partition(topic.name, p, await this.store.open(topic, p, true)));
+        const partition = new Partition(topic.name, p, await this.store.open(topic, p, true), this.context);
+        opened.push(partition);
+        // A new log is empty (claimDir set any older directory aside), so this reads nothing; it keeps
+        // created and loaded partitions on one path, should a log ever hold state when created.
+        await partition.restoreProducers();
       });
       await this.store.syncCreated();
     } catch (err) {
@@ -135,6 +150,7 @@ export class ReplicaManager implements PartitionLogs {
   }
 
   async close(): Promise<void> {
+    if (this.expiry.timer) clearInterval(this.expiry.timer);
     for (const list of this.partitions.values()) {
       for (const p of list) {
         if (!p) continue;

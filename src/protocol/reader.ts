@@ -1,9 +1,26 @@
 import { DecodeError } from './codec-errors.js';
 
 /**
+ * Most array elements (and tagged fields) one message may decode to. A length is already refused
+ * when it exceeds the bytes left, but elements can be as small as two bytes while each becomes a
+ * JavaScript object of tens of bytes: without a cap, a 100 MiB frame of empty topic names would
+ * decode to gigabytes and take the process down. No real request comes near a million elements
+ * (Kafka advises a few thousand partitions per broker).
+ */
+export const MAX_ELEMENTS_PER_MESSAGE = 1 << 20;
+
+/** The elements a message may still decode to, shared by the readers of one message. */
+export interface ElementBudget {
+  left: number;
+}
+
+/**
  * A bounds-checked cursor over one Kafka message. Every read checks that its bytes are there,
  * and every length read from the wire is checked against the bytes that remain before anything
  * is allocated, so a hostile length can cost at most the size of the frame that carried it.
+ *
+ * Array lengths also draw on an element budget shared by every reader of the same message
+ * (MAX_ELEMENTS_PER_MESSAGE), which bounds what a message costs once decoded.
  *
  * `bytes`/`records` values are returned as views into the underlying buffer (no copy): they stay
  * valid as long as the frame buffer is not reused.
@@ -16,6 +33,7 @@ export class Reader {
     readonly buf: Buffer,
     offset = 0,
     end = buf.length,
+    readonly budget: ElementBudget = { left: MAX_ELEMENTS_PER_MESSAGE },
   ) {
     this.offset = offset;
     this.end = end;
@@ -214,10 +232,25 @@ export class Reader {
    * the bytes left is malformed and is refused before any allocation. Returns -1 for null.
    */
   arrayLength(nullable: boolean): number {
-    return this.checkedLength(this.int32(), nullable, 'array');
+    return this.spend(this.checkedLength(this.int32(), nullable, 'array'));
   }
 
   compactArrayLength(nullable: boolean): number {
-    return this.checkedLength(this.compactLength(), nullable, 'compact array');
+    return this.spend(this.checkedLength(this.compactLength(), nullable, 'compact array'));
+  }
+
+  /** Takes `elements` from the message's element budget; refuses a message that would exceed it. */
+  spend(elements: number): number {
+    if (elements <= 0) return elements;
+    if (elements > this.budget.left) {
+      throw new DecodeError(`message decodes to more than ${MAX_ELEMENTS_PER_MESSAGE} array elements (at offset ${this.offset})`);
+    }
+    this.budget.left -= elements;
+    return elements;
+  }
+
+  /** Elements decoded so far by the readers of this message. */
+  get elementsDecoded(): number {
+    return MAX_ELEMENTS_PER_MESSAGE - this.budget.left;
   }
 }

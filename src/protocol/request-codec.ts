@@ -24,6 +24,8 @@ export interface DecodedRequest {
   header: RequestHeader;
   api: ApiDefinition;
   body: unknown;
+  /** Array elements (and tagged fields) the request decoded to: what it costs beyond its bytes. */
+  elements: number;
 }
 
 /** Looks up an API definition, throwing UnsupportedApiError for keys or versions the codecs lack. */
@@ -40,7 +42,8 @@ export function decodeRequestFrame(frame: Buffer): DecodedRequest {
   // request is recognised (and can be answered) before the rest of its header is parsed.
   const api = apiFor(frame.readInt16BE(0), frame.readInt16BE(2), frame.readInt32BE(4));
   const { header, body } = parseRequestHeader(frame);
-  return { header, api, body: api.decodeRequest(body, header.requestApiVersion) };
+  const decoded = api.decodeRequest(body, header.requestApiVersion);
+  return { header, api, body: decoded, elements: body.elementsDecoded };
 }
 
 /** Encodes a request frame with its size prefix (used by tests, tools and the replica fetcher). */

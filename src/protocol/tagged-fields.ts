@@ -22,7 +22,7 @@ export const NO_TAGGED_FIELDS: readonly RawTaggedField[] = [];
 export function readTaggedFieldCount(r: Reader): number {
   const n = r.unsignedVarint();
   if (n * 2 > r.remaining) throw new DecodeError(`tagged field count ${n} exceeds the ${r.remaining} bytes left`);
-  return n;
+  return r.spend(n);
 }
 
 /** Reads one tagged field header and returns a reader bounded to the field's value; advances past it. */
@@ -30,7 +30,7 @@ export function readTaggedField(r: Reader): { tag: number; value: Reader } {
   const tag = r.unsignedVarint();
   const size = r.unsignedVarint();
   if (size > r.remaining) throw new DecodeError(`tagged field ${tag} of ${size} bytes exceeds the ${r.remaining} bytes left`);
-  const value = new Reader(r.buf, r.offset, r.offset + size);
+  const value = new Reader(r.buf, r.offset, r.offset + size, r.budget);
   r.offset += size;
   return { tag, value };
 }

@@ -2,36 +2,66 @@
  * One request frame to one response: decode, find the handler, run it inside a failure boundary,
  * encode. What cannot be answered in the client's own format closes the connection, with one
  * log line, as Kafka does for undecodable requests.
+ *
+ * Decoding happens at once, so that the connection learns how large the answer may grow (see
+ * response-estimate.ts) before it starts the next pipelined request; the handler runs afterwards.
  */
 import type { Logger } from 'pino';
 import { DecodeError, EncodeError } from '../protocol/codec-errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeRequestFrame, encodeResponseFrame, UnsupportedApiError } from '../protocol/request-codec.js';
+import { decodeRequestFrame, encodeResponseFrame, UnsupportedApiError, type DecodedRequest } from '../protocol/request-codec.js';
 import { API_VERSIONS_KEY } from '../protocol/headers.js';
 import { handlerFor } from '../api/registry.js';
 import { unsupportedApiVersionsResponse } from '../api/api-versions.js';
 import type { BrokerServices } from '../api/services.js';
 import type { RequestContext } from '../api/handler.js';
+import { responseBytesEstimate } from './response-estimate.js';
 
 export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
 
+/** A request under way: what its decoded form and its answer may cost in memory, and the answer. */
+export interface Dispatched {
+  readonly responseBytesEstimate: number;
+  readonly decodedBytesEstimate?: number;
+  readonly answer: Promise<DispatchResult>;
+}
+
+/** Rough heap cost of one decoded array element (a small object or a boxed value). */
+const DECODED_BYTES_PER_ELEMENT = 64;
+
+/** Turns one request frame into what the connection sends back; a seam for fault-injection tests. */
+export type Dispatcher = (frame: Buffer, services: BrokerServices, clientHost: string, log: Logger) => Dispatched;
+
 const CLOSE: DispatchResult = { kind: 'close' };
 
-export async function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger): Promise<DispatchResult> {
-  let decoded;
+function settled(result: DispatchResult): Dispatched {
+  return { responseBytesEstimate: 0, answer: Promise.resolve(result) };
+}
+
+export function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger): Dispatched {
+  let decoded: DecodedRequest;
   try {
     decoded = decodeRequestFrame(frame);
   } catch (err) {
     if (err instanceof UnsupportedApiError && err.apiKey === API_VERSIONS_KEY) {
       // KIP-511: answer a too-new ApiVersions in the v0 format so the client can retry lower.
-      return { kind: 'response', chunks: encodeResponseFrame(API_VERSIONS_KEY, 0, err.correlationId, unsupportedApiVersionsResponse()) };
+      return settled({ kind: 'response', chunks: encodeResponseFrame(API_VERSIONS_KEY, 0, err.correlationId, unsupportedApiVersionsResponse()) });
     }
     if (err instanceof DecodeError) {
       log.warn(`closing connection: undecodable request: ${err.message}`);
-      return CLOSE;
+      return settled(CLOSE);
     }
+    // Any other exception is a decoder bug: the connection's boundary closes the connection.
     throw err;
   }
+  return {
+    responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
+    decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
+    answer: answer(decoded, services, clientHost, log),
+  };
+}
+
+async function answer(decoded: DecodedRequest, services: BrokerServices, clientHost: string, log: Logger): Promise<DispatchResult> {
   const { header, body } = decoded;
   const apiKey = header.requestApiKey;
   const version = header.requestApiVersion;

@@ -22,6 +22,11 @@ export class FrameSplitter {
     return this.buffered;
   }
 
+  /** Declared size of the frame being received, or -1 while no frame is under way (or its size prefix is incomplete). */
+  get partialFrameSize(): number {
+    return this.frameSize;
+  }
+
   /** Adds received bytes; returns the frames they complete. Throws FrameSizeError for a bad size. */
   push(chunk: Buffer): Buffer[] {
     this.chunks.push(chunk);
@@ -31,7 +36,9 @@ export class FrameSplitter {
       if (this.frameSize < 0) {
         if (this.buffered < 4) break;
         const size = this.take(4).readInt32BE(0);
-        if (size < 0 || size > this.maxFrameSize) {
+        // A size-0 frame cannot hold a request header; Kafka refuses it as an invalid receive.
+        if (size <= 0) throw new FrameSizeError(`invalid request frame size ${size}`);
+        if (size > this.maxFrameSize) {
           throw new FrameSizeError(`request frame of ${size} bytes (limit socket.request.max.bytes=${this.maxFrameSize})`);
         }
         this.frameSize = size;
@@ -43,6 +50,7 @@ export class FrameSplitter {
     return frames;
   }
 
+  /** Removes the next `n` bytes (1 ≤ n ≤ buffered) from the queued chunks. */
   private take(n: number): Buffer {
     const first = this.chunks[0];
     let out: Buffer;

@@ -6,8 +6,8 @@
  *   <partition dir>/leader-epoch-checkpoint      0 \n <count> \n <epoch> <start offset> \n …
  *   <log dir>/.kafka_cleanshutdown               present after a clean shutdown, removed at start
  */
-import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readFileOrNull, replaceFileDurably, type FileSystem } from './file-system.js';
 
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_FILE = 'log-start-offset-checkpoint';
@@ -19,24 +19,9 @@ export interface EpochEntry {
   startOffset: number;
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
-
-async function readLines(path: string): Promise<string[] | null> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
-  } catch {
-    return null;
-  }
+async function readLines(fs: FileSystem, path: string): Promise<string[] | null> {
+  const bytes = await readFileOrNull(fs, path);
+  return bytes === null ? null : bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '');
 }
 
 function entriesOf(lines: string[] | null): string[][] {
@@ -46,26 +31,26 @@ function entriesOf(lines: string[] | null): string[][] {
 }
 
 /** Reads an offsets checkpoint: "topic-partition" directory name -> offset. */
-export async function readOffsetCheckpoint(dir: string, file: string): Promise<Map<string, number>> {
+export async function readOffsetCheckpoint(fs: FileSystem, dir: string, file: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const parts of entriesOf(await readLines(join(dir, file)))) {
+  for (const parts of entriesOf(await readLines(fs, join(dir, file)))) {
     if (parts.length === 3 && /^\d+$/.test(parts[1]) && /^-?\d+$/.test(parts[2])) out.set(`${parts[0]}-${parts[1]}`, Number(parts[2]));
   }
   return out;
 }
 
-export async function writeOffsetCheckpoint(dir: string, file: string, offsets: { topic: string; partition: number; offset: number }[]): Promise<void> {
+export async function writeOffsetCheckpoint(fs: FileSystem, dir: string, file: string, offsets: { topic: string; partition: number; offset: number }[]): Promise<void> {
   const lines = ['0', String(offsets.length), ...offsets.map((o) => `${o.topic} ${o.partition} ${o.offset}`)];
-  await writeAtomically(join(dir, file), lines.join('\n') + '\n');
+  await replaceFileDurably(fs, dir, file, Buffer.from(lines.join('\n') + '\n'));
 }
 
-export async function readLeaderEpochs(partitionDir: string): Promise<EpochEntry[]> {
-  return entriesOf(await readLines(join(partitionDir, EPOCH_FILE)))
+export async function readLeaderEpochs(fs: FileSystem, partitionDir: string): Promise<EpochEntry[]> {
+  return entriesOf(await readLines(fs, join(partitionDir, EPOCH_FILE)))
     .filter((p) => p.length === 2)
     .map(([epoch, startOffset]) => ({ epoch: Number(epoch), startOffset: Number(startOffset) }));
 }
 
-export async function writeLeaderEpochs(partitionDir: string, epochs: EpochEntry[]): Promise<void> {
+export async function writeLeaderEpochs(fs: FileSystem, partitionDir: string, epochs: EpochEntry[]): Promise<void> {
   const lines = ['0', String(epochs.length), ...epochs.map((e) => `${e.epoch} ${e.startOffset}`)];
-  await writeAtomically(join(partitionDir, EPOCH_FILE), lines.join('\n') + '\n');
+  await replaceFileDurably(fs, partitionDir, EPOCH_FILE, Buffer.from(lines.join('\n') + '\n'));
 }

@@ -7,10 +7,10 @@
  * Each cleaned segment is written to `<base>.log.cleaned`, fsynced, and renamed over its `.log`; a
  * crash leaves either the old or the new file (a leftover `.cleaned` file is removed at open).
  */
-import { open, rename } from 'node:fs/promises';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { buildBatch, readBatchRecords } from '../protocol/records/batch-records.js';
 import type { HandleCache } from './handle-cache.js';
+import { writeFully } from './file-system.js';
 import type { Segment } from './segment.js';
 
 export interface CompactionResult {
@@ -70,15 +70,16 @@ export async function compactSegments(segments: Segment[], handles: HandleCache,
     if (removed === 0) continue;
     const bytes = Buffer.concat(out);
     const cleaned = `${seg.logPath}.cleaned`;
-    const fh = await open(cleaned, 'w');
+    const fh = await handles.fs.open(cleaned, 'replace');
     try {
-      await fh.writeFile(bytes);
+      await writeFully(fh, bytes, 0);
       await fh.sync();
     } finally {
       await fh.close();
     }
     await handles.close(seg.logPath);
-    await rename(cleaned, seg.logPath);
+    await handles.fs.rename(cleaned, seg.logPath);
+    await handles.fs.syncDir(seg.dir);
     result.bytesBefore += seg.size;
     result.bytesAfter += bytes.length;
     result.segments++;

@@ -4,11 +4,11 @@
  * keeps a fixed number of descriptors. Every use goes through `use`, which holds the handle open
  * for the duration of the operation.
  */
-import { open, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
+import type { FileSystem, StorageFile } from './file-system.js';
 
 interface Entry {
-  handle: Promise<FileHandle>;
+  handle: Promise<StorageFile>;
   users: number;
   /** Closed by `close` while in use: the last user closes it. */
   closing: boolean;
@@ -17,10 +17,14 @@ interface Entry {
 export class HandleCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly maxOpen = 1000) {}
+  constructor(
+    /** The file system every storage call goes through (the real one, or a test's fault-injecting twin). */
+    readonly fs: FileSystem,
+    private readonly maxOpen = 1000,
+  ) {}
 
   /** Runs `fn` with a read-write handle to `path` (created when absent), kept open meanwhile. */
-  async use<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  async use<T>(path: string, fn: (fh: StorageFile) => Promise<T>): Promise<T> {
     const entry = this.acquire(path);
     try {
       return await fn(await entry.handle);
@@ -36,10 +40,7 @@ export class HandleCache {
     if (entry) {
       this.entries.delete(path);
     } else {
-      const handle = open(path, 'a+').then(async (fh) => {
-        await fh.close();
-        return open(path, 'r+');
-      });
+      const handle = this.fs.open(path, 'update');
       entry = { handle, users: 0, closing: false };
       handle.catch(() => this.entries.delete(path));
     }

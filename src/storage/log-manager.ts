@@ -10,11 +10,11 @@
  * its removal to the background deleter (pending-deletions.ts); directories still marked so at
  * start are removed then, and never opened as partitions.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DiskLog, syncDir, type LogConfig } from './log.js';
+import { DiskLog, type LogConfig } from './log.js';
 import { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
+import { nodeFileSystem, replaceFileDurably, type FileSystem } from './file-system.js';
 import { DELETE_DIR_SUFFIX, deleteDirName, logFile, parsePartitionDirName, partitionDirName, segmentBaseOffsets, strayDirName } from './file-names.js';
 import { CLEAN_SHUTDOWN_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
 import { readPartitionTopicId, writePartitionTopicId, PARTITION_METADATA_FILE } from './partition-metadata.js';
@@ -31,6 +31,10 @@ export interface LogOwner {
 export interface LogManagerOptions {
   maxOpenFiles?: number;
   now?: () => number;
+  /** The file system (a test's fault-injecting one; the real one by default). */
+  fs?: FileSystem;
+  /** Told once per log that an I/O error takes offline. */
+  onOffline?: (topic: string, partition: number, err: unknown) => void;
   /** How long a deleted partition's directory stays before removal (Kafka's file.delete.delay.ms, 60 s). */
   fileDeleteDelayMs?: number;
   scheduler?: DeletionScheduler;
@@ -51,8 +55,8 @@ interface Entry {
 /** Partitions closed and renamed at a time when a topic is deleted. */
 const DELETE_CONCURRENCY = 4;
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
+async function exists(fs: FileSystem, path: string): Promise<boolean> {
+  return fs.stat(path).then(
     () => true,
     () => false,
   );
@@ -64,6 +68,8 @@ export class LogManager {
   private readonly handles: HandleCache;
   /** fsync of the data directory, shared by concurrent creations and renames. */
   private readonly dirSync: GroupCommit;
+  /** Names made, renamed or removed in the data directory so far: what a directory fsync covers. */
+  private dirChanges = 0;
   readonly deletions: PendingDeletions;
   private checkpointQueue: Promise<void> = Promise.resolve();
 
@@ -72,22 +78,38 @@ export class LogManager {
     private readonly cleanShutdown: boolean,
     private readonly recoveryPoints: Map<string, number>,
     private readonly logStarts: Map<string, number>,
+    private readonly fs: FileSystem,
     private readonly options: LogManagerOptions,
   ) {
-    this.handles = new HandleCache(options.maxOpenFiles ?? 1000);
-    this.dirSync = new GroupCommit(() => syncDir(dataDir));
-    this.deletions = new PendingDeletions(options.fileDeleteDelayMs ?? 60_000, options.scheduler ?? systemDeletionScheduler, options.onDeleteError ?? (() => undefined));
+    this.handles = new HandleCache(fs, options.maxOpenFiles ?? 1000);
+    this.dirSync = new GroupCommit(async (issued) => {
+      issued(this.dirChanges);
+      await fs.syncDir(dataDir);
+    });
+    this.deletions = new PendingDeletions(fs, options.fileDeleteDelayMs ?? 60_000, options.scheduler ?? systemDeletionScheduler, options.onDeleteError ?? (() => undefined));
   }
 
   static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
-    await mkdir(dataDir, { recursive: true });
-    const dirs = (await readdir(dataDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    const fs = options.fs ?? nodeFileSystem;
+    await fs.mkdir(dataDir);
+    const dirs = (await fs.readdir(dataDir)).filter((d) => d.isDirectory).map((d) => d.name);
     const marker = join(dataDir, CLEAN_SHUTDOWN_FILE);
-    const clean = await exists(marker);
-    await rm(marker, { force: true });
+    const clean = await exists(fs, marker);
+    if (clean) {
+      // The marker goes before anything is written: a crash from here on is an unclean stop.
+      await fs.unlink(marker);
+      await fs.syncDir(dataDir);
+    }
     // A directory that never held logs has nothing to recover.
-    const fresh = !clean && !(await exists(join(dataDir, RECOVERY_POINT_FILE))) && !dirs.some((n) => parsePartitionDirName(n) !== null);
-    const manager = new LogManager(dataDir, clean || fresh, await readOffsetCheckpoint(dataDir, RECOVERY_POINT_FILE), await readOffsetCheckpoint(dataDir, LOG_START_FILE), options);
+    const fresh = !clean && !(await exists(fs, join(dataDir, RECOVERY_POINT_FILE))) && !dirs.some((n) => parsePartitionDirName(n) !== null);
+    const manager = new LogManager(
+      dataDir,
+      clean || fresh,
+      await readOffsetCheckpoint(fs, dataDir, RECOVERY_POINT_FILE),
+      await readOffsetCheckpoint(fs, dataDir, LOG_START_FILE),
+      fs,
+      options,
+    );
     // Deletions pending at the last stop: nothing can still read these, so they go at once.
     for (const name of dirs) if (name.endsWith(DELETE_DIR_SUFFIX)) manager.deletions.add(join(dataDir, name), true);
     return manager;
@@ -135,6 +157,7 @@ export class LogManager {
       onDestroy: () => {
         if (opened && this.logs.get(name)?.log === opened) this.logs.delete(name);
       },
+      onOffline: (err) => this.options.onOffline?.(topic, partition, err),
     });
     opened = log;
     this.logs.set(name, { topic, partition, topicId: owner?.topicId ?? null, log });
@@ -153,13 +176,17 @@ export class LogManager {
     owner: LogOwner,
     checkpointed: { recoveryPoint: number; logStartOffset: number },
   ): Promise<{ recoveryPoint: number; logStartOffset: number }> {
-    const existed = await exists(dir);
-    const recorded = existed ? await readPartitionTopicId(dir) : null;
+    const existed = await exists(this.fs, dir);
+    const recorded = existed ? await readPartitionTopicId(this.fs, dir) : null;
     const older = owner.create ? existed : recorded !== null && recorded !== owner.topicId;
     if (older) await this.setAside(name, topic, partition, owner.create ? 'delete' : 'stray', owner.create ? 'left by an older topic of this name' : `written for topic id ${recorded}, not ${owner.topicId}`);
     if (older || recorded !== owner.topicId) {
-      await mkdir(dir, { recursive: true });
-      await writePartitionTopicId(dir, owner.topicId);
+      if (older || !existed) {
+        await this.fs.mkdir(dir);
+        // Made durable with the other creations of the batch (syncCreated), not one fsync each.
+        this.dirChanges++;
+      }
+      await writePartitionTopicId(this.fs, dir, owner.topicId);
     }
     return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0 } : checkpointed;
   }
@@ -170,7 +197,7 @@ export class LogManager {
    * so a crash never loses a directory holding acknowledged records.
    */
   syncCreated(): Promise<void> {
-    return this.dirSync.sync();
+    return this.dirSync.sync(this.dirChanges);
   }
 
   get(topic: string, partition: number): DiskLog | undefined {
@@ -179,8 +206,7 @@ export class LogManager {
 
   /**
    * Closes the logs of `partitions` and renames their directories to Kafka's `-delete` names for
-   * the background deleter; the checkpoints are rewritten without them. Every partition is tried;
-   * the first failure is rethrown at the end.
+   * the background deleter; the checkpoints are rewritten without them. Every partition is tried; the first failure is rethrown at the end.
    */
   async deleteLogs(topic: string, partitions: readonly number[]): Promise<void> {
     const errors: unknown[] = [];
@@ -202,7 +228,7 @@ export class LogManager {
         errors.push(err);
       }
     });
-    await this.dirSync.sync();
+    await this.dirSync.sync(this.dirChanges);
     await this.checkpoint();
     if (errors.length > 0) throw errors[0];
   }
@@ -215,21 +241,21 @@ export class LogManager {
    */
   async setAsideUnowned(knownTopicIds: ReadonlySet<string>): Promise<string[]> {
     const moved: string[] = [];
-    for (const d of await readdir(this.dataDir, { withFileTypes: true })) {
-      const parsed = d.isDirectory() ? parsePartitionDirName(d.name) : null;
+    for (const d of await this.fs.readdir(this.dataDir)) {
+      const parsed = d.isDirectory ? parsePartitionDirName(d.name) : null;
       if (!parsed || this.logs.has(d.name) || this.opening.has(d.name)) continue;
       const dir = join(this.dataDir, d.name);
-      const names = await readdir(dir);
+      const names = (await this.fs.readdir(dir)).map((e) => e.name);
       const segments = segmentBaseOffsets(names);
       if (segments.length === 0 && !names.includes(PARTITION_METADATA_FILE)) continue; // not a partition directory
-      const recorded = await readPartitionTopicId(dir);
-      const sizes = await Promise.all(segments.map(async (base) => (await stat(logFile(dir, base))).size));
+      const recorded = await readPartitionTopicId(this.fs, dir);
+      const sizes = await Promise.all(segments.map(async (base) => (await this.fs.stat(logFile(dir, base))).size));
       const empty = sizes.every((size) => size === 0);
       const ours = recorded !== null && knownTopicIds.has(recorded);
       const to = await this.setAside(d.name, parsed.topic, parsed.partition, empty || ours ? 'delete' : 'stray', ours ? 'a partition whose creation did not finish' : 'no topic of the topic table owns it');
       if (to) moved.push(to);
     }
-    if (moved.length > 0) await this.dirSync.sync();
+    if (moved.length > 0) await this.dirSync.sync(this.dirChanges);
     return moved;
   }
 
@@ -238,11 +264,12 @@ export class LogManager {
     const from = join(this.dataDir, name);
     const to = kind === 'delete' ? deleteDirName(topic, partition) : strayDirName(topic, partition);
     try {
-      await rename(from, join(this.dataDir, to));
+      await this.fs.rename(from, join(this.dataDir, to));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+    this.dirChanges++;
     await this.handles.closeUnder(from);
     if (kind === 'delete') this.deletions.add(join(this.dataDir, to));
     if (reason !== 'deleted') this.options.onSetAside?.(name, to, reason);
@@ -253,8 +280,8 @@ export class LogManager {
   checkpoint(): Promise<void> {
     const run = this.checkpointQueue.then(async () => {
       const all = [...this.logs.values()];
-      await writeOffsetCheckpoint(this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
-      await writeOffsetCheckpoint(this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
+      await writeOffsetCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
+      await writeOffsetCheckpoint(this.fs, this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
     });
     this.checkpointQueue = run.catch(() => undefined);
     return run;
@@ -263,7 +290,8 @@ export class LogManager {
   /** Applies retention to every log; returns the number of segments deleted. */
   async applyRetention(): Promise<number> {
     let deleted = 0;
-    for (const e of this.logs.values()) deleted += await e.log.applyRetention();
+    // An offline log waits for the restart that recovers it.
+    for (const e of this.logs.values()) if (!e.log.offline) deleted += await e.log.applyRetention();
     if (deleted > 0) await this.checkpoint();
     return deleted;
   }
@@ -271,7 +299,7 @@ export class LogManager {
   /** Compacts the logs of compacted topics; returns the number of segments rewritten. */
   async compactAll(): Promise<number> {
     let cleaned = 0;
-    for (const e of this.logs.values()) cleaned += (await e.log.compact())?.segments ?? 0;
+    for (const e of this.logs.values()) if (!e.log.offline) cleaned += (await e.log.compact())?.segments ?? 0;
     return cleaned;
   }
 
@@ -279,9 +307,14 @@ export class LogManager {
   async close(): Promise<void> {
     await this.deletions.stop();
     for (const e of this.logs.values()) await e.log.close();
+    const offline = [...this.logs.values()].some((e) => e.log.offline !== null);
     await this.checkpoint();
     await this.handles.closeAll();
-    await writeFile(join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
     this.logs.clear();
+    // A log that went offline left writes unaccounted for: the next start must recover.
+    if (offline) return;
+    // Durable like any checkpoint: a marker lost to a power cut only costs a recovery scan, but
+    // one that outlived unsynced data would skip the scan that must cut it.
+    await replaceFileDurably(this.fs, this.dataDir, CLEAN_SHUTDOWN_FILE, Buffer.alloc(0));
   }
 }

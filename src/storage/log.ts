@@ -3,16 +3,21 @@
  * offsets by patching batch headers in place and write the same bytes; with the default flush
  * policy (flush.messages=1) an append resolves only after fdatasync, shared by concurrent appends.
  * Reads return whole batches with one positioned read, never past the offset limit they are given.
+ *
+ * A failed write, fsync or segment roll takes the log offline, as Kafka takes a log directory
+ * offline on an I/O error: the failing appends and every later one are refused, nothing written
+ * after the failure is acknowledged, and recovery at the next start cuts the log where the
+ * failure left it. In-memory positions are never rolled back under a write that may have landed.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
-import { infoOf, Segment, type BatchInfo } from './segment.js';
+import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
-import type { PartitionLog } from './partition-log.js';
+import { LogOfflineError, type PartitionLog } from './partition-log.js';
+import { readFileOrNull, replaceFileDurably } from './file-system.js';
 import { compactSegments, type CompactionResult } from './compactor.js';
 
 export interface LogConfig {
@@ -55,6 +60,8 @@ export interface OpenOptions {
   cleanShutdown: boolean;
   /** Called when the log is destroyed (its owner forgets it). */
   onDestroy?: () => void;
+  /** Called once when an I/O error takes the log offline (the owner logs it). */
+  onOffline?: (err: unknown) => void;
 }
 
 export class DiskLog implements PartitionLog {
@@ -72,6 +79,13 @@ export class DiskLog implements PartitionLog {
   private compactedUpTo = -1;
   /** Bytes of the active segment whose writes completed; reads stop there. */
   private writtenEnd: number;
+  /** Write groups completed so far: the number a group commit round covers. */
+  private writesCompleted = 0;
+  /** Segments written since their last fdatasync (the active one, and a rolled one not yet synced). */
+  private readonly dirty = new Set<Segment>();
+  /** The I/O error that took the log offline, or null while it serves. */
+  private failure: LogOfflineError | null = null;
+  private readonly rollListeners: ((baseOffset: number) => void)[] = [];
 
   private constructor(
     readonly dir: string,
@@ -82,22 +96,35 @@ export class DiskLog implements PartitionLog {
     private startOffset: number,
     epochs: EpochEntry[],
     private readonly onDestroy: () => void,
+    private readonly onOffline: (err: unknown) => void,
+    readonly openedClean: boolean,
+    /** Names of the non-segment files, known from the listing at open (no directory read per lookup). */
+    private readonly sidecars: Set<string>,
   ) {
-    this.commit = new GroupCommit(() => this.syncActive());
+    this.commit = new GroupCommit((issued) => this.syncDirty(issued));
     this.recoveryPoint = this.logEndOffset;
     this.writtenEnd = this.active.size;
     this.epochs = epochs;
   }
 
   static async open(o: OpenOptions): Promise<DiskLog> {
-    await mkdir(o.dir, { recursive: true });
-    const segments = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
-    if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint);
+    const fs = o.handles.fs;
+    const isNew = await fs.stat(o.dir).then(
+      () => false,
+      () => true,
+    );
+    if (isNew) {
+      // The partition directory's own name must be durable before anything in it is acknowledged.
+      await fs.mkdir(o.dir);
+      await fs.syncDir(dirname(o.dir));
+    }
+    const { segments, otherFiles } = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
+    if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint, !o.config.compact);
     if (segments.length === 0) {
       const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
       await first.preallocateIndexes(o.config.segmentIndexBytes);
       await first.withFile((fh) => fh.sync());
-      await syncDir(o.dir);
+      await fs.syncDir(o.dir);
       segments.push(first);
     }
     const last = segments[segments.length - 1];
@@ -107,7 +134,8 @@ export class DiskLog implements PartitionLog {
     if (known) last.nextOffset = o.recoveryPoint;
     else await last.indexes();
     const start = Math.max(o.logStartOffset, segments[0].baseOffset);
-    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, await readLeaderEpochs(o.dir), o.onDestroy ?? (() => undefined));
+    const epochs = await readLeaderEpochs(fs, o.dir);
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown, new Set(otherFiles));
   }
 
   get active(): Segment {
@@ -134,8 +162,24 @@ export class DiskLog implements PartitionLog {
     return this.commit.syncs;
   }
 
+  /** The error that took this log offline, or null. */
+  get offline(): LogOfflineError | null {
+    return this.failure;
+  }
+
+  /** Takes the log offline for good (until a restart recovers it); the first failure is kept. */
+  private fail(err: unknown): LogOfflineError {
+    if (!this.failure) {
+      this.failure = err instanceof LogOfflineError ? err : new LogOfflineError(`log ${this.dir} is offline after an I/O error: ${err instanceof Error ? err.message : String(err)}`, err);
+      for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+      this.onOffline(err);
+    }
+    return this.failure;
+  }
+
   /** Appends validated batches; resolves when acknowledged by the flush policy. */
   async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<{ baseOffset: number; lastOffset: number }> {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new Error('log is closed');
     if (!this.active.indexesLoaded) await this.active.indexes();
     const baseOffset = this.logEndOffset;
@@ -159,9 +203,10 @@ export class DiskLog implements PartitionLog {
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();
     this.noteEpoch(leaderEpoch, baseOffset);
-    await this.write(segment, position, batches);
+    const written = await this.write(segment, position, batches);
     if (this.config.flushMessages <= 1) {
-      await this.commit.sync();
+      await this.commit.sync(written);
+      if (this.failure) throw this.failure;
       this.recoveryPoint = Math.max(this.recoveryPoint, next);
     } else {
       this.unflushedMessages += count;
@@ -174,18 +219,26 @@ export class DiskLog implements PartitionLog {
    * Queues a write. Writes queued while another is in flight are coalesced into one writev per
    * segment, so concurrent producers cost one system call and one thread-pool trip between them.
    */
-  private write(segment: Segment, position: number, bytes: Buffer): Promise<void> {
+  private write(segment: Segment, position: number, bytes: Buffer): Promise<number> {
     return new Promise((resolve, reject) => {
       this.pendingWrites.push({ segment, position, bytes, resolve, reject });
-      if (!this.drainQueued) {
-        this.drainQueued = true;
-        void this.enqueue(() => this.drainWrites());
-      }
+      this.queueDrain();
     });
+  }
+
+  private queueDrain(): void {
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    // drainWrites settles every write it takes; a rejection here has no one else to tell.
+    this.enqueue(() => this.drainWrites()).catch((err: unknown) => this.fail(err));
   }
 
   private async drainWrites(): Promise<void> {
     this.drainQueued = false;
+    if (this.failure) {
+      for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+      return;
+    }
     const first = this.pendingWrites[0];
     if (!first) return;
     let n = 1;
@@ -195,10 +248,8 @@ export class DiskLog implements PartitionLog {
       n++;
     }
     const group = this.pendingWrites.splice(0, n);
-    if (this.pendingWrites.length > 0 && !this.drainQueued) {
-      this.drainQueued = true;
-      void this.enqueue(() => this.drainWrites());
-    }
+    if (this.pendingWrites.length > 0) this.queueDrain();
+    this.dirty.add(first.segment);
     try {
       await first.segment.withFile(async (fh) => {
         let buffers = group.map((g) => g.bytes);
@@ -210,10 +261,29 @@ export class DiskLog implements PartitionLog {
         }
       });
       if (first.segment === this.active) this.writtenEnd = Math.max(this.writtenEnd, end);
-      for (const g of group) g.resolve();
+      const number = ++this.writesCompleted;
+      for (const g of group) g.resolve(number);
     } catch (err) {
-      for (const g of group) g.reject(err);
+      const offline = this.fail(err);
+      for (const g of group) g.reject(offline);
     }
+  }
+
+  /**
+   * Runs maintenance (retention, compaction, truncation) in write order. An I/O error there takes
+   * the log offline like a failed append: a half-deleted or half-swapped segment is for recovery.
+   */
+  private maintain(task: () => Promise<void>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.enqueue(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        await task();
+      } catch (err) {
+        if (isIoError(err)) throw this.fail(err);
+        throw err;
+      }
+    });
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -230,37 +300,65 @@ export class DiskLog implements PartitionLog {
     next.startEmptyIndexes();
     this.segments.push(next);
     this.writtenEnd = 0;
-    void this.enqueue(async () => {
-      await old.withFile((fh) => fh.datasync());
+    for (const l of this.rollListeners) l(next.baseOffset);
+    // The old segment's data is synced by the next group commit round (it stays dirty until then);
+    // the new file's name is made durable here, before any round can acknowledge a write to it.
+    this.enqueue(async () => {
+      if (this.failure) return;
       await old.writeIndexFiles();
+      if (next.deleted) return;
       await next.preallocateIndexes(this.config.segmentIndexBytes);
       await next.withFile(async () => undefined);
-      await syncDir(this.dir);
-    });
+      await this.handles.fs.syncDir(this.dir);
+    }).catch((err: unknown) => this.fail(err));
   }
 
-  private async syncActive(): Promise<void> {
+  /** One group commit round: fdatasync of every segment written since its last sync. */
+  private async syncDirty(issued: (covers: number) => void): Promise<void> {
     await this.writeQueue;
-    await this.active.withFile((fh) => fh.datasync());
+    if (this.failure) throw this.failure;
+    issued(this.writesCompleted);
+    const segments = [...this.dirty];
+    this.dirty.clear();
+    try {
+      for (const seg of segments) {
+        // A segment deleted since it was written (retention, truncation) needs no sync.
+        await seg.withFile((fh) => fh.datasync()).catch((err: unknown) => {
+          if (!(err instanceof SegmentDeletedError)) throw err;
+        });
+      }
+    } catch (err) {
+      // After a failed fsync the kernel may have dropped the dirty pages: nothing unsynced is safe.
+      throw this.fail(err);
+    }
   }
 
   private scheduleBackgroundFlush(): void {
     if (this.unflushedMessages >= this.config.flushMessages) {
       this.unflushedMessages = 0;
-      void this.flush();
+      this.backgroundFlush();
     } else if (!this.flushTimer && this.config.flushMs < 2 ** 31) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = null;
-        void this.flush();
+        this.backgroundFlush();
       }, this.config.flushMs);
       this.flushTimer.unref();
     }
   }
 
+  /** A flush nobody waits for: its failure takes the log offline (and is reported once, there). */
+  private backgroundFlush(): void {
+    this.flush().catch((err: unknown) => this.fail(err));
+  }
+
   /** Syncs everything written so far; the recovery point advances to the end. */
   async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     const end = this.logEndOffset;
-    await this.commit.sync();
+    // Waiting for the queue first makes the round cover every write queued before this call.
+    await this.writeQueue;
+    await this.commit.sync(this.writesCompleted);
+    if (this.failure) throw this.failure;
     this.recoveryPoint = Math.max(this.recoveryPoint, end);
   }
 
@@ -269,7 +367,7 @@ export class DiskLog implements PartitionLog {
     if (last && last.epoch >= epoch) return;
     this.epochs.push({ epoch, startOffset });
     const snapshot = [...this.epochs];
-    void this.enqueue(() => writeLeaderEpochs(this.dir, snapshot));
+    this.enqueue(() => writeLeaderEpochs(this.handles.fs, this.dir, snapshot)).catch((err: unknown) => this.fail(err));
   }
 
   get leaderEpochs(): readonly EpochEntry[] {
@@ -289,6 +387,17 @@ export class DiskLog implements PartitionLog {
 
   /** Whole batches from the one holding `offset`: at most `maxBytes` unless the first alone is larger and `minOneBatch`. */
   async read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
+    if (this.failure) throw this.failure;
+    try {
+      return await this.readOnce(offset, maxBytes, maxOffsetExclusive, minOneBatch);
+    } catch (err) {
+      // Retention removed the segment under this read: what it wanted is below the log start now.
+      if (err instanceof SegmentDeletedError) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  private async readOnce(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
     if (offset >= maxOffsetExclusive || offset >= this.logEndOffset) return Buffer.alloc(0);
     for (let i = this.segmentFor(Math.max(offset, this.startOffset)); i < this.segments.length; i++) {
       const seg = this.segments[i];
@@ -314,6 +423,7 @@ export class DiskLog implements PartitionLog {
 
   /** The first batch whose max timestamp is at or after `timestamp` (the caller looks inside it). */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.failure) throw this.failure;
     for (const seg of this.segments) {
       const { offsets, times } = await seg.indexes();
       if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
@@ -330,6 +440,7 @@ export class DiskLog implements PartitionLog {
   }
 
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.failure) throw this.failure;
     let best: { offset: number; timestamp: number } | null = null;
     for (const seg of this.segments) {
       await seg.indexes();
@@ -340,17 +451,18 @@ export class DiskLog implements PartitionLog {
 
   /** Advances the log start offset; segments wholly below it are deleted. */
   async deleteRecordsBefore(offset: number): Promise<void> {
+    if (this.failure) throw this.failure;
     const target = Math.min(offset, this.logEndOffset);
     if (target <= this.startOffset) return;
     this.startOffset = target;
-    await this.enqueue(async () => {
+    await this.maintain(async () => {
       while (this.segments.length > 1 && this.segments[1].baseOffset <= target) await (this.segments.shift() as Segment).delete();
     });
   }
 
   /** Removes everything at and after `offset` (whole batches: the end becomes a batch boundary). */
   async truncateTo(offset: number): Promise<void> {
-    await this.enqueue(async () => {
+    await this.maintain(async () => {
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
         await (this.segments.pop() as Segment).delete();
       }
@@ -362,26 +474,34 @@ export class DiskLog implements PartitionLog {
       await seg.withFile((fh) => fh.datasync());
       this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
       this.epochs = this.epochs.filter((e) => e.startOffset < this.logEndOffset);
-      await writeLeaderEpochs(this.dir, this.epochs);
+      await writeLeaderEpochs(this.handles.fs, this.dir, this.epochs);
     });
   }
 
   /**
-   * retention.ms and retention.bytes: deletes whole segments, oldest first, never the active one.
+   * retention.ms and retention.bytes: deletes whole segments, oldest first. A segment is past
+   * retention.ms by its largest record timestamp, or by its file's modification time when its
+   * records carry none. As in Kafka, an active segment wholly past retention.ms is rolled (a new
+   * empty one takes its place) and deleted too; size retention never takes the active segment.
    * Returns how many segments went.
    */
   async applyRetention(): Promise<number> {
     let deleted = 0;
-    const now = this.now();
-    let total = this.sizeInBytes;
-    await this.enqueue(async () => {
-      while (this.segments.length > 1) {
+    await this.maintain(async () => {
+      const now = this.now();
+      let total = this.sizeInBytes;
+      for (;;) {
         const oldest = this.segments[0];
+        const isActive = this.segments.length === 1;
+        // An empty active segment has nothing to expire; one with writes still queued waits.
+        if (isActive && (oldest.size === 0 || this.pendingWrites.some((w) => w.segment === oldest))) break;
         await oldest.indexes();
-        const byTime = this.config.retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > this.config.retentionMs;
-        const bySize = this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
+        const byTime = this.config.retentionMs >= 0 && now - (await this.largestTimestamp(oldest)) > this.config.retentionMs;
+        const bySize = !isActive && this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
         if (!byTime && !bySize) break;
+        if (isActive) this.roll();
         this.segments.shift();
+        this.dirty.delete(oldest);
         total -= oldest.size;
         await oldest.delete();
         deleted++;
@@ -391,52 +511,77 @@ export class DiskLog implements PartitionLog {
     return deleted;
   }
 
+  private async largestTimestamp(seg: Segment): Promise<number> {
+    if (seg.maxTimestamp >= 0) return seg.maxTimestamp;
+    return (await this.handles.fs.stat(seg.logPath)).mtimeMs;
+  }
+
   /**
    * Compacts the segments before the active one (cleanup.policy=compact), in write order with
    * appends. Does nothing unless a segment was added since the last compaction.
    */
   async compact(): Promise<CompactionResult | null> {
     if (!this.config.compact || this.segments.length < 2) return null;
-    const upTo = this.active.baseOffset;
-    if (upTo <= this.compactedUpTo) return null;
     let result: CompactionResult | null = null;
-    await this.enqueue(async () => {
-      result = await compactSegments(this.segments.slice(0, -1), this.handles, this.now(), this.config.deleteRetentionMs);
+    await this.maintain(async () => {
+      // Only segments wholly below the recovery point are cleaned: a record that is not on disk yet
+      // (not acknowledged, so a crash may take it back) must never be what removes an older one.
+      const cleanable = this.segments.slice(0, -1).filter((seg, i) => this.segments[i + 1].baseOffset <= this.recoveryPoint);
+      const upTo = cleanable.length === 0 ? -1 : this.segments[cleanable.length].baseOffset;
+      if (upTo <= this.compactedUpTo) return;
+      result = await compactSegments(cleanable, this.handles, this.now(), this.config.deleteRetentionMs);
       this.compactedUpTo = upTo;
     });
     return result;
   }
 
-  /** A small named file in the partition directory (e.g. `producer-state.snapshot`), or null. */
-  async readSidecar(name: string): Promise<Buffer | null> {
-    try {
-      return await readFile(join(this.dir, name));
-    } catch {
-      return null;
+  onRoll(listener: (baseOffset: number) => void): void {
+    this.rollListeners.push(listener);
+  }
+
+  /** Batch headers from the batch holding `fromOffset` to what has been written, segment by segment. */
+  async *batchHeaders(fromOffset: number): AsyncGenerator<BatchInfo> {
+    const from = Math.max(fromOffset, this.startOffset);
+    for (let i = this.segmentFor(from); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const first = await seg.positionOf(from);
+      if (!first) continue;
+      for await (const b of seg.headersFrom(first.position)) {
+        if (seg === this.active && b.position + b.size > this.writtenEnd) return;
+        yield b;
+      }
     }
   }
 
-  /** Replaces a sidecar file: written to a temporary name, fsynced, renamed. */
+  async listSidecars(): Promise<string[]> {
+    return [...this.sidecars];
+  }
+
+  async deleteSidecar(name: string): Promise<void> {
+    this.sidecars.delete(name);
+    await this.handles.fs.unlink(join(this.dir, name));
+  }
+
+  /** A small named file in the partition directory (e.g. a producer state snapshot), or null. */
+  readSidecar(name: string): Promise<Buffer | null> {
+    return readFileOrNull(this.handles.fs, join(this.dir, name));
+  }
+
+  /** Replaces a sidecar file: written to a temporary name, fsynced, renamed, directory fsynced. */
   async writeSidecar(name: string, bytes: Buffer): Promise<void> {
-    const tmp = join(this.dir, `${name}.tmp`);
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.dir, name));
+    await replaceFileDurably(this.handles.fs, this.dir, name, bytes);
+    this.sidecars.add(name);
   }
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.flush();
+    // An offline log closes without writing: its owner must not mark the shutdown clean.
+    if (!this.failure) await this.flush().catch((err: unknown) => this.fail(err));
     this.closed = true;
     await this.writeQueue;
-    await this.active.writeIndexFiles();
+    if (!this.failure) await this.active.writeIndexFiles().catch((err: unknown) => this.fail(err));
     for (const s of this.segments) await this.handles.close(s.logPath);
   }
 
@@ -446,7 +591,7 @@ export class DiskLog implements PartitionLog {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.writeQueue;
     for (const s of this.segments) await this.handles.close(s.logPath);
-    await rm(this.dir, { recursive: true, force: true });
+    await this.handles.fs.removeTree(this.dir);
   }
 }
 
@@ -454,7 +599,8 @@ interface PendingWrite {
   segment: Segment;
   position: number;
   bytes: Buffer;
-  resolve: () => void;
+  /** Called with the number of the completed write group. */
+  resolve: (written: number) => void;
   reject: (err: unknown) => void;
 }
 
@@ -472,11 +618,7 @@ function skipBytes(buffers: Buffer[], n: number): Buffer[] {
   return out;
 }
 
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+/** An error from the file system (it carries an errno code), as opposed to a bug or bad data. */
+function isIoError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
 }

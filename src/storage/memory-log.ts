@@ -3,7 +3,7 @@
  * embedded broker that never touches disk (`startBroker({ storage: 'memory' })`) and for tests.
  */
 import { RecordBatchView, BATCH_LOG_OVERHEAD } from '../protocol/records/record-batch.js';
-import type { AppendedBatches, PartitionLog } from './partition-log.js';
+import type { AppendedBatches, BatchHeader, PartitionLog } from './partition-log.js';
 
 interface StoredBatch {
   baseOffset: number;
@@ -75,6 +75,28 @@ export class MemoryLog implements PartitionLog {
   }
 
   private readonly sidecars = new Map<string, Buffer>();
+
+  /** Nothing outlives a memory log: whatever state it was given is current. */
+  readonly openedClean = true;
+
+  /** A memory log never rolls. */
+  onRoll(): void {}
+
+  async *batchHeaders(fromOffset: number): AsyncGenerator<BatchHeader> {
+    for (const b of [...this.batches]) {
+      if (b.lastOffset < fromOffset) continue;
+      const v = new RecordBatchView(b.bytes);
+      yield { baseOffset: b.baseOffset, lastOffset: b.lastOffset, maxTimestamp: b.maxTimestamp, producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: v.baseSequence };
+    }
+  }
+
+  async listSidecars(): Promise<string[]> {
+    return [...this.sidecars.keys()];
+  }
+
+  async deleteSidecar(name: string): Promise<void> {
+    this.sidecars.delete(name);
+  }
 
   async readSidecar(name: string): Promise<Buffer | null> {
     return this.sidecars.get(name) ?? null;

@@ -3,11 +3,35 @@
  * (log.ts) and its in-memory twin (memory-log.ts), tested by one shared suite.
  */
 
+/**
+ * A log that an I/O error took offline: it refuses appends and reads until a restart recovers it
+ * (the partition answers KAFKA_STORAGE_ERROR).
+ */
+export class LogOfflineError extends Error {
+  override readonly name = 'LogOfflineError';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 export interface AppendedBatches {
   /** Offset given to the first record. */
   readonly baseOffset: number;
   /** Offset of the last record appended. */
   readonly lastOffset: number;
+}
+
+/** What a batch header tells without reading its records. */
+export interface BatchHeader {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
 }
 
 export interface PartitionLog {
@@ -32,10 +56,18 @@ export interface PartitionLog {
   maxTimestamp(): Promise<{ offset: number; timestamp: number } | null>;
   /** Advances the log start offset (DeleteRecords). */
   deleteRecordsBefore(offset: number): Promise<void>;
+  /** The headers of the batches from the one holding `fromOffset` to the end (state is rebuilt from them). */
+  batchHeaders(fromOffset: number): AsyncIterable<BatchHeader>;
+  /** Calls `listener` with the base offset of each new segment, as the log rolls. */
+  onRoll(listener: (baseOffset: number) => void): void;
+  /** The previous close was clean: state saved with it (sidecars) is current. */
+  readonly openedClean: boolean;
   /** A small named file kept with the partition (state snapshots); null when absent. */
   readSidecar(name: string): Promise<Buffer | null>;
-  /** Replaces a sidecar file atomically. */
+  /** Replaces a sidecar file atomically and durably. */
   writeSidecar(name: string, bytes: Buffer): Promise<void>;
+  listSidecars(): Promise<string[]>;
+  deleteSidecar(name: string): Promise<void>;
   close(): Promise<void>;
   /** Closes the log and removes its files. */
   destroy(): Promise<void>;

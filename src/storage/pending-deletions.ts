@@ -5,7 +5,7 @@
  * system's thread pool to produce and fetch. A removal that fails is logged and left for the next
  * start, which finds the directory by its `-delete` suffix.
  */
-import { rm } from 'node:fs/promises';
+import type { FileSystem } from './file-system.js';
 
 /** Time for the deleter: the system clock in the broker, a manual one in tests. */
 export interface DeletionScheduler {
@@ -34,6 +34,7 @@ export class PendingDeletions {
   private stopped = false;
 
   constructor(
+    private readonly fs: FileSystem,
     private readonly delayMs: number,
     private readonly scheduler: DeletionScheduler,
     private readonly onError: (path: string, err: unknown) => void,
@@ -87,7 +88,7 @@ export class PendingDeletions {
       const { path } = this.queue[0];
       this.queue.shift();
       try {
-        await rm(path, { recursive: true, force: true });
+        await this.fs.removeTree(path);
       } catch (err) {
         try {
           this.onError(path, err);

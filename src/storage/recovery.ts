@@ -4,21 +4,25 @@
  * the first torn or corrupt one, later segments are deleted, and indexes are rebuilt for what was
  * scanned. What was acknowledged under the default flush policy lies before the cut.
  */
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSize, Segment } from './segment.js';
+import { Segment } from './segment.js';
+import { sizeOrZero } from './file-system.js';
 import { logFile, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
 
-export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<Segment[]> {
-  const names = await readdir(dir);
+/** The segments of a partition directory, and the names of its other files (sidecars, checkpoints). */
+export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<{ segments: Segment[]; otherFiles: string[] }> {
+  const entries = await handles.fs.readdir(dir);
+  const names = entries.map((e) => e.name);
   // Leftovers of an interrupted checkpoint write or compaction are dropped.
-  for (const n of names) if (n.endsWith('.tmp') || n.endsWith('.cleaned')) await rm(join(dir, n), { force: true });
+  const leftover = (n: string) => n.endsWith('.tmp') || n.endsWith('.cleaned');
+  for (const n of names) if (leftover(n)) await handles.fs.unlink(join(dir, n));
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
-    segments.push(new Segment(dir, base, await fileSize(logFile(dir, base)), handles, indexIntervalBytes, now()));
+    segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));
   }
-  return segments;
+  const otherFiles = entries.filter((e) => !e.isDirectory && !leftover(e.name) && !/^\d{20}\.(log|index|timeindex)$/.test(e.name)).map((e) => e.name);
+  return { segments, otherFiles };
 }
 
 export interface RecoveryResult {
@@ -27,7 +31,13 @@ export interface RecoveryResult {
   segmentsDeleted: number;
 }
 
-export async function recoverSegments(segments: Segment[], recoveryPoint: number): Promise<RecoveryResult> {
+/**
+ * `gapless`: offsets run on from one segment to the next (a log compaction never touched). Then a
+ * segment that ends before the next one begins lost its unsynced tail whole, and what follows it
+ * was never acknowledged either (a sync covers every segment written before it): it goes, so the
+ * log stays one contiguous run of offsets.
+ */
+export async function recoverSegments(segments: Segment[], recoveryPoint: number, gapless: boolean): Promise<RecoveryResult> {
   const result: RecoveryResult = { truncatedBytes: 0, segmentsDeleted: 0 };
   let first = 0;
   for (let i = 0; i < segments.length; i++) if (segments[i].baseOffset <= recoveryPoint) first = i;
@@ -52,6 +62,15 @@ export async function recoverSegments(segments: Segment[], recoveryPoint: number
       break;
     }
     await seg.rebuildIndexes();
+    const next = segments[i + 1];
+    if (next && (next.baseOffset < seg.nextOffset || (gapless && next.baseOffset > seg.nextOffset))) {
+      for (const later of segments.splice(i + 1)) {
+        result.truncatedBytes += later.size;
+        await later.delete();
+        result.segmentsDeleted++;
+      }
+      break;
+    }
   }
   return result;
 }

@@ -3,11 +3,11 @@
  * bytes and batch headers, never records. Writes are positioned (the caller serializes them);
  * reads are positioned too, so reads and appends never share a file cursor.
  */
-import { open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CURRENT_MAGIC, RecordBatchView } from '../protocol/records/record-batch.js';
 import { indexFile, logFile, timeIndexFile } from './file-names.js';
 import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './sparse-index.js';
 import type { HandleCache } from './handle-cache.js';
+import { readFileOrNull, writeWholeFile, type FileSystem, type StorageFile } from './file-system.js';
 
 /** What a scan of a batch header tells. */
 export interface BatchInfo {
@@ -17,9 +17,17 @@ export interface BatchInfo {
   lastOffset: number;
   maxTimestamp: number;
   leaderEpoch: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
 const SCAN_CHUNK = 1 << 20;
+
+/** A use of a segment that retention, truncation or compaction removed meanwhile. */
+export class SegmentDeletedError extends Error {
+  override readonly name = 'SegmentDeletedError';
+}
 
 export class Segment {
   /** Bytes in the .log file (written or queued). */
@@ -48,12 +56,20 @@ export class Segment {
     this.createdAt = createdAt;
   }
 
+  private get fs(): FileSystem {
+    return this.handles.fs;
+  }
+
   get logPath(): string {
     return logFile(this.dir, this.baseOffset);
   }
 
+  /** Set once the segment's files are deleted: its file must not be opened (and so re-created) again. */
+  deleted = false;
+
   /** Runs `fn` with this segment's file handle held open. */
-  withFile<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  withFile<T>(fn: (fh: StorageFile) => Promise<T>): Promise<T> {
+    if (this.deleted) return Promise.reject(new SegmentDeletedError(`segment ${this.logPath} was deleted`));
     return this.handles.use(this.logPath, fn);
   }
 
@@ -72,12 +88,12 @@ export class Segment {
 
   private async loadIndexes(): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
     if (!this.offsetIndex || !this.timeIndex) {
-      const offsets = await readIndexFile(indexFile(this.dir, this.baseOffset), (b) => OffsetIndex.decode(b, Math.max(this.size, 1)));
-      const times = await readIndexFile(timeIndexFile(this.dir, this.baseOffset), (b) => TimeIndex.decode(b));
+      const offsets = decodeOrNull(await readFileOrNull(this.fs, indexFile(this.dir, this.baseOffset)), (b) => OffsetIndex.decode(b, Math.max(this.size, 1)));
+      const times = decodeOrNull(await readFileOrNull(this.fs, timeIndexFile(this.dir, this.baseOffset)), (b) => TimeIndex.decode(b));
       if (offsets && times && (await this.lastEntryPointsAtItsBatch(offsets))) {
         this.offsetIndex = offsets;
         this.timeIndex = times;
-        for (const e of times.entries) this.maxTimestamp = Math.max(this.maxTimestamp, e.timestamp);
+        this.takeMaxTimestampFrom(times);
         // Batches after the last indexed one (an unclean stop leaves some) are indexed again.
         const last = offsets.entries[offsets.entries.length - 1];
         this.bytesSinceIndexEntry = 0;
@@ -99,6 +115,13 @@ export class Segment {
     if (last.position + BATCH_HEADER_SIZE > this.size) return false;
     const header = await this.read(last.position, BATCH_HEADER_SIZE);
     return header.length === BATCH_HEADER_SIZE && Number(new RecordBatchView(header).baseOffset) === this.baseOffset + last.relativeOffset;
+  }
+
+  /** The time index's last entry holds the segment's largest timestamp and where it is (see sealTimeIndex). */
+  private takeMaxTimestampFrom(times: TimeIndex): void {
+    const last = times.entries[times.entries.length - 1];
+    this.maxTimestamp = last ? last.timestamp : -1;
+    this.offsetOfMaxTimestamp = last ? this.baseOffset + last.relativeOffset : -1;
   }
 
   private advancePast(b: BatchInfo): void {
@@ -131,22 +154,47 @@ export class Segment {
     this.advancePast(b);
   }
 
-  /** Writes the index files trimmed to their entries (on roll, close, and after a rebuild). */
+  /**
+   * Writes the index files trimmed to their entries (on roll, close, and after a rebuild). As in
+   * Kafka, the time index first gets a last entry for the largest timestamp when the sparse entries
+   * missed it, so the segment's max timestamp and its offset survive a reopen.
+   */
   async writeIndexFiles(): Promise<void> {
-    if (!this.offsetIndex || !this.timeIndex) return;
-    await writeWhole(indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
-    await writeWhole(timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
+    if (!this.offsetIndex || !this.timeIndex || this.deleted) return;
+    if (this.maxTimestamp >= 0) this.timeIndex.add(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset);
+    await writeWholeFile(this.fs, indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
+    await writeWholeFile(this.fs, timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
   }
 
   /** Reads batch headers from `position` to the end, stopping at the first that is incomplete or invalid. */
   scanFrom(position: number, verifyCrc = false): Promise<BatchInfo[]> {
-    return this.withFile((fh) => this.scanWith(fh, position, verifyCrc));
+    return this.withFile(async (fh) => {
+      const out: BatchInfo[] = [];
+      for await (const b of this.scanWith(fh, position, verifyCrc)) out.push(b);
+      return out;
+    });
   }
 
-  private async scanWith(fh: FileHandle, position: number, verifyCrc: boolean): Promise<BatchInfo[]> {
-    const out: BatchInfo[] = [];
+  /** The batch headers from `position` on, one chunk of the file in memory at a time. */
+  async *headersFrom(position: number): AsyncGenerator<BatchInfo> {
+    // The handle is taken per chunk, not held across the consumer's awaits.
     let pos = position;
-    while (pos + BATCH_HEADER_SIZE <= this.size) {
+    for (;;) {
+      const chunk = await this.withFile(async (fh) => {
+        const out: BatchInfo[] = [];
+        for await (const b of this.scanWith(fh, pos, false, SCAN_CHUNK)) out.push(b);
+        return out;
+      });
+      if (chunk.length === 0) return;
+      yield* chunk;
+      const last = chunk[chunk.length - 1];
+      pos = last.position + last.size;
+    }
+  }
+
+  private async *scanWith(fh: StorageFile, position: number, verifyCrc: boolean, maxBytes = Infinity): AsyncGenerator<BatchInfo> {
+    let pos = position;
+    while (pos + BATCH_HEADER_SIZE <= this.size && pos - position < maxBytes) {
       const chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, this.size - pos));
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
       let at = 0;
@@ -154,28 +202,29 @@ export class Segment {
       while (at + BATCH_HEADER_SIZE <= bytesRead) {
         const view = new RecordBatchView(chunk, at);
         const size = view.batchLength + BATCH_LOG_OVERHEAD;
-        if (size < BATCH_HEADER_SIZE || view.magic !== CURRENT_MAGIC || pos + at + size > this.size) return out;
+        if (size < BATCH_HEADER_SIZE || view.magic !== CURRENT_MAGIC || pos + at + size > this.size) return;
         if (at + size > bytesRead) {
-          if (!progressed && verifyCrc) {
-            // A batch larger than the scan chunk: read it whole to check its CRC.
-            const whole = Buffer.allocUnsafe(size);
-            await fh.read(whole, 0, size, pos + at);
-            if (!new RecordBatchView(whole).isCrcValid()) return out;
-            out.push(infoOf(new RecordBatchView(whole), pos + at));
+          if (!progressed) {
+            // A batch larger than the scan chunk: read it whole when its CRC must be checked.
+            if (verifyCrc) {
+              const whole = Buffer.allocUnsafe(size);
+              await fh.read(whole, 0, size, pos + at);
+              if (!new RecordBatchView(whole).isCrcValid()) return;
+            }
+            yield infoOf(view, pos + at);
             at += size;
             progressed = true;
           }
           break;
         }
-        if (verifyCrc && !view.isCrcValid()) return out;
-        out.push(infoOf(view, pos + at));
+        if (verifyCrc && !view.isCrcValid()) return;
+        yield infoOf(view, pos + at);
         at += size;
         progressed = true;
       }
-      if (!progressed) return out;
+      if (!progressed) return;
       pos += at;
     }
-    return out;
   }
 
   /** The position of the first batch whose last offset is at or past `offset`, or null past the end. */
@@ -213,21 +262,21 @@ export class Segment {
 
   /** Cuts the log at `position` and drops index entries past it. */
   async truncateTo(position: number, nextOffset: number): Promise<void> {
-    await truncate(this.logPath, position);
+    await this.withFile((fh) => fh.truncate(position));
     this.size = position;
     const { offsets, times } = await this.indexes();
     offsets.truncateToPosition(position);
     times.truncateToOffset(nextOffset - this.baseOffset);
     this.nextOffset = nextOffset;
-    this.maxTimestamp = -1;
-    for (const e of times.entries) this.maxTimestamp = Math.max(this.maxTimestamp, e.timestamp);
+    this.takeMaxTimestampFrom(times);
     this.bytesSinceIndexEntry = this.indexIntervalBytes;
     await this.writeIndexFiles();
   }
 
   async delete(): Promise<void> {
+    this.deleted = true;
     await this.handles.close(this.logPath);
-    for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await rm(f, { force: true });
+    for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await this.fs.unlink(f);
   }
 
   /** A new segment starts with empty in-memory indexes, before any of its files exist. */
@@ -240,8 +289,8 @@ export class Segment {
   /** Preallocates the index files of a new active segment (trimmed again on roll or close). */
   async preallocateIndexes(maxIndexBytes: number): Promise<void> {
     if (!this.indexesLoaded) this.startEmptyIndexes();
-    await writeWhole(indexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, OFFSET_ENTRY_SIZE));
-    await writeWhole(timeIndexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, TIME_ENTRY_SIZE));
+    await writeWholeFile(this.fs, indexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, OFFSET_ENTRY_SIZE));
+    await writeWholeFile(this.fs, timeIndexFile(this.dir, this.baseOffset), Buffer.alloc(0), roundDown(maxIndexBytes, TIME_ENTRY_SIZE));
   }
 }
 
@@ -251,39 +300,19 @@ function roundDown(n: number, unit: number): number {
 
 export function infoOf(view: RecordBatchView, position: number): BatchInfo {
   const baseOffset = Number(view.baseOffset);
-  return { position, size: view.batchLength + BATCH_LOG_OVERHEAD, baseOffset, lastOffset: baseOffset + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp), leaderEpoch: view.partitionLeaderEpoch };
+  return {
+    position,
+    size: view.batchLength + BATCH_LOG_OVERHEAD,
+    baseOffset,
+    lastOffset: baseOffset + view.lastOffsetDelta,
+    maxTimestamp: Number(view.maxTimestamp),
+    leaderEpoch: view.partitionLeaderEpoch,
+    producerId: view.producerId,
+    producerEpoch: view.producerEpoch,
+    baseSequence: view.baseSequence,
+  };
 }
 
-async function readIndexFile<T>(path: string, decode: (b: Buffer) => T | null): Promise<T | null> {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const { size } = await fh.stat();
-      const b = Buffer.alloc(size);
-      await fh.read(b, 0, size, 0);
-      return decode(b);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-async function writeWhole(path: string, bytes: Buffer, preallocate = 0): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.write(bytes, 0, bytes.length, 0);
-    if (preallocate > bytes.length) await fh.truncate(preallocate);
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
+function decodeOrNull<T>(bytes: Buffer | null, decode: (b: Buffer) => T | null): T | null {
+  return bytes === null ? null : decode(bytes);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskLog, DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/storage/log.js';
 import { HandleCache } from '../../src/storage/handle-cache.js';
+import { nodeFileSystem } from '../../src/storage/file-system.js';
 import { buildBatch } from '../../src/protocol/records/batch-records.js';
 import { batchesIn } from '../../src/protocol/records/batch-records.js';
 
@@ -26,7 +27,7 @@ export function openLog(dir: string, config: Partial<LogConfig> = {}, opts: { cl
   return DiskLog.open({
     dir: join(dir, 'topic-0'),
     config: { ...DEFAULT_LOG_CONFIG, ...config },
-    handles: new HandleCache(100),
+    handles: new HandleCache(nodeFileSystem, 100),
     now: opts.now ?? Date.now,
     recoveryPoint: opts.recoveryPoint ?? 0,
     logStartOffset: opts.logStart ?? 0,

@@ -74,7 +74,7 @@ test('a clean restart keeps producer state: a retry after the restart is still r
     let c = await RawClient.open(b.bootstrap);
     c.sendRequest(22, 4, 1, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
     const init = (await c.response(22, 4))?.body as InitProducerIdResponse;
-    const batch = (seq: number) => buildBatch([{ key: null, value: Buffer.from(`r${seq}`), timestamp: 1 }], { producerId: init.producerId, producerEpoch: 0, baseSequence: seq });
+    const batch = (seq: number) => buildBatch([{ key: null, value: Buffer.from(`r${seq}`), timestamp: Date.now() }], { producerId: init.producerId, producerEpoch: 0, baseSequence: seq });
     const send = async (client: RawClient, seq: number) => {
       client.sendRequest(0, 9, 2, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'idem-restart', partitionData: [{ index: 0, records: await batch(seq) }] }] });
       const p = ((await client.response(0, 9))?.body as ProduceResponse).responses[0].partitionResponses[0];

@@ -47,3 +47,11 @@ test('source imports follow the layer table of DESIGN.md', () => {
   }
   assert.deepEqual(violations, []);
 });
+
+test('storage reaches the disk only through its file-system seam (so tests can inject crashes and I/O errors)', () => {
+  const offenders = sources(join(SRC, 'storage'))
+    .filter((f) => !f.endsWith(`${sep}file-system.ts`))
+    .filter((f) => /from 'node:fs(\/promises)?'|from 'fs'/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(SRC, f));
+  assert.deepEqual(offenders, []);
+});

@@ -3,7 +3,8 @@
  * groups, kept durably as records in __consumer_offsets. On start it replays that topic.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
-import type { Scheduler } from '../scheduler.js';
+import { TrackedScheduler, type Scheduler, type Timer } from '../scheduler.js';
+import { BackgroundWork, warnOnFailure, type FailureReport } from '../background.js';
 import { Group, Member } from './group.js';
 import { Membership, type GroupConfig } from './membership.js';
 import { OffsetCache, type CommittedOffset, type OffsetEntry } from './offsets.js';
@@ -39,13 +40,51 @@ export interface CoordinatorConfig extends GroupConfig {
 export class GroupCoordinator {
   readonly membership: Membership;
   readonly offsets = new OffsetCache();
+  /** Every timer of the coordinator (sessions, rebalance phases, offset expiry) is armed here, so close() can cancel them all. */
+  private readonly scheduler: TrackedScheduler;
+  private readonly background: BackgroundWork;
+  private expiryTimer: Timer | null = null;
 
   constructor(
-    private readonly scheduler: Scheduler,
+    scheduler: Scheduler,
     private readonly config: CoordinatorConfig,
     private readonly topic: OffsetsTopic,
+    report: FailureReport = warnOnFailure,
   ) {
-    this.membership = new Membership(scheduler, config, { storeGroup: (g) => this.storeGroup(g) });
+    this.scheduler = new TrackedScheduler(scheduler);
+    this.background = new BackgroundWork(report);
+    this.membership = new Membership(this.scheduler, config, { storeGroup: (g) => this.storeGroup(g) }, this.background);
+  }
+
+  /** Timers still armed (none after close()). */
+  get armedTimers(): number {
+    return this.scheduler.armed;
+  }
+
+  /**
+   * Runs expireOffsets every `intervalMs` (offsets.retention.check.interval.ms), one run at a
+   * time; `expired` hears how many offsets each run removed.
+   */
+  startOffsetExpiry(intervalMs: number, expired: (count: number) => void): void {
+    this.expiryTimer?.cancel();
+    this.expiryTimer = this.scheduler.schedule(intervalMs, () => {
+      // The next run is armed only after this one ends, whatever its outcome (after close() it arms nothing).
+      const run = this.expireOffsets()
+        .then(expired)
+        .finally(() => this.startOffsetExpiry(intervalMs, expired));
+      this.background.run('offset expiry', run);
+    });
+  }
+
+  /**
+   * Shuts the coordinator down (before the logs close): waiting joins and syncs are answered
+   * NOT_COORDINATOR, every timer is cancelled, and writes still running are awaited, so nothing
+   * touches __consumer_offsets afterwards.
+   */
+  async close(): Promise<void> {
+    this.membership.close();
+    this.scheduler.close();
+    await this.background.settled();
   }
 
   get groups(): ReadonlyMap<string, Group> {
@@ -83,7 +122,7 @@ export class GroupCoordinator {
 
   /** Validates and stores commits; returns an error code per entry, in order. */
   async commitOffsets(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number, entries: OffsetCommitEntry[], expireTimestamp: number): Promise<number[]> {
-    const groupError = this.commitGroupError(groupId, memberId, groupInstanceId, generationId);
+    const groupError = this.membership.isClosed ? ErrorCode.NOT_COORDINATOR : this.commitGroupError(groupId, memberId, groupInstanceId, generationId);
     if (groupError !== ErrorCode.NONE) return entries.map(() => groupError);
     const now = this.scheduler.now();
     const codes: number[] = [];
@@ -132,6 +171,7 @@ export class GroupCoordinator {
 
   /** DeleteGroups for one group: only when it has no members. */
   async deleteGroup(groupId: string): Promise<number> {
+    if (this.membership.isClosed) return ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(groupId);
     if (!group && !this.offsets.hasOffsets(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group && group.state !== 'Empty' && group.state !== 'Dead') return ErrorCode.NON_EMPTY_GROUP;
@@ -147,6 +187,7 @@ export class GroupCoordinator {
 
   /** OffsetDelete: refused for topics the group's members are subscribed to. */
   async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[], subscribedTopics: Set<string>): Promise<{ groupError: number; codes: number[] }> {
+    if (this.membership.isClosed) return { groupError: ErrorCode.NOT_COORDINATOR, codes: [] };
     const group = this.groups.get(groupId);
     if (!group && !this.offsets.hasOffsets(groupId)) return { groupError: ErrorCode.GROUP_ID_NOT_FOUND, codes: [] };
     if (group && group.state !== 'Empty' && group.protocolType !== 'consumer') return { groupError: ErrorCode.NON_EMPTY_GROUP, codes: [] };
@@ -161,6 +202,7 @@ export class GroupCoordinator {
     const now = this.scheduler.now();
     let expired = 0;
     for (const groupId of this.offsets.groups()) {
+      if (this.membership.isClosed) break;
       const group = this.groups.get(groupId);
       if (group && group.state !== 'Empty') continue;
       const gone = this.offsets.expired(groupId, now, this.config.offsetsRetentionMs, group?.stateTimestamp ?? 0);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Scheduler } from '../scheduler.js';
+import { BackgroundWork, warnOnFailure } from '../background.js';
 import { Group, Member, type JoinResult, type Protocol, type SyncResult } from './group.js';
 
 export interface GroupConfig {
@@ -57,12 +58,39 @@ function syncError(errorCode: number): SyncResult {
 
 export class Membership {
   readonly groups = new Map<string, Group>();
+  /** Set by close(): the coordinator is shutting down and answers NOT_COORDINATOR. */
+  private closed = false;
 
   constructor(
     private readonly scheduler: Scheduler,
     private readonly config: GroupConfig,
     private readonly persistence: GroupPersistence,
+    private readonly background: BackgroundWork = new BackgroundWork(warnOnFailure),
   ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Stops the state machine (broker shutdown): every JoinGroup or SyncGroup still waiting is
+   * answered NOT_COORDINATOR, as Kafka answers when it unloads a group, so clients look for the
+   * coordinator again instead of waiting out a rebalance timeout; later calls get the same. The
+   * owner cancels the timers (they live in its scheduler).
+   */
+  close(): void {
+    this.closed = true;
+    for (const group of this.groups.values()) {
+      for (const m of group.members.values()) {
+        const join = m.joinCallback;
+        const sync = m.syncCallback;
+        m.joinCallback = null;
+        m.syncCallback = null;
+        join?.(joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        sync?.(syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    }
+  }
 
   private now(): number {
     return this.scheduler.now();
@@ -78,6 +106,7 @@ export class Membership {
   }
 
   join(req: JoinRequest): Promise<JoinResult> {
+    if (this.closed) return Promise.resolve(joinError(ErrorCode.NOT_COORDINATOR, req.memberId));
     if (req.groupId === '') return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID));
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
@@ -254,7 +283,7 @@ export class Membership {
       group.protocolName = null;
       group.leaderId = null;
       group.transition('Empty', this.now());
-      void this.persistence.storeGroup(group);
+      this.background.run(`storing empty group ${group.groupId}`, this.persistence.storeGroup(group));
       return;
     }
     group.protocolName = group.selectProtocol();
@@ -277,6 +306,7 @@ export class Membership {
   }
 
   sync(req: SyncRequest): Promise<SyncResult> {
+    if (this.closed) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
     const group = this.groups.get(req.groupId);
     if (!group || group.state === 'Dead') return Promise.resolve(syncError(group ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.UNKNOWN_MEMBER_ID));
     const member = group.members.get(req.memberId);
@@ -299,7 +329,7 @@ export class Membership {
         group.pendingSync.delete(member.memberId);
         this.scheduleHeartbeat(group, member);
         const result = new Promise<SyncResult>((resolve) => (member.syncCallback = resolve));
-        if (group.isLeader(member.memberId)) void this.applyAssignment(group, req.assignments);
+        if (group.isLeader(member.memberId)) this.background.run(`applying the assignment of group ${group.groupId}`, this.applyAssignment(group, req.assignments));
         return result;
       }
       default:
@@ -315,6 +345,7 @@ export class Membership {
     try {
       await this.persistence.storeGroup(group);
     } catch {
+      if (this.closed) return;
       if (group.generationId === generation && group.state === 'CompletingRebalance') {
         this.failPendingSyncs(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
         this.prepareRebalance(group);
@@ -340,6 +371,7 @@ export class Membership {
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -353,6 +385,7 @@ export class Membership {
 
   /** LeaveGroup for one member (by id, or by instance id for static members). */
   leave(groupId: string, memberId: string, groupInstanceId: string | null): number {
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     let id = memberId;

@@ -75,8 +75,13 @@ export interface BatchOptions {
 /** Builds one RecordBatch (magic 2) holding `records`, compressed as asked, with its CRC-32C. */
 export async function buildBatch(records: NewRecord[], o: BatchOptions = {}): Promise<Buffer> {
   if (records.length === 0) throw new RangeError('a batch holds at least one record');
-  const baseTimestamp = Math.min(...records.map((r) => r.timestamp));
-  const maxTimestamp = Math.max(...records.map((r) => r.timestamp));
+  // A loop, not Math.min(...): spreading an up-converted message set of many records overflows the stack.
+  let baseTimestamp = records[0].timestamp;
+  let maxTimestamp = records[0].timestamp;
+  for (const r of records) {
+    if (r.timestamp < baseTimestamp) baseTimestamp = r.timestamp;
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+  }
   const body = new Writer(256);
   const deltas = records.map((r, i) => r.offsetDelta ?? i);
   records.forEach((r, i) => encodeRecord(body, { attributes: 0, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: deltas[i], key: r.key, value: r.value, headers: r.headers ?? [] }));

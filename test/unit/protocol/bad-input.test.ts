@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reader } from '../../../src/protocol/reader.js';
+import { MAX_ELEMENTS_PER_MESSAGE, Reader } from '../../../src/protocol/reader.js';
+import { readTaggedField, readTaggedFieldCount } from '../../../src/protocol/tagged-fields.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import { DecodeError } from '../../../src/protocol/codec-errors.js';
 import { decodeRequestFrame, encodeRequestFrame, UnsupportedApiError } from '../../../src/protocol/request-codec.js';
@@ -48,6 +49,41 @@ test('negative and oversized lengths are refused before any allocation', () => {
   // A records field claiming 1 GiB.
   const produce = Buffer.from('ffff' + 'ffff' + '000003e8' + '00000001' + '0001' + '61' + '00000001' + '00000000' + '40000000', 'hex');
   assert.throws(() => decodeProduceRequest(new Reader(produce), 3), /exceeds/);
+});
+
+test('a message may decode to at most MAX_ELEMENTS_PER_MESSAGE array elements, counted over nested arrays and tagged fields', () => {
+  // MetadataRequest v1: an array of empty topic names, two bytes each.
+  const names = (n: number) => {
+    const b = Buffer.alloc(4 + 2 * n);
+    b.writeInt32BE(n, 0);
+    return b;
+  };
+  assert.equal((decodeMetadataRequest(new Reader(names(MAX_ELEMENTS_PER_MESSAGE)), 1).topics ?? []).length, MAX_ELEMENTS_PER_MESSAGE);
+  assert.throws(() => decodeMetadataRequest(new Reader(names(MAX_ELEMENTS_PER_MESSAGE + 1)), 1), /more than 1048576 array elements/);
+  // The budget is per message: nested arrays draw on it together (ProduceRequest v3: topics, each with partitions).
+  const half = MAX_ELEMENTS_PER_MESSAGE / 2;
+  const w = new Writer();
+  w.nullableString(null);
+  w.int16(1);
+  w.int32(1000);
+  w.arrayLength(2);
+  for (let t = 0; t < 2; t++) {
+    w.string('t');
+    w.arrayLength(half);
+    for (let p = 0; p < half; p++) {
+      w.int32(p);
+      w.nullableBytes(null);
+    }
+  }
+  const produce = Buffer.concat(w.finish());
+  assert.throws(() => decodeProduceRequest(new Reader(produce), 3), /more than 1048576 array elements/);
+  // Tagged fields count too, and a tagged field's own reader shares its message's budget.
+  const r = new Reader(Buffer.from([2, 0, 0, 1, 0]));
+  r.budget.left = 1;
+  assert.throws(() => readTaggedFieldCount(r), /more than/);
+  const outer = new Reader(Buffer.from([0, 1, 0]));
+  outer.budget.left = 5;
+  assert.equal(readTaggedField(outer).value.budget, outer.budget);
 });
 
 test('varints longer than allowed are refused', () => {

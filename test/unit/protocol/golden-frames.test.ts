@@ -1,5 +1,5 @@
-// Request frames captured from real clients (kcat/librdkafka 2.0, kafkajs 2.2, @platformatic/kafka)
-// by scripts/capture-client-frames.ts: the decoders read them, re-encoding gives the same bytes,
+// Request frames captured from real clients (kcat/librdkafka 2.0, kafkajs 2.2, @platformatic/kafka,
+// kafka-python 2.0) by scripts/capture-client-frames.ts, for every API each of them speaks: the decoders read them, re-encoding gives the same bytes,
 // and the record batches inside Produce requests verify and decode to what the clients sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,16 +13,18 @@ import type { ProduceRequest } from '../../../src/protocol/generated/index.js';
 import { CAPTURE_MESSAGES, type FixtureEntry } from '../../../scripts/capture/fixture-format.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../../test/fixtures/frames');
-const CODEC: Record<string, CompressionType> = { none: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
+const CODEC: Record<string, CompressionType> = { none: CompressionType.None, idempotent: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
 
 const clients = readdirSync(ROOT);
 
-test('fixtures exist for the three clients and cover ApiVersions, Metadata, Produce with every codec, and Fetch', () => {
-  assert.deepEqual(clients.sort(), ['kafkajs', 'kcat', 'platformatic']);
+test('fixtures exist for the four clients and cover ApiVersions, Metadata, Produce with every codec, Fetch and the group APIs', () => {
+  assert.deepEqual(clients.sort(), ['kafka-python', 'kafkajs', 'kcat', 'platformatic']);
   const all = clients.flatMap((c) => (JSON.parse(readFileSync(join(ROOT, c, 'index.json'), 'utf8')) as FixtureEntry[]).map((e) => `${c}:${e.apiName}:${e.label}`));
   for (const c of clients) for (const api of ['ApiVersions', 'Metadata']) assert.ok(all.some((a) => a.startsWith(`${c}:${api}:`)), `${c} ${api}`);
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) assert.ok(all.includes(`kcat:Produce:${codec}`) && all.includes(`kafkajs:Produce:${codec}`), codec);
-  assert.ok(all.includes('kcat:Fetch:') && all.includes('platformatic:Fetch:'));
+  for (const c of clients) for (const api of ['Fetch', 'ListOffsets', 'FindCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetFetch']) assert.ok(all.includes(`${c}:${api}:`), `${c} ${api}`);
+  for (const c of ['kcat', 'kafkajs', 'platformatic']) assert.ok(all.includes(`${c}:InitProducerId:`) && all.includes(`${c}:Produce:idempotent`), `${c} idempotent producing`);
+  assert.ok(all.length >= 90, `${all.length} fixtures`);
 });
 
 for (const client of clients) {

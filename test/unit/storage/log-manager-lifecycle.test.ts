@@ -9,6 +9,7 @@ import { LogManager } from '../../../src/storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log.js';
 import { deleteDirName } from '../../../src/storage/file-names.js';
 import { PendingDeletions } from '../../../src/storage/pending-deletions.js';
+import { nodeFileSystem } from '../../../src/storage/file-system.js';
 import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
 import { batch, tempDir } from '../../helpers/storage.js';
 
@@ -145,7 +146,7 @@ test('a failing background removal is reported and the deleter goes on', async (
     await writeFile(join(dir, 'a-file'), '');
     const scheduler = new ManualScheduler();
     const failures: string[] = [];
-    const deletions = new PendingDeletions(10, scheduler, (path, err) => failures.push(`${path}: ${(err as NodeJS.ErrnoException).code}`));
+    const deletions = new PendingDeletions(nodeFileSystem, 10, scheduler, (path, err) => failures.push(`${path}: ${(err as NodeJS.ErrnoException).code}`));
     await mkdir(join(dir, 'b-0.x-delete'));
     deletions.add(join(dir, 'a-file', 'under-a-file'));
     deletions.add(join(dir, 'b-0.x-delete'));
