@@ -114,7 +114,7 @@ export class Partition {
   }
 
   private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
-    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime).catch(storageError);
+    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime).catch(this.storageError);
     if (result.lastOffset + 1 > this.hwm) {
       this.hwm = result.lastOffset + 1;
       this.notify();
@@ -126,7 +126,7 @@ export class Partition {
   async read(offset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<PartitionRead> {
     const limit = isolationLevel === READ_COMMITTED ? this.lastStableOffset : this.hwm;
     const hwm = this.hwm;
-    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch).catch(storageError);
+    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch).catch(this.storageError);
     return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }
 
@@ -135,9 +135,9 @@ export class Partition {
    * The log finds the batch by its max timestamp; the records inside it decide the exact offset.
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    const found = await this.log.offsetForTimestamp(timestamp).catch(storageError);
+    const found = await this.log.offsetForTimestamp(timestamp).catch(this.storageError);
     if (!found || found.offset >= this.hwm) return null;
-    const bytes = await this.log.read(found.offset, 1, this.hwm, true);
+    const bytes = await this.log.read(found.offset, 1, this.hwm, true).catch(this.storageError);
     for (const view of batchesIn(bytes)) {
       for (const r of await readBatchRecords(view)) {
         if (r.offset >= BigInt(found.offset) && r.timestamp >= BigInt(timestamp)) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
@@ -148,9 +148,9 @@ export class Partition {
 
   /** ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp below the high watermark. */
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
-    const found = await this.log.maxTimestamp().catch(storageError);
+    const found = await this.log.maxTimestamp().catch(this.storageError);
     if (!found || found.offset >= this.hwm) return found;
-    const bytes = await this.log.read(found.offset, 1, this.hwm, true);
+    const bytes = await this.log.read(found.offset, 1, this.hwm, true).catch(this.storageError);
     for (const view of batchesIn(bytes)) {
       for (const r of await readBatchRecords(view)) {
         if (r.timestamp === BigInt(found.timestamp)) return { offset: Number(r.offset), timestamp: found.timestamp };
@@ -161,11 +161,22 @@ export class Partition {
 
   /** DeleteRecords: advances the log start offset. */
   async deleteRecordsBefore(offset: number): Promise<void> {
-    await this.log.deleteRecordsBefore(offset).catch(storageError);
+    await this.log.deleteRecordsBefore(offset).catch(this.storageError);
     this.notify();
   }
 
   private retired = false;
+
+  /**
+   * A log error as a partition error: KAFKA_STORAGE_ERROR for an offline log, as Kafka answers a
+   * partition on an offline log directory; NOT_LEADER_OR_FOLLOWER once the partition is being
+   * deleted, whatever its log says (a discarded log refuses what was not under way, and its files
+   * are renamed away under a read).
+   */
+  private readonly storageError = (err: unknown): never => {
+    if (this.retired) throw this.notHostedError();
+    return storageError(err);
+  };
 
   private notHostedError(): KafkaError {
     return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.index} is no longer hosted here (its topic was deleted).`);
@@ -173,7 +184,8 @@ export class Partition {
 
   /**
    * Refuses appends from now on and wakes waiting fetches: the partition is being removed. An
-   * append that started before is in its log's queue, which closing the log finishes first.
+   * append that started before either finishes or, when its log is discarded first, is refused
+   * with NOT_LEADER_OR_FOLLOWER too.
    */
   retire(): void {
     this.retired = true;

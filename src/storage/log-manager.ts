@@ -205,8 +205,9 @@ export class LogManager {
   }
 
   /**
-   * Closes the logs of `partitions` and renames their directories to Kafka's `-delete` names for
-   * the background deleter; the checkpoints are rewritten without them. Every partition is tried; the first failure is rethrown at the end.
+   * Closes the logs of `partitions` without flushing them (their data is going) and renames their
+   * directories to Kafka's `-delete` names for the background deleter; the checkpoints are
+   * rewritten without them. Every partition is tried; the first failure is rethrown at the end.
    */
   async deleteLogs(topic: string, partitions: readonly number[]): Promise<void> {
     const errors: unknown[] = [];
@@ -218,7 +219,7 @@ export class LogManager {
       this.recoveryPoints.delete(name);
       this.logStarts.delete(name);
       try {
-        await e?.log.close();
+        await e?.log.discard();
       } catch (err) {
         errors.push(err);
       }

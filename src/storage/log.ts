@@ -182,6 +182,8 @@ export class DiskLog implements PartitionLog {
     if (this.failure) throw this.failure;
     if (this.closed) throw new Error('log is closed');
     if (!this.active.indexesLoaded) await this.active.indexes();
+    // Taken offline or discarded while the indexes loaded: nothing may be queued for its files.
+    if (this.failure) throw this.failure;
     const baseOffset = this.logEndOffset;
     if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
     const segment = this.active;
@@ -585,12 +587,25 @@ export class DiskLog implements PartitionLog {
     for (const s of this.segments) await this.handles.close(s.logPath);
   }
 
-  async destroy(): Promise<void> {
+  /**
+   * Closes a log whose files are about to go (its partition was deleted): nothing is flushed or
+   * trimmed, writes and syncs not yet started are refused as on an offline log, and no segment file
+   * is opened again (a read finds it deleted), so no call touches the files once this resolves.
+   * Its owner is not told: this is no I/O failure.
+   */
+  async discard(): Promise<void> {
     this.onDestroy();
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.failure ??= new LogOfflineError(`log ${this.dir} was deleted`);
+    for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+    for (const s of this.segments) s.deleted = true;
     await this.writeQueue;
     for (const s of this.segments) await this.handles.close(s.logPath);
+  }
+
+  async destroy(): Promise<void> {
+    await this.discard();
     await this.handles.fs.removeTree(this.dir);
   }
 }

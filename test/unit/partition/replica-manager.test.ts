@@ -73,6 +73,32 @@ test('once a topic deletion starts, appends to its partitions are refused with N
   }
 });
 
+test('an append already under way when its topic is deleted is refused with NOT_LEADER_OR_FOLLOWER, and no log goes offline', async () => {
+  const { dir, cleanup } = await tempDir();
+  const offline: string[] = [];
+  const manager = await LogManager.open(dir, { scheduler: new ManualScheduler(), onOffline: (topic, partition) => offline.push(`${topic}-${partition}`) });
+  try {
+    const replicas = new ReplicaManager(diskStore(manager));
+    await replicas.createPartitions(TOPIC, 0, 2);
+    const partition = replicas.get('rm', 0);
+    assert.ok(partition);
+    await partition.append(await batch('kept', 1, 1000), null);
+    const late = await batch('late', 1, 1000);
+    // Started first: it passes the partition's check and waits in its log's write queue.
+    const appending = partition.append(late, null).then(
+      () => 'appended',
+      (err: unknown) => (err instanceof KafkaError ? err.code : String(err)),
+    );
+    await replicas.deleteTopic(TOPIC);
+    assert.equal(await appending, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.deepEqual(offline, []);
+    assert.deepEqual(await liveDirs(dir), []);
+  } finally {
+    await manager.close();
+    await cleanup();
+  }
+});
+
 test('a creation that fails part way removes the partitions it opened and publishes none', async () => {
   const { dir, cleanup } = await tempDir();
   const manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });

@@ -12,6 +12,9 @@ import { PendingDeletions } from '../../../src/storage/pending-deletions.js';
 import { nodeFileSystem } from '../../../src/storage/file-system.js';
 import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
 import { batch, tempDir } from '../../helpers/storage.js';
+import { SimFileSystem, type FsCall } from '../../helpers/sim-fs.js';
+import { LogOfflineError } from '../../../src/storage/partition-log.js';
+import type { FileSystem } from '../../../src/storage/file-system.js';
 
 const DELETE_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-delete$/;
 const STRAY_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-stray$/;
@@ -52,6 +55,95 @@ test("deleting renames to Kafka's -delete name at once and removes it only after
   } finally {
     await cleanup();
   }
+});
+
+test('a deleted partition is closed without a flush: nothing is written or synced in it, and an append racing the deletion is refused', async () => {
+  const fs = new SimFileSystem({ seed: 11 });
+  await fs.mkdir('/data');
+  await fs.syncDir('/');
+  const offline: string[] = [];
+  const manager = await LogManager.open('/data', { fs, scheduler: new ManualScheduler(), onOffline: (topic, partition) => offline.push(`${topic}-${partition}`) });
+  // flush.messages above one: a batch written and not synced, which a close would sync.
+  const unsynced = await manager.openLog('gone', 0, { ...DEFAULT_LOG_CONFIG, flushMessages: 1000 }, A);
+  await unsynced.append(await batch('unsynced', 3, 1000), 0, null);
+  // flush.messages=1: an append is acknowledged after its fsync, which the deletion comes before.
+  const synced = await manager.openLog('gone', 1, DEFAULT_LOG_CONFIG, A);
+  await synced.append(await batch('first', 1, 1000), 0, null);
+  const calls: [FsCall, string][] = [];
+  fs.failWhen = (call, path) => {
+    calls.push([call, path]);
+    return null;
+  };
+  const racing = synced.append(await batch('racing', 1, 1000), 0, null).then(
+    () => 'acknowledged',
+    (err: unknown) => err,
+  );
+  await manager.deleteLogs('gone', [0, 1]);
+  assert.ok((await racing) instanceof LogOfflineError, 'the racing append is refused');
+  // The racing batch's write may have begun before the deletion did; it is never synced.
+  const racingWrite = (call: FsCall, path: string) => call === 'writev' && path === '/data/gone-1/00000000000000000000.log';
+  const inPartitions = calls.filter(([call, path]) => /^\/data\/gone-\d/.test(path) && !racingWrite(call, path));
+  assert.deepEqual(
+    inPartitions.map(([call, path]) => `${call} ${path}`).sort(),
+    ['rename /data/gone-0', 'rename /data/gone-1'],
+    `calls in the partition directories: ${JSON.stringify(inPartitions)}`,
+  );
+  assert.deepEqual(offline, [], 'a deletion is not an I/O failure');
+  assert.equal(manager.get('gone', 0), undefined);
+  await manager.close();
+});
+
+/** `fs` with the reads of files whose path matches `held` waiting until `release` is called. */
+function holdingReads(fs: FileSystem, held: RegExp): { fs: FileSystem; release: () => void; waiting: () => number } {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let waiting = 0;
+  const readFile = async (path: string) => {
+    if (held.test(path)) {
+      waiting++;
+      await gate;
+    }
+    return fs.readFile(path);
+  };
+  return {
+    fs: {
+      open: (path, mode) => fs.open(path, mode),
+      readFile,
+      stat: (path) => fs.stat(path),
+      readdir: (path) => fs.readdir(path),
+      mkdir: (path) => fs.mkdir(path),
+      rename: (from, to) => fs.rename(from, to),
+      unlink: (path) => fs.unlink(path),
+      removeTree: (path) => fs.removeTree(path),
+      syncDir: (path) => fs.syncDir(path),
+    },
+    release,
+    waiting: () => waiting,
+  };
+}
+
+test('a read under way when its partition is deleted ends empty and opens nothing at the old path', async () => {
+  const sim = new SimFileSystem({ seed: 12, maxDelayTurns: 0 });
+  await sim.mkdir('/data');
+  await sim.syncDir('/');
+  const first = await LogManager.open('/data', { fs: sim });
+  await (await first.openLog('gone', 0, DEFAULT_LOG_CONFIG, A)).append(await batch('a', 3, 1000), 0, null);
+  await first.close();
+
+  // After a clean stop the active segment's indexes load at the first read: hold that read there.
+  const held = holdingReads(sim, /gone-0\/\d{20}\.index$/);
+  const manager = await LogManager.open('/data', { fs: held.fs, scheduler: new ManualScheduler() });
+  const log = await manager.openLog('gone', 0, DEFAULT_LOG_CONFIG, { topicId: A.topicId, create: false });
+  const reading = log.read(0, 1 << 20, 3, true).then(
+    (bytes) => bytes.length,
+    (err: unknown) => err,
+  );
+  assert.equal(held.waiting(), 1, 'the read waits for its index');
+  await manager.deleteLogs('gone', [0]);
+  held.release();
+  assert.equal(await reading, 0, 'the read finds the segment deleted');
+  assert.deepEqual(sim.list('/data').filter((path) => path.startsWith('/data/gone-0/')), []);
+  await manager.close();
 });
 
 test('deletions pending at the last stop are finished at start and never opened as partitions', async () => {
