@@ -1,6 +1,7 @@
 /**
  * Starts the group coordinator: creates __consumer_offsets when absent (compacted, with
- * offsets.topic.num.partitions partitions), replays it, and expires old offsets periodically.
+ * offsets.topic.num.partitions partitions), replays it, expires old offsets periodically, and
+ * drops the committed offsets of deleted topics.
  * Its timers run on `scheduler` (the system clock unless a test injects one); stop() cancels
  * them all and waits for the coordinator's writes, and must run before the logs close.
  */
@@ -63,6 +64,14 @@ export async function startGroupCoordinator(config: BrokerConfig, topics: TopicS
     await coordinator.close();
     throw err;
   }
+  topics.onTopicDeleted(async (topic) => {
+    try {
+      const removed = await coordinator.deleteTopicOffsets(new Set([topic.name]));
+      if (removed > 0) log.info({ topic: topic.name, offsets: removed }, 'removed the committed offsets of a deleted topic');
+    } catch (err) {
+      log.error({ err, topic: topic.name }, 'removing the committed offsets of a deleted topic failed');
+    }
+  });
   coordinator.startOffsetExpiry(config.int('offsets.retention.check.interval.ms'), (n) => {
     if (n > 0) log.info({ expired: n }, 'expired committed offsets');
   });

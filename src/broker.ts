@@ -98,7 +98,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const closing = listener?.close(5000);
     // Waiting long polls answer now.
     replicas.wakeAll();
-    // Topic mutations still running end (a large CreatePartitions stops early) before the logs close.
+    // Topic mutations still running end (a large CreatePartitions stops early) before the groups
+    // stop, since a deletion removes the topic's committed offsets, and before the logs close.
     await topics?.close();
     // Waiting joins and syncs answer NOT_COORDINATOR, group timers are cancelled, group writes finish.
     await groups?.stop();

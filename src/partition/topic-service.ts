@@ -47,6 +47,7 @@ export class TopicService {
   private readonly serial = new KeyedSerializer();
   private readonly budget: PartitionBudget;
   private closing = false;
+  private readonly deletedListeners: ((topic: TopicRecord) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: LocalMetadataStore,
@@ -68,6 +69,15 @@ export class TopicService {
 
   getById(id: string): TopicRecord | undefined {
     return this.store.topicById(id);
+  }
+
+  /**
+   * Calls `listener` after each topic deletion, within the deletion's turn (a topic created again
+   * under the name waits for it); the group coordinator drops the topic's committed offsets there.
+   * The listener reports its own failures: the deletion stands whatever it does.
+   */
+  onTopicDeleted(listener: (topic: TopicRecord) => Promise<void>): void {
+    this.deletedListeners.push(listener);
   }
 
   /** Runs a mutation of topic `name` after the earlier ones of that name; refused once the broker stops. */
@@ -137,12 +147,15 @@ export class TopicService {
       } catch (err) {
         return failure(err, `Deleting topic ${name}`);
       }
+      let logsError: unknown = null;
       try {
         await this.logs.deleteTopic(topic);
       } catch (err) {
-        // The topic is gone from the table; what could not be set aside now is at the next creation or start.
-        return { ...failure(err, `Setting aside the logs of deleted topic ${name}`), topic };
+        logsError = err;
       }
+      for (const listener of this.deletedListeners) await listener(topic).catch(() => undefined);
+      // The topic is gone from the table; what could not be set aside now is at the next creation or start.
+      if (logsError !== null) return { ...failure(logsError, `Setting aside the logs of deleted topic ${name}`), topic };
       return ok(topic);
     });
   }

@@ -197,6 +197,24 @@ export class GroupCoordinator {
     return { groupError: ErrorCode.NONE, codes };
   }
 
+  /**
+   * Forgets every group's committed offsets for `topics`, which were deleted, as Kafka does: a
+   * topic created again under one of these names starts without them. An Empty group left with no
+   * offsets is removed, also as in Kafka. Returns how many offsets went.
+   */
+  async deleteTopicOffsets(topics: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    for (const groupId of this.offsets.groups()) {
+      if (this.membership.isClosed) break;
+      const gone = this.offsets.ofTopics(groupId, topics);
+      if (gone.length === 0) continue;
+      await this.writeOffsets(groupId, gone);
+      removed += gone.length;
+      if (this.groups.get(groupId)?.state === 'Empty' && !this.offsets.hasOffsets(groupId)) await this.deleteGroup(groupId);
+    }
+    return removed;
+  }
+
   /** Removes offsets of empty groups past offsets.retention.minutes; drops groups left with nothing. */
   async expireOffsets(): Promise<number> {
     const now = this.scheduler.now();

@@ -69,6 +69,13 @@ export class OffsetCache {
     return removed;
   }
 
+  /** Tombstones for every offset a group holds for one of `topics` (deleted topics). */
+  ofTopics(groupId: string, topics: ReadonlySet<string>): OffsetEntry[] {
+    const out: OffsetEntry[] = [];
+    for (const [topic, partitions] of this.all(groupId)) if (topics.has(topic)) for (const partition of partitions.keys()) out.push({ topic, partition, value: null });
+    return out;
+  }
+
   /** Offsets an empty group holds past retention (Kafka's offsets.retention.minutes rule). */
   expired(groupId: string, now: number, retentionMs: number, emptySince: number): OffsetEntry[] {
     const out: OffsetEntry[] = [];

@@ -54,6 +54,29 @@ test('commits from members are checked against the group: member, generation, st
   assert.equal(c.offsets.get('g', 't', 0), undefined);
 });
 
+test("a deleted topic's offsets leave every group, with members or not; an Empty group left with none is removed", async () => {
+  const clock = new ManualScheduler();
+  const topic = new MemoryOffsetsTopic();
+  const c = new GroupCoordinator(clock, CONFIG, topic);
+  const joined = await c.membership.join({ groupId: 'busy', memberId: '', groupInstanceId: null, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
+  await c.membership.sync({ groupId: 'busy', memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
+  assert.deepEqual(await c.commitOffsets('busy', joined.memberId, null, 1, [entry('gone', 0, 4n), entry('kept', 0, 1n)], -1), [0, 0]);
+  assert.deepEqual(await c.commitOffsets('idle', '', null, -1, [entry('gone', 0, 7n), entry('gone', 1, 8n)], -1), [0, 0]);
+  assert.deepEqual(await c.commitOffsets('other', '', null, -1, [entry('kept', 0, 2n)], -1), [0]);
+  assert.equal(await c.deleteTopicOffsets(new Set(['gone'])), 3);
+  assert.deepEqual([...c.offsets.all('busy').keys()], ['kept']);
+  assert.equal(c.groups.get('busy')?.state, 'Stable', 'a group with members stays');
+  assert.equal(c.groups.has('idle'), false, 'an Empty group left with nothing is removed');
+  assert.equal(c.offsets.get('other', 'kept', 0)?.offset, 2n);
+  // What a restart replays from __consumer_offsets agrees.
+  const replayed = new GroupCoordinator(clock, CONFIG, topic);
+  await replayed.load();
+  assert.deepEqual(replayed.offsets.groups().sort(), ['busy', 'other']);
+  assert.equal(replayed.offsets.get('busy', 'gone', 0), undefined);
+  await c.close();
+  await replayed.close();
+});
+
 test('offsets of an empty group expire after offsets.retention; groups with members keep theirs', async () => {
   const clock = new ManualScheduler();
   const c = new GroupCoordinator(clock, CONFIG, new MemoryOffsetsTopic());
