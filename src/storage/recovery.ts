@@ -9,11 +9,14 @@ import { Segment } from './segment.js';
 import { sizeOrZero } from './file-system.js';
 import { logFile, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
+import { completeInterruptedSwaps } from './segment-swap.js';
 
 export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<Segment[]> {
-  const names = (await handles.fs.readdir(dir)).map((e) => e.name);
-  // Leftovers of an interrupted checkpoint write or compaction are dropped.
+  let names = (await handles.fs.readdir(dir)).map((e) => e.name);
+  // Leftovers of an interrupted checkpoint write or of a cleaning pass before its swap are dropped;
+  // a swap that was decided (a `.swap` file) is completed (segment-swap.ts).
   for (const n of names) if (n.endsWith('.tmp') || n.endsWith('.cleaned')) await handles.fs.unlink(join(dir, n));
+  if (await completeInterruptedSwaps(handles.fs, dir, names)) names = (await handles.fs.readdir(dir)).map((e) => e.name);
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
     segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));
