@@ -51,21 +51,23 @@ export class LogCleaner {
 
   /** Starts the background loop (a no-op when the cleaner is disabled). */
   start(): void {
-    if (this.settings.enabled) this.schedule(0);
+    if (this.settings.enabled && !this.timer && !this.running) this.run();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped || this.timer || this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.cleanWhileWorthIt()
-        .catch((err: unknown) => this.events.onError?.(null, err))
-        .finally(() => {
-          this.running = null;
-          this.schedule(this.settings.backoffMs);
-        });
-    }, delayMs);
-    this.timer.unref();
+  private run(): void {
+    if (this.stopped) return;
+    this.running = this.cleanWhileWorthIt()
+      .catch((err: unknown) => this.events.onError?.(null, err))
+      .finally(() => {
+        this.running = null;
+        if (this.stopped) return;
+        // The backoff timer alone does not keep the process alive.
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.run();
+        }, this.settings.backoffMs);
+        this.timer.unref();
+      });
   }
 
   private async cleanWhileWorthIt(): Promise<void> {

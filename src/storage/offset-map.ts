@@ -3,9 +3,9 @@
  * fixed amount of memory (as Kafka's SkimpyOffsetMap): keys are not stored, only a 16-byte MD5
  * digest of each, in an open-addressing table allocated once per cleaning pass.
  *
- *   slot (24 bytes): md5(key) 16 bytes | offset float64 (an integer below 2^53)
+ *   slot (24 bytes): md5(key) 16 bytes | offset + 1 as float64 (an integer below 2^53; 0: empty slot)
  *
- * A separate bitmap marks used slots. Two keys with the same digest would share an entry (the
+ * Two keys with the same digest would share an entry (the
  * older record of one could be removed for the other); with MD5 that is as unlikely as in Kafka.
  * When `isFull`, the caller stops adding keys and cleans only up to `latestOffset`.
  */
@@ -16,7 +16,6 @@ const DIGEST_BYTES = 16;
 
 export class OffsetMap {
   private readonly table: Buffer;
-  private readonly used: Uint8Array;
   private entries = 0;
   /** Keys the map takes before it counts as full: slots × the load factor (hash collisions grow past it). */
   readonly capacity: number;
@@ -29,7 +28,6 @@ export class OffsetMap {
   ) {
     if (!Number.isInteger(slots) || slots < 2) throw new RangeError(`an offset map needs at least 2 slots, not ${slots}`);
     this.table = Buffer.alloc(slots * OFFSET_MAP_SLOT_BYTES);
-    this.used = new Uint8Array(slots);
     this.capacity = Math.max(1, Math.min(slots - 1, Math.floor(slots * loadFactor)));
   }
 
@@ -52,7 +50,7 @@ export class OffsetMap {
   }
 
   get memoryBytes(): number {
-    return this.table.length + this.used.length;
+    return this.table.length;
   }
 
   /** Records `offset` as the latest of `key` (later puts of a key replace earlier ones). */
@@ -61,16 +59,15 @@ export class OffsetMap {
     for (let attempt = 0; ; attempt++) {
       const slot = this.slotFor(digest, attempt);
       const at = slot * OFFSET_MAP_SLOT_BYTES;
-      if (!this.used[slot]) {
+      if (this.isEmpty(at)) {
         if (this.entries >= this.slots - 1) throw new RangeError('the offset map is full');
         digest.copy(this.table, at);
-        this.table.writeDoubleBE(offset, at + DIGEST_BYTES);
-        this.used[slot] = 1;
+        this.table.writeDoubleBE(offset + 1, at + DIGEST_BYTES);
         this.entries++;
         break;
       }
       if (this.table.compare(digest, 0, DIGEST_BYTES, at, at + DIGEST_BYTES) === 0) {
-        this.table.writeDoubleBE(offset, at + DIGEST_BYTES);
+        this.table.writeDoubleBE(offset + 1, at + DIGEST_BYTES);
         break;
       }
     }
@@ -81,12 +78,15 @@ export class OffsetMap {
   get(key: Buffer): number {
     const digest = digestOf(key);
     for (let attempt = 0; attempt < this.slots + DIGEST_BYTES; attempt++) {
-      const slot = this.slotFor(digest, attempt);
-      if (!this.used[slot]) return -1;
-      const at = slot * OFFSET_MAP_SLOT_BYTES;
-      if (this.table.compare(digest, 0, DIGEST_BYTES, at, at + DIGEST_BYTES) === 0) return this.table.readDoubleBE(at + DIGEST_BYTES);
+      const at = this.slotFor(digest, attempt) * OFFSET_MAP_SLOT_BYTES;
+      if (this.isEmpty(at)) return -1;
+      if (this.table.compare(digest, 0, DIGEST_BYTES, at, at + DIGEST_BYTES) === 0) return this.table.readDoubleBE(at + DIGEST_BYTES) - 1;
     }
     return -1;
+  }
+
+  private isEmpty(at: number): boolean {
+    return this.table.readDoubleBE(at + DIGEST_BYTES) === 0;
   }
 
   /** Moves the covered range on past offsets that hold no keys (control batches, gaps). */

@@ -8,11 +8,13 @@
  * - a name (create, rename, unlink, mkdir) is durable after fsync of its directory; until then a
  *   crash keeps a random prefix of that directory's pending name changes, in order.
  *
- * `crashAt(n)` takes the power away at the n-th call: the disk image at that moment (with pending
- * changes kept, dropped or torn by the seeded generator) is kept, and every later call fails, so
- * nothing the broker does afterwards can count as acknowledged. `failWhen` fails chosen calls with
- * EIO or ENOSPC. Calls finish after a seeded number of event-loop turns, so concurrent work
- * interleaves differently per seed, and the same seed replays exactly.
+ * `crashAt(n)` takes the power away at the n-th call (`crashWhen` at the first call it picks): the
+ * disk image at that moment (with pending changes kept, dropped or torn by the seeded generator)
+ * is kept, and every later call fails, so nothing the broker does afterwards can count as
+ * acknowledged. `failWhen` fails chosen calls with EIO or ENOSPC; `holdWhen` pauses chosen calls
+ * until the promise it returns settles (a test seam that stops work at an exact point without
+ * timing). Calls finish after a seeded number of event-loop turns, so concurrent work interleaves
+ * differently per seed, and the same seed replays exactly.
  */
 import { basename, dirname } from 'node:path';
 import type { DirEntry, FileSystem, OpenMode, StorageFile } from '../../src/storage/file-system.js';
@@ -103,6 +105,10 @@ export class SimFileSystem implements FileSystem {
   private crashImage: Dir | null = null;
   /** Fails a call with the error returned (checked before the call does anything). */
   failWhen: ((call: FsCall, path: string, n: number) => 'EIO' | 'ENOSPC' | null) | null = null;
+  /** Loses power before the first call for which this returns true. */
+  crashWhen: ((call: FsCall, path: string, n: number) => boolean) | null = null;
+  /** Pauses a call (before it does anything) until the returned promise settles. */
+  holdWhen: ((call: FsCall, path: string) => Promise<void> | null) | null = null;
 
   constructor(private readonly options: SimFsOptions) {
     this.rng = new Prng(options.seed);
@@ -178,11 +184,13 @@ export class SimFileSystem implements FileSystem {
 
   private async enter(call: FsCall, path: string): Promise<void> {
     const n = ++this.calls;
-    if (n >= this.crashCall) this.crashNow();
+    if (n >= this.crashCall || this.crashWhen?.(call, path, n)) this.crashNow();
     if (this.crashImage) throw new SimulatedCrash(`power lost before ${call} ${path}`);
     const fault = this.failWhen?.(call, path, n) ?? null;
     const turns = this.maxDelayTurns > 0 ? this.rng.int(this.maxDelayTurns + 1) : 0;
     for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
+    const hold = this.holdWhen?.(call, path);
+    if (hold) await hold;
     if (this.crashImage) throw new SimulatedCrash(`power lost during ${call} ${path}`);
     if (fault) throw errno(fault, `${call} ${path}`);
   }
