@@ -105,7 +105,8 @@ export async function cleanSegments(target: CleaningTarget, options: CleanerOpti
       swapped = await target.swap(group, cleaned, writer.path);
     } catch (err) {
       // After a swap began, its file has another name: removing the cleaned name is then a no-op.
-      await writer.discard().catch(() => undefined);
+      // A failure to remove it is an I/O error of its own, and takes the place of `err`.
+      await writer.discard();
       throw err;
     }
     if (!swapped) {
@@ -219,7 +220,7 @@ async function cleanGroup(group: Segment[], ctx: FilterContext, target: Cleaning
     }
     return { writer, removed };
   } catch (err) {
-    await writer?.discard().catch(() => undefined);
+    await writer?.discard();
     throw err;
   }
 }
