@@ -193,10 +193,13 @@ async function groupSegments(segs: readonly Segment[], target: CleaningTarget, e
 /**
  * Streams one group through the filter. A writer is made at once for a merged group; for a single
  * segment only at the first batch that changes (the unchanged batches before it are then copied),
- * so a segment with nothing to remove costs a read, not a rewrite.
+ * so a segment with nothing to remove costs a read, not a rewrite. The last batch of a merged group
+ * is kept (empty if need be) when nothing kept so far reaches the group's last segment: the cleaned
+ * file's batches then still span every segment it replaces, which swap recovery relies on.
  */
 async function cleanGroup(group: Segment[], ctx: FilterContext, target: CleaningTarget, chunkBytes: number): Promise<{ writer: CleanedSegmentWriter | null; removed: number }> {
   const groupEnd = group[group.length - 1].nextOffset;
+  const lastMemberBase = group[group.length - 1].baseOffset;
   const newWriter = () => new CleanedSegmentWriter(target.handles, target.dir, group[0].baseOffset, target.indexIntervalBytes, group[0].createdAt, chunkBytes);
   let writer = group.length > 1 ? newWriter() : null;
   let removed = 0;
@@ -204,7 +207,8 @@ async function cleanGroup(group: Segment[], ctx: FilterContext, target: Cleaning
     for (const seg of group) {
       for await (const { view, position } of segmentBatches(seg, chunkBytes)) {
         target.checkAborted();
-        const outcome = await filterBatch(view, ctx, Number(view.lastOffset) + 1 === groupEnd);
+        const endMarker = group.length > 1 && Number(view.lastOffset) + 1 === groupEnd && (writer?.segment.nextOffset ?? 0) <= lastMemberBase;
+        const outcome = await filterBatch(view, ctx, endMarker);
         removed += outcome.removed;
         if (!writer) {
           if (outcome.kind === 'unchanged') continue;

@@ -461,7 +461,15 @@ export class DiskLog implements PartitionLog {
         if (view.lastOffset >= BigInt(maxOffsetExclusive)) break;
         cut += size;
       }
-      return bytes.subarray(0, cut);
+      const found = bytes.subarray(0, cut);
+      // Compaction keeps some batches without records (a producer's last, a merged segment's end):
+      // a client such as kafkajs 2.x waits for ever on a fetch answer without a record, so the read
+      // goes on past such a stretch (into the next segment) while the byte budget allows.
+      if (cut > 0 && !holdsRecords(found)) {
+        const rest = await this.readOnce(lastOffsetIn(found) + 1, maxBytes - cut, maxOffsetExclusive, false);
+        return rest.length === 0 ? found : Buffer.concat([found, rest]);
+      }
+      return found;
     }
     return Buffer.alloc(0);
   }
@@ -628,6 +636,19 @@ interface PendingWrite {
   /** Called with the number of the completed write group. */
   resolve: (written: number) => void;
   reject: (err: unknown) => void;
+}
+
+/** Some batch in `batches` (whole batches) holds a record. */
+function holdsRecords(batches: Buffer): boolean {
+  for (let at = 0; at < batches.length; at += new RecordBatchView(batches, at).sizeInBytes) if (new RecordBatchView(batches, at).recordCount > 0) return true;
+  return false;
+}
+
+/** The last offset of the last of `batches` (whole batches, at least one). */
+function lastOffsetIn(batches: Buffer): number {
+  let at = 0;
+  for (let next = 0; next < batches.length; next += new RecordBatchView(batches, next).sizeInBytes) at = next;
+  return Number(new RecordBatchView(batches, at).lastOffset);
 }
 
 /** The buffers left after the first `n` bytes of `buffers` were written. */

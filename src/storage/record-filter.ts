@@ -11,8 +11,9 @@
  *   aborted transaction's records, and those must stay marked as aborted;
  * - a batch that loses every record stays as an empty batch (header only) when it may be the last
  *   batch of its producer (so the producer's epoch and sequence survive, as Kafka keeps the last
- *   batch of each active producer) or when it is the last batch of its segment group (so the
- *   cleaned segment ends at the same offset, which recovery of an interrupted swap relies on).
+ *   batch of each active producer) or when the caller needs it as an end marker: the last batch
+ *   of a merged group whose cleaned data would otherwise end before the group's last segment
+ *   (recovery of an interrupted swap reads the range it replaces from the swap file's batches).
  *   "May be the last": the cleaner does not see producer state, so it keeps the last batch of each
  *   producer seen in the dirty range, and in the clean part every batch of a producer the dirty
  *   range did not show, unless its max timestamp is older than producer.id.expiration.ms (Kafka
@@ -75,8 +76,8 @@ function keepRecord(r: DecodedRecord, horizon: number | null, ctx: FilterContext
   return r.value !== null || horizon === null || ctx.now < horizon;
 }
 
-/** Decides one batch; `lastOfGroup` marks the last batch of the segment group being cleaned. */
-export async function filterBatch(batch: RecordBatchView, ctx: FilterContext, lastOfGroup: boolean): Promise<BatchOutcome> {
+/** Decides one batch; `endMarker`: keep it, empty if need be (see above). */
+export async function filterBatch(batch: RecordBatchView, ctx: FilterContext, endMarker: boolean): Promise<BatchOutcome> {
   const records = await readBatchRecords(batch);
   const horizon = batch.hasDeleteHorizon ? Number(batch.baseTimestamp) : null;
   let kept: DecodedRecord[];
@@ -94,7 +95,7 @@ export async function filterBatch(batch: RecordBatchView, ctx: FilterContext, la
     if (removed === 0 && !needsHorizon) return { kind: 'unchanged', removed };
     return { kind: 'rewritten', bytes: await rebuiltBatch(batch, kept, needsHorizon ? Math.min(ctx.now + ctx.deleteRetentionMs, Number.MAX_SAFE_INTEGER) : horizon), removed };
   }
-  if (lastOfGroup || mayBeLastOfProducer(batch, ctx)) {
+  if (endMarker || mayBeLastOfProducer(batch, ctx)) {
     return records.length === 0 ? { kind: 'unchanged', removed } : { kind: 'rewritten', bytes: emptyBatch(batch), removed };
   }
   return { kind: 'dropped', removed };

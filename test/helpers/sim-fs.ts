@@ -195,6 +195,15 @@ export class SimFileSystem implements FileSystem {
     if (fault) throw errno(fault, `${call} ${path}`);
   }
 
+  /**
+   * Checked again right before a call takes effect: another call may have lost the power in the
+   * microtasks between `enter` and the call's body, and then this one must not happen (nor report
+   * success for something the disk image does not hold).
+   */
+  private stillPowered(call: FsCall, path: string): void {
+    if (this.crashImage) throw new SimulatedCrash(`power lost during ${call} ${path}`);
+  }
+
   private parts(path: string): string[] {
     return path.split('/').filter((p) => p !== '');
   }
@@ -227,6 +236,7 @@ export class SimFileSystem implements FileSystem {
 
   async open(path: string, mode: OpenMode): Promise<StorageFile> {
     await this.enter('open', path);
+    this.stillPowered('open', path);
     let inode = this.lookup(path);
     if (inode instanceof Dir) throw errno('EISDIR', path);
     if (!inode) {
@@ -242,6 +252,7 @@ export class SimFileSystem implements FileSystem {
   /** Runs one call of an open file through the crash and fault checks. */
   async fileCall<T>(call: FsCall, path: string, fn: () => T): Promise<T> {
     await this.enter(call, path);
+    this.stillPowered(call, path);
     return fn();
   }
 
@@ -251,11 +262,13 @@ export class SimFileSystem implements FileSystem {
 
   async readFile(path: string): Promise<Buffer> {
     await this.enter('readFile', path);
+    this.stillPowered('readFile', path);
     return Buffer.from(this.fileAt(path).data);
   }
 
   async stat(path: string): Promise<{ size: number; mtimeMs: number; isDirectory: boolean }> {
     await this.enter('stat', path);
+    this.stillPowered('stat', path);
     const n = this.lookup(path);
     if (!n) throw errno('ENOENT', path);
     return n instanceof Dir ? { size: 0, mtimeMs: 0, isDirectory: true } : { size: n.data.length, mtimeMs: n.mtimeMs, isDirectory: false };
@@ -263,6 +276,7 @@ export class SimFileSystem implements FileSystem {
 
   async readdir(path: string): Promise<DirEntry[]> {
     await this.enter('readdir', path);
+    this.stillPowered('readdir', path);
     const d = this.lookup(path);
     if (!d) throw errno('ENOENT', path);
     if (!(d instanceof Dir)) throw errno('ENOTDIR', path);
@@ -271,6 +285,7 @@ export class SimFileSystem implements FileSystem {
 
   async mkdir(path: string): Promise<void> {
     await this.enter('mkdir', path);
+    this.stillPowered('mkdir', path);
     let node: Dir = this.root;
     for (const part of this.parts(path)) {
       const child = node.entries.get(part);
@@ -286,6 +301,7 @@ export class SimFileSystem implements FileSystem {
 
   async rename(from: string, to: string): Promise<void> {
     await this.enter('rename', from);
+    this.stillPowered('rename', from);
     const node = this.lookup(from);
     if (!node) throw errno('ENOENT', from);
     const target = this.dirOf(to);
@@ -295,6 +311,7 @@ export class SimFileSystem implements FileSystem {
 
   async unlink(path: string): Promise<void> {
     await this.enter('unlink', path);
+    this.stillPowered('unlink', path);
     const n = this.lookup(path);
     if (!n) return;
     if (n instanceof Dir) throw errno('EISDIR', path);
@@ -303,11 +320,13 @@ export class SimFileSystem implements FileSystem {
 
   async removeTree(path: string): Promise<void> {
     await this.enter('removeTree', path);
+    this.stillPowered('removeTree', path);
     if (this.lookup(path)) this.dirOf(path).set(basename(path), null);
   }
 
   async syncDir(path: string): Promise<void> {
     await this.enter('syncDir', path);
+    this.stillPowered('syncDir', path);
     const d = this.lookup(path);
     if (!(d instanceof Dir)) throw errno('ENOTDIR', path);
     d.sync();
@@ -344,7 +363,8 @@ class SimFile implements StorageFile {
   }
 
   read(buffer: Buffer, offset: number, length: number, position: number) {
-    return this.call('read', () => ({ bytesRead: Math.max(0, this.inode.data.copy(buffer, offset, position, Math.min(position + length, this.inode.data.length))) }));
+    // Past the end a read returns no bytes, as a real file's does.
+    return this.call('read', () => ({ bytesRead: position >= this.inode.data.length ? 0 : this.inode.data.copy(buffer, offset, position, Math.min(position + length, this.inode.data.length)) }));
   }
 
   write(buffer: Buffer, offset: number, length: number, position: number) {

@@ -227,3 +227,24 @@ test("a batch that loses every record stays as an empty batch while it may be it
     await cleanup();
   }
 });
+
+test('a read that would return only batches without records goes on to the next records (kafkajs 2.x waits for ever on such an answer)', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const c = clock(4_000_000_000);
+    const log = await openLog(dir, { segmentBytes: 300, compact: true }, { now: c.now });
+    // Segment 0 holds one batch of an idempotent producer, which the cleaner empties but keeps.
+    await log.append(await buildBatch([{ key: Buffer.from('x'), value: Buffer.from('x1'.padEnd(200, '.')), timestamp: c.time }], { producerId: 31n, producerEpoch: 0, baseSequence: 0 }), 0, null);
+    await put(log, [['x', 'x2']], c.time);
+    for (let i = 0; i < 6; i++) await put(log, [pad(i)], c.time);
+    await log.compact();
+    const bytes = await log.read(0, 1 << 20, log.logEndOffset, true);
+    const views = [...batchesIn(bytes)];
+    assert.equal(views[0].recordCount, 0, 'the read starts with the empty batch');
+    assert.ok(views.some((v) => v.recordCount > 0), 'and goes on to records');
+    assert.deepEqual((await readBatchRecords(views.find((v) => v.recordCount > 0) as RecordBatchView)).map((r) => r.value?.toString()), ['x2']);
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
