@@ -21,6 +21,7 @@ import { readFileOrNull, replaceFileDurably } from './file-system.js';
 import type { CompactionResult } from './compactor.js';
 import { isIoError, LogCompaction, type CompactOptions } from './log-compaction.js';
 import type { CleanableRange } from './cleaning-policy.js';
+import { holdsRecords, lastOffsetIn } from './batch-run.js';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -636,19 +637,6 @@ interface PendingWrite {
   /** Called with the number of the completed write group. */
   resolve: (written: number) => void;
   reject: (err: unknown) => void;
-}
-
-/** Some batch in `batches` (whole batches) holds a record. */
-function holdsRecords(batches: Buffer): boolean {
-  for (let at = 0; at < batches.length; at += new RecordBatchView(batches, at).sizeInBytes) if (new RecordBatchView(batches, at).recordCount > 0) return true;
-  return false;
-}
-
-/** The last offset of the last of `batches` (whole batches, at least one). */
-function lastOffsetIn(batches: Buffer): number {
-  let at = 0;
-  for (let next = 0; next < batches.length; next += new RecordBatchView(batches, next).sizeInBytes) at = next;
-  return Number(new RecordBatchView(batches, at).lastOffset);
 }
 
 /** The buffers left after the first `n` bytes of `buffers` were written. */
