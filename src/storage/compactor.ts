@@ -193,13 +193,13 @@ async function groupSegments(segs: readonly Segment[], target: CleaningTarget, e
 /**
  * Streams one group through the filter. A writer is made at once for a merged group; for a single
  * segment only at the first batch that changes (the unchanged batches before it are then copied),
- * so a segment with nothing to remove costs a read, not a rewrite. The last batch of a merged group
- * is kept (empty if need be) when nothing kept so far reaches the group's last segment: the cleaned
- * file's batches then still span every segment it replaces, which swap recovery relies on.
+ * so a segment with nothing to remove costs a read, not a rewrite. The group's last batch is kept
+ * (empty if need be), so the cleaned segment ends at the same offset as the segments it replaces:
+ * swap recovery reads the range a swap file replaces from its batches, and recovery after an
+ * unclean stop takes a gap between segments of a log that is no longer compacted for lost data.
  */
 async function cleanGroup(group: Segment[], ctx: FilterContext, target: CleaningTarget, chunkBytes: number): Promise<{ writer: CleanedSegmentWriter | null; removed: number }> {
   const groupEnd = group[group.length - 1].nextOffset;
-  const lastMemberBase = group[group.length - 1].baseOffset;
   const newWriter = () => new CleanedSegmentWriter(target.handles, target.dir, group[0].baseOffset, target.indexIntervalBytes, group[0].createdAt, chunkBytes);
   let writer = group.length > 1 ? newWriter() : null;
   let removed = 0;
@@ -207,8 +207,7 @@ async function cleanGroup(group: Segment[], ctx: FilterContext, target: Cleaning
     for (const seg of group) {
       for await (const { view, position } of segmentBatches(seg, chunkBytes)) {
         target.checkAborted();
-        const endMarker = group.length > 1 && Number(view.lastOffset) + 1 === groupEnd && (writer?.segment.nextOffset ?? 0) <= lastMemberBase;
-        const outcome = await filterBatch(view, ctx, endMarker);
+        const outcome = await filterBatch(view, ctx, Number(view.lastOffset) + 1 === groupEnd);
         removed += outcome.removed;
         if (!writer) {
           if (outcome.kind === 'unchanged') continue;

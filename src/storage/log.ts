@@ -575,7 +575,9 @@ export class DiskLog implements PartitionLog {
   /**
    * One compaction pass (cleanup.policy=compact) over the segments that are cleanable now (see
    * cleaning-policy.ts), beside appends; only the swap of each cleaned segment waits in the write
-   * queue. Null when nothing is cleanable or the pass was stopped.
+   * queue. Null when nothing is cleanable or the pass was stopped. Only segments wholly below the
+   * recovery point are cleaned: a record that is not on disk yet (not acknowledged, so a crash may
+   * take it back) must never be what removes an older one.
    */
   compact(options?: CompactOptions): Promise<CompactionResult | null> {
     return this.compaction.compact(options);

@@ -11,9 +11,8 @@
  *   aborted transaction's records, and those must stay marked as aborted;
  * - a batch that loses every record stays as an empty batch (header only) when it may be the last
  *   batch of its producer (so the producer's epoch and sequence survive, as Kafka keeps the last
- *   batch of each active producer) or when the caller needs it as an end marker: the last batch
- *   of a merged group whose cleaned data would otherwise end before the group's last segment
- *   (recovery of an interrupted swap reads the range it replaces from the swap file's batches).
+ *   batch of each active producer) or when it is the last batch of the segment group being
+ *   cleaned (so the cleaned segment ends where the old ones did; see compactor.ts).
  *   "May be the last": the cleaner does not see producer state, so it keeps the last batch of each
  *   producer seen in the dirty range, and in the clean part every batch of a producer the dirty
  *   range did not show, unless its max timestamp is older than producer.id.expiration.ms (Kafka

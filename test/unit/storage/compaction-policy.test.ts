@@ -103,3 +103,15 @@ test('log.cleaner.enable=false: the cleaner never runs', async () => {
   assert.deepEqual(await everything(log), before);
   await manager.close();
 });
+
+test('only segments wholly below the recovery point are cleaned: an unsynced record never removes an acknowledged one', async () => {
+  const { c, manager, log } = await setup({ flushMessages: 1_000_000 });
+  await rounds(log, c, 0, 3);
+  assert.ok(log.segmentCount > 3);
+  const range = await log.cleaningCandidate();
+  assert.equal(range?.firstUncleanableOffset, 0, 'nothing is synced yet: nothing is cleanable');
+  assert.equal(await log.compact(), null);
+  await log.flush();
+  assert.ok((await log.compact())?.recordsRemoved, 'once synced, the same segments are cleaned');
+  await manager.close();
+});
