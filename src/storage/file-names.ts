@@ -6,6 +6,11 @@
  *   00000000000000000000.index      sparse offset index (see offset-index.ts)
  *   00000000000000000000.timeindex  sparse time index (see time-index.ts)
  *   leader-epoch-checkpoint         leader epoch -> first offset (see checkpoints.ts)
+ *
+ * Compaction's passing names (see segment-swap.ts): a cleaned segment is written as
+ * `<base>.log.cleaned`, renamed to `<base>.log.swap` once complete and fsynced, then renamed over
+ * `<base>.log`. A `.cleaned` file found at open is unfinished and removed; a `.swap` file is
+ * complete, and recovery finishes its swap.
  */
 import { join } from 'node:path';
 
@@ -27,6 +32,19 @@ export function indexFile(dir: string, baseOffset: number): string {
 
 export function timeIndexFile(dir: string, baseOffset: number): string {
   return join(dir, `${segmentBaseName(baseOffset)}.timeindex`);
+}
+
+export function cleanedFile(dir: string, baseOffset: number): string {
+  return `${logFile(dir, baseOffset)}.cleaned`;
+}
+
+export function swapFile(dir: string, baseOffset: number): string {
+  return `${logFile(dir, baseOffset)}.swap`;
+}
+
+/** The three files of a segment: its log and its two indexes. */
+export function segmentFiles(dir: string, baseOffset: number): string[] {
+  return [logFile(dir, baseOffset), indexFile(dir, baseOffset), timeIndexFile(dir, baseOffset)];
 }
 
 /** Base offsets of the segments in a directory listing, ascending. */

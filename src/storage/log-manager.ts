@@ -1,13 +1,15 @@
 /**
  * All partition logs of one data directory: opens them (recovering after an unclean stop), keeps
- * the directory-level checkpoints, applies retention, and marks a clean shutdown on close.
+ * the directory-level checkpoints, applies retention, runs the log cleaner (log-cleaner.ts), and
+ * marks a clean shutdown on close.
  */
 import { join } from 'node:path';
 import { DiskLog, type LogConfig } from './log.js';
 import { HandleCache } from './handle-cache.js';
 import { nodeFileSystem, replaceFileDurably, type FileSystem } from './file-system.js';
 import { partitionDirName } from './file-names.js';
-import { CLEAN_SHUTDOWN_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
+import { CLEAN_SHUTDOWN_FILE, CLEANER_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
+import { DEFAULT_CLEANER_SETTINGS, LogCleaner, type LogCleanerEvents, type LogCleanerSettings } from './log-cleaner.js';
 
 async function hasPartitionDirs(fs: FileSystem, dataDir: string): Promise<boolean> {
   const names = await fs.readdir(dataDir);
@@ -28,6 +30,10 @@ export interface LogManagerOptions {
   fs?: FileSystem;
   /** Told once per log that an I/O error takes offline. */
   onOffline?: (topic: string, partition: number, err: unknown) => void;
+  /** The log cleaner's settings (log.cleaner.*); it runs only once startCleaner() is called. */
+  cleaner?: Partial<LogCleanerSettings>;
+  /** What the log cleaner reports (its failures, its passes). */
+  cleanerEvents?: LogCleanerEvents;
 }
 
 interface Entry {
@@ -40,18 +46,24 @@ export class LogManager {
   private readonly logs = new Map<string, Entry>();
   private readonly handles: HandleCache;
   private checkpointQueue: Promise<void> = Promise.resolve();
+  /** The broker's one log cleaner over this directory's compacted logs. */
+  readonly cleaner: LogCleaner;
 
   private constructor(
     readonly dataDir: string,
     private readonly cleanShutdown: boolean,
     private readonly recoveryPoints: Map<string, number>,
     private readonly logStarts: Map<string, number>,
+    private readonly cleanerCheckpoints: Map<string, number>,
     maxOpenFiles: number,
     private readonly now: () => number,
     private readonly fs: FileSystem,
     private readonly onOffline: (topic: string, partition: number, err: unknown) => void,
+    cleaner: LogCleanerSettings,
+    cleanerEvents: LogCleanerEvents,
   ) {
     this.handles = new HandleCache(fs, maxOpenFiles);
+    this.cleaner = new LogCleaner(() => this.logs.values(), cleaner, { ...cleanerEvents, afterPass: () => this.checkpoint() });
   }
 
   static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
@@ -71,10 +83,13 @@ export class LogManager {
       clean || fresh,
       await readOffsetCheckpoint(fs, dataDir, RECOVERY_POINT_FILE),
       await readOffsetCheckpoint(fs, dataDir, LOG_START_FILE),
+      await readOffsetCheckpoint(fs, dataDir, CLEANER_FILE),
       options.maxOpenFiles ?? 1000,
       options.now ?? Date.now,
       fs,
       options.onOffline ?? (() => undefined),
+      { ...DEFAULT_CLEANER_SETTINGS, ...options.cleaner },
+      options.cleanerEvents ?? {},
     );
   }
 
@@ -94,6 +109,7 @@ export class LogManager {
       recoveryPoint: this.recoveryPoints.get(name) ?? 0,
       logStartOffset: this.logStarts.get(name) ?? 0,
       cleanShutdown: this.cleanShutdown,
+      cleanerCheckpoint: this.cleanerCheckpoints.get(name),
       onDestroy: () => this.logs.delete(name),
       onOffline: (err) => this.onOffline(topic, partition, err),
     });
@@ -120,6 +136,8 @@ export class LogManager {
       const all = [...this.logs.values()];
       await writeOffsetCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
       await writeOffsetCheckpoint(this.fs, this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
+      const compacted = all.filter((e) => e.log.config.compact);
+      await writeOffsetCheckpoint(this.fs, this.dataDir, CLEANER_FILE, compacted.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.cleanerCheckpoint })));
     });
     this.checkpointQueue = run.catch(() => undefined);
     return run;
@@ -134,15 +152,14 @@ export class LogManager {
     return deleted;
   }
 
-  /** Compacts the logs of compacted topics; returns the number of segments rewritten. */
-  async compactAll(): Promise<number> {
-    let cleaned = 0;
-    for (const e of this.logs.values()) if (!e.log.offline) cleaned += (await e.log.compact())?.segments ?? 0;
-    return cleaned;
+  /** Starts the log cleaner's background loop (log.cleaner.enable). */
+  startCleaner(): void {
+    this.cleaner.start();
   }
 
-  /** Flushes and closes every log, writes checkpoints and the clean-shutdown marker. */
+  /** Stops the cleaner (a pass in progress is aborted and waited for), flushes and closes every log, writes checkpoints and the clean-shutdown marker. */
   async close(): Promise<void> {
+    await this.cleaner.stop();
     for (const e of this.logs.values()) await e.log.close();
     const offline = [...this.logs.values()].some((e) => e.log.offline !== null);
     await this.checkpoint();
