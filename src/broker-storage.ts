@@ -1,6 +1,7 @@
 /**
- * Chooses the partition log implementation (disk by default, memory on request) and maps each
- * topic's Kafka configuration (segment.bytes, retention.ms, flush.messages, …) onto it.
+ * Chooses the partition log implementation (disk by default, memory on request), maps each
+ * topic's Kafka configuration (segment.bytes, retention.ms, flush.messages, …) onto it, and runs
+ * the disk logs' background work: checkpoints, retention, and the log cleaner (log.cleaner.*).
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-configs.js';
@@ -9,6 +10,7 @@ import type { TopicRecord } from './metadata/local-store.js';
 import type { PartitionLogStore } from './partition/replica-manager.js';
 import { MemoryLog } from './storage/memory-log.js';
 import { LogManager } from './storage/log-manager.js';
+import type { LogCleanerSettings } from './storage/log-cleaner.js';
 import { DiskLog, type LogConfig } from './storage/log.js';
 import type { FileSystem } from './storage/file-system.js';
 
@@ -37,6 +39,21 @@ export function logConfigFor(config: BrokerConfig, topic: TopicRecord): LogConfi
     flushMs: v('flush.ms'),
     compact: topicConfigValue(config, topic.configs, 'cleanup.policy').includes('compact'),
     deleteRetentionMs: v('delete.retention.ms'),
+    minCleanableDirtyRatio: Number(topicConfigValue(config, topic.configs, 'min.cleanable.dirty.ratio')),
+    minCompactionLagMs: v('min.compaction.lag.ms'),
+    maxCompactionLagMs: v('max.compaction.lag.ms'),
+    producerIdExpirationMs: config.int('producer.id.expiration.ms'),
+  };
+}
+
+/** The log cleaner's broker settings; one pass at a time runs however many threads are asked for. */
+function cleanerSettings(config: BrokerConfig): Partial<LogCleanerSettings> {
+  return {
+    enabled: config.bool('log.cleaner.enable') && config.int('log.cleaner.threads') > 0,
+    backoffMs: config.int('log.cleaner.backoff.ms'),
+    dedupeBufferBytes: Math.min(config.int('log.cleaner.dedupe.buffer.size'), 2 ** 31 - 1),
+    ioBufferBytes: config.int('log.cleaner.io.buffer.size'),
+    loadFactor: Number(config.get('log.cleaner.io.buffer.load.factor')),
   };
 }
 
@@ -59,6 +76,13 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
     fileDeleteDelayMs: config.int('log.segment.delete.delay.ms'),
     onDeleteError: (path, err) => log.error({ err, path }, 'removing a deleted partition directory failed; it is tried again at the next start'),
     onSetAside: (from, to, reason) => log.info({ from, to, reason }, `partition directory ${from} set aside as ${to}`),
+    cleaner: cleanerSettings(config),
+    cleanerEvents: {
+      onCleaned: (e, r) => {
+        if (r.segments > 0) log.info({ topic: e.topic, partition: e.partition, segments: r.segments, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, recordsRemoved: r.recordsRemoved }, 'compaction rewrote segments');
+      },
+      onError: (e, err) => log.error({ err, topic: e?.topic, partition: e?.partition }, 'compaction failed'),
+    },
   });
   if (!manager.wasCleanShutdown) log.warn('the previous shutdown was not clean: recovering logs from their recovery points');
   if (manager.deletions.pending > 0) log.info({ directories: manager.deletions.pending }, 'finishing the deletion of partition directories deleted before the last stop');
@@ -71,13 +95,7 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
     );
   }, config.int('log.retention.check.interval.ms'));
   retention.unref();
-  const cleaner = setInterval(() => {
-    manager.compactAll().then(
-      (n) => n > 0 && log.info({ segments: n }, 'compaction rewrote segments'),
-      (err: unknown) => log.error({ err }, 'compaction failed'),
-    );
-  }, config.int('log.cleaner.backoff.ms'));
-  cleaner.unref();
+  manager.startCleaner();
   return {
     open: (topic, partition, create) => manager.openLog(topic.name, partition, logConfigFor(config, topic), { topicId: topic.topicId, create }),
     syncCreated: () => manager.syncCreated(),
@@ -92,7 +110,7 @@ export async function openLogFactory(kind: StorageKind, config: BrokerConfig, lo
     close: async () => {
       clearInterval(checkpoints);
       clearInterval(retention);
-      clearInterval(cleaner);
+      // Stops the cleaner first (a pass in progress is aborted and waited for), then closes the logs.
       await manager.close();
     },
   };

@@ -2,7 +2,7 @@
  * Broker-level configuration keys with Kafka's names and defaults, and the typed view the broker
  * reads. Sources, lowest first: defaults, a server.properties file, `--set key=value` overrides.
  */
-import { atLeast, checkValue, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
+import { atLeast, between, checkValue, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
 import { TOPIC_CONFIG_DEFS } from './topic-configs.js';
 import { parsePerIpOverrides } from './per-ip-overrides.js';
 
@@ -46,7 +46,12 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('log.retention.ms', ConfigType.Long, null, 'Retention in milliseconds; -1 keeps records for ever.'),
   def('log.roll.hours', ConfigType.Int, '168', 'Segment age in hours, used when log.roll.ms is unset.', atLeast(1)),
   def('log.roll.ms', ConfigType.Long, null, 'Segment age in milliseconds after which it is rolled.'),
-  def('log.cleaner.backoff.ms', ConfigType.Long, '15000', 'How often compacted topics are checked for segments to compact.', atLeast(1)),
+  def('log.cleaner.enable', ConfigType.Boolean, 'true', 'Run the log cleaner, which compacts topics with cleanup.policy=compact (__consumer_offsets among them).'),
+  def('log.cleaner.backoff.ms', ConfigType.Long, '15000', 'How long the cleaner waits when no compacted log is worth cleaning.', atLeast(1)),
+  def('log.cleaner.threads', ConfigType.Int, '1', 'Cleaner threads; 0 turns the cleaner off. Tributary runs one cleaning pass at a time per broker whatever the number.', atLeast(0)),
+  def('log.cleaner.dedupe.buffer.size', ConfigType.Long, '134217728', 'Most memory the offset map of a cleaning pass takes; a pass whose dirty part holds more keys cleans up to where the map is full and continues in the next.', atLeast(0)),
+  def('log.cleaner.io.buffer.size', ConfigType.Int, '524288', 'Memory for the cleaner\'s read chunk and write buffer (half each).', atLeast(0)),
+  def('log.cleaner.io.buffer.load.factor', ConfigType.Double, '0.9', 'How full the offset map may get before it counts as full.', between(0.01, 1)),
   def('producer.id.expiration.ms', ConfigType.Int, '86400000', 'An idempotent producer idle this long is forgotten by the partitions it wrote to.', atLeast(1)),
   def('producer.id.expiration.check.interval.ms', ConfigType.Int, '600000', 'How often idle producer ids are looked for.', atLeast(1)),
   def('log.retention.check.interval.ms', ConfigType.Long, '300000', 'How often retention is applied.', atLeast(1)),

@@ -89,14 +89,6 @@ export function listOf(...allowed: string[]): (v: string) => string | null {
   };
 }
 
-/**
- * For a key Kafka defines but this broker does not implement yet: only its default is accepted, so
- * a setting that would be silently ignored is refused (INVALID_CONFIG) with the reason instead.
- */
-export function onlyDefault(defaultValue: string, why: string): (v: string) => string | null {
-  return (v) => (v === defaultValue ? null : `not supported yet, only the default ${defaultValue} is accepted: ${why}`);
-}
-
 /** Reads a Kafka `.properties` text: `key=value` or `key: value` lines, `#` and `!` comments. */
 export function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();

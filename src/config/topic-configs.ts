@@ -3,7 +3,7 @@
  * that supplies its default (its "synonym"), so `log.retention.ms` in server.properties becomes
  * the default `retention.ms` of every topic, as in Kafka.
  */
-import { atLeast, between, ConfigType, listOf, LONG_MAX, oneOf, onlyDefault, type ConfigDef } from './config-def.js';
+import { atLeast, between, ConfigType, listOf, LONG_MAX, oneOf, type ConfigDef } from './config-def.js';
 
 export interface TopicConfigDef extends ConfigDef {
   /** The broker key whose value is this key's default. */
@@ -22,14 +22,14 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
   def('flush.messages', ConfigType.Long, '1', 'log.flush.interval.messages', 'Messages between fsyncs; 1 (the default here) acknowledges only fsynced writes, with group commit.', atLeast(1)),
   def('flush.ms', ConfigType.Long, LONG_MAX, 'log.flush.interval.ms', 'Longest time data stays in the page cache before an fsync.', atLeast(0)),
   def('index.interval.bytes', ConfigType.Int, '4096', 'log.index.interval.bytes', 'Bytes of log between two offset index entries.', atLeast(0)),
-  def('max.compaction.lag.ms', ConfigType.Long, LONG_MAX, 'log.cleaner.max.compaction.lag.ms', 'Longest time a record stays uncompacted.', onlyDefault(LONG_MAX, 'compaction is not scheduled by record age; the cleaner runs on rolled segments every log.cleaner.backoff.ms')),
+  def('max.compaction.lag.ms', ConfigType.Long, LONG_MAX, 'log.cleaner.max.compaction.lag.ms', 'Longest time a record stays uncompacted.'),
   def('max.message.bytes', ConfigType.Int, '1048588', 'message.max.bytes', 'Largest record batch the topic accepts.', atLeast(0)),
   def('message.timestamp.type', ConfigType.String, 'CreateTime', 'log.message.timestamp.type', 'CreateTime keeps the producer timestamp; LogAppendTime stamps the broker time.', oneOf('CreateTime', 'LogAppendTime')),
   def('message.timestamp.before.max.ms', ConfigType.Long, LONG_MAX, 'log.message.timestamp.before.max.ms', 'How far before the broker\'s time a CreateTime record timestamp may be; older records are refused with INVALID_TIMESTAMP.', atLeast(0)),
   def('message.timestamp.after.max.ms', ConfigType.Long, LONG_MAX, 'log.message.timestamp.after.max.ms', 'How far after the broker\'s time a CreateTime record timestamp may be; later records are refused with INVALID_TIMESTAMP.', atLeast(0)),
   def('message.timestamp.difference.max.ms', ConfigType.Long, LONG_MAX, 'log.message.timestamp.difference.max.ms', 'Deprecated (Kafka 3.6): the bound both ways, used where message.timestamp.before.max.ms or .after.max.ms is left at its default.', atLeast(0)),
   def('min.cleanable.dirty.ratio', ConfigType.Double, '0.5', 'log.cleaner.min.cleanable.ratio', 'Share of uncompacted log that triggers compaction.', between(0, 1)),
-  def('min.compaction.lag.ms', ConfigType.Long, '0', 'log.cleaner.min.compaction.lag.ms', 'Shortest time a record stays uncompacted.', onlyDefault('0', 'the cleaner may compact any record outside the active segment, whatever its age')),
+  def('min.compaction.lag.ms', ConfigType.Long, '0', 'log.cleaner.min.compaction.lag.ms', 'Shortest time a record stays uncompacted.'),
   def('min.insync.replicas', ConfigType.Int, '1', 'min.insync.replicas', 'In-sync replicas a write with acks=all needs (capped at the replication factor, as Kafka 3.7+ does), else NOT_ENOUGH_REPLICAS.', atLeast(1)),
   def('preallocate', ConfigType.Boolean, 'false', 'log.preallocate', 'Preallocate segment files.'),
   def('retention.bytes', ConfigType.Long, '-1', 'log.retention.bytes', 'Largest size a partition may grow to before old segments are deleted; -1 for no limit.'),

@@ -3,6 +3,7 @@
  *
  *   <log dir>/recovery-point-offset-checkpoint   0 \n <count> \n <topic> <partition> <offset> \n …
  *   <log dir>/log-start-offset-checkpoint        same layout, the log start offsets
+ *   <log dir>/cleaner-offset-checkpoint          same layout, where each compacted log's dirty part begins
  *   <partition dir>/leader-epoch-checkpoint      0 \n <count> \n <epoch> <start offset> \n …
  *   <log dir>/.kafka_cleanshutdown               present after a clean shutdown, removed at start
  */
@@ -11,6 +12,7 @@ import { readFileOrNull, replaceFileDurably, type FileSystem } from './file-syst
 
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_FILE = 'log-start-offset-checkpoint';
+export const CLEANER_FILE = 'cleaner-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 const EPOCH_FILE = 'leader-epoch-checkpoint';
 

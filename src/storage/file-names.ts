@@ -12,6 +12,11 @@
  * `<topic>-<partition>.<32 hex digits>-delete` (removed in the background, see pending-deletions.ts)
  * or `…-stray` (kept for an operator: data no known topic owns). The topic is shortened when needed
  * so the name stays within 255 characters. Neither kind is ever opened as a partition.
+ *
+ * Compaction's passing names (see segment-swap.ts): a cleaned segment is written as
+ * `<base>.log.cleaned`, renamed to `<base>.log.swap` once complete and fsynced, then renamed over
+ * `<base>.log`. A `.cleaned` file found at open is unfinished and removed; a `.swap` file is
+ * complete, and recovery finishes its swap.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -61,6 +66,19 @@ export function indexFile(dir: string, baseOffset: number): string {
 
 export function timeIndexFile(dir: string, baseOffset: number): string {
   return join(dir, `${segmentBaseName(baseOffset)}.timeindex`);
+}
+
+export function cleanedFile(dir: string, baseOffset: number): string {
+  return `${logFile(dir, baseOffset)}.cleaned`;
+}
+
+export function swapFile(dir: string, baseOffset: number): string {
+  return `${logFile(dir, baseOffset)}.swap`;
+}
+
+/** The three files of a segment: its log and its two indexes. */
+export function segmentFiles(dir: string, baseOffset: number): string[] {
+  return [logFile(dir, baseOffset), indexFile(dir, baseOffset), timeIndexFile(dir, baseOffset)];
 }
 
 /** Base offsets of the segments in a directory listing, ascending. */

@@ -35,6 +35,23 @@ export class HandleCache {
     }
   }
 
+  /**
+   * Opens `path` (when not open yet) and holds its handle until the returned release is called:
+   * uses meanwhile share that handle, so they keep reaching the same file even if its name is
+   * renamed over or removed (compaction's swap pins the old segments' files this way).
+   */
+  async pin(path: string): Promise<() => void> {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await new Promise<void>((opened, failed) => {
+      this.use(path, () => {
+        opened();
+        return held;
+      }).catch(failed);
+    });
+    return release;
+  }
+
   private acquire(path: string): Entry {
     let entry = this.entries.get(path);
     if (entry) {

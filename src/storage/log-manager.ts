@@ -1,7 +1,7 @@
 /**
  * All partition logs of one data directory: opens them (recovering after an unclean stop), keeps
- * the directory-level checkpoints, applies retention, sets deleted partitions aside, and marks a
- * clean shutdown on close.
+ * the directory-level checkpoints, applies retention, runs the log cleaner (log-cleaner.ts), sets
+ * deleted partitions aside, and marks a clean shutdown on close.
  *
  * Every partition directory belongs to one topic id (its partition.metadata). A partition being
  * created never takes over what a directory of its name held before: an older directory is renamed
@@ -16,7 +16,8 @@ import { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { nodeFileSystem, replaceFileDurably, type FileSystem } from './file-system.js';
 import { DELETE_DIR_SUFFIX, deleteDirName, logFile, parsePartitionDirName, partitionDirName, segmentBaseOffsets, strayDirName } from './file-names.js';
-import { CLEAN_SHUTDOWN_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
+import { CLEAN_SHUTDOWN_FILE, CLEANER_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
+import { DEFAULT_CLEANER_SETTINGS, LogCleaner, type LogCleanerEvents, type LogCleanerSettings } from './log-cleaner.js';
 import { readPartitionTopicId, writePartitionTopicId, PARTITION_METADATA_FILE } from './partition-metadata.js';
 import { PendingDeletions, systemDeletionScheduler, type DeletionScheduler } from './pending-deletions.js';
 import { forEachBounded } from './bounded-concurrency.js';
@@ -42,6 +43,10 @@ export interface LogManagerOptions {
   onDeleteError?: (path: string, err: unknown) => void;
   /** A directory was renamed aside (`to` ends in -delete or -stray) because no current topic owns it. */
   onSetAside?: (from: string, to: string, reason: string) => void;
+  /** The log cleaner's settings (log.cleaner.*); it runs only once startCleaner() is called. */
+  cleaner?: Partial<LogCleanerSettings>;
+  /** What the log cleaner reports (its failures, its passes). */
+  cleanerEvents?: LogCleanerEvents;
 }
 
 interface Entry {
@@ -50,6 +55,14 @@ interface Entry {
   /** null for a log opened without an owner (storage tests and benchmarks). */
   topicId: string | null;
   log: DiskLog;
+}
+
+/** A partition name's offsets in the data directory's checkpoint files. */
+interface Checkpointed {
+  recoveryPoint: number;
+  logStartOffset: number;
+  /** Where the last cleaning pass stopped; absent for a log the cleaner has not checkpointed. */
+  cleanerCheckpoint: number | undefined;
 }
 
 /** Partitions closed and renamed at a time when a topic is deleted. */
@@ -72,12 +85,15 @@ export class LogManager {
   private dirChanges = 0;
   readonly deletions: PendingDeletions;
   private checkpointQueue: Promise<void> = Promise.resolve();
+  /** The broker's one log cleaner over this directory's compacted logs. */
+  readonly cleaner: LogCleaner;
 
   private constructor(
     readonly dataDir: string,
     private readonly cleanShutdown: boolean,
     private readonly recoveryPoints: Map<string, number>,
     private readonly logStarts: Map<string, number>,
+    private readonly cleanerCheckpoints: Map<string, number>,
     private readonly fs: FileSystem,
     private readonly options: LogManagerOptions,
   ) {
@@ -87,6 +103,7 @@ export class LogManager {
       await fs.syncDir(dataDir);
     });
     this.deletions = new PendingDeletions(fs, options.fileDeleteDelayMs ?? 60_000, options.scheduler ?? systemDeletionScheduler, options.onDeleteError ?? (() => undefined));
+    this.cleaner = new LogCleaner(() => this.logs.values(), { ...DEFAULT_CLEANER_SETTINGS, ...options.cleaner }, { ...options.cleanerEvents, afterPass: () => this.checkpoint() });
   }
 
   static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
@@ -107,6 +124,7 @@ export class LogManager {
       clean || fresh,
       await readOffsetCheckpoint(fs, dataDir, RECOVERY_POINT_FILE),
       await readOffsetCheckpoint(fs, dataDir, LOG_START_FILE),
+      await readOffsetCheckpoint(fs, dataDir, CLEANER_FILE),
       fs,
       options,
     );
@@ -141,10 +159,9 @@ export class LogManager {
     const dir = join(this.dataDir, name);
     // The checkpoints name the log that was here at the last stop: their offsets are used once, and
     // never for a new partition (they would start a recreated topic at the old log start offset).
-    const checkpointed = { recoveryPoint: this.recoveryPoints.get(name) ?? 0, logStartOffset: this.logStarts.get(name) ?? 0 };
-    this.recoveryPoints.delete(name);
-    this.logStarts.delete(name);
-    const { recoveryPoint, logStartOffset } = owner ? await this.claimDir(topic, partition, name, dir, owner, checkpointed) : checkpointed;
+    const checkpointed = { recoveryPoint: this.recoveryPoints.get(name) ?? 0, logStartOffset: this.logStarts.get(name) ?? 0, cleanerCheckpoint: this.cleanerCheckpoints.get(name) };
+    this.forgetCheckpoints(name);
+    const { recoveryPoint, logStartOffset, cleanerCheckpoint } = owner ? await this.claimDir(topic, partition, name, dir, owner, checkpointed) : checkpointed;
     let opened: DiskLog | null = null;
     const log = await DiskLog.open({
       dir,
@@ -154,6 +171,7 @@ export class LogManager {
       recoveryPoint,
       logStartOffset,
       cleanShutdown: this.cleanShutdown,
+      cleanerCheckpoint,
       onDestroy: () => {
         if (opened && this.logs.get(name)?.log === opened) this.logs.delete(name);
       },
@@ -174,8 +192,8 @@ export class LogManager {
     name: string,
     dir: string,
     owner: LogOwner,
-    checkpointed: { recoveryPoint: number; logStartOffset: number },
-  ): Promise<{ recoveryPoint: number; logStartOffset: number }> {
+    checkpointed: Checkpointed,
+  ): Promise<Checkpointed> {
     const existed = await exists(this.fs, dir);
     const recorded = existed ? await readPartitionTopicId(this.fs, dir) : null;
     const older = owner.create ? existed : recorded !== null && recorded !== owner.topicId;
@@ -188,7 +206,7 @@ export class LogManager {
       }
       await writePartitionTopicId(this.fs, dir, owner.topicId);
     }
-    return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0 } : checkpointed;
+    return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0, cleanerCheckpoint: undefined } : checkpointed;
   }
 
   /**
@@ -216,8 +234,7 @@ export class LogManager {
       await this.opening.get(name)?.catch(() => undefined);
       const e = this.logs.get(name);
       this.logs.delete(name);
-      this.recoveryPoints.delete(name);
-      this.logStarts.delete(name);
+      this.forgetCheckpoints(name);
       try {
         await e?.log.discard();
       } catch (err) {
@@ -277,12 +294,21 @@ export class LogManager {
     return to;
   }
 
-  /** Writes the recovery points and log start offsets of every open log (one at a time). */
+  /** The checkpointed offsets of a partition name, used once: by the log opened first, or by none once deleted. */
+  private forgetCheckpoints(name: string): void {
+    this.recoveryPoints.delete(name);
+    this.logStarts.delete(name);
+    this.cleanerCheckpoints.delete(name);
+  }
+
+  /** Writes the recovery points, log start offsets and cleaner checkpoints of every open log (one at a time). */
   checkpoint(): Promise<void> {
     const run = this.checkpointQueue.then(async () => {
       const all = [...this.logs.values()];
       await writeOffsetCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
       await writeOffsetCheckpoint(this.fs, this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
+      const compacted = all.filter((e) => e.log.config.compact);
+      await writeOffsetCheckpoint(this.fs, this.dataDir, CLEANER_FILE, compacted.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.cleanerCheckpoint })));
     });
     this.checkpointQueue = run.catch(() => undefined);
     return run;
@@ -297,15 +323,17 @@ export class LogManager {
     return deleted;
   }
 
-  /** Compacts the logs of compacted topics; returns the number of segments rewritten. */
-  async compactAll(): Promise<number> {
-    let cleaned = 0;
-    for (const e of this.logs.values()) if (!e.log.offline) cleaned += (await e.log.compact())?.segments ?? 0;
-    return cleaned;
+  /** Starts the log cleaner's background loop (log.cleaner.enable). */
+  startCleaner(): void {
+    this.cleaner.start();
   }
 
-  /** Stops the deleter, flushes and closes every log, writes checkpoints and the clean-shutdown marker. */
+  /**
+   * Stops the cleaner (a pass in progress is aborted and waited for) and the deleter, flushes and
+   * closes every log, writes checkpoints and the clean-shutdown marker.
+   */
   async close(): Promise<void> {
+    await this.cleaner.stop();
     await this.deletions.stop();
     for (const e of this.logs.values()) await e.log.close();
     const offline = [...this.logs.values()].some((e) => e.log.offline !== null);

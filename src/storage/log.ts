@@ -13,12 +13,15 @@ import { dirname, join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
-import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
+import { infoOf, Segment, SegmentDeletedError, SegmentReplacedError, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
 import { LogOfflineError, type PartitionLog } from './partition-log.js';
 import { readFileOrNull, replaceFileDurably } from './file-system.js';
-import { compactSegments, type CompactionResult } from './compactor.js';
+import type { CompactionResult } from './compactor.js';
+import { isIoError, LogCompaction, type CompactOptions } from './log-compaction.js';
+import type { CleanableRange } from './cleaning-policy.js';
+import { holdsRecords, lastOffsetIn } from './batch-run.js';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -33,6 +36,11 @@ export interface LogConfig {
   /** cleanup.policy includes compact. */
   compact: boolean;
   deleteRetentionMs: number;
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  /** producer.id.expiration.ms: compaction keeps a producer's last batch until then (record-filter.ts). */
+  producerIdExpirationMs: number;
 }
 
 export const DEFAULT_LOG_CONFIG: LogConfig = {
@@ -46,6 +54,10 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   flushMs: Number.MAX_SAFE_INTEGER,
   compact: false,
   deleteRetentionMs: 24 * 3600 * 1000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  producerIdExpirationMs: 24 * 3600 * 1000,
 };
 
 export interface OpenOptions {
@@ -58,6 +70,8 @@ export interface OpenOptions {
   logStartOffset: number;
   /** The previous shutdown was clean: no scan needed. */
   cleanShutdown: boolean;
+  /** Where the last compaction pass stopped (cleaner-offset-checkpoint); the log start when absent. */
+  cleanerCheckpoint?: number;
   /** Called when the log is destroyed (its owner forgets it). */
   onDestroy?: () => void;
   /** Called once when an I/O error takes the log offline (the owner logs it). */
@@ -75,8 +89,8 @@ export class DiskLog implements PartitionLog {
   private closed = false;
   /** Offsets below this are on disk (fsynced). */
   recoveryPoint: number;
-  /** The base offset of the active segment at the last compaction. */
-  private compactedUpTo = -1;
+  /** Cleaning passes beside appends, and the swaps of cleaned segments (log-compaction.ts). */
+  private readonly compaction: LogCompaction;
   /** Bytes of the active segment whose writes completed; reads stop there. */
   private writtenEnd: number;
   /** Write groups completed so far: the number a group commit round covers. */
@@ -100,11 +114,27 @@ export class DiskLog implements PartitionLog {
     readonly openedClean: boolean,
     /** Names of the non-segment files, known from the listing at open (no directory read per lookup). */
     private readonly sidecars: Set<string>,
+    cleanerCheckpoint: number,
   ) {
     this.commit = new GroupCommit((issued) => this.syncDirty(issued));
     this.recoveryPoint = this.logEndOffset;
     this.writtenEnd = this.active.size;
     this.epochs = epochs;
+    this.compaction = new LogCompaction(
+      {
+        dir,
+        handles,
+        segments,
+        config: () => this.config,
+        now,
+        offsets: () => ({ logStartOffset: this.startOffset, logEndOffset: this.logEndOffset, recoveryPoint: this.recoveryPoint }),
+        stopped: () => this.closed || this.failure !== null,
+        maintain: (task) => this.maintain(task),
+        fail: (err) => this.fail(err),
+        forget: (segment) => this.dirty.delete(segment),
+      },
+      cleanerCheckpoint,
+    );
   }
 
   static async open(o: OpenOptions): Promise<DiskLog> {
@@ -135,7 +165,7 @@ export class DiskLog implements PartitionLog {
     else await last.indexes();
     const start = Math.max(o.logStartOffset, segments[0].baseOffset);
     const epochs = await readLeaderEpochs(fs, o.dir);
-    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown, new Set(otherFiles));
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown, new Set(otherFiles), o.cleanerCheckpoint ?? start);
   }
 
   get active(): Segment {
@@ -376,6 +406,13 @@ export class DiskLog implements PartitionLog {
     return this.epochs;
   }
 
+  /** The first segment whose base offset is above `baseOffset`. */
+  private segmentAfter(baseOffset: number): Segment | undefined {
+    const i = this.segmentFor(baseOffset);
+    const seg = this.segments[i];
+    return seg && seg.baseOffset > baseOffset ? seg : this.segments[i + 1];
+  }
+
   private segmentFor(offset: number): number {
     let lo = 0;
     let hi = this.segments.length - 1;
@@ -391,7 +428,7 @@ export class DiskLog implements PartitionLog {
   async read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
     if (this.failure) throw this.failure;
     try {
-      return await this.readOnce(offset, maxBytes, maxOffsetExclusive, minOneBatch);
+      return await this.retryingSwaps(() => this.readOnce(offset, maxBytes, maxOffsetExclusive, minOneBatch));
     } catch (err) {
       // Retention removed the segment under this read: what it wanted is below the log start now.
       if (err instanceof SegmentDeletedError) return Buffer.alloc(0);
@@ -399,10 +436,24 @@ export class DiskLog implements PartitionLog {
     }
   }
 
+  /**
+   * Runs a read again when compaction swapped a segment it was about to open: a read that already
+   * held the file finished on it; one that had not yet starts over on the current segments.
+   */
+  private async retryingSwaps<T>(read: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await read();
+      } catch (err) {
+        if (!(err instanceof SegmentReplacedError)) throw err;
+      }
+    }
+  }
+
   private async readOnce(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
     if (offset >= maxOffsetExclusive || offset >= this.logEndOffset) return Buffer.alloc(0);
-    for (let i = this.segmentFor(Math.max(offset, this.startOffset)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
+    // Segments are looked up again after each wait: a swap or retention may change the list meanwhile.
+    for (let seg: Segment | undefined = this.segments[this.segmentFor(Math.max(offset, this.startOffset))]; seg; seg = this.segmentAfter(seg.baseOffset)) {
       const info = await seg.positionOf(Math.max(offset, this.startOffset));
       if (!info) continue;
       if (info.baseOffset >= maxOffsetExclusive) return Buffer.alloc(0);
@@ -418,7 +469,15 @@ export class DiskLog implements PartitionLog {
         if (view.lastOffset >= BigInt(maxOffsetExclusive)) break;
         cut += size;
       }
-      return bytes.subarray(0, cut);
+      const found = bytes.subarray(0, cut);
+      // Compaction keeps some batches without records (a producer's last, a merged segment's end):
+      // a client such as kafkajs 2.x waits for ever on a fetch answer without a record, so the read
+      // goes on past such a stretch (into the next segment) while the byte budget allows.
+      if (cut > 0 && !holdsRecords(found)) {
+        const rest = await this.readOnce(lastOffsetIn(found) + 1, maxBytes - cut, maxOffsetExclusive, false);
+        return rest.length === 0 ? found : Buffer.concat([found, rest]);
+      }
+      return found;
     }
     return Buffer.alloc(0);
   }
@@ -426,7 +485,11 @@ export class DiskLog implements PartitionLog {
   /** The first batch whose max timestamp is at or after `timestamp` (the caller looks inside it). */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     if (this.failure) throw this.failure;
-    for (const seg of this.segments) {
+    return this.retryingSwaps(() => this.offsetForTimestampOnce(timestamp));
+  }
+
+  private async offsetForTimestampOnce(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (const seg of [...this.segments]) {
       const { offsets, times } = await seg.indexes();
       if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
       const end = seg === this.active ? this.writtenEnd : seg.size;
@@ -444,7 +507,7 @@ export class DiskLog implements PartitionLog {
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
     if (this.failure) throw this.failure;
     let best: { offset: number; timestamp: number } | null = null;
-    for (const seg of this.segments) {
+    for (const seg of [...this.segments]) {
       await seg.indexes();
       if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
     }
@@ -465,6 +528,7 @@ export class DiskLog implements PartitionLog {
   /** Removes everything at and after `offset` (whole batches: the end becomes a batch boundary). */
   async truncateTo(offset: number): Promise<void> {
     await this.maintain(async () => {
+      this.compaction.onTruncate(offset);
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
         await (this.segments.pop() as Segment).delete();
       }
@@ -519,22 +583,29 @@ export class DiskLog implements PartitionLog {
   }
 
   /**
-   * Compacts the segments before the active one (cleanup.policy=compact), in write order with
-   * appends. Does nothing unless a segment was added since the last compaction.
+   * One compaction pass (cleanup.policy=compact) over the segments that are cleanable now (see
+   * cleaning-policy.ts), beside appends; only the swap of each cleaned segment waits in the write
+   * queue. Null when nothing is cleanable or the pass was stopped. Only segments wholly below the
+   * recovery point are cleaned: a record that is not on disk yet (not acknowledged, so a crash may
+   * take it back) must never be what removes an older one.
    */
-  async compact(): Promise<CompactionResult | null> {
-    if (!this.config.compact || this.segments.length < 2) return null;
-    let result: CompactionResult | null = null;
-    await this.maintain(async () => {
-      // Only segments wholly below the recovery point are cleaned: a record that is not on disk yet
-      // (not acknowledged, so a crash may take it back) must never be what removes an older one.
-      const cleanable = this.segments.slice(0, -1).filter((seg, i) => this.segments[i + 1].baseOffset <= this.recoveryPoint);
-      const upTo = cleanable.length === 0 ? -1 : this.segments[cleanable.length].baseOffset;
-      if (upTo <= this.compactedUpTo) return;
-      result = await compactSegments(cleanable, this.handles, this.now(), this.config.deleteRetentionMs);
-      this.compactedUpTo = upTo;
-    });
-    return result;
+  compact(options?: CompactOptions): Promise<CompactionResult | null> {
+    return this.compaction.compact(options);
+  }
+
+  /** The cleanable range now, for the broker's cleaner; null when no pass may run. */
+  cleaningCandidate(): Promise<CleanableRange | null> {
+    return this.compaction.candidate();
+  }
+
+  /** Where the next compaction pass begins (Kafka's cleaner-offset-checkpoint entry). */
+  get cleanerCheckpoint(): number {
+    return this.compaction.cleanerCheckpoint;
+  }
+
+  /** Set when compaction met data it cannot clean; the log is not compacted again until a restart. */
+  get uncleanable(): Error | null {
+    return this.compaction.uncleanable;
   }
 
   onRoll(listener: (baseOffset: number) => void): void {
@@ -578,6 +649,7 @@ export class DiskLog implements PartitionLog {
   /** Flushes, trims the active segment's indexes, and releases file handles. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.compaction.stop();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     // An offline log closes without writing: its owner must not mark the shutdown clean.
     if (!this.failure) await this.flush().catch((err: unknown) => this.fail(err));
@@ -595,8 +667,10 @@ export class DiskLog implements PartitionLog {
    */
   async discard(): Promise<void> {
     this.onDestroy();
+    // Closed first: a cleaning pass stops at its next step (quietly, before the swap) and new appends are refused.
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.compaction.stop();
     this.failure ??= new LogOfflineError(`log ${this.dir} was deleted`);
     for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
     for (const s of this.segments) s.deleted = true;
@@ -633,7 +707,3 @@ function skipBytes(buffers: Buffer[], n: number): Buffer[] {
   return out;
 }
 
-/** An error from the file system (it carries an errno code), as opposed to a bug or bad data. */
-function isIoError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
-}

@@ -9,14 +9,17 @@ import { Segment } from './segment.js';
 import { sizeOrZero } from './file-system.js';
 import { logFile, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
+import { completeInterruptedSwaps } from './segment-swap.js';
 
 /** The segments of a partition directory, and the names of its other files (sidecars, checkpoints). */
 export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<{ segments: Segment[]; otherFiles: string[] }> {
-  const entries = await handles.fs.readdir(dir);
-  const names = entries.map((e) => e.name);
-  // Leftovers of an interrupted checkpoint write or compaction are dropped.
+  let entries = await handles.fs.readdir(dir);
+  // Leftovers of an interrupted checkpoint write or of a cleaning pass before its swap are dropped;
+  // a swap that was decided (a `.swap` file) is completed (segment-swap.ts).
   const leftover = (n: string) => n.endsWith('.tmp') || n.endsWith('.cleaned');
-  for (const n of names) if (leftover(n)) await handles.fs.unlink(join(dir, n));
+  for (const e of entries) if (leftover(e.name)) await handles.fs.unlink(join(dir, e.name));
+  if (await completeInterruptedSwaps(handles.fs, dir, entries.map((e) => e.name))) entries = await handles.fs.readdir(dir);
+  const names = entries.map((e) => e.name);
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
     segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));

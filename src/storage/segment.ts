@@ -26,7 +26,16 @@ const SCAN_CHUNK = 1 << 20;
 
 /** A use of a segment that retention, truncation or compaction removed meanwhile. */
 export class SegmentDeletedError extends Error {
-  override readonly name = 'SegmentDeletedError';
+  override readonly name: string = 'SegmentDeletedError';
+}
+
+/**
+ * A use of a segment that compaction replaced by a cleaned one (a new Segment object) meanwhile.
+ * Its file name now holds other bytes: the caller starts again from the log's current segments.
+ * Uses that held the file open before the swap finish on the old file.
+ */
+export class SegmentReplacedError extends SegmentDeletedError {
+  override readonly name = 'SegmentReplacedError';
 }
 
 export class Segment {
@@ -66,9 +75,12 @@ export class Segment {
 
   /** Set once the segment's files are deleted: its file must not be opened (and so re-created) again. */
   deleted = false;
+  /** Set when compaction swapped a cleaned segment in for this one: its name is no longer its file. */
+  replaced = false;
 
   /** Runs `fn` with this segment's file handle held open. */
   withFile<T>(fn: (fh: StorageFile) => Promise<T>): Promise<T> {
+    if (this.replaced) return Promise.reject(new SegmentReplacedError(`segment ${this.logPath} was replaced by its cleaned version`));
     if (this.deleted) return Promise.reject(new SegmentDeletedError(`segment ${this.logPath} was deleted`));
     return this.handles.use(this.logPath, fn);
   }
@@ -160,7 +172,7 @@ export class Segment {
    * missed it, so the segment's max timestamp and its offset survive a reopen.
    */
   async writeIndexFiles(): Promise<void> {
-    if (!this.offsetIndex || !this.timeIndex || this.deleted) return;
+    if (!this.offsetIndex || !this.timeIndex || this.deleted || this.replaced) return;
     if (this.maxTimestamp >= 0) this.timeIndex.add(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset);
     await writeWholeFile(this.fs, indexFile(this.dir, this.baseOffset), this.offsetIndex.encode());
     await writeWholeFile(this.fs, timeIndexFile(this.dir, this.baseOffset), this.timeIndex.encode());
@@ -235,8 +247,11 @@ export class Segment {
       const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
       let pos = start;
       while (pos + BATCH_HEADER_SIZE <= this.size) {
-        await fh.read(header, 0, BATCH_HEADER_SIZE, pos);
+        // Stop at what the file really holds: the size may count a write still in flight.
+        const { bytesRead } = await fh.read(header, 0, BATCH_HEADER_SIZE, pos);
+        if (bytesRead < BATCH_HEADER_SIZE) return null;
         const info = infoOf(new RecordBatchView(header), pos);
+        if (info.size < BATCH_HEADER_SIZE) return null;
         if (info.lastOffset >= offset) return info;
         pos += info.size;
       }

@@ -8,11 +8,13 @@
  * - a name (create, rename, unlink, mkdir) is durable after fsync of its directory; until then a
  *   crash keeps a random prefix of that directory's pending name changes, in order.
  *
- * `crashAt(n)` takes the power away at the n-th call: the disk image at that moment (with pending
- * changes kept, dropped or torn by the seeded generator) is kept, and every later call fails, so
- * nothing the broker does afterwards can count as acknowledged. `failWhen` fails chosen calls with
- * EIO or ENOSPC. Calls finish after a seeded number of event-loop turns, so concurrent work
- * interleaves differently per seed, and the same seed replays exactly.
+ * `crashAt(n)` takes the power away at the n-th call (`crashWhen` at the first call it picks): the
+ * disk image at that moment (with pending changes kept, dropped or torn by the seeded generator)
+ * is kept, and every later call fails, so nothing the broker does afterwards can count as
+ * acknowledged. `failWhen` fails chosen calls with EIO or ENOSPC; `holdWhen` pauses chosen calls
+ * until the promise it returns settles (a test seam that stops work at an exact point without
+ * timing). Calls finish after a seeded number of event-loop turns, so concurrent work interleaves
+ * differently per seed, and the same seed replays exactly.
  */
 import { basename, dirname } from 'node:path';
 import type { DirEntry, FileSystem, OpenMode, StorageFile } from '../../src/storage/file-system.js';
@@ -103,6 +105,10 @@ export class SimFileSystem implements FileSystem {
   private crashImage: Dir | null = null;
   /** Fails a call with the error returned (checked before the call does anything). */
   failWhen: ((call: FsCall, path: string, n: number) => 'EIO' | 'ENOSPC' | null) | null = null;
+  /** Loses power before the first call for which this returns true. */
+  crashWhen: ((call: FsCall, path: string, n: number) => boolean) | null = null;
+  /** Pauses a call (before it does anything) until the returned promise settles. */
+  holdWhen: ((call: FsCall, path: string) => Promise<void> | null) | null = null;
 
   constructor(private readonly options: SimFsOptions) {
     this.rng = new Prng(options.seed);
@@ -178,13 +184,24 @@ export class SimFileSystem implements FileSystem {
 
   private async enter(call: FsCall, path: string): Promise<void> {
     const n = ++this.calls;
-    if (n >= this.crashCall) this.crashNow();
+    if (n >= this.crashCall || this.crashWhen?.(call, path, n)) this.crashNow();
     if (this.crashImage) throw new SimulatedCrash(`power lost before ${call} ${path}`);
     const fault = this.failWhen?.(call, path, n) ?? null;
     const turns = this.maxDelayTurns > 0 ? this.rng.int(this.maxDelayTurns + 1) : 0;
     for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
+    const hold = this.holdWhen?.(call, path);
+    if (hold) await hold;
     if (this.crashImage) throw new SimulatedCrash(`power lost during ${call} ${path}`);
     if (fault) throw errno(fault, `${call} ${path}`);
+  }
+
+  /**
+   * Checked again right before a call takes effect: another call may have lost the power in the
+   * microtasks between `enter` and the call's body, and then this one must not happen (nor report
+   * success for something the disk image does not hold).
+   */
+  private stillPowered(call: FsCall, path: string): void {
+    if (this.crashImage) throw new SimulatedCrash(`power lost during ${call} ${path}`);
   }
 
   private parts(path: string): string[] {
@@ -219,6 +236,7 @@ export class SimFileSystem implements FileSystem {
 
   async open(path: string, mode: OpenMode): Promise<StorageFile> {
     await this.enter('open', path);
+    this.stillPowered('open', path);
     let inode = this.lookup(path);
     if (inode instanceof Dir) throw errno('EISDIR', path);
     if (!inode) {
@@ -234,6 +252,7 @@ export class SimFileSystem implements FileSystem {
   /** Runs one call of an open file through the crash and fault checks. */
   async fileCall<T>(call: FsCall, path: string, fn: () => T): Promise<T> {
     await this.enter(call, path);
+    this.stillPowered(call, path);
     return fn();
   }
 
@@ -243,11 +262,13 @@ export class SimFileSystem implements FileSystem {
 
   async readFile(path: string): Promise<Buffer> {
     await this.enter('readFile', path);
+    this.stillPowered('readFile', path);
     return Buffer.from(this.fileAt(path).data);
   }
 
   async stat(path: string): Promise<{ size: number; mtimeMs: number; isDirectory: boolean }> {
     await this.enter('stat', path);
+    this.stillPowered('stat', path);
     const n = this.lookup(path);
     if (!n) throw errno('ENOENT', path);
     return n instanceof Dir ? { size: 0, mtimeMs: 0, isDirectory: true } : { size: n.data.length, mtimeMs: n.mtimeMs, isDirectory: false };
@@ -255,6 +276,7 @@ export class SimFileSystem implements FileSystem {
 
   async readdir(path: string): Promise<DirEntry[]> {
     await this.enter('readdir', path);
+    this.stillPowered('readdir', path);
     const d = this.lookup(path);
     if (!d) throw errno('ENOENT', path);
     if (!(d instanceof Dir)) throw errno('ENOTDIR', path);
@@ -263,6 +285,7 @@ export class SimFileSystem implements FileSystem {
 
   async mkdir(path: string): Promise<void> {
     await this.enter('mkdir', path);
+    this.stillPowered('mkdir', path);
     let node: Dir = this.root;
     for (const part of this.parts(path)) {
       const child = node.entries.get(part);
@@ -278,6 +301,7 @@ export class SimFileSystem implements FileSystem {
 
   async rename(from: string, to: string): Promise<void> {
     await this.enter('rename', from);
+    this.stillPowered('rename', from);
     const node = this.lookup(from);
     if (!node) throw errno('ENOENT', from);
     const target = this.dirOf(to);
@@ -287,6 +311,7 @@ export class SimFileSystem implements FileSystem {
 
   async unlink(path: string): Promise<void> {
     await this.enter('unlink', path);
+    this.stillPowered('unlink', path);
     const n = this.lookup(path);
     if (!n) return;
     if (n instanceof Dir) throw errno('EISDIR', path);
@@ -295,11 +320,13 @@ export class SimFileSystem implements FileSystem {
 
   async removeTree(path: string): Promise<void> {
     await this.enter('removeTree', path);
+    this.stillPowered('removeTree', path);
     if (this.lookup(path)) this.dirOf(path).set(basename(path), null);
   }
 
   async syncDir(path: string): Promise<void> {
     await this.enter('syncDir', path);
+    this.stillPowered('syncDir', path);
     const d = this.lookup(path);
     if (!(d instanceof Dir)) throw errno('ENOTDIR', path);
     d.sync();
@@ -336,7 +363,8 @@ class SimFile implements StorageFile {
   }
 
   read(buffer: Buffer, offset: number, length: number, position: number) {
-    return this.call('read', () => ({ bytesRead: Math.max(0, this.inode.data.copy(buffer, offset, position, Math.min(position + length, this.inode.data.length))) }));
+    // Past the end a read returns no bytes, as a real file's does.
+    return this.call('read', () => ({ bytesRead: position >= this.inode.data.length ? 0 : this.inode.data.copy(buffer, offset, position, Math.min(position + length, this.inode.data.length)) }));
   }
 
   write(buffer: Buffer, offset: number, length: number, position: number) {

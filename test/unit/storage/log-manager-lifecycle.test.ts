@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../../src/storage/log-manager.js';
-import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log.js';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../src/storage/log.js';
 import { deleteDirName } from '../../../src/storage/file-names.js';
 import { PendingDeletions } from '../../../src/storage/pending-deletions.js';
 import { nodeFileSystem } from '../../../src/storage/file-system.js';
@@ -14,7 +14,7 @@ import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
 import { batch, tempDir } from '../../helpers/storage.js';
 import { SimFileSystem, type FsCall } from '../../helpers/sim-fs.js';
 import { LogOfflineError } from '../../../src/storage/partition-log.js';
-import type { FileSystem } from '../../../src/storage/file-system.js';
+import { holdCall, put } from '../../helpers/compaction.js';
 
 const DELETE_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-delete$/;
 const STRAY_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-stray$/;
@@ -93,56 +93,66 @@ test('a deleted partition is closed without a flush: nothing is written or synce
   await manager.close();
 });
 
-/** `fs` with the reads of files whose path matches `held` waiting until `release` is called. */
-function holdingReads(fs: FileSystem, held: RegExp): { fs: FileSystem; release: () => void; waiting: () => number } {
-  let release = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let waiting = 0;
-  const readFile = async (path: string) => {
-    if (held.test(path)) {
-      waiting++;
-      await gate;
-    }
-    return fs.readFile(path);
-  };
-  return {
-    fs: {
-      open: (path, mode) => fs.open(path, mode),
-      readFile,
-      stat: (path) => fs.stat(path),
-      readdir: (path) => fs.readdir(path),
-      mkdir: (path) => fs.mkdir(path),
-      rename: (from, to) => fs.rename(from, to),
-      unlink: (path) => fs.unlink(path),
-      removeTree: (path) => fs.removeTree(path),
-      syncDir: (path) => fs.syncDir(path),
-    },
-    release,
-    waiting: () => waiting,
-  };
-}
-
 test('a read under way when its partition is deleted ends empty and opens nothing at the old path', async () => {
-  const sim = new SimFileSystem({ seed: 12, maxDelayTurns: 0 });
-  await sim.mkdir('/data');
-  await sim.syncDir('/');
-  const first = await LogManager.open('/data', { fs: sim });
+  const fs = new SimFileSystem({ seed: 12 });
+  await fs.mkdir('/data');
+  await fs.syncDir('/');
+  const first = await LogManager.open('/data', { fs });
   await (await first.openLog('gone', 0, DEFAULT_LOG_CONFIG, A)).append(await batch('a', 3, 1000), 0, null);
   await first.close();
 
-  // After a clean stop the active segment's indexes load at the first read: hold that read there.
-  const held = holdingReads(sim, /gone-0\/\d{20}\.index$/);
-  const manager = await LogManager.open('/data', { fs: held.fs, scheduler: new ManualScheduler() });
+  const manager = await LogManager.open('/data', { fs, scheduler: new ManualScheduler() });
   const log = await manager.openLog('gone', 0, DEFAULT_LOG_CONFIG, { topicId: A.topicId, create: false });
+  // After a clean stop the active segment's indexes load at the first read: hold that read there.
+  const hold = holdCall(fs, (call, path) => call === 'readFile' && /gone-0\/\d{20}\.index$/.test(path));
   const reading = log.read(0, 1 << 20, 3, true).then(
     (bytes) => bytes.length,
     (err: unknown) => err,
   );
-  assert.equal(held.waiting(), 1, 'the read waits for its index');
+  await hold.reached;
   await manager.deleteLogs('gone', [0]);
-  held.release();
+  hold.release();
   assert.equal(await reading, 0, 'the read finds the segment deleted');
-  assert.deepEqual(sim.list('/data').filter((path) => path.startsWith('/data/gone-0/')), []);
+  assert.deepEqual(fs.list('/data').filter((path) => path.startsWith('/data/gone-0/')), []);
+  await manager.close();
+});
+
+test('a recreated compacted topic does not inherit the cleaner checkpoint of the old one', async () => {
+  const fs = new SimFileSystem({ seed: 13 });
+  await fs.mkdir('/data');
+  await fs.syncDir('/');
+  const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 1000, indexIntervalBytes: 200, segmentIndexBytes: 4096, retentionMs: -1, compact: true };
+  const first = await LogManager.open('/data', { fs, cleaner: { enabled: false } });
+  const old = await first.openLog('table', 0, config, A);
+  for (let round = 0; round < 3; round++) for (let k = 0; k < 20; k++) await put(old, [[`k${k}`, `v${round}-${k}`.padEnd(40, '.')]], 1000);
+  assert.equal(await first.cleaner.cleanFilthiest(), 'cleaned');
+  assert.ok(old.cleanerCheckpoint > 0);
+  await first.close();
+
+  const manager = await LogManager.open('/data', { fs, cleaner: { enabled: false }, scheduler: new ManualScheduler() });
+  const created = await manager.openLog('table', 0, config, B);
+  assert.deepEqual([created.logEndOffset, created.cleanerCheckpoint], [0, 0]);
+  await manager.close();
+});
+
+test('a cleaning pass under way when its partition is deleted stops quietly before the rename', async () => {
+  const fs = new SimFileSystem({ seed: 14 });
+  await fs.mkdir('/data');
+  await fs.syncDir('/');
+  const errors: unknown[] = [];
+  const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 1000, indexIntervalBytes: 200, segmentIndexBytes: 4096, retentionMs: -1, compact: true };
+  const manager = await LogManager.open('/data', { fs, scheduler: new ManualScheduler(), cleaner: { enabled: false }, cleanerEvents: { onError: (_, err) => errors.push(err) } });
+  const log = await manager.openLog('table', 0, config, A);
+  for (let round = 0; round < 3; round++) for (let k = 0; k < 20; k++) await put(log, [[`k${k}`, `v${round}-${k}`.padEnd(40, '.')]], 1000);
+  const hold = holdCall(fs, (_, path) => path.endsWith('.cleaned'));
+  const pass = manager.cleaner.cleanFilthiest();
+  await hold.reached;
+  const deleting = manager.deleteLogs('table', [0]);
+  hold.release();
+  await deleting;
+  assert.equal(await pass, 'stalled');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(fs.list('/data').filter((path) => path.startsWith('/data/table-0/')), []);
   await manager.close();
 });
 

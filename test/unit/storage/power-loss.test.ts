@@ -4,7 +4,12 @@
  * recovery, and injected EIO/ENOSPC mid-stream. The invariants:
  * - every acknowledged batch is present after recovery, byte for byte, at its acknowledged offset;
  * - the recovered log is contiguous and every batch in it is intact (CRC-32C);
- * - after an I/O error the log acknowledges nothing more.
+ * - after an I/O error the log acknowledges nothing more;
+ * - compaction (with tombstones, and readers running beside it): every read returns whole, intact
+ *   batches whose records are the acknowledged ones at their offsets; after recovery each key's
+ *   last acknowledged record, or a later one, is there, or the key is gone if that record was a
+ *   tombstone (an older value never comes back). Half the compaction seeds lose power at a step
+ *   of a swap (after a cleaned file was renamed) rather than at a random call.
  * A failing seed is printed; rerun it alone with POWER_LOSS_SEED=<seed>. POWER_LOSS_SEEDS=<n> runs more.
  */
 import { test } from 'node:test';
@@ -25,17 +30,20 @@ type Scenario = 'appends' | 'retention' | 'compaction';
 interface Acked {
   baseOffset: number;
   bytes: Buffer;
-  /** Cumulative acknowledged bytes up to and including this batch, for the retention bound. */
   keys: string[];
+  /** Which records are tombstones (null values). */
+  tombstones: boolean[];
 }
 
 interface RunResult {
   acked: Acked[];
   /** Calls made before the power went (or the whole run when it never did). */
   calls: number;
-  /** An injected error happened, and appends acknowledged after it (must be none). */
+  /** Appends acknowledged after an injected error (must be none); -1: an error in the cleaner's file left the log online. */
   ackedAfterFault: number;
   faulted: boolean;
+  /** Reads beside compaction that returned something else than whole acknowledged batches. */
+  badReads: string[];
 }
 
 function configFor(scenario: Scenario): LogConfig {
@@ -48,6 +56,7 @@ function configFor(scenario: Scenario): LogConfig {
     retentionMs: -1,
     retentionBytes: scenario === 'retention' ? 3000 : -1,
     compact: scenario === 'compaction',
+    deleteRetentionMs: 0,
   };
 }
 
@@ -58,18 +67,40 @@ async function newDisk(seed: number): Promise<SimFileSystem> {
   return fs;
 }
 
-async function makeBatch(rng: Prng, writer: number, n: number, scenario: Scenario): Promise<{ bytes: Buffer; keys: string[] }> {
+async function makeBatch(rng: Prng, writer: number, n: number, scenario: Scenario): Promise<{ bytes: Buffer; keys: string[]; tombstones: boolean[] }> {
   const count = 1 + rng.int(4);
   const keys = Array.from({ length: count }, (_, i) => (scenario === 'compaction' ? `k${rng.int(6)}` : `w${writer}-${n}-${i}`));
-  const bytes = await buildBatch(keys.map((k, i) => ({ key: Buffer.from(k), value: Buffer.from(`w${writer} n${n} r${i} `.padEnd(20 + rng.int(60), '.')), timestamp: 1_700_000_000_000 + n })));
-  return { bytes, keys };
+  const tombstones = keys.map(() => scenario === 'compaction' && rng.int(5) === 0);
+  const bytes = await buildBatch(keys.map((k, i) => ({ key: Buffer.from(k), value: tombstones[i] ? null : Buffer.from(`w${writer} n${n} r${i} `.padEnd(20 + rng.int(60), '.')), timestamp: 1_700_000_000_000 + n })));
+  return { bytes, keys, tombstones };
+}
+
+/** What a read returned that is not a run of whole, intact batches of acknowledged records; null when fine. */
+async function badRead(bytes: Buffer, from: number, acked: Acked[]): Promise<string | null> {
+  let total = 0;
+  for (const v of batchesIn(bytes)) {
+    total += v.sizeInBytes;
+    if (!v.isCrcValid()) return `a torn or misaligned batch at ${v.baseOffset} in a read from ${from}`;
+    const source = acked.find((a) => a.baseOffset === Number(v.baseOffset));
+    if (!source) continue;
+    const original = new Map((await readBatchRecords(new RecordBatchView(source.bytes))).map((r) => [Number(r.offset), r]));
+    for (const r of await readBatchRecords(v)) {
+      const o = original.get(Number(r.offset));
+      if (!o || !o.key?.equals(r.key ?? Buffer.alloc(0)) || (o.value === null) !== (r.value === null) || (o.value && r.value && !o.value.equals(r.value))) return `record ${r.offset} read from ${from} is not the acknowledged one`;
+    }
+  }
+  return total === bytes.length ? null : `a read from ${from} ends inside a batch`;
 }
 
 /** Concurrent writers, with checkpoints and the scenario's background work, until the power goes. */
-async function workload(fs: SimFileSystem, rng: Prng, scenario: Scenario, faultAt: number | null, acked: Acked[]): Promise<RunResult> {
-  const manager = await LogManager.open(DATA, { fs });
+async function workload(fs: SimFileSystem, rng: Prng, scenario: Scenario, faultAt: number | null, acked: Acked[], badReads: string[]): Promise<RunResult> {
+  // Time moves with the file system's calls: a seed replays exactly (compaction reads the clock).
+  const manager = await LogManager.open(DATA, { fs, now: () => 1_700_000_000_000 + fs.calls });
   const log = await manager.openLog('t', 0, configFor(scenario));
   let faultCall = Infinity;
+  // A fault in the cleaner's own output, outside the write queue: appends in flight meanwhile are
+  // not behind it, so the check is that the log goes offline, not when.
+  let cleanerFault = false;
   let ackedAfterFault = 0;
   if (faultAt !== null) {
     const start = fs.calls;
@@ -78,17 +109,18 @@ async function workload(fs: SimFileSystem, rng: Prng, scenario: Scenario, faultA
       if (n - start < faultAt || faultCall !== Infinity || !path.startsWith(`${DATA}/t-0`)) return null;
       if (!['write', 'writev', 'datasync', 'sync', 'syncDir', 'truncate', 'rename', 'unlink'].includes(call)) return null;
       faultCall = n;
+      cleanerFault = path.endsWith('.cleaned') && call !== 'rename';
       return rng.int(2) === 0 ? 'EIO' : 'ENOSPC';
     };
   }
   const writer = async (w: number) => {
     for (let n = 0; n < 12; n++) {
-      const { bytes, keys } = await makeBatch(rng, w, n, scenario);
+      const { bytes, keys, tombstones } = await makeBatch(rng, w, n, scenario);
       const startedAfterFault = faultCall !== Infinity;
       try {
         const { baseOffset } = await log.append(bytes, 0, null);
-        acked.push({ baseOffset, bytes, keys });
-        if (startedAfterFault) ackedAfterFault++;
+        acked.push({ baseOffset, bytes: Buffer.from(bytes), keys, tombstones });
+        if (startedAfterFault && !cleanerFault) ackedAfterFault++;
       } catch {
         if (fs.crashed) return;
       }
@@ -102,10 +134,21 @@ async function workload(fs: SimFileSystem, rng: Prng, scenario: Scenario, faultA
       if (scenario === 'compaction') await log.compact().catch(() => undefined);
     }
   };
-  await Promise.all([writer(0), writer(1), writer(2), background()]);
+  // Readers beside compaction: whatever a swap does meanwhile, a read returns whole acknowledged batches.
+  const reader = async () => {
+    for (let i = 0; i < 10 && !fs.crashed && scenario === 'compaction'; i++) {
+      await new Promise<void>((r) => setImmediate(r));
+      const from = rng.int(Math.max(1, log.logEndOffset));
+      const bytes = await log.read(from, 1 << 20, log.logEndOffset, true).catch(() => null);
+      const bad = bytes && !log.offline ? await badRead(bytes, from, acked) : null;
+      if (bad) badReads.push(bad);
+    }
+  };
+  await Promise.all([writer(0), writer(1), writer(2), background(), reader(), reader()]);
   const calls = fs.calls;
   if (!fs.crashed && rng.int(2) === 0) await manager.close().catch(() => undefined);
-  return { acked, calls, ackedAfterFault, faulted: faultCall !== Infinity };
+  if (cleanerFault && !fs.crashed && !log.offline) ackedAfterFault = -1;
+  return { acked, calls, ackedAfterFault, faulted: faultCall !== Infinity, badReads };
 }
 
 async function readAll(log: DiskLog): Promise<RecordBatchView[]> {
@@ -124,8 +167,10 @@ async function readAll(log: DiskLog): Promise<RecordBatchView[]> {
 
 async function check(seed: number, scenario: Scenario, disk: SimFileSystem, run: RunResult): Promise<void> {
   const where = `seed ${seed} (${scenario}); rerun with POWER_LOSS_SEED=${seed}`;
+  assert.notEqual(run.ackedAfterFault, -1, `${where}: an I/O error on the cleaner's file left the log online`);
   assert.equal(run.ackedAfterFault, 0, `${where}: appends were acknowledged after an I/O error`);
-  const manager = await LogManager.open(DATA, { fs: disk });
+  assert.deepEqual(run.badReads, [], `${where}: reads beside compaction`);
+  const manager = await LogManager.open(DATA, { fs: disk, now: () => 1_700_000_000_000 });
   const log = await manager.openLog('t', 0, configFor(scenario));
   const batches = await readAll(log);
   for (const b of batches) assert.ok(b.isCrcValid(), `${where}: batch at ${b.baseOffset} is corrupt after recovery`);
@@ -139,12 +184,23 @@ async function check(seed: number, scenario: Scenario, disk: SimFileSystem, run:
     }
   }
   if (scenario === 'compaction') {
-    // The last acknowledged record of each key is there, or a later record of that key.
-    const lastAcked = new Map<string, number>();
-    for (const a of run.acked) a.keys.forEach((k, i) => lastAcked.set(k, Math.max(lastAcked.get(k) ?? -1, a.baseOffset + i)));
+    // The last acknowledged record of each key is there, or a later record of that key; a key
+    // whose last acknowledged record is a tombstone may be gone, but never back at an older value.
+    const lastAcked = new Map<string, { offset: number; tombstone: boolean }>();
+    for (const a of run.acked) {
+      a.keys.forEach((k, i) => {
+        if ((lastAcked.get(k)?.offset ?? -1) < a.baseOffset + i) lastAcked.set(k, { offset: a.baseOffset + i, tombstone: a.tombstones[i] });
+      });
+    }
     const lastStored = new Map<string, number>();
     for (const b of batches) for (const r of await readBatchRecords(b)) lastStored.set((r.key as Buffer).toString(), Number(r.offset));
-    for (const [k, offset] of lastAcked) assert.ok((lastStored.get(k) ?? -1) >= offset, `${where}: key ${k} acknowledged at ${offset} is lost`);
+    for (const [k, last] of lastAcked) {
+      const stored = lastStored.get(k);
+      if (stored === undefined && last.tombstone) continue;
+      assert.ok((stored ?? -1) >= last.offset, `${where}: key ${k} acknowledged at ${last.offset}${last.tombstone ? ' (a tombstone)' : ''} reads as ${stored ?? 'absent'}`);
+    }
+    assert.deepEqual(disk.list(`${DATA}/t-0`).filter((p) => p.endsWith('.cleaned') || p.endsWith('.swap')), [], `${where}: cleaning leftovers after recovery`);
+    await manager.close();
     return;
   }
   // Retention may delete the oldest segments, but never the newest retention.bytes of data.
@@ -161,15 +217,27 @@ async function check(seed: number, scenario: Scenario, disk: SimFileSystem, run:
   await manager.close();
 }
 
+/** Loses power at the n-th change to the partition's files after a cleaned file is renamed to `.swap`. */
+function crashInASwap(fs: SimFileSystem, n: number): void {
+  let swapping = false;
+  let changes = 0;
+  fs.crashWhen = (call, path) => {
+    if (call === 'rename' && path.endsWith('.cleaned')) swapping = true;
+    return swapping && path.startsWith(`${DATA}/t-0`) && ['write', 'writev', 'rename', 'unlink', 'syncDir', 'open'].includes(call) && ++changes === n;
+  };
+}
+
 async function runSeed(seed: number, withFault: boolean): Promise<{ calls: number; acked: number; faulted: boolean }> {
   const rng = new Prng(seed);
   const scenario: Scenario = (['appends', 'retention', 'compaction'] as const)[seed % 3];
   const fs = await newDisk(seed);
-  if (!withFault) fs.crashAt(1 + rng.int(260));
+  if (!withFault && scenario === 'compaction' && seed % 2 === 0) crashInASwap(fs, 1 + rng.int(10));
+  else if (!withFault) fs.crashAt(1 + rng.int(260));
   const acked: Acked[] = [];
-  let run: RunResult = { acked, calls: 0, ackedAfterFault: 0, faulted: false };
+  const badReads: string[] = [];
+  let run: RunResult = { acked, calls: 0, ackedAfterFault: 0, faulted: false, badReads };
   try {
-    run = await workload(fs, rng, scenario, withFault ? rng.int(150) : null, acked);
+    run = await workload(fs, rng, scenario, withFault ? rng.int(150) : null, acked, badReads);
   } catch (err) {
     // The power can go while the log is being opened: what was acknowledged until then must hold.
     if (!(err instanceof SimulatedCrash)) throw new Error(`seed ${seed}: ${String(err)}`, { cause: err });
