@@ -13,7 +13,10 @@ import { dirname, join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
-import { infoOf, Segment, SegmentDeletedError, SegmentReplacedError, type BatchInfo } from './segment.js';
+import { WriteCoalescer } from './write-coalescer.js';
+import { firstBatchAtTimestamp, largestTimestampIn, readBatches, segmentIndexFor, type ReadableLog } from './log-reads.js';
+import type { LogConfig, OpenOptions } from './log-config.js';
+import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
 import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
 import { LogOfflineError, type PartitionLog } from './partition-log.js';
@@ -21,67 +24,12 @@ import { readFileOrNull, replaceFileDurably } from './file-system.js';
 import type { CompactionResult } from './compactor.js';
 import { isIoError, LogCompaction, type CompactOptions } from './log-compaction.js';
 import type { CleanableRange } from './cleaning-policy.js';
-import { holdsRecords, lastOffsetIn } from './batch-run.js';
 
-export interface LogConfig {
-  segmentBytes: number;
-  segmentMs: number;
-  segmentIndexBytes: number;
-  indexIntervalBytes: number;
-  retentionMs: number;
-  retentionBytes: number;
-  /** 1: acknowledge only fsynced writes (group commit). More: fsync every N messages in the background. */
-  flushMessages: number;
-  flushMs: number;
-  /** cleanup.policy includes compact. */
-  compact: boolean;
-  deleteRetentionMs: number;
-  minCleanableDirtyRatio: number;
-  minCompactionLagMs: number;
-  maxCompactionLagMs: number;
-  /** producer.id.expiration.ms: compaction keeps a producer's last batch until then (record-filter.ts). */
-  producerIdExpirationMs: number;
-}
-
-export const DEFAULT_LOG_CONFIG: LogConfig = {
-  segmentBytes: 1 << 30,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  segmentIndexBytes: 10 * 1024 * 1024,
-  indexIntervalBytes: 4096,
-  retentionMs: 7 * 24 * 3600 * 1000,
-  retentionBytes: -1,
-  flushMessages: 1,
-  flushMs: Number.MAX_SAFE_INTEGER,
-  compact: false,
-  deleteRetentionMs: 24 * 3600 * 1000,
-  minCleanableDirtyRatio: 0.5,
-  minCompactionLagMs: 0,
-  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
-  producerIdExpirationMs: 24 * 3600 * 1000,
-};
-
-export interface OpenOptions {
-  dir: string;
-  config: LogConfig;
-  handles: HandleCache;
-  now: () => number;
-  /** Offsets below this were on disk at the last checkpoint; recovery scans from here. */
-  recoveryPoint: number;
-  logStartOffset: number;
-  /** The previous shutdown was clean: no scan needed. */
-  cleanShutdown: boolean;
-  /** Where the last compaction pass stopped (cleaner-offset-checkpoint); the log start when absent. */
-  cleanerCheckpoint?: number;
-  /** Called when the log is destroyed (its owner forgets it). */
-  onDestroy?: () => void;
-  /** Called once when an I/O error takes the log offline (the owner logs it). */
-  onOffline?: (err: unknown) => void;
-}
+export { DEFAULT_LOG_CONFIG, type LogConfig, type OpenOptions } from './log-config.js';
 
 export class DiskLog implements PartitionLog {
   private writeQueue: Promise<void> = Promise.resolve();
-  private readonly pendingWrites: PendingWrite[] = [];
-  private drainQueued = false;
+  private readonly writes: WriteCoalescer;
   private readonly commit: GroupCommit;
   private unflushedMessages = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -93,8 +41,6 @@ export class DiskLog implements PartitionLog {
   private readonly compaction: LogCompaction;
   /** Bytes of the active segment whose writes completed; reads stop there. */
   private writtenEnd: number;
-  /** Write groups completed so far: the number a group commit round covers. */
-  private writesCompleted = 0;
   /** Segments written since their last fdatasync (the active one, and a rolled one not yet synced). */
   private readonly dirty = new Set<Segment>();
   /** The I/O error that took the log offline, or null while it serves. */
@@ -117,6 +63,15 @@ export class DiskLog implements PartitionLog {
     cleanerCheckpoint: number,
   ) {
     this.commit = new GroupCommit((issued) => this.syncDirty(issued));
+    this.writes = new WriteCoalescer({
+      enqueue: (task) => this.enqueue(task),
+      failure: () => this.failure,
+      fail: (err) => this.fail(err),
+      willWrite: (segment) => this.dirty.add(segment),
+      wrote: (segment, end) => {
+        if (segment === this.active) this.writtenEnd = Math.max(this.writtenEnd, end);
+      },
+    });
     this.recoveryPoint = this.logEndOffset;
     this.writtenEnd = this.active.size;
     this.epochs = epochs;
@@ -201,7 +156,7 @@ export class DiskLog implements PartitionLog {
   private fail(err: unknown): LogOfflineError {
     if (!this.failure) {
       this.failure = err instanceof LogOfflineError ? err : new LogOfflineError(`log ${this.dir} is offline after an I/O error: ${err instanceof Error ? err.message : String(err)}`, err);
-      for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+      this.writes.rejectAll(this.failure);
       this.onOffline(err);
     }
     return this.failure;
@@ -235,7 +190,7 @@ export class DiskLog implements PartitionLog {
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();
     this.noteEpoch(leaderEpoch, baseOffset);
-    const written = await this.write(segment, position, batches);
+    const written = await this.writes.write(segment, position, batches);
     if (this.config.flushMessages <= 1) {
       await this.commit.sync(written);
       if (this.failure) throw this.failure;
@@ -245,60 +200,6 @@ export class DiskLog implements PartitionLog {
       this.scheduleBackgroundFlush();
     }
     return { baseOffset, lastOffset: next - 1 };
-  }
-
-  /**
-   * Queues a write. Writes queued while another is in flight are coalesced into one writev per
-   * segment, so concurrent producers cost one system call and one thread-pool trip between them.
-   */
-  private write(segment: Segment, position: number, bytes: Buffer): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.pendingWrites.push({ segment, position, bytes, resolve, reject });
-      this.queueDrain();
-    });
-  }
-
-  private queueDrain(): void {
-    if (this.drainQueued) return;
-    this.drainQueued = true;
-    // drainWrites settles every write it takes; a rejection here has no one else to tell.
-    this.enqueue(() => this.drainWrites()).catch((err: unknown) => this.fail(err));
-  }
-
-  private async drainWrites(): Promise<void> {
-    this.drainQueued = false;
-    if (this.failure) {
-      for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
-      return;
-    }
-    const first = this.pendingWrites[0];
-    if (!first) return;
-    let n = 1;
-    let end = first.position + first.bytes.length;
-    while (n < this.pendingWrites.length && this.pendingWrites[n].segment === first.segment && this.pendingWrites[n].position === end) {
-      end += this.pendingWrites[n].bytes.length;
-      n++;
-    }
-    const group = this.pendingWrites.splice(0, n);
-    if (this.pendingWrites.length > 0) this.queueDrain();
-    this.dirty.add(first.segment);
-    try {
-      await first.segment.withFile(async (fh) => {
-        let buffers = group.map((g) => g.bytes);
-        let position = first.position;
-        while (buffers.length > 0) {
-          const { bytesWritten } = await fh.writev(buffers, position);
-          position += bytesWritten;
-          buffers = skipBytes(buffers, bytesWritten);
-        }
-      });
-      if (first.segment === this.active) this.writtenEnd = Math.max(this.writtenEnd, end);
-      const number = ++this.writesCompleted;
-      for (const g of group) g.resolve(number);
-    } catch (err) {
-      const offline = this.fail(err);
-      for (const g of group) g.reject(offline);
-    }
   }
 
   /**
@@ -349,7 +250,7 @@ export class DiskLog implements PartitionLog {
   private async syncDirty(issued: (covers: number) => void): Promise<void> {
     await this.writeQueue;
     if (this.failure) throw this.failure;
-    issued(this.writesCompleted);
+    issued(this.writes.completed);
     const segments = [...this.dirty];
     this.dirty.clear();
     try {
@@ -389,7 +290,7 @@ export class DiskLog implements PartitionLog {
     const end = this.logEndOffset;
     // Waiting for the queue first makes the round cover every write queued before this call.
     await this.writeQueue;
-    await this.commit.sync(this.writesCompleted);
+    await this.commit.sync(this.writes.completed);
     if (this.failure) throw this.failure;
     this.recoveryPoint = Math.max(this.recoveryPoint, end);
   }
@@ -407,111 +308,33 @@ export class DiskLog implements PartitionLog {
   }
 
   /** The first segment whose base offset is above `baseOffset`. */
-  private segmentAfter(baseOffset: number): Segment | undefined {
-    const i = this.segmentFor(baseOffset);
-    const seg = this.segments[i];
-    return seg && seg.baseOffset > baseOffset ? seg : this.segments[i + 1];
+  private segmentFor(offset: number): number {
+    return segmentIndexFor(this.segments, offset);
   }
 
-  private segmentFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.segments[mid].baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
+  /** The view the read path (log-reads.ts) works on: the segment list as it is at each step. */
+  private readonly readable: ReadableLog = {
+    segments: () => this.segments,
+    startOffset: () => this.startOffset,
+    logEndOffset: () => this.logEndOffset,
+    readableEnd: (seg) => (seg === this.active ? this.writtenEnd : seg.size),
+  };
 
   /** Whole batches from the one holding `offset`: at most `maxBytes` unless the first alone is larger and `minOneBatch`. */
   async read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
     if (this.failure) throw this.failure;
-    try {
-      return await this.retryingSwaps(() => this.readOnce(offset, maxBytes, maxOffsetExclusive, minOneBatch));
-    } catch (err) {
-      // Retention removed the segment under this read: what it wanted is below the log start now.
-      if (err instanceof SegmentDeletedError) return Buffer.alloc(0);
-      throw err;
-    }
-  }
-
-  /**
-   * Runs a read again when compaction swapped a segment it was about to open: a read that already
-   * held the file finished on it; one that had not yet starts over on the current segments.
-   */
-  private async retryingSwaps<T>(read: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await read();
-      } catch (err) {
-        if (!(err instanceof SegmentReplacedError)) throw err;
-      }
-    }
-  }
-
-  private async readOnce(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
-    if (offset >= maxOffsetExclusive || offset >= this.logEndOffset) return Buffer.alloc(0);
-    // Segments are looked up again after each wait: a swap or retention may change the list meanwhile.
-    for (let seg: Segment | undefined = this.segments[this.segmentFor(Math.max(offset, this.startOffset))]; seg; seg = this.segmentAfter(seg.baseOffset)) {
-      const info = await seg.positionOf(Math.max(offset, this.startOffset));
-      if (!info) continue;
-      if (info.baseOffset >= maxOffsetExclusive) return Buffer.alloc(0);
-      const end = seg === this.active ? this.writtenEnd : seg.size;
-      const want = Math.min(Math.max(maxBytes, minOneBatch ? info.size : 0), end - info.position);
-      if (want < info.size) return Buffer.alloc(0);
-      const bytes = await seg.read(info.position, want);
-      let cut = 0;
-      while (cut + BATCH_LOG_OVERHEAD <= bytes.length) {
-        const size = bytes.readInt32BE(cut + 8) + BATCH_LOG_OVERHEAD;
-        if (cut + size > bytes.length) break;
-        const view = new RecordBatchView(bytes, cut);
-        if (view.lastOffset >= BigInt(maxOffsetExclusive)) break;
-        cut += size;
-      }
-      const found = bytes.subarray(0, cut);
-      // Compaction keeps some batches without records (a producer's last, a merged segment's end):
-      // a client such as kafkajs 2.x waits for ever on a fetch answer without a record, so the read
-      // goes on past such a stretch (into the next segment) while the byte budget allows.
-      if (cut > 0 && !holdsRecords(found)) {
-        const rest = await this.readOnce(lastOffsetIn(found) + 1, maxBytes - cut, maxOffsetExclusive, false);
-        return rest.length === 0 ? found : Buffer.concat([found, rest]);
-      }
-      return found;
-    }
-    return Buffer.alloc(0);
+    return readBatches(this.readable, offset, maxBytes, maxOffsetExclusive, minOneBatch);
   }
 
   /** The first batch whose max timestamp is at or after `timestamp` (the caller looks inside it). */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     if (this.failure) throw this.failure;
-    return this.retryingSwaps(() => this.offsetForTimestampOnce(timestamp));
-  }
-
-  private async offsetForTimestampOnce(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    for (const seg of [...this.segments]) {
-      const { offsets, times } = await seg.indexes();
-      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
-      const end = seg === this.active ? this.writtenEnd : seg.size;
-      let position = offsets.lookup(times.lookup(timestamp));
-      while (position < end) {
-        const b = await seg.batchAt(position);
-        if (!b) break;
-        if (b.maxTimestamp >= timestamp && b.lastOffset >= this.startOffset) return { offset: Math.max(b.baseOffset, this.startOffset), timestamp: b.maxTimestamp };
-        position += b.size;
-      }
-    }
-    return null;
+    return firstBatchAtTimestamp(this.readable, timestamp);
   }
 
   async maxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
     if (this.failure) throw this.failure;
-    let best: { offset: number; timestamp: number } | null = null;
-    for (const seg of [...this.segments]) {
-      await seg.indexes();
-      if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
-    }
-    return best;
+    return largestTimestampIn(this.segments);
   }
 
   /** Advances the log start offset; segments wholly below it are deleted. */
@@ -560,7 +383,7 @@ export class DiskLog implements PartitionLog {
         const oldest = this.segments[0];
         const isActive = this.segments.length === 1;
         // An empty active segment has nothing to expire; one with writes still queued waits.
-        if (isActive && (oldest.size === 0 || this.pendingWrites.some((w) => w.segment === oldest))) break;
+        if (isActive && (oldest.size === 0 || this.writes.hasPendingFor(oldest))) break;
         await oldest.indexes();
         const byTime = this.config.retentionMs >= 0 && now - (await this.largestTimestamp(oldest)) > this.config.retentionMs;
         const bySize = !isActive && this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
@@ -672,7 +495,7 @@ export class DiskLog implements PartitionLog {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.compaction.stop();
     this.failure ??= new LogOfflineError(`log ${this.dir} was deleted`);
-    for (const w of this.pendingWrites.splice(0)) w.reject(this.failure);
+    this.writes.rejectAll(this.failure);
     for (const s of this.segments) s.deleted = true;
     await this.writeQueue;
     for (const s of this.segments) await this.handles.close(s.logPath);
@@ -683,27 +506,3 @@ export class DiskLog implements PartitionLog {
     await this.handles.fs.removeTree(this.dir);
   }
 }
-
-interface PendingWrite {
-  segment: Segment;
-  position: number;
-  bytes: Buffer;
-  /** Called with the number of the completed write group. */
-  resolve: (written: number) => void;
-  reject: (err: unknown) => void;
-}
-
-/** The buffers left after the first `n` bytes of `buffers` were written. */
-function skipBytes(buffers: Buffer[], n: number): Buffer[] {
-  const out: Buffer[] = [];
-  let skip = n;
-  for (const b of buffers) {
-    if (skip >= b.length) skip -= b.length;
-    else {
-      out.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-  }
-  return out;
-}
-
