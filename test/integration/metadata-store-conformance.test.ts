@@ -70,7 +70,7 @@ after(async () => {
 for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdStore]] as const) {
   describe(`${name} metadata store`, () => {
     const withStore = (title: string, body: (store: MetadataStore, reopen: (previous: MetadataStore) => Promise<MetadataStore>) => Promise<void>) =>
-      test(title, async () => {
+      test(title, { timeout: 60_000 }, async () => {
         const { store, reopen, cleanup } = await harness.open();
         try {
           await body(store, reopen);
