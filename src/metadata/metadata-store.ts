@@ -100,7 +100,8 @@ export interface BrokerSession {
   readonly ended: Promise<SessionEnd>;
   /**
    * Waits until this broker is the controller (one at a time, tied to this session), then
-   * resolves. Rejects if the session ends first.
+   * resolves. Rejects if the session ends first, or if the store cannot be reached when a step of
+   * the campaign starts (the caller campaigns again).
    */
   campaignForController(): Promise<ControllerLeadership>;
   /** Unregisters at once (a controlled shutdown); resigns the controller role if held. */
@@ -183,6 +184,11 @@ export interface MetadataStore {
   /** Writes `next` only if the partition is still at `expectedVersion`; never creates a partition. */
   updatePartitionState(topicId: string, partition: number, expectedVersion: number, next: PartitionState): Promise<PartitionUpdateResult>;
 
+  /**
+   * Registers a broker for as long as the returned session lives. DUPLICATE_BROKER_REGISTRATION
+   * while another process's registration of the node id lives; the same process (incarnation id)
+   * registering again ends its previous session first.
+   */
   registerBroker(registration: BrokerRegistration): Promise<BrokerSession>;
   /** Brokers whose session is alive, by node id. */
   brokers(): Promise<RegisteredBroker[]>;
@@ -200,6 +206,9 @@ export interface MetadataStore {
 
 /** Kafka's producer id block size (ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
+/** Why a session ends when the same broker process registers again. */
+export const SUPERSEDED = 'registered again by the same broker process';
 
 /** A fresh incarnation id for a broker process (KRaft's is a UUID too). */
 export function newIncarnationId(): string {

@@ -30,6 +30,7 @@ import { duplicateBroker, partitionCountChanged, staleTopicId, topicExists, unkn
 import { PartitionStateFile } from './partition-state-file.js';
 import { ProducerIdBlockFile } from './producer-ids.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import { SUPERSEDED } from './metadata-store.js';
 
 interface Watcher {
   scope: WatchScope;
@@ -137,7 +138,7 @@ export class SingleNodeMetadataStore implements MetadataStore {
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {
     const existing = this.brokersById.get(registration.nodeId);
     if (existing && existing.broker.incarnationId !== registration.incarnationId) throw duplicateBroker(registration.nodeId);
-    existing?.session.end({ reason: 'expired', message: 'registered again by the same broker process' });
+    existing?.session.end({ reason: 'expired', message: SUPERSEDED });
     const broker: RegisteredBroker = { ...registration, epoch: this.partitions.nextRevision() };
     const session = new LocalSession(broker, this);
     this.brokersById.set(broker.nodeId, { broker, session });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { EtcdMetadataStore, type EtcdStoreOptions } from '../../src/metadata/etcd/etcd-store.js';
+import { EtcdKeys } from '../../src/metadata/etcd/etcd-keys.js';
 import { MetadataUnavailableError } from '../../src/metadata/metadata-errors.js';
 import { newIncarnationId, type BrokerRegistration, type PartitionState } from '../../src/metadata/metadata-store.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
@@ -26,6 +27,10 @@ function registration(nodeId: number): BrokerRegistration {
 
 const unavailable = (err: unknown) => err instanceof MetadataUnavailableError;
 
+async function rejectsWithDuplicate(p: Promise<unknown>): Promise<void> {
+  await assert.rejects(p, (err: { code?: number }) => err.code === ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+}
+
 describe('etcd metadata store, shared by several instances', () => {
   let etcd: EtcdServer;
   let namespaces = 0;
@@ -34,11 +39,12 @@ describe('etcd metadata store, shared by several instances', () => {
   /** Store instances on one fresh prefix: `open()` connects directly, `open(proxy)` through a proxy. */
   const cluster = () => {
     const prefix = `/tributary/shared-${process.pid}-${++namespaces}`;
-    return async (proxy?: TcpProxy, extra: Partial<EtcdStoreOptions> = {}) => {
+    const open = async (proxy?: TcpProxy, extra: Partial<EtcdStoreOptions> = {}) => {
       const store = await EtcdMetadataStore.open({ endpoints: [proxy?.endpoint ?? etcd.endpoint], prefix, ...SHORT_SESSION, ...extra });
       cleanups.push(() => store.close());
       return store;
     };
+    return Object.assign(open, { keys: new EtcdKeys(prefix) });
   };
   const proxy = async () => {
     const p = await startTcpProxy('127.0.0.1', Number(new URL(etcd.endpoint).port));
@@ -142,6 +148,25 @@ describe('etcd metadata store, shared by several instances', () => {
     const back = await untilAvailable(() => a.registerBroker(mine), unavailable);
     assert.ok(back.broker.epoch > sessionA.broker.epoch, 'registered again, with a new broker epoch');
     assert.deepEqual((await b.brokers()).map((x) => x.nodeId), [1, 2]);
+  });
+
+  test('a session whose lease etcd no longer has ends as expired, and the same process may register again', { timeout: BOUND_MS }, async () => {
+    const open = cluster();
+    const a = await open();
+    const mine = registration(1);
+    const session = await a.registerBroker(mine);
+    const raw = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const { kvs } = await raw.kv.range({ key: Buffer.from(open.keys.broker(1)) });
+      await raw.leaseClient.leaseRevoke({ ID: kvs[0].lease }); // as an operator with etcdctl might
+    } finally {
+      raw.close();
+    }
+    const end = await session.ended;
+    assert.deepEqual(end, { reason: 'expired', message: 'etcd no longer has the session lease: it expired' });
+    const again = await a.registerBroker(mine);
+    assert.ok(again.broker.epoch > session.broker.epoch);
+    await rejectsWithDuplicate(a.registerBroker(registration(1)));
   });
 
   test('a watch resumes after a lost link from the revision it had reached, missing nothing', { timeout: BOUND_MS }, async () => {

@@ -12,7 +12,7 @@
  * lease lapses (etcd gives every lease a fresh TTL when it elects a leader), nothing is lost.
  */
 import type { IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
-import type { BrokerRegistration, BrokerSession, ControllerLeadership, RegisteredBroker, SessionEnd } from '../metadata-store.js';
+import { SUPERSEDED, type BrokerRegistration, type BrokerSession, type ControllerLeadership, type RegisteredBroker, type SessionEnd } from '../metadata-store.js';
 import { duplicateBroker } from '../metadata-errors.js';
 import { decodeBroker, encodeBroker } from '../metadata-codec.js';
 import { LeaseLiveness } from '../lease-liveness.js';
@@ -98,6 +98,13 @@ export class EtcdBrokerSession implements BrokerSession {
     if (this.done) return;
     this.finish({ reason: 'closed' });
     // If etcd cannot be reached the lease lapses by itself after the session timeout.
+    await this.revoke();
+  }
+
+  /** Ends this session because its broker registered again: its lease (and anything it holds) goes. */
+  async supersede(): Promise<void> {
+    if (this.done) return;
+    this.finish({ reason: 'expired', message: SUPERSEDED });
     await this.revoke();
   }
 

@@ -48,10 +48,10 @@ export class EtcdConnection {
       grpcOptions: {
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 1000,
-        // etcd answers pings sent more often than every 5 s with GOAWAY; 10 s finds a dead link.
+        // Finds a dead link under a watch or a keepalive stream. etcd answers pings more often
+        // than every 5 s, or pings on a connection without streams, with GOAWAY.
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5000,
-        'grpc.keepalive_permit_without_calls': 1,
       },
     });
   }
@@ -76,11 +76,24 @@ export class EtcdConnection {
     return err instanceof Error ? err : new Error(String(err));
   }
 
-  /** Every key in the range at one revision (the latest if none given), read page by page. */
-  async rangeAll(range: KeyRange, atRevision?: number): Promise<{ kvs: IKeyValue[]; revision: number }> {
+  /**
+   * Every key in the range at one revision, read page by page. If etcd compacts that revision
+   * between two pages, the read starts again at the latest one.
+   */
+  async rangeAll(range: KeyRange): Promise<{ kvs: IKeyValue[]; revision: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rangeAt(range);
+      } catch (err) {
+        if (attempt >= 3 || !(err instanceof Error) || !/required revision has been compacted/.test(err.message)) throw err;
+      }
+    }
+  }
+
+  private async rangeAt(range: KeyRange): Promise<{ kvs: IKeyValue[]; revision: number }> {
     const kvs: IKeyValue[] = [];
     let start = range.start;
-    let revision = atRevision;
+    let revision: number | undefined;
     for (;;) {
       const res = await this.call('range read', () =>
         this.client.kv.range({ key: start, range_end: range.end, limit: RANGE_PAGE, revision: revision ?? 0 }),

@@ -109,6 +109,9 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {
+    for (const s of this.sessions) {
+      if (s.broker.nodeId === registration.nodeId && s.broker.incarnationId === registration.incarnationId) await s.supersede();
+    }
     const session = await EtcdBrokerSession.register(this.conn, this.keys, registration, {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 9000,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 2000,
