@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on a free loopback port in front of one target, for cutting a single client's link
  * without touching the server: `cut()` drops every connection through it and refuses new ones
- * (accepted and closed at once, as a dead peer would), `restore()` lets connections through again.
+ * (accepted and closed at once, as a dead peer would); `blackhole()` keeps connections open but
+ * carries nothing more either way, as a lost route would; `restore()` lets connections through again.
  */
 import { createServer, connect, type Socket } from 'node:net';
 
@@ -10,6 +11,7 @@ export interface TcpProxy {
   /** http://127.0.0.1:<port> */
   readonly endpoint: string;
   cut(): void;
+  blackhole(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -17,9 +19,16 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const live = new Set<Socket>();
   let isCut = false;
+  let isBlackholed = false;
+  const held = new Set<Socket>();
   const server = createServer((client) => {
     if (isCut) {
       client.destroy();
+      return;
+    }
+    if (isBlackholed) {
+      held.add(client);
+      client.on('error', () => client.destroy());
       return;
     }
     const upstream = connect(targetPort, targetHost);
@@ -47,12 +56,23 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       for (const s of live) s.destroy();
       live.clear();
     },
+    blackhole() {
+      isBlackholed = true;
+      for (const s of live) {
+        s.unpipe();
+        s.pause();
+      }
+    },
     restore() {
       isCut = false;
+      isBlackholed = false;
+      for (const s of [...live, ...held]) s.destroy();
+      live.clear();
+      held.clear();
     },
     async close() {
       isCut = true;
-      for (const s of live) s.destroy();
+      for (const s of [...live, ...held]) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -169,6 +169,17 @@ describe('etcd metadata store, shared by several instances', () => {
     await rejectsWithDuplicate(a.registerBroker(registration(1)));
   });
 
+  test('with etcd black-holed, a call fails at its deadline instead of hanging', { timeout: BOUND_MS }, async () => {
+    const open = cluster();
+    const link = await proxy();
+    const a = await open(link, { requestTimeoutMs: 300 });
+    await a.createTopic({ name: 'x', configs: {}, partitions: [state(1)] });
+    link.blackhole();
+    await assert.rejects(a.topic('x'), (err: Error) => err instanceof MetadataUnavailableError && /is unreachable: read failed: .*deadline/i.test(err.message));
+    link.restore();
+    assert.equal((await untilAvailable(() => a.topic('x'), unavailable))?.name, 'x');
+  });
+
   test('a watch resumes after a lost link from the revision it had reached, missing nothing', { timeout: BOUND_MS }, async () => {
     const open = cluster();
     const link = await proxy();
