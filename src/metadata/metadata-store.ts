@@ -197,7 +197,11 @@ export interface MetadataStore {
   /** A block of producer ids no other allocation, on any broker, ever returned. */
   allocateProducerIds(nodeId: number): Promise<ProducerIdBlock>;
 
-  /** Delivers what is in scope now (a snapshot batch), then every change in order, until closed. */
+  /**
+   * Delivers what is in scope now (a snapshot batch), then every change in order, until closed;
+   * it survives a lost store by itself. Rejects if the store cannot be read at the start.
+   * Listeners must not throw.
+   */
   watch(scope: WatchScope, listener: MetadataWatchListener): Promise<MetadataSubscription>;
 
   /** Ends watches and sessions of this instance (sessions are not unregistered: their leases lapse). */

@@ -27,12 +27,6 @@ export interface RangeWatchListener {
   connection?(state: 'lost' | 'restored', cause?: Error): void;
 }
 
-/** Where a watch stands: the revision it delivered up to and each key's modification revision. */
-export interface RangeWatchPosition {
-  readonly revision: number;
-  readonly known: ReadonlyMap<string, number>;
-}
-
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 1000;
 const DETACH_WAIT_MS = 1000;
@@ -52,24 +46,11 @@ export class RangeWatch {
     private readonly listener: RangeWatchListener,
   ) {}
 
-  /**
-   * Starts watching; resolves after the snapshot batch was delivered (or, when resuming from a
-   * position, once the watch is placed). Rejects if etcd cannot be read at the start.
-   */
-  static async start(conn: EtcdConnection, range: KeyRange, listener: RangeWatchListener, from?: RangeWatchPosition): Promise<RangeWatch> {
+  /** Starts watching; resolves after the snapshot batch was delivered. Rejects if etcd cannot be read. */
+  static async start(conn: EtcdConnection, range: KeyRange, listener: RangeWatchListener): Promise<RangeWatch> {
     const w = new RangeWatch(conn, range, listener);
-    if (from) {
-      w.revision = from.revision;
-      w.known = new Map(from.known);
-      w.attach();
-    } else {
-      await w.list();
-    }
+    await w.list();
     return w;
-  }
-
-  position(): RangeWatchPosition {
-    return { revision: this.revision, known: new Map(this.known) };
   }
 
   async close(): Promise<void> {
