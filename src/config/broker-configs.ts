@@ -15,6 +15,15 @@ function validPerIpOverrides(v: string): string | null {
   }
 }
 
+function validEtcdEndpoints(v: string): string | null {
+  const bad = v.split(',').map((e) => e.trim()).filter((e) => e !== '' && !/^(http:\/\/)?[^/:\s]+:\d{1,5}\/?$/.test(e));
+  return bad.length === 0 ? null : `etcd endpoints must be http://HOST:PORT, got ${bad.join(', ')}`;
+}
+
+function validEtcdPrefix(v: string): string | null {
+  return /^(\/[^/\s]+)+$/.test(v) ? null : `an etcd prefix looks like /tributary/name, got "${v}"`;
+}
+
 function def(name: string, type: ConfigType, defaultValue: string | null, doc: string, validate?: (v: string) => string | null): ConfigDef {
   return { name, type, defaultValue, doc, validate };
 }
@@ -68,6 +77,11 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   // for minutes and grow its memory without bound. See the README's configuration section.
   def('tributary.topic.max.partitions', ConfigType.Int, '1000', 'Most partitions one topic may have; CreateTopics, CreatePartitions and auto-creation beyond it answer INVALID_PARTITIONS.', atLeast(1)),
   def('tributary.broker.max.partitions', ConfigType.Int, '5000', 'Most partitions of all topics (internal ones included) this broker holds; creations beyond it answer POLICY_VIOLATION.', atLeast(1)),
+  // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).
+  def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,...) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
+  def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
+  def('broker.session.timeout.ms', ConfigType.Int, '9000', 'A broker that has not renewed its registration for this long is gone (the TTL of its etcd lease, rounded up to whole seconds).', atLeast(1000)),
+  def('broker.heartbeat.interval.ms', ConfigType.Int, '2000', 'How often a broker renews its registration; less than broker.session.timeout.ms.', atLeast(1)),
 ];
 
 /** Broker keys that supply topic defaults, minus the ones defined above under the same name. */
@@ -141,6 +155,14 @@ export class BrokerConfig {
   /** The first listener as host and port. */
   get listener(): { host: string; port: number } {
     return parseListener(this.get('listeners') ?? '');
+  }
+
+  /** tributary.metadata.etcd.endpoints as a list; empty for a single broker with its metadata on its own disk. */
+  get etcdEndpoints(): string[] {
+    return (this.get('tributary.metadata.etcd.endpoints') ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
   }
 
   /** max.connections.per.ip.overrides as address → count. */
