@@ -23,4 +23,14 @@ export class Prng {
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
   }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  bytes(n: number): Buffer {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) b[i] = this.int(256);
+    return b;
+  }
 }

@@ -8,31 +8,9 @@ import { inRange, type FieldSchema, type FieldTypeSchema, type MessageSchema, ty
 import type { Reader } from '../../src/protocol/reader.js';
 import type { Writer } from '../../src/protocol/writer.js';
 
-/** A small deterministic PRNG (mulberry32), so failures can be replayed from the seed. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(maxExclusive: number): number {
-    return Math.floor(this.next() * maxExclusive);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-}
+/** The seeded generator of the tests (mulberry32), so failures can be replayed from the seed. */
+export { Prng as Rng } from './prng.js';
+import type { Prng as Rng } from './prng.js';
 
 const STRING_PIECES = ['a', 'topic', '-', '_', '.', 'é', '日本', '🙂', ' ', 'Z', '0'];
 
