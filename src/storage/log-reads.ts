@@ -5,7 +5,7 @@
  * segment compaction replaced starts over on the current list.
  */
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
-import { SegmentDeletedError, SegmentReplacedError, type Segment } from './segment.js';
+import { SegmentDeletedError, SegmentReplacedError, type BatchInfo, type Segment } from './segment.js';
 import { holdsRecords, lastOffsetIn } from './batch-run.js';
 
 /** What the read path sees of a log, read afresh at each call. */
@@ -121,4 +121,19 @@ export async function largestTimestampIn(segments: readonly Segment[]): Promise<
     if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
   }
   return best;
+}
+
+/** Batch headers from the batch holding `fromOffset` to what has been written, segment by segment. */
+export async function* headersFrom(log: ReadableLog, fromOffset: number): AsyncGenerator<BatchInfo> {
+  const from = Math.max(fromOffset, log.startOffset());
+  const segments = log.segments();
+  for (let i = segmentIndexFor(segments, from); i < segments.length; i++) {
+    const seg = segments[i];
+    const first = await seg.positionOf(from);
+    if (!first) continue;
+    for await (const b of seg.headersFrom(first.position)) {
+      if (b.position + b.size > log.readableEnd(seg)) return;
+      yield b;
+    }
+  }
 }

@@ -14,7 +14,7 @@ import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { firstBatchAtTimestamp, largestTimestampIn, readBatches, segmentIndexFor, type ReadableLog } from './log-reads.js';
+import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, segmentIndexFor, type ReadableLog } from './log-reads.js';
 import type { LogConfig, OpenOptions } from './log-config.js';
 import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { recoverSegments, loadSegments } from './recovery.js';
@@ -436,17 +436,8 @@ export class DiskLog implements PartitionLog {
   }
 
   /** Batch headers from the batch holding `fromOffset` to what has been written, segment by segment. */
-  async *batchHeaders(fromOffset: number): AsyncGenerator<BatchInfo> {
-    const from = Math.max(fromOffset, this.startOffset);
-    for (let i = this.segmentFor(from); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const first = await seg.positionOf(from);
-      if (!first) continue;
-      for await (const b of seg.headersFrom(first.position)) {
-        if (seg === this.active && b.position + b.size > this.writtenEnd) return;
-        yield b;
-      }
-    }
+  batchHeaders(fromOffset: number): AsyncGenerator<BatchInfo> {
+    return headersFrom(this.readable, fromOffset);
   }
 
   async listSidecars(): Promise<string[]> {
