@@ -7,6 +7,7 @@
 import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { logValidationConfig } from '../config/log-validation-config.js';
+import { topicConfigValue } from '../config/topic-config-values.js';
 import { validateProducedRecords, type ValidationResult } from '../partition/log-validator.js';
 import { takeAppendTurn } from '../partition/append-order.js';
 import type { ApiHandler, RequestContext } from './handler.js';
@@ -42,6 +43,11 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   try {
     validated = await validateProducedRecords({ topicPartition: tp, records: data.records, apiVersion: ctx.apiVersion, now: ctx.broker.now() }, config);
     if (!validated.ok) return { ...partitionError(data.index, validated.errorCode, validated.message), recordErrors: [...validated.recordErrors] };
+    // As in Kafka's log append: a batch must fit in one segment (after any recompression).
+    const segmentBytes = Number(topicConfigValue(ctx.broker.config, topic.configs, 'segment.bytes'));
+    if (validated.records.length > segmentBytes) {
+      return partitionError(data.index, ErrorCode.RECORD_LIST_TOO_LARGE, `The record batch of ${validated.records.length} bytes for ${tp} exceeds the segment size segment.bytes=${segmentBytes}.`);
+    }
     await turn.ready;
     appended = partition.append(validated.records, validated.logAppendTime);
   } finally {

@@ -204,3 +204,15 @@ test('pipelined requests are appended in arrival order, however long each takes 
   const offsets = [first, second].map((r) => (r?.body as ProduceResponse).responses[0].partitionResponses[0].baseOffset);
   assert.deepEqual(offsets, [0n, 20_000n], 'the first request to arrive got the first offsets');
 });
+
+test('a batch larger than segment.bytes is refused with RECORD_LIST_TOO_LARGE; smaller ones are stored', async () => {
+  await createTopic('v-segment', { 'segment.bytes': '300' });
+  const big = await buildBatch([{ key: null, value: Buffer.alloc(400, 7), timestamp: Date.now() }]);
+  const refused = await rawProduce('v-segment', big);
+  assert.equal(refused.errorCode, ErrorCode.RECORD_LIST_TOO_LARGE);
+  assert.match(refused.errorMessage ?? '', /segment\.bytes=300/);
+  const small = await rawProduce('v-segment', await buildBatch([{ key: null, value: Buffer.from('fits'), timestamp: Date.now() }]));
+  assert.equal(small.errorCode, ErrorCode.NONE);
+  assert.equal(small.baseOffset, 0n, 'the refused batch took no offset');
+  assert.deepEqual((await consume('v-segment')).map((m) => m.payload), ['fits']);
+});
