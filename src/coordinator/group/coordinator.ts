@@ -259,6 +259,9 @@ export class GroupCoordinator {
       group.state = group.members.size > 0 ? 'Stable' : 'Empty';
       this.membership.groups.set(k.group, group);
     }
+    // A group known only by its committed offsets (simple consumers, admin tools) exists, Empty,
+    // as in Kafka: ListGroups and DescribeGroups show it after a restart too.
+    for (const groupId of this.offsets.groups()) if (!this.membership.groups.has(groupId)) this.membership.getOrCreate(groupId);
     for (const group of this.groups.values()) this.membership.restoreSessions(group);
   }
 }

@@ -140,3 +140,14 @@ test('__consumer_offsets records use Kafka\'s schemas; groups map to partitions 
   assert.equal(partitionForGroup('console-consumer-12345', 50), 6);
   assert.equal(partitionForGroup('a', 50), 47);
 });
+
+test('a group known only by its committed offsets is still there, Empty, after a restart', async () => {
+  const clock = new ManualScheduler();
+  const topic = new MemoryOffsetsTopic();
+  const c = new GroupCoordinator(clock, CONFIG, topic);
+  assert.deepEqual(await c.commitOffsets('simple', '', null, -1, [entry('t', 0, 11n)], -1), [ErrorCode.NONE]);
+  const restarted = new GroupCoordinator(clock, CONFIG, topic);
+  await restarted.load();
+  assert.equal(restarted.groups.get('simple')?.state, 'Empty');
+  assert.equal(restarted.offsets.get('simple', 't', 0)?.offset, 11n);
+});
