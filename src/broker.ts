@@ -61,6 +61,8 @@ export interface RunningBroker {
   readonly config: BrokerConfig;
   /** What the listener holds right now: connections, requests under way, bytes queued. */
   serverLoad(): ServerLoad;
+  /** Fetches waiting for data right now (long polls). */
+  waitingFetches(): number;
   /** Stops accepting, finishes in-flight requests, flushes and closes the logs. */
   stop(): Promise<void>;
 }
@@ -147,6 +149,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     clusterId: store.clusterId,
     config,
     serverLoad: () => (listener as Listener).load(),
+    waitingFetches: () => replicas.waitingFetches,
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));
       return stopping;

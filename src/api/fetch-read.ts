@@ -107,6 +107,6 @@ export async function readWithLongPoll(
     const remaining = deadline - Date.now();
     if (bytes >= opts.minBytes || hasError || remaining <= 0) return outcomes;
     const partitions = wanted.map((w) => ctx.broker.replicas.get(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
-    if (!(await ctx.broker.replicas.waitForChange(partitions, remaining))) return outcomes;
+    if (!(await ctx.broker.replicas.waitForChange(partitions, remaining, ctx.connectionClosed))) return outcomes;
   }
 }

@@ -14,6 +14,8 @@ export interface RequestContext {
   readonly clientHost: string;
   readonly broker: BrokerServices;
   readonly log: Logger;
+  /** Aborted when the client's connection closes: nobody will read the answer any more. */
+  readonly connectionClosed?: AbortSignal;
 }
 
 export interface ApiHandler<Request, Response> {

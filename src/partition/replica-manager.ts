@@ -125,20 +125,35 @@ export class ReplicaManager implements PartitionLogs {
 
   /**
    * Resolves at the first change in any of `partitions` or after `timeoutMs`, whichever comes
-   * first; with false when the broker is shutting down (the fetch should answer now).
+   * first; with false when the broker is shutting down (the fetch should answer now) or when
+   * `abandoned` is aborted (the client's connection closed: nobody waits for the answer).
    */
-  waitForChange(partitions: Partition[], timeoutMs: number): Promise<boolean> {
-    if (this.stopping) return Promise.resolve(false);
+  waitForChange(partitions: Partition[], timeoutMs: number, abandoned?: AbortSignal): Promise<boolean> {
+    if (this.stopping || abandoned?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const cancels: (() => void)[] = [];
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         for (const c of cancels) c();
-        resolve(!this.stopping);
+        abandoned?.removeEventListener('abort', done);
+        this.waiting--;
+        resolve(!this.stopping && !abandoned?.aborted);
       };
+      this.waiting++;
       const timer = setTimeout(done, timeoutMs);
       for (const p of partitions) cancels.push(p.onChange(done));
+      abandoned?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /** Long polls waiting for data now (for tests and metrics). */
+  private waiting = 0;
+
+  get waitingFetches(): number {
+    return this.waiting;
   }
 
   private stopping = false;

@@ -49,6 +49,7 @@ interface Slot {
 }
 
 export class Connection {
+  private readonly closedSignal = new AbortController();
   private readonly splitter: FrameSplitter;
   /** Frames read but not started, because a limit was reached. */
   private readonly held: Buffer[] = [];
@@ -135,6 +136,8 @@ export class Connection {
 
   private onSocketClosed(): void {
     this.closed = true;
+    // Long polls of this connection stop waiting: their answers would go nowhere.
+    this.closedSignal.abort();
     if (this.released) return;
     this.released = true;
     this.stopWatchingPool();
@@ -210,7 +213,7 @@ export class Connection {
     this.slotBytes += frame.length;
     let dispatched: Dispatched;
     try {
-      dispatched = this.dispatcher(frame, this.services, this.clientHost, this.log);
+      dispatched = this.dispatcher(frame, this.services, this.clientHost, this.log, this.closedSignal.signal);
     } catch (err) {
       // A dispatcher that throws (a decoder bug) fails this request only: the requests before it
       // are still answered, in order, before the connection closes.

@@ -30,7 +30,8 @@ export interface Dispatched {
 const DECODED_BYTES_PER_ELEMENT = 64;
 
 /** Turns one request frame into what the connection sends back; a seam for fault-injection tests. */
-export type Dispatcher = (frame: Buffer, services: BrokerServices, clientHost: string, log: Logger) => Dispatched;
+/** `closed` is aborted when the client's connection goes: a request waiting for data stops waiting. */
+export type Dispatcher = (frame: Buffer, services: BrokerServices, clientHost: string, log: Logger, closed?: AbortSignal) => Dispatched;
 
 const CLOSE: DispatchResult = { kind: 'close' };
 
@@ -38,7 +39,7 @@ function settled(result: DispatchResult): Dispatched {
   return { responseBytesEstimate: 0, answer: Promise.resolve(result) };
 }
 
-export function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger): Dispatched {
+export function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger, closed?: AbortSignal): Dispatched {
   let decoded: DecodedRequest;
   try {
     decoded = decodeRequestFrame(frame);
@@ -57,11 +58,11 @@ export function dispatch(frame: Buffer, services: BrokerServices, clientHost: st
   return {
     responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
     decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
-    answer: answer(decoded, services, clientHost, log),
+    answer: answer(decoded, services, clientHost, log, closed),
   };
 }
 
-async function answer(decoded: DecodedRequest, services: BrokerServices, clientHost: string, log: Logger): Promise<DispatchResult> {
+async function answer(decoded: DecodedRequest, services: BrokerServices, clientHost: string, log: Logger, closed: AbortSignal | undefined): Promise<DispatchResult> {
   const { header, body } = decoded;
   const apiKey = header.requestApiKey;
   const version = header.requestApiVersion;
@@ -83,7 +84,7 @@ async function answer(decoded: DecodedRequest, services: BrokerServices, clientH
     if (apiKey === API_VERSIONS_KEY) return respond(unsupportedApiVersionsResponse());
     return respond(handler.errorResponse(body, ErrorCode.UNSUPPORTED_VERSION, `${handler.name} v${version} is not supported`, version));
   }
-  const ctx: RequestContext = { apiVersion: version, correlationId: header.correlationId, clientId: header.clientId, clientHost, broker: services, log };
+  const ctx: RequestContext = { apiVersion: version, correlationId: header.correlationId, clientId: header.clientId, clientHost, broker: services, log, connectionClosed: closed };
   try {
     const response = await handler.handle(ctx, body);
     return response === null ? { kind: 'none' } : respond(response);

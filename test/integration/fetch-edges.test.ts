@@ -136,3 +136,26 @@ test('max_wait_ms 2^31-1 with min_bytes never reached is answered within connect
     await idle.stop();
   }
 });
+
+test('a long poll stops waiting when its client disconnects (no timer or listener held for the rest of max_wait_ms)', async () => {
+  const b = await startBroker({ port: 0 });
+  await kcat(['-b', b.bootstrap, '-P', '-t', 'gone'], 'only\n');
+  const c = await RawClient.open(b.bootstrap);
+  try {
+    c.sendRequest(1, 12, 1, {
+      replicaId: -1, maxWaitMs: 600_000, minBytes: 1 << 20, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'gone', partitions: [part(1n)] }], forgottenTopicsData: [], rackId: '',
+    });
+    // Bounded waits for the broker to reach each state; what is asserted is the count, not a time.
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(ok(), what);
+    };
+    await until('the fetch waits for data', () => b.waitingFetches() === 1);
+    c.close();
+    await until('the fetch stopped waiting once its connection closed', () => b.waitingFetches() === 0);
+  } finally {
+    c.close();
+    await b.stop();
+  }
+});
