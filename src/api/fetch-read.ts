@@ -3,6 +3,8 @@
  * long-poll until `min_bytes` are there or `max_wait_ms` has passed.
  */
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import { batchesIn } from '../protocol/records/batch-records.js';
+import { CompressionType } from '../protocol/records/record-batch.js';
 import type { Partition } from '../partition/partition.js';
 import type { RequestContext } from './handler.js';
 
@@ -32,6 +34,11 @@ const NO_LEADER_EPOCH = -1;
 
 function failed(wanted: WantedPartition, errorCode: number): PartitionOutcome {
   return { wanted, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+}
+
+function holdsZstd(records: Buffer): boolean {
+  for (const view of batchesIn(records)) if (view.compression === CompressionType.Zstd) return true;
+  return false;
 }
 
 /**
@@ -73,6 +80,12 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
       continue;
     }
     const records = read?.records ?? EMPTY;
+    // KIP-110: consumers before Fetch v10 cannot read zstd; Kafka answers them with an error rather
+    // than batches they would fail on (down-conversion is issue 15's).
+    if (ctx.apiVersion < 10 && holdsZstd(records)) {
+      out.push(failed(w, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE));
+      continue;
+    }
     if (records.length > 0) gotAny = true;
     budget -= records.length;
     out.push({

@@ -159,3 +159,32 @@ test('a long poll stops waiting when its client disconnects (no timer or listene
     await b.stop();
   }
 });
+
+test('zstd batches: Fetch below v10 answers UNSUPPORTED_COMPRESSION_TYPE (KIP-110), v10+ reads them', async () => {
+  const { buildBatch } = await import('../../src/protocol/records/batch-records.js');
+  const { CompressionType } = await import('../../src/protocol/records/record-batch.js');
+  const b = await startBroker({ port: 0 });
+  const c = await RawClient.open(b.bootstrap);
+  try {
+    await kcat(['-b', b.bootstrap, '-L', '-t', 'zstd-old']);
+    const records = await buildBatch([{ key: null, value: Buffer.from('squeezed'), timestamp: Date.now() }], { compression: CompressionType.Zstd });
+    c.sendRequest(0, 9, 1, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'zstd-old', partitionData: [{ index: 0, records }] }] });
+    assert.ok(await c.response(0, 9));
+    const fetchAt = async (version: number) => {
+      c.sendRequest(1, version, 2, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: 'zstd-old', partitions: [part(0n)] }], forgottenTopicsData: [], rackId: '',
+      });
+      return ((await c.response(1, version))?.body as FetchResponse).responses[0].partitions[0];
+    };
+    const old = await fetchAt(9);
+    assert.equal(old.errorCode, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    assert.equal(recordCount(old.records), 0);
+    const modern = await fetchAt(10);
+    assert.equal(modern.errorCode, ErrorCode.NONE);
+    assert.equal(recordCount(modern.records), 1);
+  } finally {
+    c.close();
+    await b.stop();
+  }
+});
