@@ -14,12 +14,11 @@
  * - an empty batch (Kafka's writeEmptyHeader): the header alone, no records, kept where the batch's
  *   producer fields or last offset must survive although every record went.
  */
-import { crc32c } from '@node-rs/crc32';
 import { Writer } from '../protocol/writer.js';
 import { codecFor } from '../protocol/compression/index.js';
 import { encodeRecord } from '../protocol/records/record.js';
-import type { DecodedRecord } from '../protocol/records/batch-records.js';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CompressionType, CURRENT_MAGIC, OFFSET_ATTRIBUTES, OFFSET_CRC, TimestampType, type RecordBatchView } from '../protocol/records/record-batch.js';
+import { encodeBatch, type DecodedRecord } from '../protocol/records/batch-records.js';
+import { CompressionType, TimestampType, type RecordBatchView } from '../protocol/records/record-batch.js';
 
 const TIMESTAMP_TYPE_FLAG = 0x08;
 const TRANSACTIONAL_FLAG = 0x10;
@@ -36,24 +35,21 @@ interface Header {
 
 function writeBatch(original: RecordBatchView, h: Header, records: Buffer): Buffer {
   const attributes = h.compression | (original.timestampType === TimestampType.LogAppendTime ? TIMESTAMP_TYPE_FLAG : 0) | (original.isTransactional ? TRANSACTIONAL_FLAG : 0) | (original.isControl ? CONTROL_FLAG : 0) | (h.deleteHorizon ? DELETE_HORIZON_FLAG : 0);
-  const w = new Writer(BATCH_HEADER_SIZE + records.length);
-  w.int64(original.baseOffset);
-  w.int32(BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD + records.length);
-  w.int32(original.partitionLeaderEpoch);
-  w.int8(CURRENT_MAGIC);
-  w.uint32(0);
-  w.int16(attributes);
-  w.int32(original.lastOffsetDelta);
-  w.int64(h.baseTimestamp);
-  w.int64(h.maxTimestamp);
-  w.int64(original.producerId);
-  w.int16(original.producerEpoch);
-  w.int32(original.baseSequence);
-  w.int32(h.recordCount);
-  w.raw(records);
-  const batch = w.toBuffer();
-  batch.writeUInt32BE(crc32c(batch.subarray(OFFSET_ATTRIBUTES)) >>> 0, OFFSET_CRC);
-  return batch;
+  return encodeBatch(
+    {
+      baseOffset: original.baseOffset,
+      partitionLeaderEpoch: original.partitionLeaderEpoch,
+      attributes,
+      lastOffsetDelta: original.lastOffsetDelta,
+      baseTimestamp: h.baseTimestamp,
+      maxTimestamp: h.maxTimestamp,
+      producerId: original.producerId,
+      producerEpoch: original.producerEpoch,
+      baseSequence: original.baseSequence,
+      recordCount: h.recordCount,
+    },
+    records,
+  );
 }
 
 /**

@@ -11,21 +11,10 @@ import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { RawAdmin, type TopicAnswer } from '../helpers/raw-admin.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { kcat, parseJsonLines } from '../helpers/kcat.js';
+import { Prng } from '../helpers/prng.js';
 
 const { Kafka, logLevel } = kafkajs;
 const SMALL = { 'offsets.topic.num.partitions': '1' };
-
-/** mulberry32: a small seeded generator, so a failing storm can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function partitionDirs(dataDir: string): Promise<string[]> {
   return (await readdir(dataDir, { withFileTypes: true }))
@@ -146,7 +135,8 @@ async function checkConsistent(broker: RunningBroker, names: string[], expectedH
 test('a seeded storm of CreateTopics, CreatePartitions and DeleteTopics for a few names leaves a consistent broker', async (t) => {
   const seed = Number(process.env.TOPIC_STORM_SEED ?? Date.now() % 1_000_000);
   t.diagnostic(`seed ${seed} (replay with TOPIC_STORM_SEED=${seed})`);
-  const random = seededRandom(seed);
+  const prng = new Prng(seed);
+  const random = () => prng.next();
   const names = ['storm-a', 'storm-b', 'storm-c'];
   const dataDir = await mkdtemp(join(tmpdir(), 'tributary-storm-'));
   const started: RunningBroker[] = [];

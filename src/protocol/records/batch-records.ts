@@ -89,20 +89,53 @@ export async function buildBatch(records: NewRecord[], o: BatchOptions = {}): Pr
   const compression = o.compression ?? CompressionType.None;
   if (compression !== CompressionType.None) section = await codecFor(compression).compress(section);
   const attributes = compression | ((o.timestampType ?? TimestampType.CreateTime) === TimestampType.LogAppendTime ? 0x08 : 0) | (o.transactional ? 0x10 : 0) | (o.control ? 0x20 : 0);
+  return encodeBatch(
+    {
+      baseOffset: o.baseOffset ?? 0n,
+      partitionLeaderEpoch: o.partitionLeaderEpoch ?? -1,
+      attributes,
+      lastOffsetDelta: deltas[deltas.length - 1],
+      baseTimestamp: BigInt(baseTimestamp),
+      maxTimestamp: BigInt(maxTimestamp),
+      producerId: o.producerId ?? -1n,
+      producerEpoch: o.producerEpoch ?? -1,
+      baseSequence: o.baseSequence ?? -1,
+      recordCount: records.length,
+    },
+    section,
+  );
+}
+
+/** The header fields of a magic-2 record batch (its length, magic and CRC are derived). */
+export interface BatchHeaderFields {
+  baseOffset: bigint;
+  partitionLeaderEpoch: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: bigint;
+  maxTimestamp: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/** A whole record batch: the header, then `section` (the records, compressed or not), CRC-32C set. */
+export function encodeBatch(h: BatchHeaderFields, section: Buffer): Buffer {
   const w = new Writer(BATCH_HEADER_SIZE + section.length);
-  w.int64(o.baseOffset ?? 0n);
+  w.int64(h.baseOffset);
   w.int32(BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD + section.length);
-  w.int32(o.partitionLeaderEpoch ?? -1);
+  w.int32(h.partitionLeaderEpoch);
   w.int8(2);
   w.uint32(0);
-  w.int16(attributes);
-  w.int32(deltas[deltas.length - 1]);
-  w.int64(BigInt(baseTimestamp));
-  w.int64(BigInt(maxTimestamp));
-  w.int64(o.producerId ?? -1n);
-  w.int16(o.producerEpoch ?? -1);
-  w.int32(o.baseSequence ?? -1);
-  w.int32(records.length);
+  w.int16(h.attributes);
+  w.int32(h.lastOffsetDelta);
+  w.int64(h.baseTimestamp);
+  w.int64(h.maxTimestamp);
+  w.int64(h.producerId);
+  w.int16(h.producerEpoch);
+  w.int32(h.baseSequence);
+  w.int32(h.recordCount);
   w.raw(section);
   const batch = w.toBuffer();
   batch.writeUInt32BE(crc32c(batch.subarray(OFFSET_ATTRIBUTES)) >>> 0, OFFSET_CRC);
