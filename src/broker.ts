@@ -7,10 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { BrokerConfig } from './config/broker-configs.js';
-import { LocalMetadataStore } from './metadata/local-store.js';
 import { ProducerIdManager } from './metadata/producer-ids.js';
+import { ClusterView } from './metadata/cluster-view.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
 import { ReplicaManager } from './partition/replica-manager.js';
 import { TopicService } from './partition/topic-service.js';
+import { MetadataApplier } from './partition/metadata-applier.js';
+import { openMetadataStore } from './broker-metadata.js';
+import { BrokerRegistrar } from './broker-registration.js';
+import { roundRobinAssigner } from './broker-assignment.js';
+import { ControllerCampaign } from './broker-controller.js';
 import { Listener, type ServerLoad } from './server/listener.js';
 import { dispatch, type Dispatcher } from './server/dispatch.js';
 import type { BrokerServices } from './api/services.js';
@@ -79,61 +85,100 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const host = options.host ?? listen.host;
   const port = options.port ?? listen.port;
 
-  const store = await LocalMetadataStore.open(config.dataDir, config.nodeId);
-  const logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
-  const replicas = new ReplicaManager(logs, {
-    now: () => Date.now(),
-    producerIdExpirationMs: () => config.int('producer.id.expiration.ms'),
-    onBackgroundError: (what, err) => log.error({ err }, `${what} failed`),
-  });
-  replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
+  const store: MetadataStore = await openMetadataStore(config, log);
+  let view: ClusterView | null = null;
+  let logs: Awaited<ReturnType<typeof openLogFactory>> | null = null;
+  let replicas: ReplicaManager | null = null;
+  let applier: MetadataApplier | null = null;
+  let registrar: BrokerRegistrar | null = null;
+  let controller: ControllerCampaign | null = null;
   let topics: TopicService | null = null;
   let groups: RunningGroupCoordinator | null = null;
   let listener: Listener | null = null;
+  // Requests that arrive between the listener binding and the broker being ready wait for it.
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   /**
    * Stops what has been started, in an order where each step ends what could still write to the
    * logs closed after it. Also undoes a start that failed half way: no timer stays armed, no log open.
    */
   const shutdown = async () => {
+    markReady();
     // Stop accepting; requests in flight may finish (up to 5 s) while the rest shuts down.
     const closing = listener?.close(5000);
     // Waiting long polls answer now.
-    replicas.wakeAll();
+    replicas?.wakeAll();
     // Topic mutations still running end (a large CreatePartitions stops early) before the groups
     // stop, since a deletion removes the topic's committed offsets, and before the logs close.
     await topics?.close();
+    applier?.stop();
+    await applier?.idle();
     // Waiting joins and syncs answer NOT_COORDINATOR, group timers are cancelled, group writes finish.
     await groups?.stop();
     await closing;
-    await replicas.close();
-    await logs.close();
+    await controller?.close();
+    await registrar?.close();
+    await replicas?.close();
+    await logs?.close();
+    await view?.close();
+    await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
   };
 
   let bound = { host, port };
   try {
-    topics = new TopicService(store, config, replicas, () => 1);
-    await replicas.loadTopics(store.topics());
-    groups = await startGroupCoordinator(config, topics, replicas, log, options.scheduler ?? systemScheduler);
+    view = await ClusterView.open(store, {
+      connection: (state, cause) =>
+        state === 'lost' ? log.warn({ err: cause }, 'lost the metadata store; serving what this broker leads, metadata changes wait') : log.info('the metadata store is back'),
+      invalid: (key, err) => log.error({ err, key }, 'a metadata value could not be read; it is treated as absent'),
+    });
+    const clusterView = view;
+    logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
+    replicas = new ReplicaManager(logs, {
+      now: () => Date.now(),
+      producerIdExpirationMs: () => config.int('producer.id.expiration.ms'),
+      onBackgroundError: (what, err) => log.error({ err }, `${what} failed`),
+    });
+    replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
+    applier = new MetadataApplier(config.nodeId, clusterView, replicas, {
+      onError: (topic, err) => log.error({ err, topic }, 'applying a metadata change to the partition logs failed'),
+    });
+    await replicas.loadTopics(applier.held(), clusterView.topics());
+    applier.start();
+    topics = new TopicService(store, clusterView, config, applier, roundRobinAssigner(clusterView));
+    const topicService = topics;
+    let groupCoordinator: RunningGroupCoordinator | null = null;
     const services: BrokerServices = {
       config,
       nodeId: config.nodeId,
       clusterId: store.clusterId,
       endpoint: () => config.advertised ?? bound,
-      topics,
+      cluster: clusterView,
+      topics: topicService,
       replicas,
-      groups: groups.coordinator,
-      producerIds: await ProducerIdManager.open(config.dataDir),
+      get groups() {
+        if (!groupCoordinator) throw new Error('the group coordinator is not started yet');
+        return groupCoordinator.coordinator;
+      },
+      producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
       }),
       now: () => Date.now(),
     };
-    listener = new Listener(services, listenerLimits(config), log, options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch);
+    const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;
+    listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, inner));
     const address = await listener.listen(host, port);
     bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
+    registrar = await BrokerRegistrar.start(store, clusterView, config, () => config.advertised ?? bound, log);
+    controller = new ControllerCampaign(registrar, log);
+    // A lone broker is its own controller from the start (clients send admin requests to it).
+    if (config.etcdEndpoints.length === 0) await clusterView.waitFor(() => clusterView.controller() !== null);
+    groups = await startGroupCoordinator(config, topicService, replicas, log, options.scheduler ?? systemScheduler);
+    groupCoordinator = groups;
+    markReady();
   } catch (err) {
     await shutdown().catch((cleanupErr: unknown) => log.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
     throw err;
@@ -149,11 +194,21 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     clusterId: store.clusterId,
     config,
     serverLoad: () => (listener as Listener).load(),
-    waitingFetches: () => replicas.waitingFetches,
+    waitingFetches: () => (replicas as ReplicaManager).waitingFetches,
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));
       return stopping;
     },
+  };
+}
+
+/** A dispatcher that holds each request until `ready` resolves, then hands it to `next`. */
+function gatedUntil(ready: Promise<void>, next: Dispatcher): Dispatcher {
+  let open = false;
+  void ready.then(() => (open = true));
+  return (frame, services, clientHost, log, closed) => {
+    if (open) return next(frame, services, clientHost, log, closed);
+    return { responseBytesEstimate: 0, answer: ready.then(() => next(frame, services, clientHost, log, closed).answer) };
   };
 }
 

@@ -2,6 +2,7 @@
 import type { DescribeClusterRequest, DescribeClusterResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
+import { liveBrokers } from './live-brokers.js';
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './constants.js';
 
 const BROKER_ENDPOINTS = 1;
@@ -15,15 +16,14 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, Describe
     if (request.endpointType !== BROKER_ENDPOINTS) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints are served here.', endpointType: request.endpointType, clusterId: ctx.broker.clusterId, brokers: [] };
     }
-    const { host, port } = ctx.broker.endpoint();
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: BROKER_ENDPOINTS,
       clusterId: ctx.broker.clusterId,
-      controllerId: ctx.broker.nodeId,
-      brokers: [{ brokerId: ctx.broker.nodeId, host, port, rack: null }],
+      controllerId: ctx.broker.cluster.controller()?.nodeId ?? -1,
+      brokers: liveBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },

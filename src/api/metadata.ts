@@ -4,20 +4,29 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { topicNameError, isInternalTopic } from '../metadata/topic-names.js';
 import type { TopicRecord } from '../metadata/local-store.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { liveBrokers } from './live-brokers.js';
 import { ALL_TOPIC_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, ZERO_UUID } from './constants.js';
 
 function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
-  const node = ctx.broker.nodeId;
+  const cluster = ctx.broker.cluster;
   const partitions = [];
   for (let p = 0; p < topic.partitions; p++) {
+    const state = cluster.partition(topic.topicId, p)?.state;
+    if (!state) {
+      // Recorded but its state not seen yet (another broker is creating it): clients retry.
+      partitions.push({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p, leaderId: -1, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] });
+      continue;
+    }
+    const offline = state.replicas.filter((id) => !cluster.isAlive(id));
     partitions.push({
-      errorCode: ErrorCode.NONE,
+      // As Kafka: a partition without a live leader is LEADER_NOT_AVAILABLE, with its replicas listed.
+      errorCode: state.leader >= 0 && cluster.isAlive(state.leader) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p,
-      leaderId: node,
-      leaderEpoch: ctx.broker.replicas.leaderEpoch(topic.name, p),
-      replicaNodes: [node],
-      isrNodes: [node],
-      offlineReplicas: [],
+      leaderId: state.leader >= 0 && cluster.isAlive(state.leader) ? state.leader : -1,
+      leaderEpoch: state.leaderEpoch,
+      replicaNodes: [...state.replicas],
+      isrNodes: [...state.isr],
+      offlineReplicas: offline,
     });
   }
   return {
@@ -89,12 +98,11 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
         topics.push(topicEntry(ctx, topic, includeOps));
       }
     }
-    const { host, port } = broker.endpoint();
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host, port, rack: null }],
+      brokers: liveBrokers(ctx),
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.cluster.controller()?.nodeId ?? -1,
       topics,
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     };

@@ -5,6 +5,7 @@ import type { ReplicaManager } from '../partition/replica-manager.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { ProducerIdManager } from '../metadata/producer-ids.js';
 import type { FetchSessionCache } from '../partition/fetch-sessions.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
 
 export interface BrokerServices {
   readonly config: BrokerConfig;
@@ -12,6 +13,8 @@ export interface BrokerServices {
   readonly clusterId: string;
   /** Where clients reach this broker (the advertised listener, or the bound address). */
   endpoint(): { host: string; port: number };
+  /** The cluster's metadata as this broker sees it: brokers, controller, partition states. */
+  readonly cluster: ClusterView;
   readonly topics: TopicService;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;

@@ -9,6 +9,7 @@ import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
 import { ProducerStates } from './producer-state.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
 import { restoreProducerState, saveProducerSnapshot } from './producer-persistence.js';
+import type { PartitionState } from '../metadata/metadata-store.js';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
@@ -42,6 +43,9 @@ export class Partition {
   private readonly listeners = new Set<() => void>();
   private readonly producers: ProducerStates;
   leaderEpoch = 0;
+  /** The partition's state as the cluster's metadata has it (replicas, ISR, leader, epochs). */
+  private state: PartitionState | null = null;
+  private nodeId = -1;
 
   constructor(
     readonly topic: string,
@@ -56,6 +60,37 @@ export class Partition {
     log.onRoll((baseOffset) => {
       saveProducerSnapshot(this.log, this.producers, baseOffset).catch((err: unknown) => this.context.onBackgroundError('producer state snapshot', err));
     });
+  }
+
+  /**
+   * Takes the partition's state from the cluster's metadata: whether this broker leads it, with
+   * which leader epoch, and which replicas are in sync.
+   */
+  applyState(state: PartitionState, nodeId: number): void {
+    this.state = state;
+    this.nodeId = nodeId;
+    if (state.leaderEpoch !== this.leaderEpoch) {
+      this.leaderEpoch = state.leaderEpoch;
+      this.notify();
+    }
+  }
+
+  /** True while the metadata names this broker the partition's leader (before any state: a lone broker's partition). */
+  get isLeader(): boolean {
+    return this.state === null || this.state.leader === this.nodeId;
+  }
+
+  /** The leader's node id, -1 when none leads. */
+  get leaderId(): number {
+    return this.state?.leader ?? this.nodeId;
+  }
+
+  get inSyncReplicas(): readonly number[] {
+    return this.state?.isr ?? [this.nodeId];
+  }
+
+  get replicaIds(): readonly number[] {
+    return this.state?.replicas ?? [this.nodeId];
   }
 
   /** Rebuilds the idempotent producers' state from the latest snapshot and the log after it. */

@@ -5,7 +5,6 @@
 import type { TopicRecord } from '../metadata/local-store.js';
 import { Partition, type PartitionContext } from './partition.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import type { PartitionLogs } from './topic-service.js';
 import { forEachBounded } from '../storage/bounded-concurrency.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
@@ -30,8 +29,10 @@ export interface PartitionLogStore {
 const CREATE_CONCURRENCY = 4;
 const LOAD_CONCURRENCY = 32;
 
-export class ReplicaManager implements PartitionLogs {
+export class ReplicaManager {
   private readonly partitions = new Map<string, (Partition | undefined)[]>();
+  /** The topic record each topic's open partitions belong to (a newer topic of the name has another id). */
+  private readonly records = new Map<string, TopicRecord>();
 
   constructor(
     private readonly store: PartitionLogStore,
@@ -48,18 +49,37 @@ export class ReplicaManager implements PartitionLogs {
     this.expiry.timer.unref();
   }
 
-  /** Opens every partition of `topics`, several at a time, then sets aside directories none of them owns. */
-  async loadTopics(topics: TopicRecord[], concurrency = LOAD_CONCURRENCY): Promise<void> {
-    const work = topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ t, p })));
+  /**
+   * Opens the given partitions of each topic, several at a time, as they are on disk (the start of
+   * the broker), then sets aside directories none of `owned` owns.
+   */
+  async loadTopics(held: readonly { topic: TopicRecord; partitions: readonly number[] }[], owned: readonly TopicRecord[], concurrency = LOAD_CONCURRENCY): Promise<void> {
+    const work = held.flatMap(({ topic, partitions }) => partitions.map((p) => ({ t: topic, p })));
     await forEachBounded(work, concurrency, async ({ t, p }) => {
       const list = this.partitions.get(t.name) ?? [];
       this.partitions.set(t.name, list);
+      this.records.set(t.name, t);
       const partition = new Partition(t.name, p, await this.store.open(t, p, false), this.context);
       await partition.restoreProducers();
       list[p] = partition;
     });
     await this.store.syncCreated();
-    await this.store.setAsideUnowned(topics);
+    await this.store.setAsideUnowned(owned);
+  }
+
+  /** The topic record the open partitions of `name` belong to. */
+  localTopic(name: string): TopicRecord | undefined {
+    return this.records.get(name);
+  }
+
+  /** Topics with open partitions here. */
+  localTopicNames(): string[] {
+    return [...this.records.keys()];
+  }
+
+  /** The indexes of the open partitions of `name`. */
+  localPartitions(name: string): number[] {
+    return (this.partitions.get(name) ?? []).flatMap((p, i) => (p ? [i] : []));
   }
 
   get(topic: string, index: number): Partition | undefined {
@@ -71,13 +91,14 @@ export class ReplicaManager implements PartitionLogs {
   }
 
   /**
-   * Creates partitions `from` up to `to` of `topic`, a few at a time; partitions that exist are
-   * kept as they are. They are published together once all are open; when one fails (or the
-   * broker stops meanwhile) the ones opened are removed again and the error is thrown.
+   * Creates partitions `indexes` of `topic`, a few at a time; partitions that are open are kept as
+   * they are. They are published together once all are open; when one fails (or the broker stops
+   * meanwhile) the ones opened are removed again and the error is thrown.
    */
-  async createPartitions(topic: TopicRecord, from: number, to: number): Promise<void> {
+  async createPartitions(topic: TopicRecord, indexes: readonly number[]): Promise<void> {
     const existing = this.partitions.get(topic.name) ?? [];
-    const missing = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i).filter((p) => !existing[p]);
+    const missing = indexes.filter((p) => !existing[p]);
+    if (missing.length === 0) return;
     const opened: Partition[] = [];
     try {
       await forEachBounded(missing, CREATE_CONCURRENCY, async (p) => {
@@ -96,12 +117,12 @@ export class ReplicaManager implements PartitionLogs {
     const list = this.partitions.get(topic.name) ?? [];
     for (const p of opened) list[p.index] = p;
     this.partitions.set(topic.name, list);
+    this.records.set(topic.name, topic);
   }
 
-  /** Removes partitions `from` up to `to` of `topic` (a creation undone). */
-  async deletePartitions(topic: TopicRecord, from: number, to: number): Promise<void> {
+  /** Removes partitions `indexes` of `topic` (moved to other brokers, or a creation undone). */
+  async deletePartitions(topic: TopicRecord, indexes: readonly number[]): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
-    const indexes = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
     const removed = indexes.flatMap((p) => (list[p] ? [list[p]] : []));
     for (const p of indexes) delete list[p];
     for (const p of removed) p.retire();
@@ -112,6 +133,7 @@ export class ReplicaManager implements PartitionLogs {
   async deleteTopic(topic: TopicRecord): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
     this.partitions.delete(topic.name);
+    this.records.delete(topic.name);
     const open = list.filter((p): p is Partition => p !== undefined);
     for (const p of open) p.retire();
     const indexes = new Set([...Array.from({ length: topic.partitions }, (_, p) => p), ...open.map((p) => p.index)]);
@@ -119,6 +141,7 @@ export class ReplicaManager implements PartitionLogs {
   }
 
   configsChanged(topic: TopicRecord): void {
+    if (this.records.has(topic.name)) this.records.set(topic.name, topic);
     const list = this.partitions.get(topic.name) ?? [];
     this.store.reconfigure(topic, list.filter((p): p is Partition => p !== undefined).map((p) => p.log));
   }

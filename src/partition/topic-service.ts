@@ -1,26 +1,48 @@
 /**
- * Topic lifecycle on one broker: validation with Kafka's error codes, the durable topic table,
- * and the partition logs that go with it. Handlers call this; it never sees a request.
+ * Topic lifecycle as a broker serves it: validation with Kafka's error codes, the change written
+ * to the metadata store (the single node's files or etcd), and the wait until this broker has
+ * applied it. Handlers call this; it never sees a request.
  *
- * Mutations of one topic name run one at a time (CreateTopics, CreatePartitions, DeleteTopics,
- * configs, auto-creation), so their checks and effects never interleave. Partitions are created
- * before the topic table shows them: a client never sees a partition whose log is not open yet,
- * and a topic leaves the table before its logs are set aside.
+ * Reads come from the broker's watch-fed view of the store. This broker's partition logs are
+ * created and removed in one place, the metadata applier (which also acts on changes other
+ * brokers make); a mutation here waits for it, so when CreateTopics answers, the partitions this
+ * broker holds are open, and when DeleteTopics answers their logs are set aside.
+ *
+ * Mutations of one topic name run one at a time on this broker (CreateTopics, CreatePartitions,
+ * DeleteTopics, configs, auto-creation), so their checks and effects never interleave; across
+ * brokers the store's own checks (name taken, topic id, partition count) decide.
  */
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { BrokerConfig } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-config-values.js';
-import { newKafkaId, type LocalMetadataStore, type TopicRecord } from '../metadata/local-store.js';
+import type { TopicRecord } from '../metadata/local-store.js';
+import type { MetadataStore, PartitionState } from '../metadata/metadata-store.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
 import { isInternalTopic, topicNameError } from '../metadata/topic-names.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 import { PartitionBudget } from './partition-budget.js';
 
-/** What the topic service needs from whoever owns the partition logs. */
-export interface PartitionLogs {
-  createPartitions(topic: TopicRecord, from: number, to: number): Promise<void>;
-  deletePartitions(topic: TopicRecord, from: number, to: number): Promise<void>;
-  deleteTopic(topic: TopicRecord): Promise<void>;
-  configsChanged(topic: TopicRecord): void;
+/** What the topic service needs from whoever applies metadata to this broker's partition logs. */
+export interface LocalTopicApplier {
+  /**
+   * Brings this broker's logs of topic `name` in line with the view now (opens the partitions it
+   * holds, removes those of a deleted topic) and resolves when done; throws what went wrong.
+   */
+  apply(name: string): Promise<void>;
+  /** Calls `listener` after the logs of a deleted topic are set aside, before `apply` resolves. */
+  onTopicDeleted(listener: (topic: TopicRecord) => Promise<void>): void;
+}
+
+/**
+ * Chooses the replicas of partitions `from` up to `to` of a topic with `replicationFactor`
+ * replicas, among the live brokers; the first replica is the preferred leader.
+ */
+export type ReplicaAssigner = (topic: string, from: number, to: number, replicationFactor: number) => number[][];
+
+/** The state a new partition starts in: led by its first live replica, every live replica in sync. */
+export function initialPartitionState(replicas: readonly number[], isAlive: (nodeId: number) => boolean): PartitionState {
+  const live = replicas.filter(isAlive);
+  return { replicas: [...replicas], isr: live, leader: live[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
 }
 
 export interface TopicResult {
@@ -47,37 +69,36 @@ export class TopicService {
   private readonly serial = new KeyedSerializer();
   private readonly budget: PartitionBudget;
   private closing = false;
-  private readonly deletedListeners: ((topic: TopicRecord) => Promise<void>)[] = [];
 
   constructor(
-    private readonly store: LocalMetadataStore,
+    private readonly store: MetadataStore,
+    private readonly view: ClusterView,
     private readonly config: BrokerConfig,
-    private readonly logs: PartitionLogs,
-    /** Brokers available for replicas: one for a single node. */
-    private readonly brokerCount: () => number,
+    private readonly applier: LocalTopicApplier,
+    private readonly assign: ReplicaAssigner,
   ) {
-    this.budget = new PartitionBudget(config, () => store.topics().reduce((n, t) => n + t.partitions, 0));
+    this.budget = new PartitionBudget(config, () => view.topics().reduce((n, t) => n + t.partitions, 0));
   }
 
   list(): TopicRecord[] {
-    return this.store.topics();
+    return this.view.topics();
   }
 
   get(name: string): TopicRecord | undefined {
-    return this.store.topic(name);
+    return this.view.topic(name);
   }
 
   getById(id: string): TopicRecord | undefined {
-    return this.store.topicById(id);
+    return this.view.topicById(id);
   }
 
   /**
-   * Calls `listener` after each topic deletion, within the deletion's turn (a topic created again
-   * under the name waits for it); the group coordinator drops the topic's committed offsets there.
+   * Calls `listener` after each topic deletion this broker applies (its own or another broker's),
+   * with the topic's logs set aside; the group coordinator drops the topic's committed offsets there.
    * The listener reports its own failures: the deletion stands whatever it does.
    */
   onTopicDeleted(listener: (topic: TopicRecord) => Promise<void>): void {
-    this.deletedListeners.push(listener);
+    this.applier.onTopicDeleted(listener);
   }
 
   /** Runs a mutation of topic `name` after the earlier ones of that name; refused once the broker stops. */
@@ -94,95 +115,114 @@ export class TopicService {
 
   /** Creates a topic for a client that asked about it, when the broker allows it (auto.create.topics.enable). */
   autoCreate(name: string): Promise<TopicResult> {
-    const existing = this.store.topic(name);
+    const existing = this.view.topic(name);
     if (existing) return Promise.resolve(ok(existing));
     const nameError = topicNameError(name);
     if (nameError) return Promise.resolve(fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError));
     return this.mutate(name, () => {
-      const raced = this.store.topic(name);
+      const raced = this.view.topic(name);
       return raced ? Promise.resolve(ok(raced)) : this.createNow(name, -1, -1, {}, false);
     });
   }
 
   private async createNow(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
-    if (this.store.topic(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (this.view.topic(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     const partitions = numPartitions === -1 ? this.config.int('num.partitions') : numPartitions;
     if (partitions <= 0) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
     const replicas = replicationFactor === -1 ? this.config.int('default.replication.factor') : replicationFactor;
     if (replicas <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, got ${replicas}.`);
-    if (replicas > this.brokerCount()) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicas} time(s): The target replication factor of ${replicas} cannot be reached because only ${this.brokerCount()} broker(s) are registered.`);
+    const brokers = this.view.brokers().length;
+    if (replicas > brokers) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicas} time(s): The target replication factor of ${replicas} cannot be reached because only ${brokers} broker(s) are registered.`);
     const configError = validateTopicConfigs(configs);
     if (configError) return fail(ErrorCode.INVALID_CONFIG, configError);
     const overLimit = this.budget.check(name, 0, partitions);
     if (overLimit) return fail(overLimit.errorCode, overLimit.message);
-    const topic: TopicRecord = { name, topicId: newKafkaId(), partitions, configs: configs as Record<string, string> };
-    if (validateOnly) return ok({ ...topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    if (validateOnly) return ok({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions, configs: configs as Record<string, string> });
+    const states = this.newStates(name, 0, partitions, replicas);
     return this.budget.reserve(partitions, async (recorded) => {
+      let created: TopicRecord;
       try {
-        await this.logs.createPartitions(topic, 0, partitions);
-      } catch (err) {
-        return failure(err, `Creating the partitions of ${name}`);
-      }
-      try {
-        const created = await this.store.createTopic(topic);
+        created = await this.store.createTopic({ name, configs: configs as Record<string, string>, partitions: states });
         recorded();
-        return ok(created);
+        await this.view.waitFor(() => this.view.topic(name)?.topicId === created.topicId || this.view.topic(name) === undefined);
       } catch (err) {
-        await this.logs.deleteTopic(topic).catch(() => undefined);
         return failure(err, `Recording topic ${name}`);
       }
+      try {
+        await this.applier.apply(name);
+      } catch (err) {
+        // This broker could not open its partitions: the creation is undone, as if it never was.
+        await this.store.deleteTopic(name, created.topicId).catch(() => undefined);
+        await this.awaitGone(name, created.topicId);
+        await this.applier.apply(name).catch(() => undefined);
+        return failure(err, `Creating the partitions of ${name}`);
+      }
+      return ok(created);
     });
+  }
+
+  private newStates(name: string, from: number, to: number, replicationFactor: number): PartitionState[] {
+    return this.assign(name, from, to, replicationFactor).map((replicas) => initialPartitionState(replicas, (id) => this.view.isAlive(id)));
+  }
+
+  private awaitGone(name: string, topicId: string): Promise<void> {
+    return this.view.waitFor(() => this.view.topic(name)?.topicId !== topicId);
   }
 
   /** Deletes topic `name`; with `topicId`, only while the topic of that name still has that id. */
   delete(name: string, topicId?: string): Promise<TopicResult> {
     return this.mutate(name, async () => {
       if (!this.config.bool('delete.topic.enable')) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-      const topic = this.store.topic(name);
+      const topic = this.view.topic(name);
       if (topicId !== undefined && topic?.topicId !== topicId) return fail(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist.`);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${name}`);
       if (isInternalTopic(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Internal topic ${name} cannot be deleted.`);
       try {
         await this.store.deleteTopic(name, topic.topicId);
+        await this.awaitGone(name, topic.topicId);
       } catch (err) {
         return failure(err, `Deleting topic ${name}`);
       }
-      let logsError: unknown = null;
       try {
-        await this.logs.deleteTopic(topic);
+        await this.applier.apply(name);
       } catch (err) {
-        logsError = err;
+        // The topic is gone from the store; what could not be set aside now is at the next creation or start.
+        return { ...failure(err, `Setting aside the logs of deleted topic ${name}`), topic };
       }
-      for (const listener of this.deletedListeners) await listener(topic).catch(() => undefined);
-      // The topic is gone from the table; what could not be set aside now is at the next creation or start.
-      if (logsError !== null) return { ...failure(logsError, `Setting aside the logs of deleted topic ${name}`), topic };
       return ok(topic);
     });
   }
 
   addPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
     return this.mutate(name, async () => {
-      const topic = this.store.topic(name);
+      const topic = this.view.topic(name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
       if (count < topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.`);
       if (count === topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
       const overLimit = this.budget.check(name, topic.partitions, count);
       if (overLimit) return fail(overLimit.errorCode, overLimit.message);
       if (validateOnly) return ok(topic);
+      const replicationFactor = this.view.partition(topic.topicId, 0)?.state.replicas.length ?? 1;
+      if (replicationFactor > this.view.brokers().length) {
+        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the new partitions ${replicationFactor} time(s): only ${this.view.brokers().length} broker(s) are registered.`);
+      }
+      const states = this.newStates(name, topic.partitions, count, replicationFactor);
       return this.budget.reserve(count - topic.partitions, async (recorded) => {
+        let updated: TopicRecord;
         try {
-          await this.logs.createPartitions(topic, topic.partitions, count);
-        } catch (err) {
-          return failure(err, `Creating partitions of ${name}`);
-        }
-        try {
-          const updated = await this.store.setPartitionCount(name, topic.topicId, count);
+          updated = await this.store.addPartitions(name, topic.topicId, topic.partitions, states);
           recorded();
-          return ok(updated);
+          await this.view.waitFor(() => (this.view.topic(name)?.partitions ?? count) >= count || this.view.topic(name)?.topicId !== topic.topicId);
         } catch (err) {
-          await this.logs.deletePartitions(topic, topic.partitions, count).catch(() => undefined);
           return failure(err, `Recording the partitions of ${name}`);
         }
+        try {
+          await this.applier.apply(name);
+        } catch (err) {
+          // The partitions exist; this broker's copies of them are offline until a restart recovers them.
+          return failure(err, `Creating partitions of ${name}`);
+        }
+        return ok(updated);
       });
     });
   }
@@ -198,7 +238,7 @@ export class TopicService {
    */
   editConfigs(name: string, edit: (topic: TopicRecord) => Record<string, string | null> | string, validateOnly: boolean): Promise<TopicResult> {
     return this.mutate(name, async () => {
-      const topic = this.store.topic(name);
+      const topic = this.view.topic(name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
       const configs = edit(topic);
       if (typeof configs === 'string') return fail(ErrorCode.INVALID_CONFIG, configs);
@@ -206,8 +246,9 @@ export class TopicService {
       if (configError) return fail(ErrorCode.INVALID_CONFIG, configError);
       if (validateOnly) return ok(topic);
       try {
-        const updated = await this.store.setConfigs(name, topic.topicId, configs as Record<string, string>);
-        this.logs.configsChanged(updated);
+        const updated = await this.store.setTopicConfigs(name, topic.topicId, configs as Record<string, string>);
+        await this.view.waitFor(() => this.view.topic(name) !== topic);
+        await this.applier.apply(name);
         return ok(updated);
       } catch (err) {
         return failure(err, `Setting the configs of ${name}`);

@@ -35,10 +35,10 @@ test('creating partitions keeps the ones that exist (their state stays) and adds
   const manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
   try {
     const replicas = new ReplicaManager(diskStore(manager));
-    await replicas.createPartitions(TOPIC, 0, 2);
+    await replicas.createPartitions(TOPIC, [0, 1]);
     const first = replicas.get('rm', 0);
     await first?.append(await batch('a', 2, 1000), null);
-    await replicas.createPartitions(TOPIC, 0, 4);
+    await replicas.createPartitions(TOPIC, [0, 1, 2, 3]);
     assert.equal(replicas.get('rm', 0), first);
     assert.equal(replicas.get('rm', 0)?.highWatermark, 2);
     assert.deepEqual([2, 3].map((p) => replicas.get('rm', p)?.logEndOffset), [0, 0]);
@@ -54,7 +54,7 @@ test('once a topic deletion starts, appends to its partitions are refused with N
   const manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
   try {
     const replicas = new ReplicaManager(diskStore(manager));
-    await replicas.createPartitions(TOPIC, 0, 2);
+    await replicas.createPartitions(TOPIC, [0, 1]);
     const partition = replicas.get('rm', 1);
     assert.ok(partition);
     const late = await batch('late', 1, 1000);
@@ -79,7 +79,7 @@ test('an append already under way when its topic is deleted is refused with NOT_
   const manager = await LogManager.open(dir, { scheduler: new ManualScheduler(), onOffline: (topic, partition) => offline.push(`${topic}-${partition}`) });
   try {
     const replicas = new ReplicaManager(diskStore(manager));
-    await replicas.createPartitions(TOPIC, 0, 2);
+    await replicas.createPartitions(TOPIC, [0, 1]);
     const partition = replicas.get('rm', 0);
     assert.ok(partition);
     await partition.append(await batch('kept', 1, 1000), null);
@@ -104,7 +104,7 @@ test('a creation that fails part way removes the partitions it opened and publis
   const manager = await LogManager.open(dir, { scheduler: new ManualScheduler() });
   try {
     const replicas = new ReplicaManager(diskStore(manager, 5));
-    await assert.rejects(replicas.createPartitions({ ...TOPIC, partitions: 8 }, 0, 8), /injected failure opening rm-5/);
+    await assert.rejects(replicas.createPartitions({ ...TOPIC, partitions: 8 }, [0, 1, 2, 3, 4, 5, 6, 7]), /injected failure opening rm-5/);
     assert.deepEqual(Array.from({ length: 8 }, (_, p) => replicas.get('rm', p)), Array<undefined>(8).fill(undefined));
     assert.deepEqual(await liveDirs(dir), []);
   } finally {
