@@ -34,7 +34,10 @@ function endOf(segments: Segment[]): number {
 export async function truncateLog(log: TruncationHost, offset: number): Promise<void> {
   // Nothing to cut, but an epoch a leader noted without appending may still lie at the end (Kafka does this too).
   if (offset >= endOf(log.segments)) return log.epochs.truncateFromEnd(endOf(log.segments));
-  if (log.segments[0].baseOffset > offset) return restartLog(log, offset);
+  // Below the log start nothing worth keeping is left: Kafka restarts the log when the target is
+  // below its first segment; here the log start decides, so both logs answer alike and records
+  // DeleteRecords removed never come back.
+  if (offset < log.startOffset) return restartLog(log, offset);
   log.truncating(offset);
   await log.sidecars.dropPast(offset);
   const gone = await cutSegmentsAt(log.segments, offset, log.fs, log.dir);

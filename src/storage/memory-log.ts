@@ -65,8 +65,7 @@ export class MemoryLog implements PartitionLog {
       this.epochs.truncateFromEnd(this.end);
       return;
     }
-    const first = this.batches[0];
-    if (first ? first.baseOffset > offset : offset < this.start) return this.truncateFullyAndStartAt(offset);
+    if (offset < this.start) return this.truncateFullyAndStartAt(offset);
     const cut = this.batches.findIndex((b) => b.lastOffset >= offset);
     // A batch holding `offset` goes whole; a target in a gap between batches is the new end.
     this.end = cut < 0 ? offset : Math.min(offset, this.batches[cut].baseOffset);
