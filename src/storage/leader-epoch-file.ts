@@ -17,10 +17,11 @@ export class LeaderEpochFile {
    * The epochs of a log opened with offsets `start`..`end`: the file may hold epochs a crash cut
    * from the log, or older than its start; they are trimmed and the file rewritten, as Kafka's
    * log load does (an entry left past the end would later claim offsets appended at another epoch).
+   * An empty log keeps none (a crash after a restart's segments went, before its file was cleared).
    */
   static async load(fs: FileSystem, dir: string, start: number, end: number): Promise<LeaderEpochFile> {
     const file = new LeaderEpochFile(fs, dir, new LeaderEpochCache(await readLeaderEpochs(fs, dir)));
-    const trimmedEnd = file.cache.truncateFromEnd(end);
+    const trimmedEnd = start >= end ? file.cache.clear() : file.cache.truncateFromEnd(end);
     if (file.cache.truncateFromStart(start) || trimmedEnd) await file.save();
     return file;
   }
