@@ -26,6 +26,7 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { initProducerIdHandler } from './init-producer-id.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -53,6 +54,7 @@ const ALL: readonly AnyApiHandler[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
   initProducerIdHandler,
+  offsetForLeaderEpochHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);

@@ -98,6 +98,29 @@ export class Partition {
     await restoreProducerState(this.log, this.producers, this.context.now());
   }
 
+  /**
+   * A follower cuts its log at `offset` (the leader's epoch boundary, KIP-279): the log drops the
+   * batches and producer snapshots past it, the producers' state is rebuilt from what is left,
+   * and the high watermark falls to the new end when it was above it, as in Kafka.
+   */
+  async truncateTo(offset: number): Promise<void> {
+    await this.log.truncateTo(offset).catch(this.storageError);
+    await this.afterTruncation();
+  }
+
+  /** A follower behind the leader's log start restarts its log there, empty (Kafka's truncateFullyAndStartAt). */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    await this.log.truncateFullyAndStartAt(offset).catch(this.storageError);
+    this.hwm = offset;
+    await this.afterTruncation();
+  }
+
+  private async afterTruncation(): Promise<void> {
+    this.hwm = Math.min(this.hwm, this.log.logEndOffset);
+    await restoreProducerState(this.log, this.producers, this.context.now(), false);
+    this.notify();
+  }
+
   /** Saves the idempotent producers' state at a clean shutdown, after the last append. */
   async saveProducers(): Promise<void> {
     // Partitions no idempotent producer wrote to (most of them) cost nothing at shutdown.
@@ -108,6 +131,11 @@ export class Partition {
   /** Forgets producers idle for producer.id.expiration.ms; returns how many went. */
   expireProducers(): number {
     return this.producers.expire(this.context.now());
+  }
+
+  /** Whether this broker leads the partition (the lead's cluster wiring sets it; a single node leads all). */
+  get isLeader(): boolean {
+    return true;
   }
 
   get highWatermark(): number {

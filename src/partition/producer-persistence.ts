@@ -19,13 +19,18 @@ async function snapshotsByOffset(log: PartitionLog): Promise<{ name: string; off
   return out.sort((a, b) => b.offset - a.offset);
 }
 
-/** Rebuilds `states` for `log` as it was opened; returns the batch headers replayed. */
-export async function restoreProducerState(log: PartitionLog, states: ProducerStates, now: number): Promise<number> {
+/**
+ * Rebuilds `states` for `log` as it was opened (`atOpen`) or as a truncation left it; returns the
+ * batch headers replayed.
+ */
+export async function restoreProducerState(log: PartitionLog, states: ProducerStates, now: number, atOpen = true): Promise<number> {
   const end = log.logEndOffset;
   const snapshots = await snapshotsByOffset(log);
+  states.clear();
   // A clean shutdown wrote a snapshot at the log end for every partition that had producers, so a
-  // partition without one had none: no scan, and opening many partitions stays cheap.
-  if (log.openedClean && snapshots[0]?.offset !== end) return 0;
+  // partition without one had none: no scan, and opening many partitions stays cheap. A truncation
+  // since then removed that snapshot, so the shortcut holds only at open.
+  if (atOpen && log.openedClean && snapshots[0]?.offset !== end) return 0;
   let from = log.logStartOffset;
   for (const s of snapshots) {
     // A snapshot past the end describes data a crash took back.

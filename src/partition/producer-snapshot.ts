@@ -8,6 +8,7 @@
  *   coordinator epoch int32 (-1) | current transaction first offset int64 (-1)
  */
 import { crc32c } from '@node-rs/crc32';
+import { snapshotSidecarOffset } from '../storage/file-names.js';
 
 const VERSION = 1;
 const HEADER = 2 + 4 + 4;
@@ -28,9 +29,7 @@ export function snapshotFileName(offset: number): string {
 }
 
 /** The offset a snapshot file name stands for, or null for any other file. */
-export function snapshotOffset(name: string): number | null {
-  return /^\d{20}\.snapshot$/.test(name) ? Number(name.slice(0, 20)) : null;
-}
+export const snapshotOffset: (name: string) => number | null = snapshotSidecarOffset;
 
 export function encodeSnapshot(entries: SnapshotEntry[]): Buffer {
   const b = Buffer.alloc(HEADER + entries.length * ENTRY);

@@ -56,3 +56,4 @@ export async function writeLeaderEpochs(fs: FileSystem, partitionDir: string, ep
   const lines = ['0', String(epochs.length), ...epochs.map((e) => `${e.epoch} ${e.startOffset}`)];
   await replaceFileDurably(fs, partitionDir, EPOCH_FILE, Buffer.from(lines.join('\n') + '\n'));
 }
+

@@ -7,6 +7,8 @@
  *   00000000000000000000.timeindex  sparse time index (see time-index.ts)
  *   leader-epoch-checkpoint         leader epoch -> first offset (see checkpoints.ts)
  *   partition.metadata              the topic id the directory belongs to (see partition-metadata.ts)
+ *   00000000000000000000.snapshot   producer state as of that log end offset (partition/producer-snapshot.ts);
+ *                                   the log removes those past its end when it is truncated
  *
  * A partition directory set aside is renamed, as Kafka does, to
  * `<topic>-<partition>.<32 hex digits>-delete` (removed in the background, see pending-deletions.ts)
@@ -87,4 +89,17 @@ export function segmentBaseOffsets(names: string[]): number[] {
     .filter((n) => /^\d{20}\.log$/.test(n))
     .map((n) => Number(n.slice(0, 20)))
     .sort((a, b) => a - b);
+}
+
+/**
+ * The offset a producer snapshot sidecar (`<20 digits>.snapshot`) stands for, or null for any other
+ * name. Such a file describes the log as it ended at that offset, so a truncation below it drops it.
+ */
+export function snapshotSidecarOffset(name: string): number | null {
+  return /^\d{20}\.snapshot$/.test(name) ? Number(name.slice(0, 20)) : null;
+}
+
+/** The sidecars among `names` describing a log that reached past `end`. */
+export function sidecarsPast(names: Iterable<string>, end: number): string[] {
+  return [...names].filter((n) => (snapshotSidecarOffset(n) ?? -1) > end);
 }

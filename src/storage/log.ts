@@ -9,18 +9,20 @@
  * after the failure is acknowledged, and recovery at the next start cuts the log where the
  * failure left it. In-memory positions are never rolled back under a write that may have landed.
  */
-import { dirname, join } from 'node:path';
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, segmentIndexFor, type ReadableLog } from './log-reads.js';
+import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, type ReadableLog } from './log-reads.js';
 import type { LogConfig, OpenOptions } from './log-config.js';
 import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
-import { recoverSegments, loadSegments } from './recovery.js';
-import { readLeaderEpochs, writeLeaderEpochs, type EpochEntry } from './checkpoints.js';
-import { LogOfflineError, type PartitionLog } from './partition-log.js';
-import { readFileOrNull, replaceFileDurably } from './file-system.js';
+import { openLogDir } from './log-open.js';
+import type { LeaderEpochFile } from './leader-epoch-file.js';
+import { LogOfflineError, type AppendedBatches, type PartitionLog } from './partition-log.js';
+import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
+import { followerBatches } from './follower-batches.js';
+import type { SidecarFiles } from './sidecar-files.js';
+import { restartLog, truncateLog, type TruncationHost } from './log-truncation.js';
 import type { CompactionResult } from './compactor.js';
 import { isIoError, LogCompaction, type CompactOptions } from './log-compaction.js';
 import type { CleanableRange } from './cleaning-policy.js';
@@ -33,7 +35,9 @@ export class DiskLog implements PartitionLog {
   private readonly commit: GroupCommit;
   private unflushedMessages = 0;
   private flushTimer: NodeJS.Timeout | null = null;
-  private epochs: EpochEntry[];
+  private readonly epochs: LeaderEpochFile;
+  /** Set while a truncation runs: appends computed against the old end would land in the wrong place. */
+  private truncating = false;
   private closed = false;
   /** Offsets below this are on disk (fsynced). */
   recoveryPoint: number;
@@ -54,12 +58,11 @@ export class DiskLog implements PartitionLog {
     private readonly now: () => number,
     private readonly segments: Segment[],
     private startOffset: number,
-    epochs: EpochEntry[],
+    epochs: LeaderEpochFile,
     private readonly onDestroy: () => void,
     private readonly onOffline: (err: unknown) => void,
     readonly openedClean: boolean,
-    /** Names of the non-segment files, known from the listing at open (no directory read per lookup). */
-    private readonly sidecars: Set<string>,
+    private readonly sidecars: SidecarFiles,
     cleanerCheckpoint: number,
   ) {
     this.commit = new GroupCommit((issued) => this.syncDirty(issued));
@@ -93,34 +96,8 @@ export class DiskLog implements PartitionLog {
   }
 
   static async open(o: OpenOptions): Promise<DiskLog> {
-    const fs = o.handles.fs;
-    const isNew = await fs.stat(o.dir).then(
-      () => false,
-      () => true,
-    );
-    if (isNew) {
-      // The partition directory's own name must be durable before anything in it is acknowledged.
-      await fs.mkdir(o.dir);
-      await fs.syncDir(dirname(o.dir));
-    }
-    const { segments, otherFiles } = await loadSegments(o.dir, o.handles, o.config.indexIntervalBytes, o.now);
-    if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint, !o.config.compact);
-    if (segments.length === 0) {
-      const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
-      await first.preallocateIndexes(o.config.segmentIndexBytes);
-      await first.withFile((fh) => fh.sync());
-      await fs.syncDir(o.dir);
-      segments.push(first);
-    }
-    const last = segments[segments.length - 1];
-    const known = o.recoveryPoint >= last.baseOffset && o.cleanShutdown && last.size > 0 && o.recoveryPoint > 0;
-    // After a clean shutdown the recovery point is the log end: the active segment's indexes can
-    // wait until the first append or read needs them, which makes opening many partitions cheap.
-    if (known) last.nextOffset = o.recoveryPoint;
-    else await last.indexes();
-    const start = Math.max(o.logStartOffset, segments[0].baseOffset);
-    const epochs = await readLeaderEpochs(fs, o.dir);
-    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, start, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown, new Set(otherFiles), o.cleanerCheckpoint ?? start);
+    const { segments, startOffset, epochs, sidecars } = await openLogDir(o);
+    return new DiskLog(o.dir, o.config, o.handles, o.now, segments, startOffset, epochs, o.onDestroy ?? (() => undefined), o.onOffline ?? (() => undefined), o.cleanShutdown, sidecars, o.cleanerCheckpoint ?? startOffset);
   }
 
   get active(): Segment {
@@ -163,40 +140,59 @@ export class DiskLog implements PartitionLog {
   }
 
   /** Appends validated batches; resolves when acknowledged by the flush policy. */
-  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<{ baseOffset: number; lastOffset: number }> {
-    if (this.failure) throw this.failure;
-    if (this.closed) throw new Error('log is closed');
-    if (!this.active.indexesLoaded) await this.active.indexes();
-    // Taken offline or discarded while the indexes loaded: nothing may be queued for its files.
-    if (this.failure) throw this.failure;
-    const baseOffset = this.logEndOffset;
-    if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
-    const segment = this.active;
-    const position = segment.size;
-    let at = 0;
-    let next = baseOffset;
-    let count = 0;
-    while (at < batches.length) {
+  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches> {
+    await this.readyToAppend();
+    const infos: BatchInfo[] = [];
+    let next = this.logEndOffset;
+    for (let at = 0; at < batches.length; ) {
       const view = new RecordBatchView(batches, at);
       view.patchBaseOffset(BigInt(next));
       view.patchPartitionLeaderEpoch(leaderEpoch);
       if (logAppendTime !== null) view.patchLogAppendTime(BigInt(logAppendTime));
-      const info: BatchInfo = infoOf(view, position + at);
-      segment.indexBatch(info);
-      count += view.recordCount;
+      const info = infoOf(view, at);
+      infos.push(info);
       next = info.lastOffset + 1;
       at += view.batchLength + BATCH_LOG_OVERHEAD;
     }
+    this.noteEpoch(leaderEpoch, this.logEndOffset);
+    return this.writeBatches(batches, infos);
+  }
+
+  /** Appends a leader's batches as they are (see PartitionLog.appendAsFollower). */
+  async appendAsFollower(batches: Buffer): Promise<AppendedBatches> {
+    await this.readyToAppend();
+    const infos = followerBatches(batches, this.logEndOffset);
+    for (const info of infos) this.noteEpoch(info.leaderEpoch, info.baseOffset);
+    return this.writeBatches(batches, infos);
+  }
+
+  private async readyToAppend(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error('log is closed');
+    if (this.truncating) throw new Error(`log ${this.dir} is being truncated`);
+    if (!this.active.indexesLoaded) await this.active.indexes();
+    // Taken offline or discarded while the indexes loaded: nothing may be queued for its files.
+    if (this.failure) throw this.failure;
+  }
+
+  /** Indexes `infos` (positions within `batches`) in the active segment, writes them, and waits for the flush policy. */
+  private async writeBatches(batches: Buffer, infos: BatchInfo[]): Promise<AppendedBatches> {
+    const baseOffset = infos[0]?.baseOffset ?? this.logEndOffset;
+    if (infos.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
+    if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
+    const segment = this.active;
+    const position = segment.size;
+    for (const info of infos) segment.indexBatch({ ...info, position: position + info.position });
+    const next = infos[infos.length - 1].lastOffset + 1;
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();
-    this.noteEpoch(leaderEpoch, baseOffset);
     const written = await this.writes.write(segment, position, batches);
     if (this.config.flushMessages <= 1) {
       await this.commit.sync(written);
       if (this.failure) throw this.failure;
       this.recoveryPoint = Math.max(this.recoveryPoint, next);
     } else {
-      this.unflushedMessages += count;
+      this.unflushedMessages += next - baseOffset;
       this.scheduleBackgroundFlush();
     }
     return { baseOffset, lastOffset: next - 1 };
@@ -295,21 +291,18 @@ export class DiskLog implements PartitionLog {
     this.recoveryPoint = Math.max(this.recoveryPoint, end);
   }
 
+  /** A new epoch is written to the epoch file in write order, before the batch that begins it: the file never misses an epoch the log holds. */
   private noteEpoch(epoch: number, startOffset: number): void {
-    const last = this.epochs[this.epochs.length - 1];
-    if (last && last.epoch >= epoch) return;
-    this.epochs.push({ epoch, startOffset });
-    const snapshot = [...this.epochs];
-    this.enqueue(() => writeLeaderEpochs(this.handles.fs, this.dir, snapshot)).catch((err: unknown) => this.fail(err));
+    const write = this.epochs.noteBatch(epoch, startOffset);
+    if (write) this.enqueue(write).catch((err: unknown) => this.fail(err));
   }
 
   get leaderEpochs(): readonly EpochEntry[] {
-    return this.epochs;
+    return this.epochs.entries;
   }
 
-  /** The first segment whose base offset is above `baseOffset`. */
-  private segmentFor(offset: number): number {
-    return segmentIndexFor(this.segments, offset);
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.logEndOffset);
   }
 
   /** The view the read path (log-reads.ts) works on: the segment list as it is at each step. */
@@ -345,26 +338,50 @@ export class DiskLog implements PartitionLog {
     this.startOffset = target;
     await this.maintain(async () => {
       while (this.segments.length > 1 && this.segments[1].baseOffset <= target) await (this.segments.shift() as Segment).delete();
+      await this.epochs.truncateFromStart(target);
     });
   }
 
-  /** Removes everything at and after `offset` (whole batches: the end becomes a batch boundary). */
-  async truncateTo(offset: number): Promise<void> {
-    await this.maintain(async () => {
-      this.compaction.onTruncate(offset);
-      while (this.segments.length > 1 && this.active.baseOffset >= offset) {
-        await (this.segments.pop() as Segment).delete();
-      }
-      const seg = this.active;
-      const info = await seg.positionOf(offset);
-      if (info) await seg.truncateTo(info.position, info.baseOffset);
-      else if (seg.baseOffset >= offset) await seg.truncateTo(0, seg.baseOffset);
-      this.writtenEnd = seg.size;
-      await seg.withFile((fh) => fh.datasync());
-      this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
-      this.epochs = this.epochs.filter((e) => e.startOffset < this.logEndOffset);
-      await writeLeaderEpochs(this.handles.fs, this.dir, this.epochs);
-    });
+  /** See PartitionLog.truncateTo; the steps and their crash safety are in log-truncation.ts. */
+  truncateTo(offset: number): Promise<void> {
+    return this.truncation(() => truncateLog(this.truncationHost, offset));
+  }
+
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.truncation(() => restartLog(this.truncationHost, offset));
+  }
+
+  /** Made when a truncation starts (under the write queue): its offsets are the log's at that point. */
+  private get truncationHost(): TruncationHost {
+    return {
+      dir: this.dir,
+      fs: this.handles.fs,
+      segments: this.segments,
+      sidecars: this.sidecars,
+      epochs: this.epochs,
+      indexBytes: this.config.segmentIndexBytes,
+      startOffset: this.startOffset,
+      newSegment: (baseOffset) => new Segment(this.dir, baseOffset, 0, this.handles, this.config.indexIntervalBytes, this.now()),
+      truncating: (offset) => this.compaction.onTruncate(offset),
+      truncated: (gone, startOffset) => {
+        for (const seg of gone) this.dirty.delete(seg);
+        this.writtenEnd = this.active.size;
+        this.recoveryPoint = Math.max(Math.min(this.recoveryPoint, this.logEndOffset), this.segments[0].baseOffset);
+        this.startOffset = startOffset;
+      },
+    };
+  }
+
+  /** Runs a truncation in write order; appends are refused until it is done. */
+  private async truncation(task: () => Promise<void>): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.truncating) throw new Error(`log ${this.dir} is already being truncated`);
+    this.truncating = true;
+    try {
+      await this.maintain(task);
+    } finally {
+      this.truncating = false;
+    }
   }
 
   /**
@@ -396,6 +413,7 @@ export class DiskLog implements PartitionLog {
         deleted++;
         this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
       }
+      await this.epochs.truncateFromStart(this.startOffset);
     });
     return deleted;
   }
@@ -441,23 +459,19 @@ export class DiskLog implements PartitionLog {
   }
 
   async listSidecars(): Promise<string[]> {
-    return [...this.sidecars];
+    return this.sidecars.list();
   }
 
-  async deleteSidecar(name: string): Promise<void> {
-    this.sidecars.delete(name);
-    await this.handles.fs.unlink(join(this.dir, name));
+  deleteSidecar(name: string): Promise<void> {
+    return this.sidecars.delete(name);
   }
 
-  /** A small named file in the partition directory (e.g. a producer state snapshot), or null. */
   readSidecar(name: string): Promise<Buffer | null> {
-    return readFileOrNull(this.handles.fs, join(this.dir, name));
+    return this.sidecars.read(name);
   }
 
-  /** Replaces a sidecar file: written to a temporary name, fsynced, renamed, directory fsynced. */
-  async writeSidecar(name: string, bytes: Buffer): Promise<void> {
-    await replaceFileDurably(this.handles.fs, this.dir, name, bytes);
-    this.sidecars.add(name);
+  writeSidecar(name: string, bytes: Buffer): Promise<void> {
+    return this.sidecars.write(name, bytes);
   }
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */

@@ -4,6 +4,9 @@
  */
 import { RecordBatchView, BATCH_LOG_OVERHEAD } from '../protocol/records/record-batch.js';
 import type { AppendedBatches, BatchHeader, PartitionLog } from './partition-log.js';
+import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
+import { sidecarsPast } from './file-names.js';
+import { followerBatches } from './follower-batches.js';
 
 interface StoredBatch {
   baseOffset: number;
@@ -16,6 +19,7 @@ export class MemoryLog implements PartitionLog {
   private batches: StoredBatch[] = [];
   private start = 0;
   private end = 0;
+  private readonly epochs = new LeaderEpochCache();
 
   get logStartOffset(): number {
     return this.start;
@@ -27,6 +31,7 @@ export class MemoryLog implements PartitionLog {
 
   async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches> {
     const baseOffset = this.end;
+    this.epochs.noteBatch(leaderEpoch, baseOffset);
     let at = 0;
     while (at < batches.length) {
       const view = new RecordBatchView(batches, at);
@@ -41,6 +46,49 @@ export class MemoryLog implements PartitionLog {
       at += size;
     }
     return { baseOffset, lastOffset: this.end - 1 };
+  }
+
+  async appendAsFollower(batches: Buffer): Promise<AppendedBatches> {
+    const found = followerBatches(batches, this.end);
+    for (const b of found) {
+      this.epochs.noteBatch(b.leaderEpoch, b.baseOffset);
+      const bytes = Buffer.from(batches.subarray(b.position, b.position + b.size));
+      this.batches.push({ baseOffset: b.baseOffset, lastOffset: b.lastOffset, maxTimestamp: b.maxTimestamp, bytes });
+    }
+    const last = found[found.length - 1];
+    if (last) this.end = last.lastOffset + 1;
+    return { baseOffset: found[0]?.baseOffset ?? this.end, lastOffset: this.end - 1 };
+  }
+
+  async truncateTo(offset: number): Promise<void> {
+    if (offset >= this.end) {
+      this.epochs.truncateFromEnd(this.end);
+      return;
+    }
+    if (offset < this.start) return this.truncateFullyAndStartAt(offset);
+    const cut = this.batches.findIndex((b) => b.lastOffset >= offset);
+    // A batch holding `offset` goes whole; a target in a gap between batches is the new end.
+    this.end = cut < 0 ? offset : Math.min(offset, this.batches[cut].baseOffset);
+    if (cut >= 0) this.batches.length = cut;
+    this.start = Math.min(this.start, this.end);
+    this.epochs.truncateFromEnd(this.end);
+    for (const name of sidecarsPast(this.sidecars.keys(), this.end)) this.sidecars.delete(name);
+  }
+
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.batches = [];
+    this.start = offset;
+    this.end = offset;
+    this.epochs.clear();
+    for (const name of sidecarsPast(this.sidecars.keys(), -1)) this.sidecars.delete(name);
+  }
+
+  get leaderEpochs(): readonly EpochEntry[] {
+    return this.epochs.entries;
+  }
+
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.end);
   }
 
   async read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<Buffer> {
@@ -72,6 +120,7 @@ export class MemoryLog implements PartitionLog {
   async deleteRecordsBefore(offset: number): Promise<void> {
     this.start = Math.max(this.start, Math.min(offset, this.end));
     this.batches = this.batches.filter((b) => b.lastOffset >= this.start);
+    this.epochs.truncateFromStart(this.start);
   }
 
   private readonly sidecars = new Map<string, Buffer>();

@@ -2,6 +2,9 @@
  * The narrow interface a partition needs from its log. Two implementations: the disk log
  * (log.ts) and its in-memory twin (memory-log.ts), tested by one shared suite.
  */
+import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
+
+export type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 
 /**
  * A log that an I/O error took offline: it refuses appends and reads until a restart recovers it
@@ -12,6 +15,24 @@ export class LogOfflineError extends Error {
   constructor(
     message: string,
     override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Batches copied from a leader that do not continue this log: the first begins below its end, or
+ * offsets do not grow from batch to batch. The replica fetcher answers it by truncating (or
+ * refetching from `logEndOffset`); nothing of the call was appended.
+ */
+export class OffsetMismatchError extends Error {
+  override readonly name = 'OffsetMismatchError';
+  constructor(
+    message: string,
+    /** The log end offset when the append was refused. */
+    readonly logEndOffset: number,
+    /** The base offset of the batch that did not fit. */
+    readonly batchBaseOffset: number,
   ) {
     super(message);
   }
@@ -46,6 +67,33 @@ export interface PartitionLog {
    */
   append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches>;
   /**
+   * Appends batches copied from the leader exactly as they are (base offsets, partition leader
+   * epochs and timestamps kept): the first must begin at or after the log end, and each batch
+   * after the previous one (a compacted leader log has gaps between batches, as in Kafka),
+   * else OffsetMismatchError and nothing is appended. Each batch whose epoch is new is noted in
+   * the leader epoch cache at its base offset. Resolves as `append` does, under the flush policy.
+   * Checking the batches (CRC, structure) is the caller's: see partition/replicated-batches.ts.
+   */
+  appendAsFollower(batches: Buffer): Promise<AppendedBatches>;
+  /**
+   * Removes every batch at and after `offset` (a batch holding `offset` goes whole, so the log may
+   * end below it), the epochs that began there, and the offset-named sidecars describing the log
+   * past its new end (producer snapshots, see storage/file-names.ts). A target below the log start
+   * empties the log as truncateFullyAndStartAt does; one at or past the end changes nothing.
+   * No append may be started until it resolves. Survives a crash at any step: the log reopens
+   * either as it was or cut, contiguous, with its epoch file agreeing with it.
+   */
+  truncateTo(offset: number): Promise<void>;
+  /**
+   * Empties the log and restarts it at `offset`, with no epochs and no offset-named sidecars
+   * (a follower whose fetch offset fell below the leader's log start; Kafka's truncateFullyAndStartAt).
+   */
+  truncateFullyAndStartAt(offset: number): Promise<void>;
+  /** The leader epochs and where each began (the leader epoch checkpoint), oldest first. */
+  readonly leaderEpochs: readonly EpochEntry[];
+  /** Kafka's endOffsetFor over this log's epochs (see leader-epoch-cache.ts). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset;
+  /**
    * Reads whole batches from the one containing `offset`, at most `maxBytes` (but at least one
    * batch when `minOneBatch`), never including records at or past `maxOffsetExclusive`.
    */
@@ -54,7 +102,7 @@ export interface PartitionLog {
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), or null for an empty log. */
   maxTimestamp(): Promise<{ offset: number; timestamp: number } | null>;
-  /** Advances the log start offset (DeleteRecords). */
+  /** Advances the log start offset (DeleteRecords); the epoch cache is truncated from the start to it. */
   deleteRecordsBefore(offset: number): Promise<void>;
   /** The headers of the batches from the one holding `fromOffset` to the end (state is rebuilt from them). */
   batchHeaders(fromOffset: number): AsyncIterable<BatchHeader>;
