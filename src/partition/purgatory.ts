@@ -13,8 +13,8 @@
  *   - 'aborted':   its AbortSignal fired first (the client's connection closed: nobody reads the answer);
  *   - 'shutdown':  the queue closed first (the broker is stopping: answer now).
  * Whichever comes first wins; the others find the operation done and do nothing. On completion its
- * timer is cancelled, its abort listener removed and it leaves every key's watcher set, so nothing
- * it held outlives it.
+ * timer is cancelled and it leaves every key's watcher set and its signal's (the last operation on
+ * a signal removes the queue's one listener from it), so nothing it held outlives it.
  *
  * Unlike Kafka's watcher lists, which keep completed operations until a purge pass, each key's
  * watchers are a set an operation leaves on completion, and a key nobody watches has no entry:
@@ -52,8 +52,17 @@ export interface DelayedOperation {
 interface Watched {
   readonly op: DelayedOperation;
   timer: Timer | null;
-  abortListener: (() => void) | null;
   done: boolean;
+}
+
+/**
+ * The operations waiting on one abort signal, behind one listener: a client may pipeline hundreds
+ * of long polls on one connection, and a listener each would pile up on its signal (Node warns
+ * past 10) and cost a removal each.
+ */
+interface SignalWatch {
+  readonly ops: Set<Watched>;
+  readonly listener: () => void;
 }
 
 export interface PurgatoryOptions {
@@ -67,6 +76,7 @@ export class Purgatory {
   private readonly onError: (err: unknown) => void;
   private readonly watchers = new Map<string, Set<Watched>>();
   private readonly counts = new Map<string, number>();
+  private readonly bySignal = new Map<AbortSignal, SignalWatch>();
   private waitingTotal = 0;
   private closed = false;
 
@@ -90,7 +100,7 @@ export class Purgatory {
     if (this.closed) return this.finishAtOnce(op, 'shutdown');
     if (op.signal?.aborted) return this.finishAtOnce(op, 'aborted');
     if (this.check(op)) return this.finishAtOnce(op, 'completed');
-    const w: Watched = { op, timer: null, abortListener: null, done: false };
+    const w: Watched = { op, timer: null, done: false };
     for (const key of op.keys) {
       let set = this.watchers.get(key);
       if (!set) this.watchers.set(key, (set = new Set()));
@@ -106,11 +116,7 @@ export class Purgatory {
       w.timer = null;
       this.finish(w, 'expired');
     });
-    if (op.signal) {
-      const listener = () => this.finish(w, 'aborted');
-      w.abortListener = listener;
-      op.signal.addEventListener('abort', listener, { once: true });
-    }
+    if (op.signal) this.watchSignal(op.signal, w);
     return false;
   }
 
@@ -153,6 +159,34 @@ export class Purgatory {
     return this.watchers.size;
   }
 
+  /** Abort signals the queue listens to (one per client connection with waiting requests). */
+  get watchedSignals(): number {
+    return this.bySignal.size;
+  }
+
+  private watchSignal(signal: AbortSignal, w: Watched): void {
+    let watch = this.bySignal.get(signal);
+    if (!watch) {
+      const ops = new Set<Watched>();
+      const listener = () => {
+        for (const aborted of ops) this.finish(aborted, 'aborted');
+      };
+      watch = { ops, listener };
+      this.bySignal.set(signal, watch);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    watch.ops.add(w);
+  }
+
+  private unwatchSignal(signal: AbortSignal, w: Watched): void {
+    const watch = this.bySignal.get(signal);
+    if (!watch) return;
+    watch.ops.delete(w);
+    if (watch.ops.size > 0) return;
+    this.bySignal.delete(signal);
+    signal.removeEventListener('abort', watch.listener);
+  }
+
   private check(op: DelayedOperation): boolean {
     try {
       return op.tryComplete();
@@ -171,8 +205,7 @@ export class Purgatory {
     w.done = true;
     w.timer?.cancel();
     w.timer = null;
-    if (w.abortListener) w.op.signal?.removeEventListener('abort', w.abortListener);
-    w.abortListener = null;
+    if (w.op.signal) this.unwatchSignal(w.op.signal, w);
     for (const key of w.op.keys) {
       const set = this.watchers.get(key);
       if (!set) continue;

@@ -45,6 +45,7 @@ function setup(): { clock: ManualScheduler; purgatory: Purgatory; errors: unknow
 function assertEmpty(purgatory: Purgatory, clock: ManualScheduler): void {
   assert.equal(purgatory.waiting, 0, 'waiting operations');
   assert.equal(purgatory.watchedKeys, 0, 'watched keys');
+  assert.equal(purgatory.watchedSignals, 0, 'abort signals listened to');
   assert.equal(clock.pending, 0, 'armed timers');
 }
 
@@ -167,6 +168,33 @@ test('an abort ends the wait with "aborted" and removes the listener; an aborted
   late.ready = true;
   assert.equal(purgatory.tryCompleteElseWatch(late.op), true);
   assert.deepEqual(late.completions, ['aborted'], 'an abandoned request is not worked on, even when it could complete');
+  assertEmpty(purgatory, clock);
+});
+
+test('the operations of one connection share one abort listener, removed when the last of them leaves', () => {
+  const { clock, purgatory } = setup();
+  const connection = new AbortController();
+  const probes = Array.from({ length: 100 }, (_, i) => probe([`t-${i % 4}`], 1000 + i, connection.signal));
+  for (const p of probes) purgatory.tryCompleteElseWatch(p.op);
+  assert.equal(getEventListeners(connection.signal, 'abort').length, 1);
+  assert.equal(purgatory.watchedSignals, 1);
+  for (const p of probes.slice(0, 50)) p.ready = true;
+  for (const key of ['t-0', 't-1', 't-2', 't-3']) purgatory.checkAndComplete(key);
+  assert.equal(getEventListeners(connection.signal, 'abort').length, 1, 'still held for the 50 that wait');
+  connection.abort();
+  assert.deepEqual(
+    probes.map((p) => p.completions.join()),
+    probes.map((_, i) => (i < 50 ? 'completed' : 'aborted')),
+  );
+  assert.equal(getEventListeners(connection.signal, 'abort').length, 0);
+
+  const other = new AbortController();
+  const expiring = Array.from({ length: 3 }, (_, i) => probe(['t-0'], 10 * (i + 1), other.signal));
+  for (const p of expiring) purgatory.tryCompleteElseWatch(p.op);
+  clock.advance(20);
+  assert.equal(getEventListeners(other.signal, 'abort').length, 1);
+  clock.advance(10);
+  assert.equal(getEventListeners(other.signal, 'abort').length, 0, 'the last expiry removed it');
   assertEmpty(purgatory, clock);
 });
 
