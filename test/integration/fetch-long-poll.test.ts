@@ -58,3 +58,34 @@ test('an append that lands while the long poll reads another partition wakes it 
     await broker.stop();
   }
 });
+
+test('many long polls pipelined on one connection all wait, with one abort listener between them, and all end when it closes', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  const broker = await startBroker({ port: 0, storage: 'memory', config: { 'num.partitions': '4' } });
+  const consumer = await RawClient.open(broker.bootstrap);
+  try {
+    await kcat(['-b', broker.bootstrap, '-L', '-t', 'piped']);
+    for (let i = 0; i < 40; i++) {
+      consumer.sendRequest(1, 12, 100 + i, {
+        replicaId: -1, maxWaitMs: 600_000, minBytes: 1, maxBytes: 4096, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+        topics: [{ topic: 'piped', partitions: [{ ...part(i % 4), partitionMaxBytes: 4096 }] }],
+      });
+    }
+    // Bounded waits for the broker to reach each state; what is asserted is the count, not a time.
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(ok(), what);
+    };
+    await until('all 40 fetches wait', () => broker.waitingFetches() === 40);
+    consumer.close();
+    await until('every fetch stopped waiting once the connection closed', () => broker.waitingFetches() === 0);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+  } finally {
+    process.off('warning', onWarning);
+    consumer.close();
+    await broker.stop();
+  }
+});
