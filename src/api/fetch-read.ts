@@ -1,11 +1,13 @@
 /**
  * The reading half of Fetch: read each wanted partition within the request's byte budgets, and
- * long-poll until `min_bytes` are there or `max_wait_ms` has passed.
+ * long-poll until `min_bytes` are there or `max_wait_ms` has passed. The waiting itself is a
+ * delayed fetch in the replica manager's purgatory (partition/delayed-fetch.ts).
  */
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { batchesIn } from '../protocol/records/batch-records.js';
 import { CompressionType } from '../protocol/records/record-batch.js';
 import type { Partition } from '../partition/partition.js';
+import { waitForFetchData, type FetchWatch } from '../partition/delayed-fetch.js';
 import type { RequestContext } from './handler.js';
 
 export interface WantedPartition {
@@ -58,11 +60,18 @@ function locate(ctx: RequestContext, w: WantedPartition): Partition | number {
   return p;
 }
 
+interface ReadPass {
+  outcomes: PartitionOutcome[];
+  /** The partitions read without an error, with what each read saw: a wait watches them. */
+  watches: FetchWatch[];
+}
+
 /** One pass over the partitions: the first batch found is returned whole even past the limits (KIP-74). */
-async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes: number, isolationLevel: number): Promise<PartitionOutcome[]> {
+async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes: number, isolationLevel: number): Promise<ReadPass> {
   let budget = maxBytes;
   let gotAny = false;
   const out: PartitionOutcome[] = [];
+  const watches: FetchWatch[] = [];
   for (const w of wanted) {
     const found = locate(ctx, w);
     if (typeof found === 'number') {
@@ -88,16 +97,12 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
     }
     if (records.length > 0) gotAny = true;
     budget -= records.length;
-    out.push({
-      wanted: w,
-      errorCode: ErrorCode.NONE,
-      highWatermark: read?.highWatermark ?? found.highWatermark,
-      lastStableOffset: read?.lastStableOffset ?? found.lastStableOffset,
-      logStartOffset: read?.logStartOffset ?? found.logStartOffset,
-      records,
-    });
+    const highWatermark = read?.highWatermark ?? found.highWatermark;
+    const lastStableOffset = read?.lastStableOffset ?? found.lastStableOffset;
+    out.push({ wanted: w, errorCode: ErrorCode.NONE, highWatermark, lastStableOffset, logStartOffset: read?.logStartOffset ?? found.logStartOffset, records });
+    watches.push({ partition: found, fetchOffset: w.fetchOffset, currentLeaderEpoch: w.currentLeaderEpoch, seenHighWatermark: highWatermark, seenLastStableOffset: lastStableOffset });
   }
-  return out;
+  return { outcomes: out, watches };
 }
 
 /**
@@ -111,15 +116,24 @@ export async function readWithLongPoll(
   wanted: WantedPartition[],
   opts: { maxBytes: number; minBytes: number; maxWaitMs: number; isolationLevel: number },
 ): Promise<PartitionOutcome[]> {
+  const replicas = ctx.broker.replicas;
+  const purgatory = replicas.purgatory;
   const waitMs = Math.min(Math.max(0, opts.maxWaitMs), ctx.broker.config.int('connections.max.idle.ms'));
-  const deadline = Date.now() + waitMs;
+  const deadline = purgatory.now() + waitMs;
   for (;;) {
-    const outcomes = await readOnce(ctx, wanted, opts.maxBytes, opts.isolationLevel);
+    const { outcomes, watches } = await readOnce(ctx, wanted, opts.maxBytes, opts.isolationLevel);
     const bytes = outcomes.reduce((n, o) => n + o.records.length, 0);
     const hasError = outcomes.some((o) => o.errorCode !== ErrorCode.NONE);
-    const remaining = deadline - Date.now();
+    const remaining = deadline - purgatory.now();
     if (bytes >= opts.minBytes || hasError || remaining <= 0) return outcomes;
-    const partitions = wanted.map((w) => ctx.broker.replicas.get(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
-    if (!(await ctx.broker.replicas.waitForChange(partitions, remaining, ctx.connectionClosed))) return outcomes;
+    const woke = await waitForFetchData(purgatory, {
+      watches,
+      isolationLevel: opts.isolationLevel,
+      lookup: (topic, index) => replicas.get(topic, index),
+      timeoutMs: remaining,
+      signal: ctx.connectionClosed,
+    });
+    // Stopping broker or closed connection: answer with what was read (nobody may be listening).
+    if (woke === 'aborted' || woke === 'shutdown') return outcomes;
   }
 }

@@ -1,25 +1,10 @@
 /**
- * Time for coordinators: the current time and one-shot timers, behind an interface so tests drive
- * session timeouts and rebalance delays with a manual clock instead of sleeping.
+ * Time for coordinators: the seam itself is in partition/clock.ts (shared with the purgatory);
+ * this adds the tracking a coordinator needs to cancel every timer it armed when it closes.
  */
+import type { Scheduler, Timer } from '../partition/clock.js';
 
-export interface Timer {
-  cancel(): void;
-}
-
-export interface Scheduler {
-  now(): number;
-  schedule(delayMs: number, task: () => void): Timer;
-}
-
-export const systemScheduler: Scheduler = {
-  now: () => Date.now(),
-  schedule(delayMs, task) {
-    const handle = setTimeout(task, Math.max(0, delayMs));
-    handle.unref?.();
-    return { cancel: () => clearTimeout(handle) };
-  },
-};
+export { type Scheduler, type Timer, systemScheduler, ManualScheduler } from '../partition/clock.js';
 
 const NO_TIMER: Timer = { cancel: () => {} };
 
@@ -66,42 +51,3 @@ export class TrackedScheduler implements Scheduler {
   }
 }
 
-/** A scheduler whose time moves only when `advance` is called; due tasks run in time order. */
-export class ManualScheduler implements Scheduler {
-  private time: number;
-  private seq = 0;
-  private readonly tasks = new Map<number, { at: number; task: () => void }>();
-
-  constructor(start = 1_700_000_000_000) {
-    this.time = start;
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  schedule(delayMs: number, task: () => void): Timer {
-    const id = this.seq++;
-    this.tasks.set(id, { at: this.time + Math.max(0, delayMs), task });
-    return { cancel: () => this.tasks.delete(id) };
-  }
-
-  /** Moves time forward by `ms`, running every task that falls due on the way. */
-  advance(ms: number): void {
-    const target = this.time + ms;
-    for (;;) {
-      let nextId = -1;
-      let next: { at: number; task: () => void } | undefined;
-      for (const [id, t] of this.tasks) if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && id < nextId))) [nextId, next] = [id, t];
-      if (!next) break;
-      this.tasks.delete(nextId);
-      this.time = next.at;
-      next.task();
-    }
-    this.time = target;
-  }
-
-  get pending(): number {
-    return this.tasks.size;
-  }
-}

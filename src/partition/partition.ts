@@ -255,15 +255,18 @@ export class Partition {
     this.notify();
   }
 
-  /** Calls `listener` once, at the next change that a waiting fetch may care about. */
+  /**
+   * Calls `listener` at every change a delayed operation may wait on (the high watermark, the log
+   * start, the partition's retirement) until the returned function is called. The replica manager
+   * listens once per partition and tells its purgatory (checkAndComplete of the partition's key).
+   */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Says "this partition changed" to its listeners; call it wherever such a change happens. */
   notify(): void {
-    const listeners = [...this.listeners];
-    this.listeners.clear();
-    for (const l of listeners) l();
+    for (const l of this.listeners) l();
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The partitions this broker holds, by topic and index: opens their logs at start, creates and
- * deletes them as topics change, and lets fetches wait for new data.
+ * deletes them as topics change, and holds the purgatory where requests wait for them to change.
  */
 import type { TopicRecord } from '../metadata/local-store.js';
 import { Partition, type PartitionContext } from './partition.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { forEachBounded } from '../storage/bounded-concurrency.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import { Purgatory, partitionKey } from './purgatory.js';
+import type { Scheduler } from './clock.js';
 
 /** What the replica manager needs from the storage of partition logs (on disk or in memory). */
 export interface PartitionLogStore {
@@ -34,10 +36,24 @@ export class ReplicaManager {
   /** The topic record each topic's open partitions belong to (a newer topic of the name has another id). */
   private readonly records = new Map<string, TopicRecord>();
 
+  /** Fetches waiting for bytes and produces waiting for the high watermark; every partition change is checked against it. */
+  readonly purgatory: Purgatory;
+
   constructor(
     private readonly store: PartitionLogStore,
     private readonly context?: PartitionContext,
-  ) {}
+    /** The purgatory's deadlines (the system clock unless a test injects one). */
+    scheduler?: Scheduler,
+  ) {
+    this.purgatory = new Purgatory({ scheduler, onError: (err) => context?.onBackgroundError('a delayed operation', err) });
+  }
+
+  /** A partition's changes reach the purgatory (so a change nobody waits for costs one map lookup). */
+  private hosted(partition: Partition): Partition {
+    const key = partitionKey(partition.topic, partition.index);
+    partition.onChange(() => this.purgatory.checkAndComplete(key));
+    return partition;
+  }
 
   private readonly expiry: { timer: NodeJS.Timeout | null } = { timer: null };
 
@@ -59,7 +75,7 @@ export class ReplicaManager {
       const list = this.partitions.get(t.name) ?? [];
       this.partitions.set(t.name, list);
       this.records.set(t.name, t);
-      const partition = new Partition(t.name, p, await this.store.open(t, p, false), this.context);
+      const partition = this.hosted(new Partition(t.name, p, await this.store.open(t, p, false), this.context));
       await partition.restoreProducers();
       list[p] = partition;
     });
@@ -103,7 +119,7 @@ export class ReplicaManager {
     try {
       await forEachBounded(missing, CREATE_CONCURRENCY, async (p) => {
         if (this.stopping) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, 'The broker is shutting down.');
-        const partition = new Partition(topic.name, p, await this.store.open(topic, p, true), this.context);
+        const partition = this.hosted(new Partition(topic.name, p, await this.store.open(topic, p, true), this.context));
         opened.push(partition);
         // A new log is empty (claimDir set any older directory aside), so this reads nothing; it keeps
         // created and loaded partitions on one path, should a log ever hold state when created.
@@ -146,53 +162,25 @@ export class ReplicaManager {
     this.store.reconfigure(topic, list.filter((p): p is Partition => p !== undefined).map((p) => p.log));
   }
 
-  /**
-   * Resolves at the first change in any of `partitions` or after `timeoutMs`, whichever comes
-   * first; with false when the broker is shutting down (the fetch should answer now) or when
-   * `abandoned` is aborted (the client's connection closed: nobody waits for the answer).
-   */
-  waitForChange(partitions: Partition[], timeoutMs: number, abandoned?: AbortSignal): Promise<boolean> {
-    if (this.stopping || abandoned?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const cancels: (() => void)[] = [];
-      let finished = false;
-      const done = () => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        for (const c of cancels) c();
-        abandoned?.removeEventListener('abort', done);
-        this.waiting--;
-        resolve(!this.stopping && !abandoned?.aborted);
-      };
-      this.waiting++;
-      const timer = setTimeout(done, timeoutMs);
-      for (const p of partitions) cancels.push(p.onChange(done));
-      abandoned?.addEventListener('abort', done, { once: true });
-    });
-  }
-
   /** Long polls waiting for data now (for tests and metrics). */
-  private waiting = 0;
-
   get waitingFetches(): number {
-    return this.waiting;
+    return this.purgatory.waitingOf('fetch');
   }
 
   private stopping = false;
 
-  /** Ends every waiting long poll now and refuses new waits (at shutdown, so fetches answer at once). */
+  /** Ends every waiting long poll (and produce wait) now and refuses new waits (at shutdown, so fetches answer at once). */
   wakeAll(): void {
     this.stopping = true;
-    for (const list of this.partitions.values()) for (const p of list) p?.notify();
+    this.purgatory.close();
   }
 
   async close(): Promise<void> {
     if (this.expiry.timer) clearInterval(this.expiry.timer);
+    this.purgatory.close();
     for (const list of this.partitions.values()) {
       for (const p of list) {
         if (!p) continue;
-        p.notify();
         await p.saveProducers();
         await p.log.close();
       }
