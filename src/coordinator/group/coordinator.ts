@@ -5,7 +5,7 @@
  * leader; unloadPartition when it stops being one), as Kafka's GroupMetadataManager does; the
  * single broker loads them all at start.
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { TrackedScheduler, type Scheduler, type Timer } from '../scheduler.js';
 import { BackgroundWork, warnOnFailure, type FailureReport } from '../background.js';
 import type { Group } from './group.js';
@@ -52,6 +52,31 @@ export interface CoordinatorConfig extends GroupConfig {
  * 'superseded' (an unload, a newer load or close() came before the replay ended; it was discarded).
  */
 export type LoadOutcome = 'loaded' | 'stale-epoch' | 'superseded';
+
+/**
+ * What an offset commit whose append failed answers, as Kafka's GroupMetadataManager maps a log
+ * append error: the partition moved away (or its disk failed) sends the client to look for the
+ * coordinator again; too few replicas is a retriable COORDINATOR_NOT_AVAILABLE.
+ */
+function commitErrorFor(err: unknown): number {
+  if (err instanceof NotCoordinatorError) return ErrorCode.NOT_COORDINATOR;
+  if (!(err instanceof KafkaError)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  switch (err.code) {
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    default:
+      return err.code;
+  }
+}
 
 export class GroupCoordinator {
   readonly membership: Membership;
@@ -287,7 +312,7 @@ export class GroupCoordinator {
         // A commit for a group nobody joined creates it, Empty, as Kafka does (simple consumers, tools).
         await this.writeOffsets(groupId, accepted, () => this.membership.getOrCreate(groupId));
       } catch (err) {
-        const code = err instanceof NotCoordinatorError ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        const code = commitErrorFor(err);
         return entries.map(() => code);
       }
     }

@@ -8,7 +8,7 @@ import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
 import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
 import type { JoinRequest } from '../../../src/coordinator/group/membership.js';
 import { offsetKey, offsetValue } from '../../../src/coordinator/group/records.js';
-import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../../../src/protocol/error-codes.js';
 
 const CONFIG: CoordinatorConfig = { minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 100, offsetMetadataMaxBytes: 64, offsetsRetentionMs: 600_000 };
 
@@ -36,12 +36,15 @@ class GatedOffsetsTopic implements OffsetsTopic {
   readonly logs: KeyValue[][] = [[], [], []];
   readGate: Deferred | null = null;
   appendGate: Deferred | null = null;
+  /** When set, appends fail with it (what the partition layer throws). */
+  appendFailure: Error | null = null;
   get partitions(): number {
     return this.logs.length;
   }
   async append(partition: number, records: KeyValue[]): Promise<void> {
     const gate = this.appendGate;
     if (gate) await gate.promise;
+    if (this.appendFailure) throw this.appendFailure;
     this.logs[partition].push(...records);
   }
   async *read(partition: number): AsyncIterable<KeyValue> {
@@ -299,4 +302,25 @@ test('close() during a load discards it', async () => {
   assert.equal(c.offsets.groups().length, 0);
   assert.equal(await c.loadPartition(1, 0), 'superseded', 'nothing loads after close');
   assert.equal(c.armedTimers, 0);
+});
+
+test('an offset commit whose append fails answers as Kafka maps the append error, and changes nothing', async () => {
+  const topic = new GatedOffsetsTopic();
+  const c = new GroupCoordinator(new ManualScheduler(), CONFIG, topic);
+  await c.load();
+  assert.deepEqual(await c.commitOffsets('g', '', null, -1, commit(1n), -1), [ErrorCode.NONE]);
+  const cases: [Error, number][] = [
+    [new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER), ErrorCode.NOT_COORDINATOR],
+    [new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR), ErrorCode.NOT_COORDINATOR],
+    [new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS), ErrorCode.COORDINATOR_NOT_AVAILABLE],
+    [new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND), ErrorCode.COORDINATOR_NOT_AVAILABLE],
+    [new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE), ErrorCode.INVALID_COMMIT_OFFSET_SIZE],
+    [new Error('EIO'), ErrorCode.COORDINATOR_NOT_AVAILABLE],
+  ];
+  for (const [failure, expected] of cases) {
+    topic.appendFailure = failure;
+    assert.deepEqual(await c.commitOffsets('g', '', null, -1, commit(2n), -1), [expected], failure.message);
+  }
+  assert.equal(c.offsets.get('g', 't', 0)?.offset, 1n);
+  await c.close();
 });
