@@ -154,9 +154,9 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
+    groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     serverLoad: () => (listener as Listener).load(),
     waitingFetches: () => replicas.waitingFetches,
-    groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));
       return stopping;
