@@ -21,7 +21,8 @@ export const systemScheduler: Scheduler = {
   },
 };
 
-const NO_TIMER: Timer = { cancel: () => {} };
+/** A timer that was never armed (what a closed scheduler hands out). */
+export const NO_TIMER: Timer = { cancel: () => {} };
 
 /**
  * A scheduler that knows which of its timers are still armed, so the owner can cancel them all

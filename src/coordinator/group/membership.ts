@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import type { Scheduler, Timer } from '../scheduler.js';
+import { NO_TIMER, type Scheduler, type Timer } from '../scheduler.js';
 import { BackgroundWork, warnOnFailure } from '../background.js';
 import { Group, Member, type JoinResult, type Protocol, type SyncResult } from './group.js';
 import { NotCoordinatorError, type OwnershipStatus } from './ownership.js';
@@ -52,8 +52,6 @@ export interface GroupPersistence {
 
 /** Whether this coordinator answers for a group now (its __consumer_offsets partition is loaded here). */
 export type GroupOwnership = (groupId: string) => OwnershipStatus;
-
-const NO_TIMER: Timer = { cancel: () => {} };
 
 function joinError(errorCode: number, memberId = ''): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };

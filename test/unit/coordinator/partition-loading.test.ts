@@ -324,3 +324,24 @@ test('an offset commit whose append fails answers as Kafka maps the append error
   assert.equal(c.offsets.get('g', 't', 0)?.offset, 1n);
   await c.close();
 });
+
+test('a static member rejoining while its group\'s partition is unloaded under its write gets NOT_COORDINATOR', async () => {
+  const clock = new ManualScheduler();
+  const topic = new GatedOffsetsTopic();
+  const c = new GroupCoordinator(clock, CONFIG, topic);
+  await c.load();
+  const first = await c.membership.join(joinReq('static', { groupInstanceId: 'i-1' }));
+  await c.membership.sync({ groupId: 'static', memberId: first.memberId, groupInstanceId: 'i-1', generationId: first.generationId, protocolType: null, protocolName: null, assignments: [] });
+  assert.equal(c.groups.get('static')?.state, 'Stable');
+  // The restarted instance gets its place back once the new member id is stored; the store waits.
+  topic.appendGate = deferred();
+  const gate = topic.appendGate;
+  const rejoin = c.membership.join(joinReq('static', { groupInstanceId: 'i-1' }));
+  await settle();
+  c.unloadPartition(c.partitionFor('static'));
+  gate.resolve();
+  assert.equal((await rejoin).errorCode, ErrorCode.NOT_COORDINATOR);
+  assert.equal(c.groups.has('static'), false);
+  assert.equal(c.armedTimers, 0);
+  await c.close();
+});
