@@ -1,7 +1,9 @@
 /**
  * Starts the group coordinator: creates __consumer_offsets when absent (compacted, with
- * offsets.topic.num.partitions partitions), replays it, expires old offsets periodically, and
- * drops the committed offsets of deleted topics.
+ * offsets.topic.num.partitions partitions), loads every partition of it (a single broker leads
+ * them all, at coordinator epoch 0; in a cluster, loadPartition/unloadPartition follow the
+ * partitions' leadership instead), expires old offsets periodically, and drops the committed
+ * offsets of deleted topics.
  * Its timers run on `scheduler` (the system clock unless a test injects one); stop() cancels
  * them all and waits for the coordinator's writes, and must run before the logs close.
  */

@@ -23,6 +23,7 @@ import type { BrokerServices } from './api/services.js';
 import { openLogFactory, type StorageKind } from './broker-storage.js';
 import type { FileSystem } from './storage/file-system.js';
 import { startGroupCoordinator, type RunningGroupCoordinator } from './broker-groups.js';
+import type { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { listenerLimits } from './broker-listener.js';
 import { systemScheduler, type Scheduler } from './coordinator/scheduler.js';
 import { FetchSessionCache } from './partition/fetch-sessions.js';
@@ -71,6 +72,11 @@ export interface RunningBroker {
   waitingFetches(): number;
   /** Stops accepting, finishes in-flight requests, flushes and closes the logs. */
   stop(): Promise<void>;
+  /**
+   * Test-only, not a stable API: the group coordinator, so that a test can unload and load a
+   * __consumer_offsets partition (unloadPartition / loadPartition) as a leadership change would.
+   */
+  readonly groupCoordinatorForTests: GroupCoordinator;
 }
 
 export async function startBroker(options: BrokerOptions = {}, baseConfig?: BrokerConfig): Promise<RunningBroker> {
@@ -193,6 +199,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
+    groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     serverLoad: () => (listener as Listener).load(),
     waitingFetches: () => (replicas as ReplicaManager).waitingFetches,
     stop() {

@@ -1,4 +1,9 @@
-/** FindCoordinator (key 10): this broker coordinates every group and transactional id. */
+/**
+ * FindCoordinator (key 10): this broker coordinates every group and transactional id. (In a
+ * cluster the group's coordinator is the leader of its __consumer_offsets partition,
+ * GroupCoordinator.partitionFor; answering that, or COORDINATOR_NOT_AVAILABLE while it has no
+ * leader, comes with the cluster's metadata.)
+ */
 import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';

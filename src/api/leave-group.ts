@@ -2,6 +2,7 @@
 import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
+import { ownershipError } from '../coordinator/group/ownership.js';
 
 export const leaveGroupHandler: ApiHandler<LeaveGroupRequest, LeaveGroupResponseInput> = {
   apiKey: 13,
@@ -13,6 +14,8 @@ export const leaveGroupHandler: ApiHandler<LeaveGroupRequest, LeaveGroupResponse
     if (ctx.apiVersion < 3) {
       return { throttleTimeMs: 0, errorCode: membership.leave(request.groupId, request.memberId, null), members: [] };
     }
+    const refused = ownershipError(ctx.broker.groups.owns(request.groupId));
+    if (refused !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: refused, members: [] };
     if (!ctx.broker.groups.groups.has(request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
     const members = request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: membership.leave(request.groupId, m.memberId, m.groupInstanceId) }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members };

@@ -1,4 +1,8 @@
-/** ListGroups (key 16): every group, filtered by state (v4+) and type (v5+). */
+/**
+ * ListGroups (key 16): the groups this broker coordinates (those of the __consumer_offsets
+ * partitions it has loaded), filtered by state (v4+) and type (v5+). While a partition is still
+ * loading, the answer says COORDINATOR_LOAD_IN_PROGRESS beside the groups known so far, as Kafka's.
+ */
 import type { ListGroupsRequest, ListGroupsResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
@@ -18,7 +22,7 @@ export const listGroupsHandler: ApiHandler<ListGroupsRequest, ListGroupsResponse
       if (types.size > 0 && !types.has('classic')) continue;
       groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+    return { throttleTimeMs: 0, errorCode: ctx.broker.groups.isLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
   },
   errorResponse(_request, errorCode) {
     return { throttleTimeMs: 0, errorCode, groups: [] };

@@ -2,6 +2,7 @@
 import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { ownershipError } from '../coordinator/group/ownership.js';
 
 interface PartitionAnswer {
   partitionIndex: number;
@@ -35,13 +36,24 @@ export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchRespo
     const epochs = (topics: { name: string; partitions: PartitionAnswer[] }[]) =>
       // The leader epoch is sent from v5 on; older versions must keep it at its default.
       ctx.apiVersion >= 5 ? topics : topics.map((t) => ({ ...t, partitions: t.partitions.map((p) => ({ ...p, committedLeaderEpoch: -1 })) }));
+    // A group whose __consumer_offsets partition is not loaded here: NOT_COORDINATOR, or COORDINATOR_LOAD_IN_PROGRESS.
+    const refusal = (groupId: string) => ownershipError(ctx.broker.groups.owns(groupId));
     if (ctx.apiVersion < 8) {
       if (request.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
+      const refused = refusal(request.groupId);
+      if (refused !== ErrorCode.NONE) {
+        // v0-1 have no top-level error: it goes on every partition asked for, as Kafka sends it.
+        const topics = ctx.apiVersion < 2 ? (request.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: refused })) })) : [];
+        return { throttleTimeMs: 0, topics, errorCode: refused };
+      }
       return { throttleTimeMs: 0, topics: epochs(fetchGroup(ctx, request.groupId, request.topics)), errorCode: ErrorCode.NONE };
     }
     return {
       throttleTimeMs: 0,
-      groups: request.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(ctx, g.groupId, g.topics), errorCode: g.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE })),
+      groups: request.groups.map((g) => {
+        const errorCode = g.groupId === '' ? ErrorCode.INVALID_GROUP_ID : refusal(g.groupId);
+        return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(ctx, g.groupId, g.topics) : [], errorCode };
+      }),
     };
   },
   errorResponse(request, errorCode, _message, version) {

@@ -6,7 +6,8 @@ import type { Scheduler, Timer } from '../partition/clock.js';
 
 export { type Scheduler, type Timer, systemScheduler, ManualScheduler } from '../partition/clock.js';
 
-const NO_TIMER: Timer = { cancel: () => {} };
+/** A timer that was never armed (what a closed scheduler hands out). */
+export const NO_TIMER: Timer = { cancel: () => {} };
 
 /**
  * A scheduler that knows which of its timers are still armed, so the owner can cancel them all

@@ -1,14 +1,19 @@
 /**
  * The group coordinator: membership (see membership.ts), committed offsets, and the admin view of
- * groups, kept durably as records in __consumer_offsets. On start it replays that topic.
+ * groups, kept durably as records in __consumer_offsets. It answers only for the groups of the
+ * partitions of that topic it has loaded (loadPartition, when this broker becomes a partition's
+ * leader; unloadPartition when it stops being one), as Kafka's GroupMetadataManager does; the
+ * single broker loads them all at start.
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { TrackedScheduler, type Scheduler, type Timer } from '../scheduler.js';
 import { BackgroundWork, warnOnFailure, type FailureReport } from '../background.js';
-import { Group, Member } from './group.js';
+import type { Group } from './group.js';
 import { Membership, type GroupConfig } from './membership.js';
 import { OffsetCache, type CommittedOffset, type OffsetEntry } from './offsets.js';
-import { groupKey, groupValue, offsetKey, offsetValue, parseGroupValue, parseKey, parseOffsetValue, partitionForGroup } from './records.js';
+import { NotCoordinatorError, ownershipError, PartitionOwnership, type Claim, type OwnershipStatus } from './ownership.js';
+import { groupKey, groupValue, offsetKey, offsetValue, partitionForGroup } from './records.js';
+import { replayPartition, type ReplayedPartition } from './replay.js';
 
 export interface KeyValue {
   key: Buffer;
@@ -18,10 +23,14 @@ export interface KeyValue {
 /** The __consumer_offsets topic as the coordinator sees it. */
 export interface OffsetsTopic {
   readonly partitions: number;
-  /** Appends records to one partition; resolves once they are durable. */
+  /**
+   * Appends records to one partition; resolves once they are durable (acknowledged). The
+   * coordinator applies a write to its state only after that, and only if it still owns the
+   * partition then; it never reads its own writes back.
+   */
   append(partition: number, records: KeyValue[]): Promise<void>;
-  /** Every record of every partition, oldest first, for replay on start. */
-  readAll(): AsyncIterable<KeyValue>;
+  /** Every record of one partition, oldest first, up to its end (read while it may still grow). */
+  read(partition: number): AsyncIterable<KeyValue>;
 }
 
 export interface OffsetCommitEntry {
@@ -37,9 +46,45 @@ export interface CoordinatorConfig extends GroupConfig {
   offsetsRetentionMs: number;
 }
 
+/**
+ * How a loadPartition call ended: 'loaded' (this coordinator answers for the partition's groups),
+ * 'stale-epoch' (a newer coordinator epoch was seen for the partition, nothing done), or
+ * 'superseded' (an unload, a newer load or close() came before the replay ended; it was discarded).
+ */
+export type LoadOutcome = 'loaded' | 'stale-epoch' | 'superseded';
+
+/**
+ * What an offset commit whose append failed answers, as Kafka's GroupMetadataManager maps a log
+ * append error: the partition moved away (or its disk failed) sends the client to look for the
+ * coordinator again; too few replicas is a retriable COORDINATOR_NOT_AVAILABLE.
+ */
+function commitErrorFor(err: unknown): number {
+  if (err instanceof NotCoordinatorError) return ErrorCode.NOT_COORDINATOR;
+  if (!(err instanceof KafkaError)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  switch (err.code) {
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    default:
+      return err.code;
+  }
+}
+
 export class GroupCoordinator {
   readonly membership: Membership;
+  /** Committed offsets of the groups of loaded partitions. */
   readonly offsets = new OffsetCache();
+  private readonly ownership = new PartitionOwnership();
+  /** The replay of each claim, so that a repeated election at the same epoch waits for the same one. */
+  private readonly loads = new WeakMap<Claim, Promise<LoadOutcome>>();
   /** Every timer of the coordinator (sessions, rebalance phases, offset expiry) is armed here, so close() can cancel them all. */
   private readonly scheduler: TrackedScheduler;
   private readonly background: BackgroundWork;
@@ -52,13 +97,106 @@ export class GroupCoordinator {
     report: FailureReport = warnOnFailure,
   ) {
     this.scheduler = new TrackedScheduler(scheduler);
-    this.background = new BackgroundWork(report);
-    this.membership = new Membership(this.scheduler, config, { storeGroup: (g) => this.storeGroup(g) }, this.background);
+    // A write abandoned because its partition moved away is expected when leadership moves, not a failure.
+    this.background = new BackgroundWork((err, what) => {
+      if (!(err instanceof NotCoordinatorError)) report(err, what);
+    });
+    this.membership = new Membership(this.scheduler, config, { storeGroup: (g) => this.storeGroup(g) }, this.background, (groupId) => this.owns(groupId));
   }
 
   /** Timers still armed (none after close()). */
   get armedTimers(): number {
     return this.scheduler.armed;
+  }
+
+  /** Whether this coordinator answers for the group now: its offsets partition is loaded here. */
+  owns(groupId: string): OwnershipStatus {
+    if (this.membership.isClosed) return 'not-owned';
+    return this.ownership.status(this.partitionFor(groupId));
+  }
+
+  /** Some partition is still being replayed (ListGroups says so, as in Kafka). */
+  get isLoading(): boolean {
+    return this.ownership.anyLoading;
+  }
+
+  /** Which partition of __consumer_offsets holds a group: abs(Java hashCode(groupId)) % partitions, as in Kafka. */
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.topic.partitions);
+  }
+
+  /** Loads every partition at coordinator epoch 0: the single broker leads them all. */
+  async load(): Promise<void> {
+    for (let p = 0; p < this.topic.partitions; p++) await this.loadPartition(p, 0);
+  }
+
+  /**
+   * This broker became the leader of `partition` at leader epoch `coordinatorEpoch` (Kafka's
+   * onElection): replays the partition, answering COORDINATOR_LOAD_IN_PROGRESS for its groups
+   * meanwhile, then serves them. An epoch lower than one already seen for the partition is
+   * ignored ('stale-epoch'), so an old election handled late cannot undo a newer one; the same
+   * epoch again is the same load. A higher epoch while the partition is held drops what is in
+   * memory and replays again: leadership went away and came back, and another broker may have
+   * written meanwhile. Rejects if the replay fails (the partition is then not owned).
+   */
+  loadPartition(partition: number, coordinatorEpoch: number): Promise<LoadOutcome> {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.topic.partitions) {
+      return Promise.reject(new RangeError(`__consumer_offsets has no partition ${partition}`));
+    }
+    if (this.membership.isClosed) return Promise.resolve('superseded');
+    if (!this.ownership.acceptEpoch(partition, coordinatorEpoch)) return Promise.resolve('stale-epoch');
+    const current = this.ownership.current(partition);
+    if (current?.epoch === coordinatorEpoch) return this.loads.get(current) ?? Promise.resolve('loaded');
+    if (current) this.dropPartition(partition);
+    const claim = this.ownership.begin(partition, coordinatorEpoch);
+    const loading = this.replay(claim);
+    this.loads.set(claim, loading);
+    return loading;
+  }
+
+  private async replay(claim: Claim): Promise<LoadOutcome> {
+    let replayed: ReplayedPartition;
+    try {
+      replayed = await replayPartition(this.topic.read(claim.partition));
+    } catch (err) {
+      this.ownership.release(claim.partition, claim);
+      throw err;
+    }
+    // Installed in the same turn as the claim turns 'owned': no request sees it owned but empty.
+    if (!this.ownership.finish(claim)) return 'superseded';
+    this.install(replayed);
+    return 'loaded';
+  }
+
+  private install(replayed: ReplayedPartition): void {
+    for (const [groupId, group] of replayed.groups) this.membership.groups.set(groupId, group);
+    for (const groupId of replayed.offsets.groups()) {
+      this.offsets.adopt(groupId, replayed.offsets);
+      // A group known only by its committed offsets (simple consumers, admin tools) exists, Empty,
+      // as in Kafka: ListGroups and DescribeGroups show it after a restart too.
+      if (!this.groups.has(groupId)) this.membership.getOrCreate(groupId);
+    }
+    // Restored members must heartbeat within their session timeout, or they go.
+    for (const group of replayed.groups.values()) this.membership.restoreSessions(group);
+  }
+
+  /**
+   * This broker is no longer the leader of `partition` (Kafka's onResignation): its groups leave
+   * memory at once, their timers are cancelled, their waiting JoinGroup and SyncGroup calls and
+   * every later request for them get NOT_COORDINATOR; a replay under way is discarded. A write
+   * still waiting for its append answers NOT_COORDINATOR and changes nothing here. Ignored (false)
+   * when `coordinatorEpoch` is older than one already seen for the partition.
+   */
+  unloadPartition(partition: number, coordinatorEpoch?: number): boolean {
+    if (!this.ownership.acceptEpoch(partition, coordinatorEpoch)) return false;
+    this.dropPartition(partition);
+    return true;
+  }
+
+  private dropPartition(partition: number): void {
+    this.ownership.release(partition);
+    for (const group of [...this.groups.values()]) if (this.partitionFor(group.groupId) === partition) this.membership.unload(group);
+    for (const groupId of this.offsets.groups()) if (this.partitionFor(groupId) === partition) this.offsets.forget(groupId);
   }
 
   /**
@@ -78,20 +216,41 @@ export class GroupCoordinator {
 
   /**
    * Shuts the coordinator down (before the logs close): waiting joins and syncs are answered
-   * NOT_COORDINATOR, every timer is cancelled, and writes still running are awaited, so nothing
-   * touches __consumer_offsets afterwards.
+   * NOT_COORDINATOR, every timer is cancelled, loads under way are discarded, and writes still
+   * running are awaited, so nothing touches __consumer_offsets afterwards.
    */
   async close(): Promise<void> {
     this.membership.close();
+    for (const p of this.ownership.partitions()) this.ownership.release(p);
     this.scheduler.close();
     await this.background.settled();
   }
 
+  /** Groups of the loaded partitions. */
   get groups(): ReadonlyMap<string, Group> {
     return this.membership.groups;
   }
 
-  private storeGroup(group: Group): Promise<void> {
+  /**
+   * Appends to the group's partition while this coordinator owns it, and applies the write to
+   * memory (`apply`, in the turn the append resolves) only if the partition is still held by the
+   * same claim. Otherwise it throws NotCoordinatorError: the partition moved away before or while
+   * the append ran, and its new coordinator replays whatever the log kept.
+   */
+  private async appendOwned(groupId: string, records: KeyValue[], apply: () => void): Promise<void> {
+    const partition = this.partitionFor(groupId);
+    const claim = this.ownership.owned(partition);
+    if (!claim) throw new NotCoordinatorError(partition);
+    try {
+      await this.topic.append(partition, records);
+    } catch (err) {
+      throw this.ownership.holds(claim) ? err : new NotCoordinatorError(partition);
+    }
+    if (!this.ownership.holds(claim)) throw new NotCoordinatorError(partition);
+    apply();
+  }
+
+  private storeGroup(group: Group, apply: () => void = () => {}): Promise<void> {
     const value =
       group.state === 'Dead'
         ? null
@@ -112,17 +271,29 @@ export class GroupCoordinator {
               assignment: m.assignment,
             })),
           });
-    return this.topic.append(partitionForGroup(group.groupId, this.topic.partitions), [{ key: groupKey(group.groupId), value }]);
+    return this.appendOwned(group.groupId, [{ key: groupKey(group.groupId), value }], apply);
   }
 
-  /** Which partition of __consumer_offsets holds a group (FindCoordinator on a cluster uses it). */
-  partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.topic.partitions);
+  private writeOffsets(groupId: string, entries: OffsetEntry[], alsoApply: () => void = () => {}): Promise<void> {
+    const records = entries.map((e) => ({ key: offsetKey(groupId, e.topic, e.partition), value: e.value === null ? null : offsetValue(e.value) }));
+    return this.appendOwned(groupId, records, () => {
+      this.offsets.apply(groupId, entries);
+      alsoApply();
+    });
+  }
+
+  /** The error for a request about `groupId` before looking at the group: closed, not loaded here, loading. */
+  private refusal(groupId: string): number {
+    return ownershipError(this.owns(groupId));
   }
 
   /** Validates and stores commits; returns an error code per entry, in order. */
   async commitOffsets(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number, entries: OffsetCommitEntry[], expireTimestamp: number): Promise<number[]> {
-    const groupError = this.membership.isClosed ? ErrorCode.NOT_COORDINATOR : this.commitGroupError(groupId, memberId, groupInstanceId, generationId);
+    const groupError = this.membership.isClosed
+      ? ErrorCode.NOT_COORDINATOR
+      : groupId === ''
+        ? ErrorCode.INVALID_GROUP_ID
+        : this.refusal(groupId) || this.commitGroupError(groupId, memberId, groupInstanceId, generationId);
     if (groupError !== ErrorCode.NONE) return entries.map(() => groupError);
     const now = this.scheduler.now();
     const codes: number[] = [];
@@ -138,18 +309,17 @@ export class GroupCoordinator {
     }
     if (accepted.length > 0) {
       try {
-        await this.writeOffsets(groupId, accepted);
-      } catch {
-        return entries.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        // A commit for a group nobody joined creates it, Empty, as Kafka does (simple consumers, tools).
+        await this.writeOffsets(groupId, accepted, () => this.membership.getOrCreate(groupId));
+      } catch (err) {
+        const code = commitErrorFor(err);
+        return entries.map(() => code);
       }
-      // A commit for a group nobody joined creates it, Empty, as Kafka does (simple consumers, tools).
-      this.membership.getOrCreate(groupId);
     }
     return codes;
   }
 
   private commitGroupError(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
-    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (generationId < 0 && memberId === '') {
       // Commits from outside the group protocol are allowed only while the group has no members.
@@ -163,52 +333,59 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  private async writeOffsets(groupId: string, entries: OffsetEntry[]): Promise<void> {
-    const records = entries.map((e) => ({ key: offsetKey(groupId, e.topic, e.partition), value: e.value === null ? null : offsetValue(e.value) }));
-    await this.topic.append(this.partitionFor(groupId), records);
-    this.offsets.apply(groupId, entries);
-  }
-
   /** DeleteGroups for one group: only when it has no members. */
   async deleteGroup(groupId: string): Promise<number> {
-    if (this.membership.isClosed) return ErrorCode.NOT_COORDINATOR;
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return refused;
     const group = this.groups.get(groupId);
     if (!group && !this.offsets.hasOffsets(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group && group.state !== 'Empty' && group.state !== 'Dead') return ErrorCode.NON_EMPTY_GROUP;
-    const removed = this.offsets.deleteGroup(groupId);
-    if (removed.length > 0) await this.writeOffsets(groupId, removed);
-    if (group) {
-      group.transition('Dead', this.scheduler.now());
-      await this.storeGroup(group);
-      this.membership.groups.delete(groupId);
+    try {
+      const removed = this.offsets.tombstones(groupId);
+      if (removed.length > 0) await this.writeOffsets(groupId, removed);
+      if (group) {
+        group.transition('Dead', this.scheduler.now());
+        await this.storeGroup(group, () => {
+          if (this.groups.get(groupId) === group) this.membership.groups.delete(groupId);
+        });
+      }
+    } catch (err) {
+      if (err instanceof NotCoordinatorError) return ErrorCode.NOT_COORDINATOR;
+      throw err;
     }
     return ErrorCode.NONE;
   }
 
   /** OffsetDelete: refused for topics the group's members are subscribed to. */
   async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[], subscribedTopics: Set<string>): Promise<{ groupError: number; codes: number[] }> {
-    if (this.membership.isClosed) return { groupError: ErrorCode.NOT_COORDINATOR, codes: [] };
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return { groupError: refused, codes: [] };
     const group = this.groups.get(groupId);
     if (!group && !this.offsets.hasOffsets(groupId)) return { groupError: ErrorCode.GROUP_ID_NOT_FOUND, codes: [] };
     if (group && group.state !== 'Empty' && group.protocolType !== 'consumer') return { groupError: ErrorCode.NON_EMPTY_GROUP, codes: [] };
     const codes = partitions.map((p) => (subscribedTopics.has(p.topic) && group?.state !== 'Empty' ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
     const removed = partitions.filter((_, i) => codes[i] === ErrorCode.NONE).map((p) => ({ ...p, value: null }));
-    if (removed.length > 0) await this.writeOffsets(groupId, removed);
+    try {
+      if (removed.length > 0) await this.writeOffsets(groupId, removed);
+    } catch (err) {
+      if (err instanceof NotCoordinatorError) return { groupError: ErrorCode.NOT_COORDINATOR, codes: [] };
+      throw err;
+    }
     return { groupError: ErrorCode.NONE, codes };
   }
 
   /**
    * Forgets every group's committed offsets for `topics`, which were deleted, as Kafka does: a
    * topic created again under one of these names starts without them. An Empty group left with no
-   * offsets is removed, also as in Kafka. Returns how many offsets went.
+   * offsets is removed, also as in Kafka. Returns how many offsets went. Only groups of loaded
+   * partitions are here; the coordinators of the others do the same for theirs.
    */
   async deleteTopicOffsets(topics: ReadonlySet<string>): Promise<number> {
     let removed = 0;
     for (const groupId of this.offsets.groups()) {
       if (this.membership.isClosed) break;
       const gone = this.offsets.ofTopics(groupId, topics);
-      if (gone.length === 0) continue;
-      await this.writeOffsets(groupId, gone);
+      if (gone.length === 0 || !(await this.removeOffsetsIfOwned(groupId, gone))) continue;
       removed += gone.length;
       if (this.groups.get(groupId)?.state === 'Empty' && !this.offsets.hasOffsets(groupId)) await this.deleteGroup(groupId);
     }
@@ -224,44 +401,21 @@ export class GroupCoordinator {
       const group = this.groups.get(groupId);
       if (group && group.state !== 'Empty') continue;
       const gone = this.offsets.expired(groupId, now, this.config.offsetsRetentionMs, group?.stateTimestamp ?? 0);
-      if (gone.length === 0) continue;
-      await this.writeOffsets(groupId, gone);
+      if (gone.length === 0 || !(await this.removeOffsetsIfOwned(groupId, gone))) continue;
       expired += gone.length;
       if (group && !this.offsets.hasOffsets(groupId)) await this.deleteGroup(groupId);
     }
     return expired;
   }
 
-  /** Rebuilds groups and offsets from __consumer_offsets. Members get fresh session timers. */
-  async load(): Promise<void> {
-    for await (const { key, value } of this.topic.readAll()) {
-      const k = parseKey(key);
-      if (k.kind === 'offset') {
-        this.offsets.apply(k.group, [{ topic: k.topic, partition: k.partition, value: value === null ? null : parseOffsetValue(value) }]);
-        continue;
-      }
-      if (value === null) {
-        this.membership.groups.delete(k.group);
-        continue;
-      }
-      const v = parseGroupValue(value);
-      const group = new Group(k.group, v.stateTimestamp);
-      group.generationId = v.generationId;
-      group.protocolType = v.protocolType === '' ? null : v.protocolType;
-      group.protocolName = v.protocolName;
-      for (const m of v.members) {
-        const member = new Member(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs, v.protocolType, [{ name: v.protocolName ?? '', metadata: m.subscription }]);
-        member.assignment = m.assignment;
-        member.isNew = false;
-        group.add(member);
-      }
-      group.leaderId = v.leader;
-      group.state = group.members.size > 0 ? 'Stable' : 'Empty';
-      this.membership.groups.set(k.group, group);
+  /** Writes tombstones; false when the group's partition moved away (its new coordinator decides). */
+  private async removeOffsetsIfOwned(groupId: string, gone: OffsetEntry[]): Promise<boolean> {
+    try {
+      await this.writeOffsets(groupId, gone);
+      return true;
+    } catch (err) {
+      if (err instanceof NotCoordinatorError) return false;
+      throw err;
     }
-    // A group known only by its committed offsets (simple consumers, admin tools) exists, Empty,
-    // as in Kafka: ListGroups and DescribeGroups show it after a restart too.
-    for (const groupId of this.offsets.groups()) if (!this.membership.groups.has(groupId)) this.membership.getOrCreate(groupId);
-    for (const group of this.groups.values()) this.membership.restoreSessions(group);
   }
 }

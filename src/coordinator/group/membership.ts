@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import type { Scheduler } from '../scheduler.js';
+import { NO_TIMER, type Scheduler, type Timer } from '../scheduler.js';
 import { BackgroundWork, warnOnFailure } from '../background.js';
 import { Group, Member, type JoinResult, type Protocol, type SyncResult } from './group.js';
+import { NotCoordinatorError, type OwnershipStatus } from './ownership.js';
 
 export interface GroupConfig {
   minSessionTimeoutMs: number;
@@ -45,8 +46,12 @@ export interface SyncRequest {
 
 /** Where group metadata goes to be durable (the __consumer_offsets topic in the broker). */
 export interface GroupPersistence {
+  /** Rejects with NotCoordinatorError when the group's offsets partition was unloaded before or while it wrote. */
   storeGroup(group: Group): Promise<void>;
 }
+
+/** Whether this coordinator answers for a group now (its __consumer_offsets partition is loaded here). */
+export type GroupOwnership = (groupId: string) => OwnershipStatus;
 
 function joinError(errorCode: number, memberId = ''): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
@@ -66,6 +71,7 @@ export class Membership {
     private readonly config: GroupConfig,
     private readonly persistence: GroupPersistence,
     private readonly background: BackgroundWork = new BackgroundWork(warnOnFailure),
+    private readonly ownership: GroupOwnership = () => 'owned',
   ) {}
 
   get isClosed(): boolean {
@@ -80,16 +86,54 @@ export class Membership {
    */
   close(): void {
     this.closed = true;
-    for (const group of this.groups.values()) {
-      for (const m of group.members.values()) {
-        const join = m.joinCallback;
-        const sync = m.syncCallback;
-        m.joinCallback = null;
-        m.syncCallback = null;
-        join?.(joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
-        sync?.(syncError(ErrorCode.NOT_COORDINATOR));
-      }
+    for (const group of this.groups.values()) this.answerWaitingNotCoordinator(group);
+  }
+
+  /**
+   * The group's offsets partition moved to another broker (Kafka's onGroupUnloaded): the group
+   * goes Dead and leaves memory, its waiting JoinGroup and SyncGroup calls are answered
+   * NOT_COORDINATOR (the clients look for the new coordinator), and its timers are cancelled.
+   * Work still running on it (a write being acknowledged) finds it Dead and stops there.
+   */
+  unload(group: Group): void {
+    if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+    group.transition('Dead', this.now());
+    group.rebalanceTimer?.cancel();
+    group.rebalanceTimer = null;
+    for (const t of group.pendingMembers.values()) t.cancel();
+    group.pendingMembers.clear();
+    for (const m of group.members.values()) {
+      m.heartbeatTimer?.cancel();
+      m.heartbeatTimer = null;
     }
+    this.answerWaitingNotCoordinator(group);
+  }
+
+  private answerWaitingNotCoordinator(group: Group): void {
+    for (const m of group.members.values()) {
+      const join = m.joinCallback;
+      const sync = m.syncCallback;
+      m.joinCallback = null;
+      m.syncCallback = null;
+      join?.(joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+      sync?.(syncError(ErrorCode.NOT_COORDINATOR));
+    }
+  }
+
+  /** Closed, or the group's partition is not (yet) loaded here: 'loading' or 'not-owned'. */
+  private refusal(groupId: string): OwnershipStatus | null {
+    if (this.closed) return 'not-owned';
+    const status = this.ownership(groupId);
+    return status === 'owned' ? null : status;
+  }
+
+  /**
+   * Arms a timer of a group that is still the live one in memory; one unloaded (its partition
+   * moved away while a write of it was under way) gets none.
+   */
+  private schedule(group: Group, delayMs: number, task: () => void): Timer {
+    if (this.groups.get(group.groupId) !== group) return NO_TIMER;
+    return this.scheduler.schedule(delayMs, task);
   }
 
   private now(): number {
@@ -108,6 +152,8 @@ export class Membership {
   join(req: JoinRequest): Promise<JoinResult> {
     if (this.closed) return Promise.resolve(joinError(ErrorCode.NOT_COORDINATOR, req.memberId));
     if (req.groupId === '') return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID));
+    const refused = this.refusal(req.groupId);
+    if (refused) return Promise.resolve(joinError(refused === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR, req.memberId));
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
@@ -128,7 +174,7 @@ export class Membership {
       // KIP-394: hand out the id first; the member is forgotten unless it rejoins within its session timeout.
       group.pendingMembers.set(
         memberId,
-        this.scheduler.schedule(req.sessionTimeoutMs, () => {
+        this.schedule(group, req.sessionTimeoutMs, () => {
           group.pendingMembers.delete(memberId);
           if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
         }),
@@ -228,8 +274,15 @@ export class Membership {
     };
   }
 
-  private async persistThen<T>(group: Group, result: () => T): Promise<T> {
-    await this.persistence.storeGroup(group);
+  /** Stores the group, then answers the join; NOT_COORDINATOR when its partition moved away meanwhile. */
+  private async persistThen(group: Group, result: () => JoinResult): Promise<JoinResult> {
+    try {
+      await this.persistence.storeGroup(group);
+    } catch (err) {
+      if (err instanceof NotCoordinatorError) return joinError(ErrorCode.NOT_COORDINATOR);
+      throw err;
+    }
+    if (this.groups.get(group.groupId) !== group) return joinError(ErrorCode.NOT_COORDINATOR);
     return result();
   }
 
@@ -245,14 +298,14 @@ export class Membership {
       group.newMemberAdded = false;
       this.scheduleInitialDelay(group, this.config.initialRebalanceDelayMs, Math.max(group.rebalanceTimeoutMs() - this.config.initialRebalanceDelayMs, 0));
     } else {
-      group.rebalanceTimer = this.scheduler.schedule(group.rebalanceTimeoutMs(), () => this.completeJoin(group));
+      group.rebalanceTimer = this.schedule(group, group.rebalanceTimeoutMs(), () => this.completeJoin(group));
       this.maybeCompleteJoin(group);
     }
   }
 
   /** group.initial.rebalance.delay.ms: wait for more members, extending while they keep coming. */
   private scheduleInitialDelay(group: Group, delay: number, remaining: number): void {
-    group.rebalanceTimer = this.scheduler.schedule(delay, () => {
+    group.rebalanceTimer = this.schedule(group, delay, () => {
       if (group.newMemberAdded && remaining > 0) {
         group.newMemberAdded = false;
         const next = Math.min(this.config.initialRebalanceDelayMs, remaining);
@@ -298,7 +351,7 @@ export class Membership {
     }
     // Members that never sync within the rebalance timeout are removed (and a rebalance follows).
     const generation = group.generationId;
-    group.rebalanceTimer = this.scheduler.schedule(group.rebalanceTimeoutMs(), () => {
+    group.rebalanceTimer = this.schedule(group, group.rebalanceTimeoutMs(), () => {
       if (group.generationId !== generation || group.pendingSync.size === 0) return;
       if (group.state !== 'CompletingRebalance' && group.state !== 'Stable') return;
       for (const id of [...group.pendingSync]) this.removeMember(group, id);
@@ -306,7 +359,11 @@ export class Membership {
   }
 
   sync(req: SyncRequest): Promise<SyncResult> {
-    if (this.closed) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
+    const refused = this.refusal(req.groupId);
+    // While loading, the state of the rebalance is lost: REBALANCE_IN_PROGRESS sends the member
+    // back to JoinGroup without looking for the coordinator again (older clients do not know
+    // COORDINATOR_LOAD_IN_PROGRESS here), as Kafka answers.
+    if (refused) return Promise.resolve(syncError(refused === 'loading' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NOT_COORDINATOR));
     const group = this.groups.get(req.groupId);
     if (!group || group.state === 'Dead') return Promise.resolve(syncError(group ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.UNKNOWN_MEMBER_ID));
     const member = group.members.get(req.memberId);
@@ -371,7 +428,10 @@ export class Membership {
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
-    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    const refused = this.refusal(groupId);
+    // While the partition loads, Kafka answers heartbeats blindly: the member is not sent away
+    // from a coordinator that is about to know it.
+    if (refused) return refused === 'loading' ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -385,7 +445,8 @@ export class Membership {
 
   /** LeaveGroup for one member (by id, or by instance id for static members). */
   leave(groupId: string, memberId: string, groupInstanceId: string | null): number {
-    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    const refused = this.refusal(groupId);
+    if (refused) return refused === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     let id = memberId;
@@ -427,7 +488,7 @@ export class Membership {
   /** (Re)arms a member's session timer: silence for session.timeout.ms removes it. */
   private scheduleHeartbeat(group: Group, member: Member): void {
     member.heartbeatTimer?.cancel();
-    member.heartbeatTimer = this.scheduler.schedule(member.sessionTimeoutMs, () => {
+    member.heartbeatTimer = this.schedule(group, member.sessionTimeoutMs, () => {
       member.heartbeatTimer = null;
       if (group.members.get(member.memberId) !== member) return;
       // A member waiting in JoinGroup or SyncGroup is alive: the phase timers bound that wait.

@@ -1,6 +1,7 @@
 /**
  * __consumer_offsets as the coordinator's log: key/value records written as uncompressed batches
- * to the group's partition (durable before the append resolves), and read back on start.
+ * to the group's partition (durable before the append resolves), and read back one partition at
+ * a time when the coordinator loads it.
  */
 import { batchesIn, buildBatch, readBatchRecords } from '../../protocol/records/batch-records.js';
 import type { KeyValue, OffsetsTopic } from './coordinator.js';
@@ -28,22 +29,25 @@ export class ConsumerOffsetsTopic implements OffsetsTopic {
     await this.partitionsList[partition].append(await buildBatch(records.map((r) => ({ key: r.key, value: r.value, timestamp: now }))));
   }
 
-  async *readAll(): AsyncIterable<KeyValue> {
-    for (const p of this.partitionsList) {
-      let offset = p.logStartOffset;
-      while (offset < p.highWatermark) {
-        const bytes = await p.read(offset, 1 << 20);
-        let last = offset - 1;
-        for (const view of batchesIn(bytes)) {
-          last = Number(view.lastOffset);
-          if (view.isControl) continue;
-          for (const r of await readBatchRecords(view)) {
-            if (r.offset >= BigInt(offset) && r.key !== null) yield { key: r.key, value: r.value };
-          }
+  /**
+   * Reads from the log start up to the high watermark, re-read after every chunk so records that
+   * arrive while the replay runs (replicated from the previous leader) are read too.
+   */
+  async *read(partition: number): AsyncIterable<KeyValue> {
+    const p = this.partitionsList[partition];
+    let offset = p.logStartOffset;
+    while (offset < p.highWatermark) {
+      const bytes = await p.read(offset, 1 << 20);
+      let last = offset - 1;
+      for (const view of batchesIn(bytes)) {
+        last = Number(view.lastOffset);
+        if (view.isControl) continue;
+        for (const r of await readBatchRecords(view)) {
+          if (r.offset >= BigInt(offset) && r.key !== null) yield { key: r.key, value: r.value };
         }
-        if (last < offset) break;
-        offset = last + 1;
       }
+      if (last < offset) break;
+      offset = last + 1;
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Committed offsets per group, as the coordinator serves them. A commit is answered only after
  * its records are durable in __consumer_offsets (the persistence callback); the map here is the
- * cache rebuilt from that topic on start.
+ * cache rebuilt from that topic when one of its partitions is loaded, for the groups it holds.
  */
 
 export interface CommittedOffset {
@@ -62,11 +62,23 @@ export class OffsetCache {
     return [...this.byGroup.keys()];
   }
 
-  deleteGroup(groupId: string): OffsetEntry[] {
+  /** Tombstones for every offset of a group (DeleteGroups); applied once they are written. */
+  tombstones(groupId: string): OffsetEntry[] {
     const removed: OffsetEntry[] = [];
     for (const [topic, partitions] of this.all(groupId)) for (const partition of partitions.keys()) removed.push({ topic, partition, value: null });
-    this.byGroup.delete(groupId);
     return removed;
+  }
+
+  /** Drops a group's offsets from memory only (its partition was unloaded; the log keeps them). */
+  forget(groupId: string): void {
+    this.byGroup.delete(groupId);
+  }
+
+  /** Takes over a group's offsets from another cache (a replayed partition), replacing any held here. */
+  adopt(groupId: string, from: OffsetCache): void {
+    const topics = from.byGroup.get(groupId);
+    if (topics) this.byGroup.set(groupId, topics);
+    else this.byGroup.delete(groupId);
   }
 
   /** Tombstones for every offset a group holds for one of `topics` (deleted topics). */

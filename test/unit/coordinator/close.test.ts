@@ -30,7 +30,7 @@ class ControlledTopic implements OffsetsTopic {
   release(): void {
     for (const r of this.held.splice(0)) r();
   }
-  async *readAll(): AsyncIterable<KeyValue> {}
+  async *read(_partition: number): AsyncIterable<KeyValue> {}
 }
 
 const req = (over: Partial<JoinRequest> = {}): JoinRequest => ({
@@ -54,6 +54,7 @@ test('a background write that fails (the group emptied by an expired session) is
   const topic = new ControlledTopic();
   const reports: string[] = [];
   const c = new GroupCoordinator(clock, CONFIG, topic, (err, what) => reports.push(`${what}: ${(err as Error).message}`));
+  await c.load();
   const joined = await c.membership.join(req());
   assert.equal(joined.errorCode, ErrorCode.NONE);
   topic.failing = true;
@@ -67,6 +68,7 @@ test('a background write that fails (the group emptied by an expired session) is
 test('close() answers a waiting JoinGroup and SyncGroup NOT_COORDINATOR, cancels all timers, then refuses calls', async () => {
   const clock = new ManualScheduler();
   const c = new GroupCoordinator(clock, { ...CONFIG, initialRebalanceDelayMs: 3000 }, new ControlledTopic());
+  await c.load();
   // Two members join 'syncing' together; the follower's SyncGroup then waits for the leader's assignment.
   const both = Promise.all([c.membership.join(req({ groupId: 'syncing' })), c.membership.join(req({ groupId: 'syncing', clientId: 'f' }))]);
   await settle();
@@ -98,6 +100,7 @@ test('close() waits for a group write still running (the logs close only after i
   const clock = new ManualScheduler();
   const topic = new ControlledTopic();
   const c = new GroupCoordinator(clock, CONFIG, topic);
+  await c.load();
   const joined = await c.membership.join(req());
   topic.holding = true;
   // The leader's SyncGroup stores the assignment in the background.
@@ -115,6 +118,7 @@ test('close() waits for a group write still running (the logs close only after i
 test('offset expiry runs on the coordinator\'s clock, one run at a time, and stops at close()', async () => {
   const clock = new ManualScheduler();
   const c = new GroupCoordinator(clock, CONFIG, new ControlledTopic());
+  await c.load();
   await c.commitOffsets('idle', '', null, -1, [{ topic: 't', partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }], -1);
   const runs: number[] = [];
   c.startOffsetExpiry(30_000, (n) => runs.push(n));

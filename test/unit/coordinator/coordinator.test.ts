@@ -16,8 +16,8 @@ class MemoryOffsetsTopic implements OffsetsTopic {
   async append(partition: number, records: KeyValue[]): Promise<void> {
     this.logs[partition].push(...records);
   }
-  async *readAll(): AsyncIterable<KeyValue> {
-    for (const log of this.logs) yield* log;
+  async *read(partition: number): AsyncIterable<KeyValue> {
+    yield* this.logs[partition];
   }
 }
 
@@ -27,6 +27,7 @@ test('offsets commit from outside the group protocol while the group is empty, a
   const clock = new ManualScheduler();
   const topic = new MemoryOffsetsTopic();
   const c = new GroupCoordinator(clock, CONFIG, topic);
+  await c.load();
   assert.deepEqual(await c.commitOffsets('g', '', null, -1, [entry('t', 0, 5n), entry('t', 1, -2n), entry('u', 0, 9n, 'x'.repeat(17))], -1), [0, 0, ErrorCode.OFFSET_METADATA_TOO_LARGE]);
   assert.equal(c.offsets.get('g', 't', 0)?.offset, 5n);
   assert.equal(c.offsets.get('g', 't', 1)?.offset, -2n, 'negative offsets are stored as given');
@@ -39,6 +40,7 @@ test('offsets commit from outside the group protocol while the group is empty, a
 test('commits from members are checked against the group: member, generation, state', async () => {
   const clock = new ManualScheduler();
   const c = new GroupCoordinator(clock, CONFIG, new MemoryOffsetsTopic());
+  await c.load();
   const joined = await c.membership.join({ groupId: 'g', memberId: '', groupInstanceId: null, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
   assert.deepEqual(await c.commitOffsets('g', joined.memberId, null, 1, [entry('t', 0, 1n)], -1), [ErrorCode.REBALANCE_IN_PROGRESS], 'not while CompletingRebalance');
   await c.membership.sync({ groupId: 'g', memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
@@ -58,6 +60,7 @@ test("a deleted topic's offsets leave every group, with members or not; an Empty
   const clock = new ManualScheduler();
   const topic = new MemoryOffsetsTopic();
   const c = new GroupCoordinator(clock, CONFIG, topic);
+  await c.load();
   const joined = await c.membership.join({ groupId: 'busy', memberId: '', groupInstanceId: null, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
   await c.membership.sync({ groupId: 'busy', memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
   assert.deepEqual(await c.commitOffsets('busy', joined.memberId, null, 1, [entry('gone', 0, 4n), entry('kept', 0, 1n)], -1), [0, 0]);
@@ -80,6 +83,7 @@ test("a deleted topic's offsets leave every group, with members or not; an Empty
 test('offsets of an empty group expire after offsets.retention; groups with members keep theirs', async () => {
   const clock = new ManualScheduler();
   const c = new GroupCoordinator(clock, CONFIG, new MemoryOffsetsTopic());
+  await c.load();
   await c.commitOffsets('idle', '', null, -1, [entry('t', 0, 1n)], -1);
   clock.advance(30_000);
   assert.equal(await c.expireOffsets(), 0);
@@ -96,6 +100,7 @@ test('a restarted coordinator rebuilds groups and offsets from __consumer_offset
   const clock = new ManualScheduler();
   const topic = new MemoryOffsetsTopic();
   const c = new GroupCoordinator(clock, CONFIG, topic);
+  await c.load();
   const join = (instance: string | null) => c.membership.join({ groupId: 'g', memberId: '', groupInstanceId: instance, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('sub') }], requireKnownMemberId: false });
   const a = await join('static-a');
   await c.membership.sync({ groupId: 'g', memberId: a.memberId, groupInstanceId: 'static-a', generationId: 1, protocolType: null, protocolName: null, assignments: [{ memberId: a.memberId, assignment: Buffer.from('assigned') }] });
@@ -145,6 +150,7 @@ test('a group known only by its committed offsets is still there, Empty, after a
   const clock = new ManualScheduler();
   const topic = new MemoryOffsetsTopic();
   const c = new GroupCoordinator(clock, CONFIG, topic);
+  await c.load();
   assert.deepEqual(await c.commitOffsets('simple', '', null, -1, [entry('t', 0, 11n)], -1), [ErrorCode.NONE]);
   const restarted = new GroupCoordinator(clock, CONFIG, topic);
   await restarted.load();
