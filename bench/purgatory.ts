@@ -38,7 +38,7 @@ const rate = (n: number, secs: number) => `${Math.round(n / secs).toLocaleString
 
 async function inProcess(partitionCount: number): Promise<void> {
   const replicas = new ReplicaManager(memoryStore);
-  await replicas.createPartitions({ name: 'bench', topicId: 'AAAAAAAAAAAAAAAAAAAAAw', partitions: partitionCount, configs: {} }, 0, partitionCount);
+  await replicas.createPartitions({ name: 'bench', topicId: 'AAAAAAAAAAAAAAAAAAAAAw', partitions: partitionCount, configs: {} }, Array.from({ length: partitionCount }, (_, i) => i));
   const parts = Array.from({ length: partitionCount }, (_, i) => replicas.get('bench', i) as Partition);
   const woken: number[] = [];
   const armed: number[] = [];

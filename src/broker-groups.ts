@@ -1,9 +1,9 @@
 /**
- * Starts the group coordinator: creates __consumer_offsets when absent (compacted, with
- * offsets.topic.num.partitions partitions), loads every partition of it (a single broker leads
- * them all, at coordinator epoch 0; in a cluster, loadPartition/unloadPartition follow the
- * partitions' leadership instead), expires old offsets periodically, and drops the committed
- * offsets of deleted topics.
+ * Starts the group coordinator: on a lone broker creates __consumer_offsets when absent
+ * (compacted, with offsets.topic.num.partitions partitions) and loads every partition of it; in a
+ * cluster, loads and unloads each offsets partition as this broker comes to lead it or stops, as
+ * Kafka's coordinator follows leadership. It expires old offsets periodically and drops the
+ * committed offsets of deleted topics.
  * Its timers run on `scheduler` (the system clock unless a test injects one); stop() cancels
  * them all and waits for the coordinator's writes, and must run before the logs close.
  */
@@ -15,6 +15,12 @@ import type { Scheduler } from './coordinator/scheduler.js';
 import { READ_UNCOMMITTED } from './partition/partition.js';
 import type { ReplicaManager } from './partition/replica-manager.js';
 import type { TopicService } from './partition/topic-service.js';
+import type { Partition } from './partition/partition.js';
+import type { Purgatory } from './partition/purgatory.js';
+import { partitionKey } from './partition/purgatory.js';
+import { waitForHighWatermark } from './partition/delayed-produce.js';
+import { ErrorCode, KafkaError } from './protocol/error-codes.js';
+import { batchesIn } from './protocol/records/batch-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -23,29 +29,70 @@ export interface RunningGroupCoordinator {
   stop(): Promise<void>;
 }
 
-export async function startGroupCoordinator(config: BrokerConfig, topics: TopicService, replicas: ReplicaManager, log: Logger, scheduler: Scheduler): Promise<RunningGroupCoordinator> {
-  if (!topics.get(OFFSETS_TOPIC)) {
-    const created = await topics.create(OFFSETS_TOPIC, config.int('offsets.topic.num.partitions'), 1, { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' }, false);
-    if (created.errorCode !== 0) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.errorMessage}`);
-  }
-  const count = topics.get(OFFSETS_TOPIC)?.partitions ?? 0;
-  const partitions: OffsetsPartition[] = [];
-  for (let i = 0; i < count; i++) {
-    const p = replicas.get(OFFSETS_TOPIC, i);
-    if (!p) throw new Error(`${OFFSETS_TOPIC}-${i} has no log`);
-    partitions.push({
-      get logStartOffset() {
-        return p.logStartOffset;
-      },
-      get highWatermark() {
-        return p.highWatermark;
-      },
-      append: async (batch) => {
-        await p.append(batch, null);
-      },
-      read: async (offset, maxBytes) => (await p.read(offset, maxBytes, READ_UNCOMMITTED, true)).records,
-    });
-  }
+export interface GroupHosting {
+  /** A cluster: offsets partitions are loaded as this broker comes to lead them. A lone broker loads them all. */
+  readonly clustered: boolean;
+  /** The delayed-operation queue where an offsets append waits for its in-sync replicas. */
+  readonly purgatory: Purgatory;
+  /** Hears every partition role change (leader, follower, removed). */
+  onRoleChange(listener: (partition: Partition) => void): void;
+}
+
+/**
+ * __consumer_offsets' settings as Kafka creates it; the replication factor is at most the live
+ * brokers (a lone broker: 1), so a development cluster is not stuck for want of three brokers.
+ */
+export async function createOffsetsTopic(config: BrokerConfig, topics: TopicService, liveBrokers: number): Promise<void> {
+  if (topics.get(OFFSETS_TOPIC)) return;
+  const replicationFactor = Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), liveBrokers));
+  const created = await topics.create(OFFSETS_TOPIC, config.int('offsets.topic.num.partitions'), replicationFactor, { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' }, false);
+  if (created.errorCode !== 0 && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw new KafkaError(created.errorCode, `cannot create ${OFFSETS_TOPIC}: ${created.errorMessage}`);
+}
+
+/** Offsets partition `index` as the coordinator reads and writes it: on whatever partition is hosted now, led here. */
+function offsetsPartition(config: BrokerConfig, replicas: ReplicaManager, hosting: GroupHosting, index: number): OffsetsPartition {
+  const hosted = () => {
+    const p = replicas.get(OFFSETS_TOPIC, index);
+    if (!p) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} is not hosted here`);
+    return p;
+  };
+  return {
+    get logStartOffset() {
+      return hosted().logStartOffset;
+    },
+    get highWatermark() {
+      return hosted().highWatermark;
+    },
+    append: async (batch) => {
+      const p = hosted();
+      if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} is led by broker ${p.leaderId}`);
+      const { baseOffset } = await p.append(batch, null);
+      // As Kafka writes offsets with acks=all: the commit stands once every in-sync replica has it.
+      const outcome = await waitForHighWatermark(hosting.purgatory, {
+        key: partitionKey(OFFSETS_TOPIC, index),
+        highWatermark: () => p.highWatermark,
+        targetOffset: baseOffset + 1 + lastOffsetDelta(batch),
+        isLeader: () => p.isLeader,
+        timeoutMs: config.int('offsets.commit.timeout.ms'),
+      });
+      if (outcome === 'timeout') throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the replicas of ${OFFSETS_TOPIC}-${index} did not copy the commit in time`);
+      if (outcome !== 'reached') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} moved before the commit was replicated`);
+    },
+    read: async (offset, maxBytes) => (await hosted().read(offset, maxBytes, READ_UNCOMMITTED, true)).records,
+  };
+}
+
+function lastOffsetDelta(batch: Buffer): number {
+  let delta = 0;
+  for (const view of batchesIn(batch)) delta = view.lastOffsetDelta;
+  return delta;
+}
+
+export async function startGroupCoordinator(config: BrokerConfig, topics: TopicService, replicas: ReplicaManager, log: Logger, scheduler: Scheduler, hosting: GroupHosting): Promise<RunningGroupCoordinator> {
+  // A lone broker creates the topic at start; a cluster at the first FindCoordinator, once brokers are up.
+  if (!hosting.clustered) await createOffsetsTopic(config, topics, 1);
+  const count = topics.get(OFFSETS_TOPIC)?.partitions ?? config.int('offsets.topic.num.partitions');
+  const partitions = Array.from({ length: count }, (_, i) => offsetsPartition(config, replicas, hosting, i));
   const coordinator = new GroupCoordinator(
     scheduler,
     {
@@ -59,12 +106,29 @@ export async function startGroupCoordinator(config: BrokerConfig, topics: TopicS
     new ConsumerOffsetsTopic(partitions, () => Date.now()),
     (err, what) => log.error({ err }, `group coordinator: ${what} failed`),
   );
-  try {
-    await coordinator.load();
-  } catch (err) {
-    // Members replayed before the failure have armed session timers.
-    await coordinator.close();
-    throw err;
+  if (hosting.clustered) {
+    // Each offsets partition is loaded while this broker leads it, from the leader epoch it leads at.
+    const follow = (p: Partition) => {
+      if (p.topic !== OFFSETS_TOPIC || p.index >= count) return;
+      if (p.isLeader && replicas.get(OFFSETS_TOPIC, p.index) === p) {
+        coordinator.loadPartition(p.index, p.leaderEpoch).catch((err: unknown) => log.error({ err, partition: p.index }, `loading ${OFFSETS_TOPIC} failed`));
+      } else {
+        coordinator.unloadPartition(p.index);
+      }
+    };
+    hosting.onRoleChange(follow);
+    for (let i = 0; i < count; i++) {
+      const p = replicas.get(OFFSETS_TOPIC, i);
+      if (p) follow(p);
+    }
+  } else {
+    try {
+      await coordinator.load();
+    } catch (err) {
+      // Members replayed before the failure have armed session timers.
+      await coordinator.close();
+      throw err;
+    }
   }
   topics.onTopicDeleted(async (topic) => {
     try {

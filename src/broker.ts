@@ -17,6 +17,8 @@ import { openMetadataStore } from './broker-metadata.js';
 import { BrokerRegistrar } from './broker-registration.js';
 import { roundRobinAssigner } from './broker-assignment.js';
 import { ControllerCampaign } from './broker-controller.js';
+import { startReplication, type Replication } from './broker-replication.js';
+import { coordinatorLocator } from './broker-coordinators.js';
 import { Listener, type ServerLoad } from './server/listener.js';
 import { dispatch, type Dispatcher } from './server/dispatch.js';
 import type { BrokerServices } from './api/services.js';
@@ -98,6 +100,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let applier: MetadataApplier | null = null;
   let registrar: BrokerRegistrar | null = null;
   let controller: ControllerCampaign | null = null;
+  let replication: Replication | null = null;
   let topics: TopicService | null = null;
   let groups: RunningGroupCoordinator | null = null;
   let listener: Listener | null = null;
@@ -125,6 +128,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await closing;
     await controller?.close();
     await registrar?.close();
+    await replication?.stop();
     await replicas?.close();
     await logs?.close();
     await view?.close();
@@ -141,17 +145,17 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     });
     const clusterView = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
-    replicas = new ReplicaManager(logs, {
-      now: () => Date.now(),
-      producerIdExpirationMs: () => config.int('producer.id.expiration.ms'),
-      onBackgroundError: (what, err) => log.error({ err }, `${what} failed`),
-    });
+    // A broker leads only while its registration lives (no request is served before it registers).
+    replication = startReplication(config, store, clusterView, () => registrar !== null && registrar.session !== null, log);
+    replicas = new ReplicaManager(logs, replication.context);
     replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
     applier = new MetadataApplier(config.nodeId, clusterView, replicas, {
       onError: (topic, err) => log.error({ err, topic }, 'applying a metadata change to the partition logs failed'),
     });
     await replicas.loadTopics(applier.held(), clusterView.topics());
     applier.start();
+    const replicaManager = replicas;
+    replication.startIsrChecks(() => replicaManager.all());
     topics = new TopicService(store, clusterView, config, applier, roundRobinAssigner(clusterView));
     const topicService = topics;
     let groupCoordinator: RunningGroupCoordinator | null = null;
@@ -167,6 +171,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         if (!groupCoordinator) throw new Error('the group coordinator is not started yet');
         return groupCoordinator.coordinator;
       },
+      coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
@@ -182,7 +187,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     controller = new ControllerCampaign(registrar, log);
     // A lone broker is its own controller from the start (clients send admin requests to it).
     if (config.etcdEndpoints.length === 0) await clusterView.waitFor(() => clusterView.controller() !== null);
-    groups = await startGroupCoordinator(config, topicService, replicas, log, options.scheduler ?? systemScheduler);
+    const clustered = config.etcdEndpoints.length > 0;
+    const replicaSide = replication;
+    groups = await startGroupCoordinator(config, topicService, replicas, log, options.scheduler ?? systemScheduler, {
+      clustered,
+      purgatory: replicas.purgatory,
+      onRoleChange: (listener) => replicaSide.onRoleChange(listener),
+    });
     groupCoordinator = groups;
     markReady();
   } catch (err) {

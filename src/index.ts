@@ -5,3 +5,4 @@
 export { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
 export { BrokerConfig } from './config/broker-configs.js';
 export { ManualScheduler, type Scheduler } from './coordinator/scheduler.js';
+export { startCluster, type ClusterOptions, type RunningCluster } from './cluster.js';

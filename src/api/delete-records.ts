@@ -2,10 +2,11 @@
 import type { DeleteRecordsRequest, DeleteRecordsResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { isNotHere, leaderPartition } from './leader-partition.js';
 
 async function deleteBefore(ctx: RequestContext, topic: string, partitionIndex: number, offset: number): Promise<{ partitionIndex: number; lowWatermark: bigint; errorCode: number }> {
-  const p = ctx.broker.replicas.get(topic, partitionIndex);
-  if (!p) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const p = leaderPartition(ctx, topic, partitionIndex);
+  if (isNotHere(p)) return { partitionIndex, lowWatermark: -1n, errorCode: p.errorCode };
   const target = offset === -1 ? p.highWatermark : offset;
   if (target < 0 || target > p.highWatermark) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
   if (target > p.logStartOffset) {

@@ -9,6 +9,7 @@ import { CompressionType } from '../protocol/records/record-batch.js';
 import type { Partition } from '../partition/partition.js';
 import { waitForFetchData, type FetchWatch } from '../partition/delayed-fetch.js';
 import type { RequestContext } from './handler.js';
+import { isNotHere, leaderPartition } from './leader-partition.js';
 
 export interface WantedPartition {
   topic: string;
@@ -51,13 +52,20 @@ function holdsZstd(records: Buffer): boolean {
  */
 function locate(ctx: RequestContext, w: WantedPartition): Partition | number {
   if (w.byId && w.topic === '') return ErrorCode.UNKNOWN_TOPIC_ID;
-  const p = ctx.broker.replicas.get(w.topic, w.partition);
-  if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const p = leaderPartition(ctx, w.topic, w.partition);
+  if (isNotHere(p)) return p.errorCode;
   if (w.currentLeaderEpoch !== NO_LEADER_EPOCH && w.currentLeaderEpoch !== p.leaderEpoch) {
     return w.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
   }
   if (w.fetchOffset < p.logStartOffset || w.fetchOffset > p.logEndOffset) return ErrorCode.OFFSET_OUT_OF_RANGE;
   return p;
+}
+
+/** Who reads: a consumer (up to the high watermark) or a follower broker (up to the leader's log end). */
+export interface Reader {
+  readonly isolationLevel: number;
+  /** The follower's node id, or -1 for a consumer. */
+  readonly replicaId: number;
 }
 
 interface ReadPass {
@@ -67,7 +75,8 @@ interface ReadPass {
 }
 
 /** One pass over the partitions: the first batch found is returned whole even past the limits (KIP-74). */
-async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes: number, isolationLevel: number): Promise<ReadPass> {
+async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes: number, reader: Reader): Promise<ReadPass> {
+  const forReplica = reader.replicaId >= 0;
   let budget = maxBytes;
   let gotAny = false;
   const out: PartitionOutcome[] = [];
@@ -81,7 +90,7 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
     const limit = Math.max(0, Math.min(w.maxBytes, budget));
     let read: Awaited<ReturnType<Partition['read']>> | null = null;
     try {
-      read = limit > 0 || !gotAny ? await found.read(w.fetchOffset, limit, isolationLevel, !gotAny) : null;
+      if (limit > 0 || !gotAny) read = forReplica ? await found.readForReplica(w.fetchOffset, limit, !gotAny) : await found.read(w.fetchOffset, limit, reader.isolationLevel, !gotAny);
     } catch (err) {
       // A partition-level failure (an offline log) answers that partition, not the whole fetch.
       if (!(err instanceof KafkaError)) throw err;
@@ -100,7 +109,7 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
     const highWatermark = read?.highWatermark ?? found.highWatermark;
     const lastStableOffset = read?.lastStableOffset ?? found.lastStableOffset;
     out.push({ wanted: w, errorCode: ErrorCode.NONE, highWatermark, lastStableOffset, logStartOffset: read?.logStartOffset ?? found.logStartOffset, records });
-    watches.push({ partition: found, fetchOffset: w.fetchOffset, currentLeaderEpoch: w.currentLeaderEpoch, seenHighWatermark: highWatermark, seenLastStableOffset: lastStableOffset });
+    watches.push({ partition: found, fetchOffset: w.fetchOffset, currentLeaderEpoch: w.currentLeaderEpoch, seenHighWatermark: highWatermark, seenLastStableOffset: lastStableOffset, seenEnd: forReplica ? found.acknowledgedEnd : undefined });
   }
   return { outcomes: out, watches };
 }
@@ -114,14 +123,14 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
 export async function readWithLongPoll(
   ctx: RequestContext,
   wanted: WantedPartition[],
-  opts: { maxBytes: number; minBytes: number; maxWaitMs: number; isolationLevel: number },
+  opts: { maxBytes: number; minBytes: number; maxWaitMs: number; isolationLevel: number; replicaId: number },
 ): Promise<PartitionOutcome[]> {
   const replicas = ctx.broker.replicas;
   const purgatory = replicas.purgatory;
   const waitMs = Math.min(Math.max(0, opts.maxWaitMs), ctx.broker.config.int('connections.max.idle.ms'));
   const deadline = purgatory.now() + waitMs;
   for (;;) {
-    const { outcomes, watches } = await readOnce(ctx, wanted, opts.maxBytes, opts.isolationLevel);
+    const { outcomes, watches } = await readOnce(ctx, wanted, opts.maxBytes, opts);
     const bytes = outcomes.reduce((n, o) => n + o.records.length, 0);
     const hasError = outcomes.some((o) => o.errorCode !== ErrorCode.NONE);
     const remaining = deadline - purgatory.now();

@@ -104,8 +104,20 @@ function topLevelError(errorCode: number, sessionId = 0): FetchResponseInput {
   return { throttleTimeMs: 0, errorCode, sessionId, responses: [] };
 }
 
+function replicaIdOf(request: FetchRequest, apiVersion: number): number {
+  return apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+}
+
 function isFollower(request: FetchRequest, apiVersion: number): boolean {
-  return (apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
+  return replicaIdOf(request, apiVersion) >= 0;
+}
+
+/**
+ * A follower's fetch says how far it has copied each partition (everything below its fetch
+ * offset): the leader notes it before reading, which may advance the high watermark and the ISR.
+ */
+function noteFollowerPositions(ctx: RequestContext, replicaId: number, wanted: WantedPartition[]): void {
+  for (const w of wanted) ctx.broker.replicas.get(w.topic, w.partition)?.recordFollowerFetch(replicaId, w.fetchOffset);
 }
 
 /** Reads within the broker's limits: fetch.max.bytes bounds every answer, and min_bytes never exceeds what one may hold (as in Kafka). */
@@ -115,7 +127,7 @@ function read(ctx: RequestContext, request: FetchRequest, wanted: WantedPartitio
   return readWithLongPoll(
     ctx,
     wanted.map((w) => ({ ...w, maxBytes: Math.min(w.maxBytes, cap) })),
-    { maxBytes, minBytes: Math.min(request.minBytes, maxBytes), maxWaitMs: request.maxWaitMs, isolationLevel: request.isolationLevel },
+    { maxBytes, minBytes: Math.min(request.minBytes, maxBytes), maxWaitMs: request.maxWaitMs, isolationLevel: request.isolationLevel, replicaId: replicaIdOf(request, ctx.apiVersion) },
   );
 }
 
@@ -164,6 +176,12 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
   maxVersion: 17,
   async handle(ctx, request) {
     const wanted = requested(ctx, request);
+    const replicaId = replicaIdOf(request, ctx.apiVersion);
+    if (replicaId >= 0) {
+      // Only a broker of this cluster copies partitions (Kafka checks the replica id the same way).
+      if (!ctx.broker.cluster.isAlive(replicaId) || replicaId === ctx.broker.nodeId) return topLevelError(ErrorCode.UNKNOWN_SERVER_ERROR);
+      noteFollowerPositions(ctx, replicaId, wanted);
+    }
     const full = request.sessionEpoch === INITIAL_EPOCH || request.sessionEpoch === FINAL_EPOCH;
     return full ? fullFetch(ctx, request, wanted) : incrementalFetch(ctx, request, wanted);
   },

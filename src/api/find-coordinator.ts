@@ -1,12 +1,12 @@
 /**
- * FindCoordinator (key 10): this broker coordinates every group and transactional id. (In a
- * cluster the group's coordinator is the leader of its __consumer_offsets partition,
- * GroupCoordinator.partitionFor; answering that, or COORDINATOR_NOT_AVAILABLE while it has no
- * leader, comes with the cluster's metadata.)
+ * FindCoordinator (key 10): a group's coordinator is the leader of its __consumer_offsets
+ * partition (COORDINATOR_NOT_AVAILABLE while it has none); this broker answers for transactional
+ * ids until the transaction coordinator exists.
  */
 import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
+import type { LocatedCoordinator } from './services.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -16,23 +16,28 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
   name: 'FindCoordinator',
   minVersion: 0,
   maxVersion: 6,
-  handle(ctx, request) {
-    const { host, port } = ctx.broker.endpoint();
-    const nodeId = ctx.broker.nodeId;
+  async handle(ctx, request) {
     const keyTypeError = request.keyType !== GROUP && request.keyType !== TRANSACTION ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE;
+    const locate = async (key: string): Promise<LocatedCoordinator> => {
+      if (request.keyType === GROUP) return ctx.broker.coordinators.group(key);
+      return { errorCode: ErrorCode.NONE, message: null, nodeId: ctx.broker.nodeId, ...ctx.broker.endpoint() };
+    };
     if (ctx.apiVersion < 4) {
       if (keyTypeError !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: keyTypeError, errorMessage: `Unknown key type ${request.keyType}`, nodeId: -1, host: '', port: -1 };
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host, port };
+      const found = await locate(request.key);
+      return { throttleTimeMs: 0, errorCode: found.errorCode, errorMessage: found.message, nodeId: found.nodeId, host: found.host, port: found.port };
     }
     // v4+ batches keys (KIP-699).
-    return {
-      throttleTimeMs: 0,
-      coordinators: request.coordinatorKeys.map((key) =>
-        keyTypeError !== ErrorCode.NONE
-          ? { key, nodeId: -1, host: '', port: -1, errorCode: keyTypeError, errorMessage: `Unknown key type ${request.keyType}` }
-          : { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null },
-      ),
-    };
+    const coordinators = [];
+    for (const key of request.coordinatorKeys) {
+      if (keyTypeError !== ErrorCode.NONE) {
+        coordinators.push({ key, nodeId: -1, host: '', port: -1, errorCode: keyTypeError, errorMessage: `Unknown key type ${request.keyType}` });
+        continue;
+      }
+      const found = await locate(key);
+      coordinators.push({ key, nodeId: found.nodeId, host: found.host, port: found.port, errorCode: found.errorCode, errorMessage: found.message });
+    }
+    return { throttleTimeMs: 0, coordinators };
   },
   errorResponse(request, errorCode, message, version) {
     if (version < 4) return { throttleTimeMs: 0, errorCode, errorMessage: message, nodeId: -1, host: '', port: -1 };

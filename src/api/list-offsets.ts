@@ -7,6 +7,7 @@ import type { ListOffsetsRequest, ListOffsetsResponseInput, ListOffsetsResponseL
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { READ_COMMITTED, type Partition } from '../partition/partition.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { isNotHere, leaderPartition } from './leader-partition.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -36,8 +37,8 @@ async function lookup(p: Partition, timestamp: number, isolationLevel: number): 
 }
 
 async function listPartition(ctx: RequestContext, topic: string, req: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number): Promise<PartitionResponse> {
-  const p = ctx.broker.replicas.get(topic, req.partitionIndex);
-  if (!p) return answer(req.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1);
+  const p = leaderPartition(ctx, topic, req.partitionIndex);
+  if (isNotHere(p)) return answer(req.partitionIndex, p.errorCode, -1, -1, -1);
   if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch !== p.leaderEpoch) {
     const code = req.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
     return answer(req.partitionIndex, code, -1, -1, -1);

@@ -1,40 +1,45 @@
 /**
  * Produce (key 0): route each partition's records to the log validator (the one gate for what
- * enters the log), append what it accepts, answer with base offsets or its errors.
- * acks=0 gets no response; acks=1 and acks=-1 are the same on one node: the answer waits for the
- * flush policy (fsync by default), and records become visible to consumers at the same moment.
+ * enters the log), append what it accepts on the partition's leader, answer with base offsets or
+ * its errors. acks=0 gets no response; acks=1 answers once the leader's log acknowledged the batch
+ * (the flush policy: fsync by default); acks=-1 then also waits in the purgatory until the high
+ * watermark covers the batch, i.e. every in-sync replica holds it (at once on a lone broker).
+ * min.insync.replicas is checked before the append (NOT_ENOUGH_REPLICAS) and again when the wait
+ * ends (NOT_ENOUGH_REPLICAS_AFTER_APPEND), as Kafka does.
  */
 import type { ProduceRequest, ProduceResponseInput, ProduceResponsePartitionProduceResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import { batchesIn } from '../protocol/records/batch-records.js';
 import { logValidationConfig } from '../config/log-validation-config.js';
 import { topicConfigValue } from '../config/topic-config-values.js';
 import { validateProducedRecords, type ValidationResult } from '../partition/log-validator.js';
 import { takeAppendTurn } from '../partition/append-order.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isInternalTopic } from '../metadata/topic-names.js';
+import { waitForHighWatermark } from '../partition/delayed-produce.js';
+import { partitionKey } from '../partition/purgatory.js';
+import type { Partition } from '../partition/partition.js';
+import { isNotHere, leaderPartition } from './leader-partition.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
-
-/** On one node every partition has one replica, which is its whole ISR. */
-const REPLICATION_FACTOR = 1;
-const ISR_SIZE = 1;
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null): ProduceResponsePartitionProduceResponseInput {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
 }
 
-async function produceToPartition(ctx: RequestContext, topicName: string, data: PartitionData, acks: number): Promise<ProduceResponsePartitionProduceResponseInput> {
+async function produceToPartition(ctx: RequestContext, topicName: string, data: PartitionData, acks: number, timeoutMs: number): Promise<ProduceResponsePartitionProduceResponseInput> {
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionError(data.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}.`);
   const topic = ctx.broker.topics.get(topicName);
-  const partition = topic ? ctx.broker.replicas.get(topicName, data.index) : undefined;
-  if (!topic || !partition) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
+  const partition = leaderPartition(ctx, topicName, data.index);
+  if (isNotHere(partition)) return partitionError(data.index, partition.errorCode, partition.message);
+  if (!topic) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
   if (isInternalTopic(topicName)) return partitionError(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Clients cannot write to the internal topic ${topicName}.`);
   const config = logValidationConfig(ctx.broker.config, topic.configs);
   const tp = `${topicName}-${data.index}`;
   // Kafka (3.7+) caps min.insync.replicas at the replication factor, and checks before appending.
-  const minIsr = Math.min(config.minInsyncReplicas, REPLICATION_FACTOR);
-  if (acks === -1 && ISR_SIZE < minIsr) {
-    return partitionError(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${ISR_SIZE}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${tp}.`);
+  const minIsr = Math.min(config.minInsyncReplicas, partition.replicaIds.length);
+  if (acks === -1 && partition.inSyncReplicas.length < minIsr) {
+    return partitionError(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${partition.inSyncReplicas.length}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${tp}.`);
   }
   // Taken before anything awaits, so appends keep the order in which requests arrived.
   const turn = takeAppendTurn(partition);
@@ -60,6 +65,10 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     if (err instanceof KafkaError) return partitionError(data.index, err.code, err.message);
     throw err;
   }
+  if (acks === -1) {
+    const committed = await awaitCommit(ctx, partition, baseOffset, validated.records, timeoutMs, minIsr);
+    if (committed) return committed;
+  }
   return {
     index: data.index,
     errorCode: ErrorCode.NONE,
@@ -69,6 +78,39 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     recordErrors: [],
     errorMessage: null,
   };
+}
+
+/** acks=-1: waits until every in-sync replica holds the batch; null when it is committed, else the partition's error. */
+async function awaitCommit(ctx: RequestContext, partition: Partition, baseOffset: number, records: Buffer, timeoutMs: number, minIsr: number): Promise<ProduceResponsePartitionProduceResponseInput | null> {
+  const tp = `${partition.topic}-${partition.index}`;
+  const lastOffset = baseOffset + lastOffsetDeltaOfAll(records);
+  const outcome = await waitForHighWatermark(ctx.broker.replicas.purgatory, {
+    key: partitionKey(partition.topic, partition.index),
+    highWatermark: () => partition.highWatermark,
+    targetOffset: lastOffset + 1,
+    isLeader: () => partition.isLeader,
+    timeoutMs,
+    signal: ctx.connectionClosed,
+  });
+  if (outcome === 'reached') {
+    if (partition.inSyncReplicas.length < minIsr) {
+      return partitionError(partition.index, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `The batch was written to ${tp}, but the ISR (${partition.inSyncReplicas.length}) shrank below min.insync.replicas (${minIsr}) before it was replicated.`);
+    }
+    return null;
+  }
+  if (outcome === 'timeout') return partitionError(partition.index, ErrorCode.REQUEST_TIMED_OUT, `The in-sync replicas of ${tp} did not copy the batch within ${timeoutMs} ms.`);
+  return partitionError(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker stopped leading ${tp} before the batch was replicated.`);
+}
+
+/** The offset of the last record of the batches, relative to the first batch's base offset. */
+function lastOffsetDeltaOfAll(records: Buffer): number {
+  let last = 0;
+  let base: bigint | null = null;
+  for (const view of batchesIn(records)) {
+    base ??= view.baseOffset;
+    last = Number(view.baseOffset - base) + view.lastOffsetDelta;
+  }
+  return last;
 }
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {
@@ -83,7 +125,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     const pending = request.topicData.map((t) => ({
       name: t.name,
       partitions: t.partitionData.map((p) =>
-        produceToPartition(ctx, t.name, p, request.acks).catch((err: unknown) => {
+        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs).catch((err: unknown) => {
           ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
           return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
         }),

@@ -7,6 +7,20 @@ import type { ProducerIdManager } from '../metadata/producer-ids.js';
 import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 
+/** A coordinator's broker, or why there is none now. */
+export interface LocatedCoordinator {
+  readonly errorCode: number;
+  readonly message: string | null;
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface CoordinatorLocator {
+  /** The broker coordinating `groupId` (the leader of its __consumer_offsets partition). */
+  group(groupId: string): Promise<LocatedCoordinator>;
+}
+
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly nodeId: number;
@@ -18,6 +32,8 @@ export interface BrokerServices {
   readonly topics: TopicService;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  /** Where group coordinators are (FindCoordinator). */
+  readonly coordinators: CoordinatorLocator;
   readonly producerIds: ProducerIdManager;
   /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */
   readonly fetchSessions: FetchSessionCache;

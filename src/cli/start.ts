@@ -12,6 +12,7 @@ interface StartOptions {
   dataDir?: string;
   listen?: string;
   nodeId?: string;
+  metadata?: string;
   config?: string;
   set: string[];
   logLevel: string;
@@ -32,16 +33,29 @@ function overrides(opts: StartOptions): [string, string][] {
   if (opts.dataDir) out.push(['log.dirs', opts.dataDir]);
   if (opts.nodeId) out.push(['node.id', opts.nodeId]);
   if (opts.listen) out.push(['listeners', `PLAINTEXT://${opts.listen}`]);
+  if (opts.metadata) out.push(['tributary.metadata.etcd.endpoints', etcdEndpoints(opts.metadata)]);
   return out;
+}
+
+/** `etcd://HOST:PORT[,HOST:PORT…]` (or http:// URLs) as the etcd client URLs the config key takes. */
+export function etcdEndpoints(metadata: string): string {
+  const rest = metadata.startsWith('etcd://') ? metadata.slice('etcd://'.length) : metadata;
+  return rest
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .map((e) => (e.startsWith('http://') || e.startsWith('https://') ? e : `http://${e}`))
+    .join(',');
 }
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('start a broker (Kafka-compatible, single node)')
+    .description('start a broker: alone, or with --metadata as a member of a cluster whose metadata is in etcd')
     .option('--data-dir <dir>', 'data directory (log.dirs)', undefined)
     .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9092)')
     .option('--node-id <n>', 'broker id (node.id, default 1)')
+    .option('--metadata <etcd://host:port,...>', 'join the cluster whose metadata lives in this etcd (tributary.metadata.etcd.endpoints)')
     .option('--config <file>', 'a Kafka-style server.properties file')
     .option('--set <key=value>', 'override one config key (repeatable)', collect, [])
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')

@@ -20,33 +20,64 @@ export class KafkaConnection {
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly clientId: string,
+  ) {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (err) => this.failAll(err));
     socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
 
-  static open(bootstrap: string, timeoutMs = 10_000): Promise<KafkaConnection> {
+  static open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli'): Promise<KafkaConnection> {
     const at = bootstrap.lastIndexOf(':');
     const host = bootstrap.slice(0, at);
     const port = Number(bootstrap.slice(at + 1));
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, timeout: timeoutMs }, () => {
         socket.setTimeout(0);
-        resolve(new KafkaConnection(socket));
+        resolve(new KafkaConnection(socket, clientId));
       });
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${bootstrap} in ${timeoutMs} ms`)));
       socket.once('error', reject);
     });
   }
 
-  /** Sends one request and resolves with the decoded response body. */
-  request<T>(apiKey: number, version: number, body: unknown): Promise<T> {
+  /**
+   * Sends one request and resolves with the decoded response body. With `timeoutMs`, an answer
+   * later than that closes the connection (every pending request fails): a peer that went silent
+   * is not waited for.
+   */
+  request<T>(apiKey: number, version: number, body: unknown, timeoutMs?: number): Promise<T> {
     const correlationId = this.nextCorrelationId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(correlationId, { apiKey, version, resolve: resolve as (b: unknown) => void, reject });
-      for (const chunk of encodeRequestFrame(apiKey, version, correlationId, 'tributary-cli', body)) this.socket.write(chunk);
+      if (this.closed) {
+        reject(new Error('the connection is closed'));
+        return;
+      }
+      const timer = timeoutMs === undefined ? null : setTimeout(() => this.socket.destroy(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+      const settle = () => timer && clearTimeout(timer);
+      this.pending.set(correlationId, {
+        apiKey,
+        version,
+        resolve: (b) => {
+          settle();
+          (resolve as (b: unknown) => void)(b);
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+      });
+      for (const chunk of encodeRequestFrame(apiKey, version, correlationId, this.clientId, body)) this.socket.write(chunk);
     });
+  }
+
+  private closed = false;
+
+  /** True once the socket closed or failed: open a new connection. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   private onData(data: Buffer): void {
@@ -73,11 +104,14 @@ export class KafkaConnection {
   }
 
   private failAll(err: Error): void {
+    this.closed = true;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
 
   close(): void {
-    this.socket.end();
+    this.closed = true;
+    this.failAll(new Error('the connection was closed'));
+    this.socket.destroy();
   }
 }

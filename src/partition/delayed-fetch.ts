@@ -23,6 +23,8 @@ export interface FetchWatch {
   readonly seenHighWatermark: number;
   /** The last stable offset the read answered with (a read_committed read is bounded by it). */
   readonly seenLastStableOffset: number;
+  /** A follower's read: the leader's log end it was bounded by (it waits for that, not the high watermark). */
+  readonly seenEnd?: number;
 }
 
 export interface FetchWait {
@@ -44,7 +46,9 @@ function mayAnswerDifferently(w: FetchWatch, isolationLevel: number, lookup: Fet
   const p = w.partition;
   if (lookup(p.topic, p.index) !== p) return true;
   if (w.currentLeaderEpoch !== NO_LEADER_EPOCH && w.currentLeaderEpoch !== p.leaderEpoch) return true;
+  if (!p.isLeader) return true;
   if (w.fetchOffset < p.logStartOffset || w.fetchOffset > p.logEndOffset) return true;
+  if (w.seenEnd !== undefined) return p.acknowledgedEnd !== w.seenEnd;
   if (p.highWatermark !== w.seenHighWatermark) return true;
   return isolationLevel === READ_COMMITTED && p.lastStableOffset !== w.seenLastStableOffset;
 }

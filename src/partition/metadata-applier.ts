@@ -81,7 +81,7 @@ export class MetadataApplier implements LocalTopicApplier {
     for (const p of mine) {
       const state = this.view.partition(wanted.topicId, p);
       const partition = this.replicas.get(name, p);
-      if (state && partition) partition.applyState(state.state, this.nodeId);
+      if (state && partition) partition.applyState(state.state, state.version, this.nodeId);
     }
   }
 

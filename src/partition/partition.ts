@@ -10,6 +10,8 @@ import { ProducerStates } from './producer-state.js';
 import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
 import { restoreProducerState, saveProducerSnapshot } from './producer-persistence.js';
 import type { PartitionState } from '../metadata/metadata-store.js';
+import { FollowerProgress } from './follower-progress.js';
+import { highWatermarkOf, laggingReplicas, mayJoinIsr } from './isr-policy.js';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
@@ -27,9 +29,18 @@ export interface PartitionRead {
   logStartOffset: number;
 }
 
+/** A partition state change the leader asks the metadata store for (compare-and-set on `expectedVersion`). */
+export type PartitionStateProposal = (partition: Partition, expectedVersion: number, next: PartitionState) => Promise<{ ok: true; version: number } | { ok: false }>;
+
 /** What a partition needs from the broker besides its log. */
 export interface PartitionContext {
   now: () => number;
+  /** Writes an ISR change to the metadata store; absent on a broker that never changes ISRs. */
+  proposeState?: PartitionStateProposal;
+  /** Told when the partition starts or stops following a leader (the replica fetchers act on it). */
+  roleChanged?: (partition: Partition) => void;
+  /** True while this broker may act as a leader (its metadata session is alive). */
+  mayLead?: () => boolean;
   /** producer.id.expiration.ms */
   producerIdExpirationMs: () => number;
   /** Told of a background task's failure (a producer snapshot at a segment roll). */
@@ -45,7 +56,14 @@ export class Partition {
   leaderEpoch = 0;
   /** The partition's state as the cluster's metadata has it (replicas, ISR, leader, epochs). */
   private state: PartitionState | null = null;
+  /** The compare-and-set version of `state`. */
+  private version = -1;
   private nodeId = -1;
+  /** The end of what the local log acknowledged (flush policy): the leader's own log end offset for the high watermark. */
+  private ackedEnd: number;
+  private readonly followers = new FollowerProgress();
+  /** An ISR change sent to the store and not answered yet: one at a time, as Kafka's AlterPartition. */
+  private proposing = false;
 
   constructor(
     readonly topic: string,
@@ -55,6 +73,7 @@ export class Partition {
   ) {
     // Everything recovered from disk at open is acknowledged data.
     this.hwm = log.logEndOffset;
+    this.ackedEnd = log.logEndOffset;
     this.producers = new ProducerStates(context.producerIdExpirationMs);
     // Kafka snapshots producer state at every roll, so a restart replays at most one segment.
     log.onRoll((baseOffset) => {
@@ -64,20 +83,38 @@ export class Partition {
 
   /**
    * Takes the partition's state from the cluster's metadata: whether this broker leads it, with
-   * which leader epoch, and which replicas are in sync.
+   * which leader epoch, and which replicas are in sync. An older version than the one held (an ISR
+   * change this leader made and applied before the watch brought it) changes nothing.
    */
-  applyState(state: PartitionState, nodeId: number): void {
+  applyState(state: PartitionState, version: number, nodeId: number): void {
+    if (version <= this.version && this.nodeId === nodeId) return;
+    const first = this.state === null;
+    const wasLeading = this.state === null ? true : this.state.leader === this.nodeId;
+    const previousLeader = this.state?.leader ?? nodeId;
+    const previousEpoch = this.leaderEpoch;
     this.state = state;
+    this.version = version;
     this.nodeId = nodeId;
-    if (state.leaderEpoch !== this.leaderEpoch) {
-      this.leaderEpoch = state.leaderEpoch;
-      this.notify();
+    this.leaderEpoch = state.leaderEpoch;
+    const leads = state.leader === nodeId;
+    if (leads && (!wasLeading || previousEpoch !== state.leaderEpoch)) {
+      // A new term: followers' positions are learnt again; until then they count as caught up.
+      this.followers.reset(state.isr, this.context.now());
     }
+    if (leads) this.advanceHighWatermark();
+    if (first || leads !== wasLeading || previousLeader !== state.leader || previousEpoch !== state.leaderEpoch) this.context.roleChanged?.(this);
+    this.notify();
   }
 
-  /** True while the metadata names this broker the partition's leader (before any state: a lone broker's partition). */
+  /** True while this broker leads the partition (a partition with no state yet is a lone broker's). */
   get isLeader(): boolean {
-    return this.state === null || this.state.leader === this.nodeId;
+    if (this.state === null) return true;
+    return this.state.leader === this.nodeId && (this.context.mayLead?.() ?? true);
+  }
+
+  /** True when the metadata names another broker the leader and this one a replica. */
+  get isFollower(): boolean {
+    return !this.retired && this.state !== null && this.state.leader !== this.nodeId && this.state.replicas.includes(this.nodeId);
   }
 
   /** The leader's node id, -1 when none leads. */
@@ -91,6 +128,92 @@ export class Partition {
 
   get replicaIds(): readonly number[] {
     return this.state?.replicas ?? [this.nodeId];
+  }
+
+  /**
+   * The leader heard a follower's fetch at `fetchOffset`: the follower holds everything below it.
+   * The high watermark may advance, and a follower that caught up joins the ISR.
+   */
+  recordFollowerFetch(replicaId: number, fetchOffset: number): void {
+    if (!this.state || this.state.leader !== this.nodeId || !this.state.replicas.includes(replicaId)) return;
+    this.followers.recordFetch(replicaId, fetchOffset, this.ackedEnd, this.context.now());
+    this.advanceHighWatermark();
+    if (!this.state.isr.includes(replicaId) && mayJoinIsr(this.followers.of(replicaId), this.hwm, this.epochStartOffset())) {
+      this.proposeIsr([...this.state.isr, replicaId]);
+    }
+  }
+
+  /** The leader drops from the ISR the followers that have not caught up for `lagMaxMs` (replica.lag.time.max.ms). */
+  shrinkIsrIfLagging(lagMaxMs: number): void {
+    if (!this.state || this.state.leader !== this.nodeId) return;
+    const lagging = laggingReplicas(this.state.isr, this.nodeId, (id) => this.followers.of(id), this.context.now(), lagMaxMs);
+    if (lagging.length > 0) this.proposeIsr(this.state.isr.filter((id) => !lagging.includes(id)));
+  }
+
+  /** The offset where the current leader epoch began (the log end when it has no record yet). */
+  private epochStartOffset(): number {
+    return this.log.leaderEpochs.find((e) => e.epoch === this.leaderEpoch)?.startOffset ?? this.ackedEnd;
+  }
+
+  private proposeIsr(isr: number[]): void {
+    const state = this.state;
+    const propose = this.context.proposeState;
+    if (!state || !propose || this.proposing) return;
+    this.proposing = true;
+    const next: PartitionState = { ...state, isr, partitionEpoch: state.partitionEpoch + 1 };
+    const expected = this.version;
+    propose(this, expected, next).then(
+      (result) => {
+        this.proposing = false;
+        // Applied at once (the watch brings the same version later); a lost race waits for the watch.
+        if (result.ok && this.version === expected) this.applyState(next, result.version, this.nodeId);
+      },
+      (err: unknown) => {
+        this.proposing = false;
+        this.context.onBackgroundError(`changing the ISR of ${this.topic}-${this.index}`, err);
+      },
+    );
+  }
+
+  /** As leader: the high watermark moves up to the smallest log end offset over the ISR, never down. */
+  private advanceHighWatermark(): boolean {
+    const isr = this.state?.isr ?? [this.nodeId];
+    const hwm = this.state === null ? this.ackedEnd : highWatermarkOf(isr, this.nodeId, this.ackedEnd, (id) => this.followers.of(id));
+    if (hwm === null || hwm <= this.hwm) return false;
+    this.hwm = hwm;
+    this.notify();
+    return true;
+  }
+
+  /**
+   * As follower: appends batches copied from the leader, offsets and epochs as the leader gave
+   * them, and takes the leader's high watermark as far as the local log reaches.
+   */
+  async appendReplicated(batches: Buffer, leaderHighWatermark: number): Promise<void> {
+    if (batches.length > 0) {
+      const appended = await this.log.appendAsFollower(batches).catch(this.storageError);
+      for (const view of batchesIn(batches)) {
+        if (view.producerId >= 0n) {
+          this.producers.replay({ producerId: view.producerId, epoch: view.producerEpoch, baseSequence: view.baseSequence, baseOffset: Number(view.baseOffset), lastOffset: Number(view.baseOffset) + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp) });
+        }
+      }
+      this.ackedEnd = appended.lastOffset + 1;
+    }
+    this.followHighWatermark(leaderHighWatermark);
+  }
+
+  /** As follower: the leader's high watermark, capped at what this log holds. */
+  followHighWatermark(leaderHighWatermark: number): void {
+    const hwm = Math.min(leaderHighWatermark, this.ackedEnd);
+    if (hwm > this.hwm) {
+      this.hwm = hwm;
+      this.notify();
+    }
+  }
+
+  /** The end of what this log acknowledged: where a follower fetches from next. */
+  get acknowledgedEnd(): number {
+    return this.ackedEnd;
   }
 
   /** Rebuilds the idempotent producers' state from the latest snapshot and the log after it. */
@@ -116,6 +239,7 @@ export class Partition {
   }
 
   private async afterTruncation(): Promise<void> {
+    this.ackedEnd = this.log.logEndOffset;
     this.hwm = Math.min(this.hwm, this.log.logEndOffset);
     await restoreProducerState(this.log, this.producers, this.context.now(), false);
     this.notify();
@@ -131,11 +255,6 @@ export class Partition {
   /** Forgets producers idle for producer.id.expiration.ms; returns how many went. */
   expireProducers(): number {
     return this.producers.expire(this.context.now());
-  }
-
-  /** Whether this broker leads the partition (the lead's cluster wiring sets it; a single node leads all). */
-  get isLeader(): boolean {
-    return true;
   }
 
   get highWatermark(): number {
@@ -178,10 +297,9 @@ export class Partition {
 
   private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
     const result = await this.log.append(batches, this.leaderEpoch, logAppendTime).catch(this.storageError);
-    if (result.lastOffset + 1 > this.hwm) {
-      this.hwm = result.lastOffset + 1;
-      this.notify();
-    }
+    this.ackedEnd = Math.max(this.ackedEnd, result.lastOffset + 1);
+    // Followers waiting at the old end have something to fetch (their fetches watch this partition).
+    if (!this.advanceHighWatermark()) this.notify();
     return result.baseOffset;
   }
 
@@ -191,6 +309,13 @@ export class Partition {
     const hwm = this.hwm;
     const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch).catch(this.storageError);
     return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
+  }
+
+  /** A follower's read: from `offset` up to the end of what this log acknowledged, not just the high watermark. */
+  async readForReplica(offset: number, maxBytes: number, minOneBatch: boolean): Promise<PartitionRead> {
+    const end = this.ackedEnd;
+    const records = offset >= end ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, end, minOneBatch).catch(this.storageError);
+    return { records, highWatermark: this.hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }
 
   /**
@@ -252,6 +377,7 @@ export class Partition {
    */
   retire(): void {
     this.retired = true;
+    this.context.roleChanged?.(this);
     this.notify();
   }
 

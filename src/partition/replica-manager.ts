@@ -98,6 +98,11 @@ export class ReplicaManager {
     return (this.partitions.get(name) ?? []).flatMap((p, i) => (p ? [i] : []));
   }
 
+  /** Every open partition. */
+  *all(): Generator<Partition> {
+    for (const list of this.partitions.values()) for (const p of list) if (p) yield p;
+  }
+
   get(topic: string, index: number): Partition | undefined {
     return this.partitions.get(topic)?.[index];
   }

@@ -26,7 +26,7 @@ const memoryStore: PartitionLogStore = {
 async function setup(): Promise<{ clock: ManualScheduler; replicas: ReplicaManager; parts: Partition[] }> {
   const clock = new ManualScheduler();
   const replicas = new ReplicaManager(memoryStore, undefined, clock);
-  await replicas.createPartitions(TOPIC, 0, TOPIC.partitions);
+  await replicas.createPartitions(TOPIC, [0, 1, 2]);
   const parts = [0, 1, 2].map((i) => replicas.get('dl', i) as Partition);
   return { clock, replicas, parts };
 }

@@ -1,0 +1,101 @@
+/**
+ * A follower's connection to a leader broker, for the replica fetcher: the leader's endpoint from
+ * the cluster view, one connection opened on first use and again after it fails, each request
+ * bounded by replica.socket.timeout.ms.
+ */
+import { KafkaConnection } from './client/kafka-connection.js';
+import type { ClusterView } from './metadata/cluster-view.js';
+import type { FetchResponse, ListOffsetsResponse, OffsetForLeaderEpochResponse } from './protocol/generated/index.js';
+import type { FollowerFetch, LeaderLink } from './partition/replica-fetcher.js';
+import { ErrorCode, KafkaError } from './protocol/error-codes.js';
+
+const FETCH = 1;
+const LIST_OFFSETS = 2;
+const OFFSET_FOR_LEADER_EPOCH = 23;
+/** Topic names (v12: the last before topic ids), the replica id in the request's top level. */
+const FETCH_VERSION = 12;
+const LIST_OFFSETS_VERSION = 7;
+const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
+const EARLIEST = -2n;
+
+export function leaderLinkFactory(view: ClusterView, nodeId: number, socketTimeoutMs: number): (leaderId: number) => LeaderLink | null {
+  return (leaderId) => (view.broker(leaderId) ? new BrokerLink(view, leaderId, nodeId, socketTimeoutMs) : null);
+}
+
+class BrokerLink implements LeaderLink {
+  private connection: Promise<KafkaConnection> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly view: ClusterView,
+    private readonly leaderId: number,
+    private readonly nodeId: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private connect(): Promise<KafkaConnection> {
+    if (this.closed) return Promise.reject(new Error('the link is closed'));
+    const endpoint = this.view.broker(this.leaderId)?.endpoints[0];
+    if (!endpoint) return Promise.reject(new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${this.leaderId} is not registered`));
+    const opening = KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, this.timeoutMs, `tributary-replica-${this.nodeId}`);
+    this.connection = opening;
+    opening.catch(() => {
+      if (this.connection === opening) this.connection = null;
+    });
+    return opening;
+  }
+
+  private async request<T>(apiKey: number, version: number, body: unknown, timeoutMs: number): Promise<T> {
+    let conn = await (this.connection ?? this.connect());
+    if (conn.isClosed) conn = await this.connect();
+    if (this.closed) conn.close();
+    try {
+      return await conn.request<T>(apiKey, version, body, timeoutMs);
+    } catch (err) {
+      if (this.connection && (await this.connection.catch(() => null)) === conn) this.connection = null;
+      conn.close();
+      throw err;
+    }
+  }
+
+  fetch(f: FollowerFetch): Promise<FetchResponse> {
+    const byTopic = new Map<string, FollowerFetch['partitions']>();
+    for (const p of f.partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const body = {
+      replicaId: f.replicaId,
+      maxWaitMs: f.maxWaitMs,
+      minBytes: f.minBytes,
+      maxBytes: f.maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic].map(([topic, parts]) => ({
+        topic,
+        partitions: parts.map((p) => ({ partition: p.partition, currentLeaderEpoch: p.currentLeaderEpoch, fetchOffset: BigInt(p.fetchOffset), logStartOffset: BigInt(p.logStartOffset), partitionMaxBytes: p.maxBytes })),
+      })),
+      forgottenTopicsData: [],
+    };
+    return this.request<FetchResponse>(FETCH, FETCH_VERSION, body, this.timeoutMs + f.maxWaitMs);
+  }
+
+  offsetsForLeaderEpoch(partitions: readonly { topic: string; partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]): Promise<OffsetForLeaderEpochResponse> {
+    const byTopic = new Map<string, { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), { partition: p.partition, currentLeaderEpoch: p.currentLeaderEpoch, leaderEpoch: p.leaderEpoch }]);
+    const body = { replicaId: this.nodeId, topics: [...byTopic].map(([topic, parts]) => ({ topic, partitions: parts })) };
+    return this.request<OffsetForLeaderEpochResponse>(OFFSET_FOR_LEADER_EPOCH, OFFSET_FOR_LEADER_EPOCH_VERSION, body, this.timeoutMs);
+  }
+
+  async logStartOffset(topic: string, partition: number, currentLeaderEpoch: number): Promise<number> {
+    const body = { replicaId: this.nodeId, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch, timestamp: EARLIEST }] }] };
+    const response = await this.request<ListOffsetsResponse>(LIST_OFFSETS, LIST_OFFSETS_VERSION, body, this.timeoutMs);
+    const answer = response.topics[0]?.partitions[0];
+    if (!answer || answer.errorCode !== ErrorCode.NONE) throw new KafkaError(answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, `ListOffsets for ${topic}-${partition} at broker ${this.leaderId} failed`);
+    return Number(answer.offset);
+  }
+
+  close(): void {
+    this.closed = true;
+    void this.connection?.then((c) => c.close(), () => undefined);
+    this.connection = null;
+  }
+}

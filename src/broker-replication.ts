@@ -1,0 +1,71 @@
+/**
+ * Wires replication into a broker: the partitions' hooks (ISR changes written to the metadata
+ * store by compare-and-set, role changes moving partitions between replica fetchers, leadership
+ * only while the broker's session lives), the replica fetchers with their links to leaders, and the
+ * leader's periodic ISR check (every half replica.lag.time.max.ms, as Kafka's isr-expiration task).
+ */
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config/broker-configs.js';
+import type { ClusterView } from './metadata/cluster-view.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
+import type { Partition, PartitionContext } from './partition/partition.js';
+import { ReplicaFetchers } from './partition/replica-fetchers.js';
+import { leaderLinkFactory } from './broker-replica-link.js';
+
+export interface Replication {
+  readonly context: PartitionContext;
+  readonly fetchers: ReplicaFetchers;
+  /** Hears every partition role change after the fetchers have acted on it. */
+  onRoleChange(listener: (partition: Partition) => void): void;
+  /** Starts the ISR check over `partitions()` (the ones open now, each time). */
+  startIsrChecks(partitions: () => Iterable<Partition>): void;
+  stop(): Promise<void>;
+}
+
+export function startReplication(config: BrokerConfig, store: MetadataStore, view: ClusterView, sessionAlive: () => boolean, log: Logger): Replication {
+  const nodeId = config.nodeId;
+  const fetchers = new ReplicaFetchers(leaderLinkFactory(view, nodeId, config.int('replica.socket.timeout.ms')), {
+    nodeId,
+    maxWaitMs: config.int('replica.fetch.wait.max.ms'),
+    minBytes: config.int('replica.fetch.min.bytes'),
+    maxBytes: config.int('replica.fetch.response.max.bytes'),
+    partitionMaxBytes: config.int('replica.fetch.max.bytes'),
+    backoffMs: config.int('replica.fetch.backoff.ms'),
+    onError: (what, err) => log.warn({ err }, `replication: ${what} failed`),
+  });
+  const roleListeners: ((partition: Partition) => void)[] = [];
+  const context: PartitionContext = {
+    now: () => Date.now(),
+    producerIdExpirationMs: () => config.int('producer.id.expiration.ms'),
+    onBackgroundError: (what, err) => log.error({ err }, `${what} failed`),
+    mayLead: sessionAlive,
+    roleChanged: (partition) => {
+      fetchers.update(partition);
+      for (const l of roleListeners) l(partition);
+    },
+    proposeState: async (partition, expectedVersion, next) => {
+      const topicId = view.topic(partition.topic)?.topicId;
+      if (!topicId) return { ok: false };
+      const result = await store.updatePartitionState(topicId, partition.index, expectedVersion, next);
+      if (result.ok) log.info({ topic: partition.topic, partition: partition.index, isr: next.isr, partitionEpoch: next.partitionEpoch }, 'changed the ISR');
+      return result.ok ? { ok: true, version: result.version } : { ok: false };
+    },
+  };
+  let timer: NodeJS.Timeout | null = null;
+  return {
+    context,
+    fetchers,
+    onRoleChange: (listener) => void roleListeners.push(listener),
+    startIsrChecks(partitions) {
+      const lagMaxMs = config.int('replica.lag.time.max.ms');
+      timer = setInterval(() => {
+        for (const p of partitions()) p.shrinkIsrIfLagging(lagMaxMs);
+      }, Math.max(1, Math.floor(lagMaxMs / 2)));
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await fetchers.stop();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// A three-broker cluster on a real etcd (startCluster): a topic with replication factor 3 is
+// replicated to every broker, acks=all writes are acknowledged once the in-sync replicas hold
+// them, a consumer group reads each record once, and the three copies agree byte for byte.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import { startCluster } from '../../src/cluster.js';
+import { tempDir } from '../helpers/storage.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+const CONFIG = {
+  'offsets.topic.num.partitions': '3',
+  'group.initial.rebalance.delay.ms': '0',
+  'group.min.session.timeout.ms': '1000',
+  'replica.fetch.wait.max.ms': '100',
+};
+
+async function segmentBytes(dir: string): Promise<Buffer> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
+  return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
+}
+
+test('a three-broker cluster replicates an RF=3 topic to every broker and serves acks=all writes and a consumer group', async () => {
+  const { dir, cleanup } = await tempDir('tributary-cluster-test-');
+  const cluster = await startCluster({ brokers: 3, config: CONFIG, dataDir: dir });
+  try {
+    const kafka = new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    const described = await admin.describeCluster();
+    assert.deepEqual(described.brokers.map((b) => b.nodeId).sort(), [1, 2, 3]);
+    assert.ok([1, 2, 3].includes(described.controller ?? -1), `controller ${described.controller}`);
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'replicated', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }), true);
+    const metadata = await admin.fetchTopicMetadata({ topics: ['replicated'] });
+    const partitions = metadata.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
+    assert.equal(partitions.length, 3);
+    for (const p of partitions) {
+      assert.deepEqual([...p.replicas].sort(), [1, 2, 3], `replicas of partition ${p.partitionId}`);
+      assert.deepEqual([...p.isr].sort(), [1, 2, 3], `ISR of partition ${p.partitionId}`);
+      assert.equal(p.leader, p.replicas[0]);
+    }
+    // Leaders spread: each broker leads one partition.
+    assert.deepEqual(partitions.map((p) => p.leader).sort(), [1, 2, 3]);
+
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const sent: string[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const messages = Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, key: `k${i}`, value: `b${batch}-m${i}` }));
+      const acks = await producer.send({ topic: 'replicated', acks: -1, messages });
+      assert.equal(acks.length, 3);
+      for (const a of acks) assert.equal(a.errorCode, 0);
+      sent.push(...messages.map((m) => `${m.partition}:${m.value}`));
+    }
+    await producer.disconnect();
+
+    const seen: string[] = [];
+    const consumer = kafka.consumer({ groupId: 'cluster-readers', maxWaitTimeInMs: 100, sessionTimeout: 6000 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['replicated'], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void seen.push(`${partition}:${message.value?.toString()}`) });
+    const deadline = Date.now() + 30_000;
+    while (seen.length < sent.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await consumer.disconnect();
+    assert.equal(seen.length, sent.length, 'every record once');
+    assert.deepEqual([...seen].sort(), [...sent].sort());
+    for (const p of [0, 1, 2]) {
+      assert.deepEqual(seen.filter((s) => s.startsWith(`${p}:`)), sent.filter((s) => s.startsWith(`${p}:`)), `partition ${p} in order`);
+    }
+    const offsets = await admin.fetchOffsets({ groupId: 'cluster-readers', topics: ['replicated'] });
+    assert.deepEqual(offsets[0].partitions.map((p) => p.offset).sort(), ['100', '100', '100']);
+    await admin.disconnect();
+  } finally {
+    await cluster.stop();
+  }
+  try {
+    // Stopped cleanly: every copy of each partition holds the same bytes.
+    for (const p of [0, 1, 2]) {
+      const copies = await Promise.all([1, 2, 3].map((id) => segmentBytes(join(dir, `broker-${id}`, `replicated-${p}`))));
+      assert.ok(copies[0].length > 0);
+      assert.ok(copies[1].equals(copies[0]) && copies[2].equals(copies[0]), `the copies of partition ${p} differ`);
+    }
+  } finally {
+    await cleanup();
+  }
+});
