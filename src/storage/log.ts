@@ -458,21 +458,11 @@ export class DiskLog implements PartitionLog {
     return headersFrom(this.readable, fromOffset);
   }
 
-  async listSidecars(): Promise<string[]> {
-    return this.sidecars.list();
-  }
-
-  deleteSidecar(name: string): Promise<void> {
-    return this.sidecars.delete(name);
-  }
-
-  readSidecar(name: string): Promise<Buffer | null> {
-    return this.sidecars.read(name);
-  }
-
-  writeSidecar(name: string, bytes: Buffer): Promise<void> {
-    return this.sidecars.write(name, bytes);
-  }
+  // The partition's small state files (producer snapshots): see sidecar-files.ts.
+  readonly listSidecars = async (): Promise<string[]> => this.sidecars.list();
+  readonly deleteSidecar = (name: string): Promise<void> => this.sidecars.delete(name);
+  readonly readSidecar = (name: string): Promise<Buffer | null> => this.sidecars.read(name);
+  readonly writeSidecar = (name: string, bytes: Buffer): Promise<void> => this.sidecars.write(name, bytes);
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */
   async close(): Promise<void> {
