@@ -167,12 +167,11 @@ export class DiskLog implements PartitionLog {
   }
 
   private async readyToAppend(): Promise<void> {
+    if (!this.failure && !this.closed && !this.truncating && !this.active.indexesLoaded) await this.active.indexes();
+    // Checked after that wait: taken offline, discarded or truncating meanwhile, nothing may be queued.
     if (this.failure) throw this.failure;
     if (this.closed) throw new Error('log is closed');
     if (this.truncating) throw new Error(`log ${this.dir} is being truncated`);
-    if (!this.active.indexesLoaded) await this.active.indexes();
-    // Taken offline or discarded while the indexes loaded: nothing may be queued for its files.
-    if (this.failure) throw this.failure;
   }
 
   /** Indexes `infos` (positions within `batches`) in the active segment, writes them, and waits for the flush policy. */

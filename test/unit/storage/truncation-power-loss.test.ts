@@ -25,7 +25,7 @@ import { RecordBatchView } from '../../../src/protocol/records/record-batch.js';
 import { snapshotFileName, snapshotOffset } from '../../../src/partition/producer-snapshot.js';
 
 const DATA = '/data';
-const SEEDS = Number(process.env.TRUNCATION_SEEDS ?? 400);
+const SEEDS = Number(process.env.TRUNCATION_SEEDS ?? 300);
 const ONLY = process.env.TRUNCATION_SEED === undefined ? null : Number(process.env.TRUNCATION_SEED);
 /** The crash lands within this many file-system calls of the truncation's start. */
 const CRASH_WINDOW = 90;
