@@ -167,12 +167,11 @@ export class DiskLog implements PartitionLog {
   }
 
   private async readyToAppend(): Promise<void> {
+    if (!this.failure && !this.closed && !this.truncating && !this.active.indexesLoaded) await this.active.indexes();
+    // Checked after that wait: taken offline, discarded or truncating meanwhile, nothing may be queued.
     if (this.failure) throw this.failure;
     if (this.closed) throw new Error('log is closed');
     if (this.truncating) throw new Error(`log ${this.dir} is being truncated`);
-    if (!this.active.indexesLoaded) await this.active.indexes();
-    // Taken offline or discarded while the indexes loaded: nothing may be queued for its files.
-    if (this.failure) throw this.failure;
   }
 
   /** Indexes `infos` (positions within `batches`) in the active segment, writes them, and waits for the flush policy. */
@@ -458,21 +457,11 @@ export class DiskLog implements PartitionLog {
     return headersFrom(this.readable, fromOffset);
   }
 
-  async listSidecars(): Promise<string[]> {
-    return this.sidecars.list();
-  }
-
-  deleteSidecar(name: string): Promise<void> {
-    return this.sidecars.delete(name);
-  }
-
-  readSidecar(name: string): Promise<Buffer | null> {
-    return this.sidecars.read(name);
-  }
-
-  writeSidecar(name: string, bytes: Buffer): Promise<void> {
-    return this.sidecars.write(name, bytes);
-  }
+  // The partition's small state files (producer snapshots): see sidecar-files.ts.
+  readonly listSidecars = async (): Promise<string[]> => this.sidecars.list();
+  readonly deleteSidecar = (name: string): Promise<void> => this.sidecars.delete(name);
+  readonly readSidecar = (name: string): Promise<Buffer | null> => this.sidecars.read(name);
+  readonly writeSidecar = (name: string, bytes: Buffer): Promise<void> => this.sidecars.write(name, bytes);
 
   /** Flushes, trims the active segment's indexes, and releases file handles. */
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  * segments, so a segment the cut removed must never come back behind it. After recovery:
  * - the log is the copied log's batches up to some point, byte for byte, then possibly some of the
  *   new leader's batches in order; contiguous, ending at the log end offset;
- * - every batch below the truncation target is there; once truncateTo resolved, nothing past it
+ * - every batch below the truncation target is there, and every acknowledged follower append; once truncateTo resolved, nothing past it
  *   is, and new batches only follow a finished cut;
  * - the leader epochs are exactly those of the batches there (trimmed to the log start), in
  *   memory and in the checkpoint file;
@@ -25,7 +25,7 @@ import { RecordBatchView } from '../../../src/protocol/records/record-batch.js';
 import { snapshotFileName, snapshotOffset } from '../../../src/partition/producer-snapshot.js';
 
 const DATA = '/data';
-const SEEDS = Number(process.env.TRUNCATION_SEEDS ?? 400);
+const SEEDS = Number(process.env.TRUNCATION_SEEDS ?? 300);
 const ONLY = process.env.TRUNCATION_SEED === undefined ? null : Number(process.env.TRUNCATION_SEED);
 /** The crash lands within this many file-system calls of the truncation's start. */
 const CRASH_WINDOW = 90;
@@ -65,6 +65,8 @@ async function readAll(log: DiskLog): Promise<RecordBatchView[]> {
 interface Run {
   original: Copied[];
   appended: Copied[];
+  /** How many of `appended` were acknowledged (appendAsFollower resolved) before the power went. */
+  ackedAppends: number;
   /** truncateTo's target, or null for truncateFullyAndStartAt. */
   target: number | null;
   restartAt: number;
@@ -88,7 +90,7 @@ async function workload(fs: SimFileSystem, rng: Prng, compact: boolean): Promise
   const full = rng.int(6) === 0;
   const target = full ? null : rng.int(next);
   const restartAt = next + 5 + rng.int(20);
-  const run: Run = { original, appended: [], target, restartAt, outcome: 'during truncation' };
+  const run: Run = { original, appended: [], ackedAppends: 0, target, restartAt, outcome: 'during truncation' };
   fs.crashAt(1 + rng.int(CRASH_WINDOW));
   try {
     if (target === null) await log.truncateFullyAndStartAt(restartAt);
@@ -99,6 +101,7 @@ async function workload(fs: SimFileSystem, rng: Prng, compact: boolean): Promise
       const b = await leaderBatch(rng, at, 1 + rng.int(3), NEW_LEADER_EPOCH);
       run.appended.push(b);
       await log.appendAsFollower(Buffer.from(b.bytes));
+      run.ackedAppends++;
       at = b.lastOffset + 1;
       if (i === 1) await manager.checkpoint();
     }
@@ -122,6 +125,7 @@ async function check(seed: number, compact: boolean, disk: SimFileSystem, run: R
   while (kept < stored.length && kept < run.original.length && stored[kept].bytes().equals(run.original[kept].bytes)) kept++;
   const rest = stored.slice(kept);
   rest.forEach((b, i) => assert.ok(run.appended[i] && b.bytes().equals(run.appended[i].bytes), `${where}: batch at ${b.baseOffset} is neither the copied log's nor the new leader's`));
+  assert.ok(rest.length >= run.ackedAppends, `${where}: ${run.ackedAppends} follower appends were acknowledged, ${rest.length} survived`);
   const below = run.target === null ? 0 : run.original.filter((b) => b.lastOffset < (run.target as number)).length;
   assert.ok(kept >= below, `${where}: only ${kept} copied batches survive, ${below} lie below the target`);
   if (run.outcome !== 'during truncation') {
