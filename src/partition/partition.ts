@@ -11,6 +11,7 @@ import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.j
 import { restoreProducerState, saveProducerSnapshot } from './producer-persistence.js';
 import type { PartitionState } from '../metadata/metadata-store.js';
 import { FollowerProgress } from './follower-progress.js';
+import { checkReplicatedBatches } from './replicated-batches.js';
 import { highWatermarkOf, laggingReplicas, mayJoinIsr } from './isr-policy.js';
 
 export const READ_UNCOMMITTED = 0;
@@ -190,6 +191,9 @@ export class Partition {
    * them, and takes the leader's high watermark as far as the local log reaches.
    */
   async appendReplicated(batches: Buffer, leaderHighWatermark: number): Promise<void> {
+    const checked = checkReplicatedBatches(batches, `${this.topic}-${this.index}`);
+    if (!checked.ok) throw new KafkaError(checked.errorCode, checked.message);
+    batches = checked.records;
     if (batches.length > 0) {
       const appended = await this.log.appendAsFollower(batches).catch(this.storageError);
       for (const view of batchesIn(batches)) {

@@ -1,0 +1,157 @@
+/**
+ * A Tributary cluster of child processes for failure tests: a real etcd (test/helpers/etcd.ts)
+ * and brokers started as a user starts them (`tributary start --metadata etcd://…`), each on a
+ * fixed port and data directory so it can be killed with SIGKILL and started again as itself.
+ * Each broker's last log lines are kept for the failure message of a test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEtcd, type EtcdServer } from './etcd.js';
+
+const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
+const READY = 'Tributary broker ready';
+const START_BOUND_MS = 30_000;
+
+export interface ProcessClusterOptions {
+  brokers: number;
+  /** Broker config for all (Kafka's keys). */
+  config?: Record<string, string>;
+}
+
+interface Node {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly dataDir: string;
+  child: ChildProcess | null;
+  exited: Promise<void>;
+  readonly output: string[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class ProcessCluster {
+  private readonly nodes = new Map<number, Node>();
+
+  private constructor(
+    readonly etcd: EtcdServer,
+    private readonly root: string,
+    private readonly config: Record<string, string>,
+  ) {}
+
+  static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
+    const etcd = await startEtcd();
+    const root = await mkdtemp(join(tmpdir(), 'tributary-pcluster-'));
+    const cluster = new ProcessCluster(etcd, root, options.config ?? {});
+    try {
+      for (let id = 1; id <= options.brokers; id++) {
+        cluster.nodes.set(id, { nodeId: id, port: await freePort(), dataDir: join(root, `broker-${id}`), child: null, exited: Promise.resolve(), output: [] });
+      }
+      for (const id of cluster.nodes.keys()) await cluster.startBroker(id);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get nodeIds(): number[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Every broker's address (running or not): clients bootstrap from whichever answers. */
+  get bootstrap(): string[] {
+    return [...this.nodes.values()].map((n) => `127.0.0.1:${n.port}`);
+  }
+
+  address(nodeId: number): string {
+    return `127.0.0.1:${this.node(nodeId).port}`;
+  }
+
+  dataDir(nodeId: number): string {
+    return this.node(nodeId).dataDir;
+  }
+
+  isRunning(nodeId: number): boolean {
+    return this.node(nodeId).child !== null;
+  }
+
+  /** The last lines broker `nodeId` printed (for a failing test's message). */
+  logTail(nodeId: number, lines = 40): string {
+    return this.node(nodeId).output.slice(-lines).join('');
+  }
+
+  private node(nodeId: number): Node {
+    const n = this.nodes.get(nodeId);
+    if (!n) throw new Error(`no broker ${nodeId}`);
+    return n;
+  }
+
+  /** Starts broker `nodeId` (again) and resolves once it says it is ready. */
+  async startBroker(nodeId: number): Promise<void> {
+    const n = this.node(nodeId);
+    if (n.child) throw new Error(`broker ${nodeId} is running`);
+    const sets = Object.entries(this.config).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+    const args = [CLI, 'start', '--metadata', `etcd://${this.etcd.endpoint.replace(/^http:\/\//, '')}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', ...sets];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    n.child = child;
+    n.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    void n.exited.then(() => {
+      if (n.child === child) n.child = null;
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`broker ${nodeId} did not start within ${START_BOUND_MS} ms:\n${this.logTail(nodeId)}`)), START_BOUND_MS);
+      const onData = (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        n.output.push(text);
+        if (n.output.length > 400) n.output.splice(0, n.output.length - 400);
+        if (text.includes(READY)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (c: Buffer) => n.output.push(c.toString('utf8')));
+      void n.exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`broker ${nodeId} exited while starting:\n${this.logTail(nodeId)}`));
+      });
+    });
+    await ready;
+  }
+
+  /** SIGKILL: the process ends at once, mid-write if it was writing. */
+  async kill(nodeId: number): Promise<void> {
+    const n = this.node(nodeId);
+    if (!n.child) return;
+    n.child.kill('SIGKILL');
+    await n.exited;
+  }
+
+  /** SIGTERM: a clean shutdown (leadership moves first). */
+  async stopBroker(nodeId: number): Promise<void> {
+    const n = this.node(nodeId);
+    if (!n.child) return;
+    n.child.kill('SIGTERM');
+    await n.exited;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.nodeIds.map((id) => this.stopBroker(id).catch(() => undefined)));
+    await this.etcd.stop();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
