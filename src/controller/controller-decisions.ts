@@ -33,8 +33,11 @@ export interface PartitionRef {
 }
 
 export type ControllerEvent =
-  /** Everything at once, as a controller does when it takes over (brokers may have died meanwhile). */
-  | { readonly kind: 'reconcile' }
+  /**
+   * Everything at once, as a controller does when it takes over (brokers may have died
+   * meanwhile); or only `partitions`, whose state someone else changed.
+   */
+  | { readonly kind: 'reconcile'; readonly partitions?: readonly PartitionRef[] }
   /** The broker's registration is gone (the view no longer lists it live). */
   | { readonly kind: 'broker-gone'; readonly nodeId: number }
   /**
@@ -140,8 +143,10 @@ function rebalance(view: ControllerView, percentage: number): PartitionWrite[] {
 export function decide(view: ControllerView, event: ControllerEvent): Decision {
   const none: ElectionResult[] = [];
   switch (event.kind) {
-    case 'reconcile':
-      return { writes: reconcileWhere(view, () => true, new Set()), elections: none };
+    case 'reconcile': {
+      const only = event.partitions ? new Set(event.partitions.map((p) => `${p.topicId}:${p.partition}`)) : null;
+      return { writes: reconcileWhere(view, (p) => only === null || only.has(`${p.topicId}:${p.partition}`), new Set()), elections: none };
+    }
     case 'broker-gone':
       return { writes: reconcileWhere(view, (p) => p.state.replicas.includes(event.nodeId), new Set()), elections: none };
     case 'broker-registered': {

@@ -1,0 +1,69 @@
+/**
+ * Carries out the controller's decisions: each write a compare-and-set (`updatePartitionState`),
+ * many at once but at most `concurrency` in flight (when a broker dies, thousands of partitions
+ * change leader; etcd answers each in about a millisecond, one after the other would take
+ * seconds). A write that loses its race (the partition's leader changed the ISR meanwhile) is
+ * decided again on the state that won, up to a few rounds; what still fails is reported.
+ */
+import type { MetadataStore, PartitionState, VersionedPartitionState } from '../metadata/metadata-store.js';
+import type { PartitionWrite } from './controller-decisions.js';
+
+export const DEFAULT_WRITE_CONCURRENCY = 64;
+const MAX_ROUNDS = 5;
+
+export interface WriteOutcome {
+  readonly written: PartitionWrite[];
+  /** Writes abandoned: the store failed, or the races kept being lost. */
+  readonly failed: { readonly write: PartitionWrite; readonly error: Error | null }[];
+}
+
+/** Runs `task` over `items` with at most `limit` promises pending. */
+export async function forEachBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export interface WriterHooks {
+  /** A write that succeeded, with the partition's new version (so the view is current before the watch echoes it). */
+  written(write: PartitionWrite, version: number): void;
+  /** A race lost: the state that won, or null if the partition is gone. */
+  lost(topicId: string, partition: number, current: VersionedPartitionState | null): void;
+  /** Decides again for these partitions after lost races; answers the new writes. */
+  redecide(partitions: readonly { topicId: string; partition: number }[]): PartitionWrite[];
+  /** Stop early: the controller role ended. */
+  stopped(): boolean;
+}
+
+export async function writePartitionStates(store: MetadataStore, writes: readonly PartitionWrite[], hooks: WriterHooks, concurrency = DEFAULT_WRITE_CONCURRENCY): Promise<WriteOutcome> {
+  const written: PartitionWrite[] = [];
+  const failed: WriteOutcome['failed'] = [];
+  let pending: readonly PartitionWrite[] = writes;
+  for (let round = 0; pending.length > 0; round++) {
+    const lost: { topicId: string; partition: number; write: PartitionWrite }[] = [];
+    await forEachBounded(pending, concurrency, async (w) => {
+      if (hooks.stopped()) return;
+      try {
+        const res = await store.updatePartitionState(w.topicId, w.partition, w.expectedVersion, w.next as PartitionState);
+        if (res.ok) {
+          written.push(w);
+          hooks.written(w, res.version);
+        } else {
+          hooks.lost(w.topicId, w.partition, res.current);
+          if (res.current) lost.push({ topicId: w.topicId, partition: w.partition, write: w });
+        }
+      } catch (err) {
+        failed.push({ write: w, error: err as Error });
+      }
+    });
+    if (lost.length === 0 || hooks.stopped()) break;
+    if (round + 1 >= MAX_ROUNDS) {
+      for (const l of lost) failed.push({ write: l.write, error: null });
+      break;
+    }
+    pending = hooks.redecide(lost);
+  }
+  return { written, failed };
+}
