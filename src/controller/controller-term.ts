@@ -22,7 +22,7 @@ export interface ControllerSettings {
   readonly leaderImbalanceCheckIntervalMs: number;
   /** leader.imbalance.per.broker.percentage */
   readonly leaderImbalancePerBrokerPercentage: number;
-  /** Partition-state writes in flight at once. */
+  /** Groups of partition-state writes (up to 128 each, one etcd transaction) in flight at once. */
   readonly writeConcurrency: number;
 }
 

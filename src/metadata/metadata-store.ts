@@ -47,6 +47,14 @@ export type PartitionUpdateResult =
   | { readonly ok: true; readonly version: number }
   | { readonly ok: false; readonly current: VersionedPartitionState | null };
 
+/** One compare-and-set of a partition state, for `updatePartitionStates`. */
+export interface PartitionUpdate {
+  readonly topicId: string;
+  readonly partition: number;
+  readonly expectedVersion: number;
+  readonly next: PartitionState;
+}
+
 export interface NewTopic {
   readonly name: string;
   readonly configs: Readonly<Record<string, string>>;
@@ -183,6 +191,12 @@ export interface MetadataStore {
   partitionStates(topicId: string): Promise<VersionedPartitionState[]>;
   /** Writes `next` only if the partition is still at `expectedVersion`; never creates a partition. */
   updatePartitionState(topicId: string, partition: number, expectedVersion: number, next: PartitionState): Promise<PartitionUpdateResult>;
+  /**
+   * Many independent compare-and-sets, each as `updatePartitionState` (one losing does not stop
+   * the others), answered in order. etcd groups them into few transactions, so a controller moving
+   * thousands of leaderships makes tens of requests, not thousands.
+   */
+  updatePartitionStates(updates: readonly PartitionUpdate[]): Promise<PartitionUpdateResult[]>;
 
   /**
    * Registers a broker for as long as the returned session lives. DUPLICATE_BROKER_REGISTRATION

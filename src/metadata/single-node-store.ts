@@ -19,6 +19,7 @@ import type {
   MetadataWatchListener,
   NewTopic,
   PartitionState,
+  PartitionUpdate,
   PartitionUpdateResult,
   ProducerIdBlock,
   RegisteredBroker,
@@ -133,6 +134,12 @@ export class SingleNodeMetadataStore implements MetadataStore {
       this.publish(this.partitionChanges(topicId, [written]));
       return { ok: true, version: written.version };
     });
+  }
+
+  async updatePartitionStates(updates: readonly PartitionUpdate[]): Promise<PartitionUpdateResult[]> {
+    const results: PartitionUpdateResult[] = [];
+    for (const u of updates) results.push(await this.updatePartitionState(u.topicId, u.partition, u.expectedVersion, u.next));
+    return results;
   }
 
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {

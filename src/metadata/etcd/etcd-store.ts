@@ -16,6 +16,7 @@ import {
   type MetadataWatchListener,
   type NewTopic,
   type PartitionState,
+  type PartitionUpdate,
   type PartitionUpdateResult,
   type ProducerIdBlock,
   type RegisteredBroker,
@@ -106,6 +107,10 @@ export class EtcdMetadataStore implements MetadataStore {
 
   updatePartitionState(topicId: string, partition: number, expectedVersion: number, next: PartitionState): Promise<PartitionUpdateResult> {
     return this.topicStore.updatePartitionState(topicId, partition, expectedVersion, next);
+  }
+
+  updatePartitionStates(updates: readonly PartitionUpdate[]): Promise<PartitionUpdateResult[]> {
+    return this.topicStore.updatePartitionStates(updates);
   }
 
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {

@@ -14,7 +14,7 @@
 import type { IKeyValue } from 'etcd3';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { newKafkaId, type TopicRecord } from '../local-store.js';
-import type { NewTopic, PartitionState, PartitionUpdateResult, VersionedPartitionState } from '../metadata-store.js';
+import type { NewTopic, PartitionState, PartitionUpdate, PartitionUpdateResult, VersionedPartitionState } from '../metadata-store.js';
 import { corruptValue, partitionCountChanged, staleTopicId, topicExists, unknownTopic } from '../metadata-errors.js';
 import { decodePartitionState, decodeTopic, encodePartitionState, encodeTopic, ValueError } from '../metadata-codec.js';
 import { createdAt, deleteOp, deleteRangeOp, getOp, modifiedAt, putOp, rangeResult, type EtcdConnection } from './etcd-client.js';
@@ -109,6 +109,27 @@ export class EtcdTopics {
     if (res.succeeded) return { ok: true, version: Number(res.header.revision) };
     const current = rangeResult(res, 0);
     return { ok: false, current: current ? this.decodePartitionKv(current) : null };
+  }
+
+  /**
+   * Groups of compare-and-sets in one transaction each (within etcd's limits). A group whose
+   * compares all hold is written at once; one with a stale member is done again one by one, so
+   * each update wins or loses on its own.
+   */
+  async updatePartitionStates(updates: readonly PartitionUpdate[]): Promise<PartitionUpdateResult[]> {
+    const writes = updates.map((u, index) => ({ index, update: u, key: this.keys.partition(u.topicId, u.partition), value: encodePartitionState(u.next) }));
+    const results: PartitionUpdateResult[] = new Array(updates.length);
+    for (const group of batchWrites(writes, this.limits)) {
+      const compares = group.map((w) => modifiedAt(w.key, Number.isSafeInteger(w.update.expectedVersion) && w.update.expectedVersion > 0 ? w.update.expectedVersion : -1));
+      const res = await this.conn.txn('partition state updates', compares, group.map((w) => putOp(w.key, w.value)), []);
+      if (res.succeeded) {
+        for (const w of group) results[w.index] = { ok: true, version: Number(res.header.revision) };
+        continue;
+      }
+      const singles = await Promise.all(group.map((w) => this.updatePartitionState(w.update.topicId, w.update.partition, w.update.expectedVersion, w.update.next)));
+      group.forEach((w, i) => (results[w.index] = singles[i]));
+    }
+    return results;
   }
 
   decodeTopicKv(kv: IKeyValue): TopicRecord {
