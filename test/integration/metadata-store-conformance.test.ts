@@ -148,7 +148,7 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdStore]]
       assert.equal(results.length, 300);
       assert.ok(results.every((r) => r.ok && r.version > before[0].version), 'all 300 written (more than one etcd transaction holds)');
       const after = await store.partitionStates(t.topicId);
-      assert.deepEqual(after.map((p, i) => [p.state, p.version]), results.map((r) => [state(2, 1), r.ok ? r.version : -1]));
+      assert.deepEqual(after.map((p) => [p.state, p.version]), results.map((r) => [state(2, 1), r.ok ? r.version : -1]));
 
       // A mix: current versions win, a stale one and a missing partition lose, in request order.
       const mixed = await store.updatePartitionStates([
