@@ -60,7 +60,7 @@ async function measure(n: number): Promise<void> {
   await sessions[1].close();
   await done;
   const ms = performance.now() - start;
-  console.log(`${n} leaderships moved in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} partitions/s), ${concurrency} groups of up to 128 CAS in flight; creating them took ${createMs.toFixed(0)} ms`);
+  console.log(`${n} leaderships moved in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} partitions/s), ${concurrency} groups of up to 127 CAS in flight; creating them took ${createMs.toFixed(0)} ms`);
   await watch.close();
   await runner.close();
   await Promise.all(stores.map((s) => s.close()));

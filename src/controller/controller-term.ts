@@ -5,7 +5,7 @@
  * was controller). After that, every broker change and every partition change made by someone else
  * becomes an event; events are decided and written one at a time, in order.
  */
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { ControllerLeadership, MetadataStore, MetadataWatchBatch, MetadataSubscription, WatchScope } from '../metadata/metadata-store.js';
 import { decide, type ControllerEvent, type ControllerView, type ElectionResult, type PartitionRef } from './controller-decisions.js';
 import { ClusterControllerView } from './controller-view.js';
@@ -180,7 +180,13 @@ export class ControllerTerm {
         stopped: () => this.stopped,
       },
       this.settings.writeConcurrency,
+      { controllerEpoch: this.leadership.epoch },
     );
+    if (outcome.failed.some((f) => f.error instanceof KafkaError && f.error.code === ErrorCode.NOT_CONTROLLER)) {
+      // Another broker was elected meanwhile: its term decides from here on.
+      this.log(`controller epoch ${this.leadership.epoch} was fenced: another broker is the controller`);
+      void this.stop();
+    }
     for (const f of outcome.failed) {
       this.log(`controller could not write ${f.write.topicId}-${f.write.partition}: ${f.error?.message ?? 'lost the compare-and-set race repeatedly'}`);
       const r = results.get(refKey(f.write));

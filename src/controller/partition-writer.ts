@@ -6,12 +6,12 @@
  * (bench/controller-moves.ts). A write that loses its race (the partition's leader changed the ISR meanwhile) is
  * decided again on the state that won, up to a few rounds; what still fails is reported.
  */
-import type { MetadataStore, PartitionUpdateResult, VersionedPartitionState } from '../metadata/metadata-store.js';
+import type { ControllerFence, MetadataStore, PartitionUpdateResult, VersionedPartitionState } from '../metadata/metadata-store.js';
 import type { PartitionWrite } from './controller-decisions.js';
 
 export const DEFAULT_WRITE_CONCURRENCY = 8;
-/** Updates per store call: etcd's default --max-txn-ops allows 128 compares in a transaction. */
-export const WRITE_GROUP_SIZE = 128;
+/** Updates per store call: etcd's default --max-txn-ops allows 128 compares in a transaction, one is the fence. */
+export const WRITE_GROUP_SIZE = 127;
 const MAX_ROUNDS = 5;
 
 export interface WriteOutcome {
@@ -40,7 +40,13 @@ export interface WriterHooks {
   stopped(): boolean;
 }
 
-export async function writePartitionStates(store: MetadataStore, writes: readonly PartitionWrite[], hooks: WriterHooks, concurrency = DEFAULT_WRITE_CONCURRENCY): Promise<WriteOutcome> {
+export async function writePartitionStates(
+  store: MetadataStore,
+  writes: readonly PartitionWrite[],
+  hooks: WriterHooks,
+  concurrency = DEFAULT_WRITE_CONCURRENCY,
+  fence?: ControllerFence,
+): Promise<WriteOutcome> {
   const written: PartitionWrite[] = [];
   const failed: WriteOutcome['failed'] = [];
   let pending: readonly PartitionWrite[] = writes;
@@ -52,7 +58,7 @@ export async function writePartitionStates(store: MetadataStore, writes: readonl
       if (hooks.stopped()) return;
       let answers: PartitionUpdateResult[];
       try {
-        answers = await store.updatePartitionStates(group);
+        answers = await store.updatePartitionStates(group, fence);
       } catch (err) {
         for (const write of group) failed.push({ write, error: err as Error });
         return;

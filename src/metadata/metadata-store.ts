@@ -55,6 +55,11 @@ export interface PartitionUpdate {
   readonly next: PartitionState;
 }
 
+/** Writes made as the controller: they happen only while its election (this epoch) still holds. */
+export interface ControllerFence {
+  readonly controllerEpoch: number;
+}
+
 export interface NewTopic {
   readonly name: string;
   readonly configs: Readonly<Record<string, string>>;
@@ -194,9 +199,12 @@ export interface MetadataStore {
   /**
    * Many independent compare-and-sets, each as `updatePartitionState` (one losing does not stop
    * the others), answered in order. etcd groups them into few transactions, so a controller moving
-   * thousands of leaderships makes tens of requests, not thousands.
+   * thousands of leaderships makes tens of requests, not thousands. With a `fence`, each update is
+   * written only if the controller is still the one elected at `controllerEpoch` (checked in the
+   * same etcd transaction, as Kafka's ZooKeeper controller checked its epoch znode); once it is
+   * not, the call rejects with NOT_CONTROLLER (updates answered before that may have been written).
    */
-  updatePartitionStates(updates: readonly PartitionUpdate[]): Promise<PartitionUpdateResult[]>;
+  updatePartitionStates(updates: readonly PartitionUpdate[], fence?: ControllerFence): Promise<PartitionUpdateResult[]>;
 
   /**
    * Registers a broker for as long as the returned session lives. DUPLICATE_BROKER_REGISTRATION

@@ -166,6 +166,26 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdStore]]
       assert.deepEqual(await store.updatePartitionStates([]), []);
     });
 
+    withStore('fenced updates are written only while the controller elected at that epoch holds the role', async (store) => {
+      const t = await store.createTopic({ name: 'fenced', configs: {}, partitions: [state(1), state(1)] });
+      const session = await store.registerBroker(registration(1));
+      const leadership = await session.campaignForController();
+      const fence = { controllerEpoch: leadership.epoch };
+      const [p0, p1] = await store.partitionStates(t.topicId);
+      const [ok] = await store.updatePartitionStates([{ topicId: t.topicId, partition: 0, expectedVersion: p0.version, next: state(2, 1) }], fence);
+      assert.equal(ok.ok, true);
+      // A stale member alone loses; the fence still holds.
+      const [stale] = await store.updatePartitionStates([{ topicId: t.topicId, partition: 0, expectedVersion: p0.version, next: state(3, 1) }], fence);
+      assert.equal(stale.ok, false);
+      await leadership.resign();
+      await rejectsWithCode(store.updatePartitionStates([{ topicId: t.topicId, partition: 1, expectedVersion: p1.version, next: state(2, 1) }], fence), ErrorCode.NOT_CONTROLLER);
+      const again = await session.campaignForController();
+      assert.ok(again.epoch > leadership.epoch);
+      await rejectsWithCode(store.updatePartitionStates([{ topicId: t.topicId, partition: 1, expectedVersion: p1.version, next: state(2, 1) }], fence), ErrorCode.NOT_CONTROLLER);
+      assert.deepEqual((await store.partitionStates(t.topicId)).map((p) => p.state), [state(2, 1), state(1)], 'the fenced writes changed nothing');
+      await session.close();
+    });
+
     withStore('watches deliver a snapshot, then every change in revision order', async (store) => {
       const existing = await store.createTopic({ name: 'before', configs: {}, partitions: [state(1)] });
       const topics = new WatchRecorder();

@@ -17,6 +17,7 @@ import {
   type NewTopic,
   type PartitionState,
   type PartitionUpdate,
+  type ControllerFence,
   type PartitionUpdateResult,
   type ProducerIdBlock,
   type RegisteredBroker,
@@ -109,8 +110,8 @@ export class EtcdMetadataStore implements MetadataStore {
     return this.topicStore.updatePartitionState(topicId, partition, expectedVersion, next);
   }
 
-  updatePartitionStates(updates: readonly PartitionUpdate[]): Promise<PartitionUpdateResult[]> {
-    return this.topicStore.updatePartitionStates(updates);
+  updatePartitionStates(updates: readonly PartitionUpdate[], fence?: ControllerFence): Promise<PartitionUpdateResult[]> {
+    return this.topicStore.updatePartitionStates(updates, fence);
   }
 
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {
