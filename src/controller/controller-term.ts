@@ -55,7 +55,7 @@ export class ControllerTerm {
   private draining: Promise<void> | null = null;
   private stopped = false;
   private rebalanceTimer: ControllerTimer | null = null;
-  /** Resolves once the first reconciliation has been written. */
+  /** Resolves once the first reconciliation has been written (or the term stopped first). */
   readonly reconciled: Promise<void>;
   private markReconciled!: () => void;
 
@@ -91,7 +91,9 @@ export class ControllerTerm {
   async stop(): Promise<void> {
     this.stopped = true;
     this.rebalanceTimer?.cancel();
-    this.queue.length = 0;
+    // Whoever waits on a queued request hears that this term will not answer it.
+    for (const job of this.queue.splice(0)) job.done?.([]);
+    this.markReconciled();
     await Promise.all(this.subscriptions.map((s) => s.close().catch(() => undefined)));
     await this.draining;
   }

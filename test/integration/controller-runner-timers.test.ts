@@ -98,3 +98,34 @@ test('a campaign that the store rejects is retried after a doubling backoff', as
     assert.equal(await store.controller(), null, 'closing the runner resigns the role');
   });
 });
+
+test('a broker that leaves and registers again before the controller handled its departure counts as bounced: it loses leadership and ISR places', async () => {
+  await withStore(async (store) => {
+    const sessions = [await store.registerBroker(registration(1)), await store.registerBroker(registration(2)), await store.registerBroker(registration(3))];
+    const live = new Set([1, 2, 3]);
+    const replicas = assignReplicas([...live].map((nodeId) => ({ nodeId, rack: null })), { partitions: 3, replicationFactor: 3, fixedStartIndex: 0 }, () => 0);
+    const topic = await store.createTopic({ name: 'orders', configs: {}, partitions: replicas.map((r) => initialPartitionState(r, live)) });
+    const runner = ControllerRunner.start({ store, session: sessions[0] });
+    try {
+      await (await runner.becameController()).reconciled;
+      // Broker 3 dies; while the controller writes that, broker 2 leaves and registers again, so
+      // both of its changes wait in the controller's queue together, as after a restart faster
+      // than the controller could react.
+      const closing3 = sessions[2].close();
+      const closing2 = sessions[1].close();
+      const returning = store.registerBroker(registration(2));
+      await Promise.all([closing3, closing2]);
+      sessions[1] = await returning;
+      const settled = async () => (await store.partitionStates(topic.topicId)).every((s) => s.state.isr.length === 1);
+      for (let i = 0; i < 2000 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 5));
+      const states = (await store.partitionStates(topic.topicId)).map((s) => s.state);
+      assert.deepEqual(states.map((s) => [s.leader, s.isr, s.leaderEpoch]), [
+        [1, [1], 0],
+        [1, [1], 1],
+        [1, [1], 1],
+      ]);
+    } finally {
+      await runner.close();
+    }
+  });
+});
