@@ -172,6 +172,22 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdCluster
       assert.deepEqual(states, expected);
     });
 
+    withCluster('when the controller\'s session ends a campaigning broker takes over and moves the old controller\'s partitions', async (c) => {
+      const brokers = [await c.broker(1), await c.broker(2), await c.broker(3)];
+      const topic = await createTopic(c.reader, 'orders', 6);
+      const initial = (await c.reader.partitionStates(topic.topicId)).map((s) => s.state);
+      brokers.forEach(startRunner);
+      const controller = await Promise.race(brokers.map((b) => b.runner!.becameController().then(() => b)));
+      await controller.runner!.controller!.reconciled;
+      const others = brokers.filter((b) => b !== controller);
+      await controller.crash();
+      const next = await Promise.race(others.map((b) => b.runner!.becameController().then(() => b)));
+      assert.notEqual(next.nodeId, controller.nodeId);
+      const states = await until(c.reader, topic.topicId, `broker ${controller.nodeId} gone from every ISR`, (s) => s.length === 6 && s.every((p) => !p.isr.includes(controller.nodeId)));
+      assert.deepEqual(states, initial.map((s) => afterFailure(s, [controller.nodeId])));
+      assert.equal((await c.reader.controller())?.nodeId, next.nodeId);
+    });
+
     withCluster('when the controller dies another broker takes over, and a new controller reconciles brokers that died while there was none', async (c) => {
       const brokers = [await c.broker(1), await c.broker(2), await c.broker(3)];
       const topic = await createTopic(c.reader, 'orders', 6);
