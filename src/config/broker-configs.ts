@@ -93,6 +93,11 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('broker.rack', ConfigType.String, null, 'The rack (or zone) of this broker: replicas of a partition are spread over racks.'),
   def('broker.session.timeout.ms', ConfigType.Int, '9000', 'A broker that has not renewed its registration for this long is gone (the TTL of its etcd lease, rounded up to whole seconds).', atLeast(1000)),
   def('broker.heartbeat.interval.ms', ConfigType.Int, '2000', 'How often a broker renews its registration; less than broker.session.timeout.ms.', atLeast(1)),
+  // The controller (src/controller/), Kafka's names and defaults.
+  def('broker.rack', ConfigType.String, null, 'The rack of this broker; when every broker has one, replicas of new partitions are spread over racks.'),
+  def('auto.leader.rebalance.enable', ConfigType.Boolean, 'true', 'The controller moves leadership back to preferred replicas when a broker leads too few of the partitions it is preferred for.'),
+  def('leader.imbalance.check.interval.seconds', ConfigType.Long, '300', 'How often the controller checks the leader balance.', atLeast(1)),
+  def('leader.imbalance.per.broker.percentage', ConfigType.Int, '10', 'Share (percent) of a broker\'s preferred partitions led elsewhere above which the controller rebalances them.', between(0, 100)),
 ];
 
 /** Broker keys that supply topic defaults, minus the ones defined above under the same name. */

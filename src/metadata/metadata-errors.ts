@@ -35,3 +35,8 @@ export function duplicateBroker(nodeId: number): KafkaError {
 export function corruptValue(key: string, why: string): KafkaError {
   return new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `The metadata at ${key} cannot be read: ${why}.`);
 }
+
+/** A fenced controller write made after the controller's election ended. */
+export function notController(epoch: number): KafkaError {
+  return new KafkaError(ErrorCode.NOT_CONTROLLER, `The controller elected at epoch ${epoch} is no longer the controller.`);
+}

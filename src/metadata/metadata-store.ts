@@ -47,6 +47,19 @@ export type PartitionUpdateResult =
   | { readonly ok: true; readonly version: number }
   | { readonly ok: false; readonly current: VersionedPartitionState | null };
 
+/** One compare-and-set of a partition state, for `updatePartitionStates`. */
+export interface PartitionUpdate {
+  readonly topicId: string;
+  readonly partition: number;
+  readonly expectedVersion: number;
+  readonly next: PartitionState;
+}
+
+/** Writes made as the controller: they happen only while its election (this epoch) still holds. */
+export interface ControllerFence {
+  readonly controllerEpoch: number;
+}
+
 export interface NewTopic {
   readonly name: string;
   readonly configs: Readonly<Record<string, string>>;
@@ -183,6 +196,15 @@ export interface MetadataStore {
   partitionStates(topicId: string): Promise<VersionedPartitionState[]>;
   /** Writes `next` only if the partition is still at `expectedVersion`; never creates a partition. */
   updatePartitionState(topicId: string, partition: number, expectedVersion: number, next: PartitionState): Promise<PartitionUpdateResult>;
+  /**
+   * Many independent compare-and-sets, each as `updatePartitionState` (one losing does not stop
+   * the others), answered in order. etcd groups them into few transactions, so a controller moving
+   * thousands of leaderships makes tens of requests, not thousands. With a `fence`, each update is
+   * written only if the controller is still the one elected at `controllerEpoch` (checked in the
+   * same etcd transaction, as Kafka's ZooKeeper controller checked its epoch znode); once it is
+   * not, the call rejects with NOT_CONTROLLER (updates answered before that may have been written).
+   */
+  updatePartitionStates(updates: readonly PartitionUpdate[], fence?: ControllerFence): Promise<PartitionUpdateResult[]>;
 
   /**
    * Registers a broker for as long as the returned session lives. DUPLICATE_BROKER_REGISTRATION

@@ -19,6 +19,8 @@ import type {
   MetadataWatchListener,
   NewTopic,
   PartitionState,
+  PartitionUpdate,
+  ControllerFence,
   PartitionUpdateResult,
   ProducerIdBlock,
   RegisteredBroker,
@@ -26,7 +28,7 @@ import type {
   VersionedPartitionState,
   WatchScope,
 } from './metadata-store.js';
-import { duplicateBroker, partitionCountChanged, staleTopicId, topicExists, unknownTopic } from './metadata-errors.js';
+import { duplicateBroker, notController, partitionCountChanged, staleTopicId, topicExists, unknownTopic } from './metadata-errors.js';
 import { PartitionStateFile } from './partition-state-file.js';
 import { ProducerIdBlockFile } from './producer-ids.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
@@ -133,6 +135,16 @@ export class SingleNodeMetadataStore implements MetadataStore {
       this.publish(this.partitionChanges(topicId, [written]));
       return { ok: true, version: written.version };
     });
+  }
+
+  async updatePartitionStates(updates: readonly PartitionUpdate[], fence?: ControllerFence): Promise<PartitionUpdateResult[]> {
+    const results: PartitionUpdateResult[] = [];
+    for (const u of updates) {
+      // Checked per update, as the writes are serialised with the role's changes.
+      if (fence && this.controllerHeld?.info.epoch !== fence.controllerEpoch) throw notController(fence.controllerEpoch);
+      results.push(await this.updatePartitionState(u.topicId, u.partition, u.expectedVersion, u.next));
+    }
+    return results;
   }
 
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {

@@ -139,6 +139,53 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdStore]]
       assert.deepEqual(await store.partitionStates(t.topicId), []);
     });
 
+    withStore('applies many compare-and-sets at once, each winning or losing on its own', async (store) => {
+      const partitions = Array.from({ length: 300 }, () => state(1));
+      const t = await store.createTopic({ name: 'many-cas', configs: {}, partitions });
+      const before = await store.partitionStates(t.topicId);
+      const all = before.map((p) => ({ topicId: t.topicId, partition: p.partition, expectedVersion: p.version, next: state(2, 1) }));
+      const results = await store.updatePartitionStates(all);
+      assert.equal(results.length, 300);
+      assert.ok(results.every((r) => r.ok && r.version > before[0].version), 'all 300 written (more than one etcd transaction holds)');
+      const after = await store.partitionStates(t.topicId);
+      assert.deepEqual(after.map((p) => [p.state, p.version]), results.map((r) => [state(2, 1), r.ok ? r.version : -1]));
+
+      // A mix: current versions win, a stale one and a missing partition lose, in request order.
+      const mixed = await store.updatePartitionStates([
+        { topicId: t.topicId, partition: 0, expectedVersion: after[0].version, next: state(3, 2) },
+        { topicId: t.topicId, partition: 1, expectedVersion: before[1].version, next: state(3, 2) },
+        { topicId: t.topicId, partition: 999, expectedVersion: 1, next: state(3, 2) },
+        { topicId: t.topicId, partition: 2, expectedVersion: after[2].version, next: state(3, 2) },
+      ]);
+      assert.equal(mixed[0].ok, true);
+      assert.deepEqual(mixed[1], { ok: false, current: after[1] });
+      assert.deepEqual(mixed[2], { ok: false, current: null });
+      assert.equal(mixed[3].ok, true);
+      const final = await store.partitionStates(t.topicId);
+      assert.deepEqual(final.slice(0, 3).map((p) => p.state), [state(3, 2), state(2, 1), state(3, 2)]);
+      assert.deepEqual(await store.updatePartitionStates([]), []);
+    });
+
+    withStore('fenced updates are written only while the controller elected at that epoch holds the role', async (store) => {
+      const t = await store.createTopic({ name: 'fenced', configs: {}, partitions: [state(1), state(1)] });
+      const session = await store.registerBroker(registration(1));
+      const leadership = await session.campaignForController();
+      const fence = { controllerEpoch: leadership.epoch };
+      const [p0, p1] = await store.partitionStates(t.topicId);
+      const [ok] = await store.updatePartitionStates([{ topicId: t.topicId, partition: 0, expectedVersion: p0.version, next: state(2, 1) }], fence);
+      assert.equal(ok.ok, true);
+      // A stale member alone loses; the fence still holds.
+      const [stale] = await store.updatePartitionStates([{ topicId: t.topicId, partition: 0, expectedVersion: p0.version, next: state(3, 1) }], fence);
+      assert.equal(stale.ok, false);
+      await leadership.resign();
+      await rejectsWithCode(store.updatePartitionStates([{ topicId: t.topicId, partition: 1, expectedVersion: p1.version, next: state(2, 1) }], fence), ErrorCode.NOT_CONTROLLER);
+      const again = await session.campaignForController();
+      assert.ok(again.epoch > leadership.epoch);
+      await rejectsWithCode(store.updatePartitionStates([{ topicId: t.topicId, partition: 1, expectedVersion: p1.version, next: state(2, 1) }], fence), ErrorCode.NOT_CONTROLLER);
+      assert.deepEqual((await store.partitionStates(t.topicId)).map((p) => p.state), [state(2, 1), state(1)], 'the fenced writes changed nothing');
+      await session.close();
+    });
+
     withStore('watches deliver a snapshot, then every change in revision order', async (store) => {
       const existing = await store.createTopic({ name: 'before', configs: {}, partitions: [state(1)] });
       const topics = new WatchRecorder();

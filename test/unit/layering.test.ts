@@ -16,10 +16,11 @@ const ALLOWED: Record<string, string[]> = {
   partition: ['partition', 'storage', 'metadata', 'protocol', 'config'],
   coordinator: ['coordinator', 'partition', 'protocol'],
   api: ['api', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol'],
+  controller: ['controller', 'metadata', 'config', 'protocol'],
   server: ['server', 'api', 'protocol'],
   client: ['client', 'protocol'],
   cli: ['cli', 'root', 'client', 'config', 'protocol'],
-  root: ['root', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  root: ['root', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
 };
 
 function layerOf(file: string): string {

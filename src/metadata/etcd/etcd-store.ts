@@ -16,6 +16,8 @@ import {
   type MetadataWatchListener,
   type NewTopic,
   type PartitionState,
+  type PartitionUpdate,
+  type ControllerFence,
   type PartitionUpdateResult,
   type ProducerIdBlock,
   type RegisteredBroker,
@@ -106,6 +108,10 @@ export class EtcdMetadataStore implements MetadataStore {
 
   updatePartitionState(topicId: string, partition: number, expectedVersion: number, next: PartitionState): Promise<PartitionUpdateResult> {
     return this.topicStore.updatePartitionState(topicId, partition, expectedVersion, next);
+  }
+
+  updatePartitionStates(updates: readonly PartitionUpdate[], fence?: ControllerFence): Promise<PartitionUpdateResult[]> {
+    return this.topicStore.updatePartitionStates(updates, fence);
   }
 
   async registerBroker(registration: BrokerRegistration): Promise<BrokerSession> {

@@ -14,8 +14,8 @@
 import type { IKeyValue } from 'etcd3';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { newKafkaId, type TopicRecord } from '../local-store.js';
-import type { NewTopic, PartitionState, PartitionUpdateResult, VersionedPartitionState } from '../metadata-store.js';
-import { corruptValue, partitionCountChanged, staleTopicId, topicExists, unknownTopic } from '../metadata-errors.js';
+import type { ControllerFence, NewTopic, PartitionState, PartitionUpdate, PartitionUpdateResult, VersionedPartitionState } from '../metadata-store.js';
+import { corruptValue, notController, partitionCountChanged, staleTopicId, topicExists, unknownTopic } from '../metadata-errors.js';
 import { decodePartitionState, decodeTopic, encodePartitionState, encodeTopic, ValueError } from '../metadata-codec.js';
 import { createdAt, deleteOp, deleteRangeOp, getOp, modifiedAt, putOp, rangeResult, type EtcdConnection } from './etcd-client.js';
 import { prefixRange, type EtcdKeys } from './etcd-keys.js';
@@ -30,6 +30,11 @@ function checked<T>(key: string, decode: () => T): T {
     if (err instanceof ValueError) throw corruptValue(key, err.message);
     throw err;
   }
+}
+
+/** Version 0 would match a missing key, and a compare-and-set never creates a partition. */
+function casVersion(expectedVersion: number): number {
+  return Number.isSafeInteger(expectedVersion) && expectedVersion > 0 ? expectedVersion : -1;
 }
 
 export class EtcdTopics {
@@ -103,12 +108,49 @@ export class EtcdTopics {
 
   async updatePartitionState(topicId: string, partition: number, expectedVersion: number, next: PartitionState): Promise<PartitionUpdateResult> {
     const key = this.keys.partition(topicId, partition);
-    // Version 0 would match a missing key, and a compare-and-set never creates a partition.
-    const expected = Number.isSafeInteger(expectedVersion) && expectedVersion > 0 ? expectedVersion : -1;
-    const res = await this.conn.txn('partition state update', [modifiedAt(key, expected)], [putOp(key, encodePartitionState(next))], [getOp(key)]);
+    const res = await this.conn.txn('partition state update', [modifiedAt(key, casVersion(expectedVersion))], [putOp(key, encodePartitionState(next))], [getOp(key)]);
     if (res.succeeded) return { ok: true, version: Number(res.header.revision) };
     const current = rangeResult(res, 0);
     return { ok: false, current: current ? this.decodePartitionKv(current) : null };
+  }
+
+  /**
+   * Groups of compare-and-sets in one transaction each (within etcd's limits). A group whose
+   * compares all hold is written at once; one with a stale member is done again one by one, so
+   * each update wins or loses on its own. A fence adds a compare of the controller key's create
+   * revision (the controller epoch) to every transaction.
+   */
+  async updatePartitionStates(updates: readonly PartitionUpdate[], fence?: ControllerFence): Promise<PartitionUpdateResult[]> {
+    const writes = updates.map((u, index) => ({ index, update: u, key: this.keys.partition(u.topicId, u.partition), value: encodePartitionState(u.next) }));
+    const results: PartitionUpdateResult[] = new Array(updates.length);
+    const fenceCompares = fence ? [createdAt(this.keys.controller, fence.controllerEpoch)] : [];
+    const fenceReads = fence ? [getOp(this.keys.controller)] : [];
+    const limits = { ...this.limits, maxOps: this.limits.maxOps - fenceCompares.length };
+    for (const group of batchWrites(writes, limits)) {
+      const compares = [...fenceCompares, ...group.map((w) => modifiedAt(w.key, casVersion(w.update.expectedVersion)))];
+      const res = await this.conn.txn('partition state updates', compares, group.map((w) => putOp(w.key, w.value)), fenceReads);
+      if (res.succeeded) {
+        for (const w of group) results[w.index] = { ok: true, version: Number(res.header.revision) };
+        continue;
+      }
+      if (fence) this.checkFence(rangeResult(res, 0), fence);
+      const singles = await Promise.all(group.map((w) => this.casOne(w.key, w.update, fence)));
+      group.forEach((w, i) => (results[w.index] = singles[i]));
+    }
+    return results;
+  }
+
+  private async casOne(key: string, u: PartitionUpdate, fence: ControllerFence | undefined): Promise<PartitionUpdateResult> {
+    const compares = [...(fence ? [createdAt(this.keys.controller, fence.controllerEpoch)] : []), modifiedAt(key, casVersion(u.expectedVersion))];
+    const res = await this.conn.txn('partition state update', compares, [putOp(key, encodePartitionState(u.next))], [getOp(key), ...(fence ? [getOp(this.keys.controller)] : [])]);
+    if (res.succeeded) return { ok: true, version: Number(res.header.revision) };
+    if (fence) this.checkFence(rangeResult(res, 1), fence);
+    const current = rangeResult(res, 0);
+    return { ok: false, current: current ? this.decodePartitionKv(current) : null };
+  }
+
+  private checkFence(controllerKv: IKeyValue | null | undefined, fence: ControllerFence): void {
+    if (!controllerKv || Number(controllerKv.create_revision) !== fence.controllerEpoch) throw notController(fence.controllerEpoch);
   }
 
   decodeTopicKv(kv: IKeyValue): TopicRecord {
