@@ -345,3 +345,12 @@ test('a static member rejoining while its group\'s partition is unloaded under i
   assert.equal(c.armedTimers, 0);
   await c.close();
 });
+
+test("a group's partition is Kafka's Utils.abs(groupId.hashCode) % partitions, where abs(Integer.MIN_VALUE) is 0", () => {
+  const c = new GroupCoordinator(new ManualScheduler(), CONFIG, new GatedOffsetsTopic());
+  // Java: "polygenelubricants".hashCode() == Integer.MIN_VALUE; Math.abs would leave it negative.
+  assert.equal(c.partitionFor('polygenelubricants'), 0);
+  // "test-group".hashCode() = 627841412 -> 627841412 % 3 = 2; "my-group" = -1906497762 -> 1906497762 % 3 = 0.
+  assert.equal(c.partitionFor('test-group'), 2);
+  assert.equal(c.partitionFor('my-group'), 0);
+});
