@@ -23,11 +23,6 @@ export interface FetchWatch {
   readonly seenHighWatermark: number;
   /** The last stable offset the read answered with (a read_committed read is bounded by it). */
   readonly seenLastStableOffset: number;
-  /**
-   * For a follower's fetch, which reads up to the log end rather than the high watermark: the log
-   * end the read saw (the fetch wakes when it moves). Absent for consumers.
-   */
-  readonly seenLogEndOffset?: number;
 }
 
 export interface FetchWait {
@@ -43,8 +38,7 @@ export interface FetchWait {
 /**
  * Whether a new read of `w` may answer differently (Kafka's DelayedFetch cases): the partition is
  * gone or replaced, the client's leader epoch no longer matches, the fetch offset left the log,
- * or the end of what the fetch may read moved (the high watermark, the last stable offset for
- * read_committed, the log end for a follower).
+ * or the end of what the fetch may read moved.
  */
 function mayAnswerDifferently(w: FetchWatch, isolationLevel: number, lookup: FetchWait['lookup']): boolean {
   const p = w.partition;
@@ -52,7 +46,6 @@ function mayAnswerDifferently(w: FetchWatch, isolationLevel: number, lookup: Fet
   if (w.currentLeaderEpoch !== NO_LEADER_EPOCH && w.currentLeaderEpoch !== p.leaderEpoch) return true;
   if (w.fetchOffset < p.logStartOffset || w.fetchOffset > p.logEndOffset) return true;
   if (p.highWatermark !== w.seenHighWatermark) return true;
-  if (w.seenLogEndOffset !== undefined && p.logEndOffset !== w.seenLogEndOffset) return true;
   return isolationLevel === READ_COMMITTED && p.lastStableOffset !== w.seenLastStableOffset;
 }
 

@@ -106,20 +106,6 @@ test('a read_committed fetch also wakes when the last stable offset moves', asyn
   assert.equal(await settled(uncommitted), 'shutdown');
 });
 
-test('a follower\'s fetch (reading to the log end) wakes when the log end moves, even if the high watermark does not', async () => {
-  const { replicas, parts } = await setup();
-  const p = parts[0];
-  const follower = fetchWait(replicas, [{ ...watchAtEnd(p), seenLogEndOffset: p.logEndOffset }], 30_000);
-  const consumer = fetchWait(replicas, [watchAtEnd(p)], 30_000);
-  // A leader with followers: the append moves the log end, the high watermark waits for them. The
-  // view below stands for that: the partition reports a log end past what the follower saw.
-  Object.defineProperty(p, 'logEndOffset', { configurable: true, get: () => 7 });
-  p.notify();
-  assert.deepEqual(await Promise.all([settled(follower), settled(consumer)]), ['completed', 'pending']);
-  replicas.wakeAll();
-  assert.equal(await settled(consumer), 'shutdown');
-});
-
 test('a waiting fetch expires on the clock, ends at its connection\'s close, and ends at shutdown, holding nothing afterwards', async () => {
   const { clock, replicas, parts } = await setup();
   const expiring = fetchWait(replicas, [watchAtEnd(parts[0])], 500);
