@@ -62,7 +62,8 @@ export function waitForFetchData(purgatory: Purgatory, wait: FetchWait): Promise
   return new Promise((resolve) => {
     purgatory.tryCompleteElseWatch({
       kind: 'fetch',
-      keys: [...new Set(wait.watches.map((w) => partitionKey(w.partition.topic, w.partition.index)))],
+      // One key per partition read; the purgatory takes a key named twice as once.
+      keys: wait.watches.map((w) => partitionKey(w.partition.topic, w.partition.index)),
       timeoutMs: wait.timeoutMs,
       signal: wait.signal,
       tryComplete: () => wait.watches.some((w) => mayAnswerDifferently(w, wait.isolationLevel, wait.lookup)),

@@ -76,9 +76,9 @@ test('many operations on one key: a check completes exactly those that can, the 
   assertEmpty(purgatory, clock);
 });
 
-test('one operation on many keys: completes at a check of any of them, once, and leaves every key', () => {
+test('one operation on many keys (one of them named twice): completes at a check of any of them, once, and leaves every key', () => {
   const { clock, purgatory } = setup();
-  const p = probe(['a-0', 'b-0', 'c-0'], 5000);
+  const p = probe(['a-0', 'b-0', 'c-0', 'a-0'], 5000);
   const other = probe(['c-0'], 5000);
   purgatory.tryCompleteElseWatch(p.op);
   purgatory.tryCompleteElseWatch(other.op);
