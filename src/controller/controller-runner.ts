@@ -55,6 +55,8 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
   autoLeaderRebalanceEnable: true,
   leaderImbalanceCheckIntervalMs: 300_000,
   leaderImbalancePerBrokerPercentage: 10,
+  controlledShutdownMaxRetries: 3,
+  controlledShutdownRetryBackoffMs: 5000,
   writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
 };
 
@@ -65,6 +67,8 @@ export function controllerSettings(config: BrokerConfig): ControllerSettings {
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),
+    controlledShutdownMaxRetries: config.int('controlled.shutdown.max.retries'),
+    controlledShutdownRetryBackoffMs: config.int('controlled.shutdown.retry.backoff.ms'),
     writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
   };
 }
@@ -118,11 +122,23 @@ export class ControllerRunner {
     return { errorCode: 0, results };
   }
 
-  /** Moves leadership off `nodeId` (default: this broker) through the store; see controlled-shutdown.ts. */
-  controlledShutdown(nodeId = this.options.session.broker.nodeId): Promise<ControlledShutdownResult> {
+  /**
+   * Moves leadership off `nodeId` (default: this broker) through the store (controlled-shutdown.ts),
+   * trying again up to controlled.shutdown.max.retries times, controlled.shutdown.retry.backoff.ms
+   * apart, while the store fails or partitions remain, as Kafka's broker does. The last attempt's
+   * result is answered; the broker shuts down either way (with controlled.shutdown.enable=false the
+   * root skips this call).
+   */
+  async controlledShutdown(nodeId = this.options.session.broker.nodeId): Promise<ControlledShutdownResult> {
     // If this broker is the controller its own term must not elect the broker again meanwhile.
     this.term?.view.shuttingDown.add(nodeId);
-    return runControlledShutdown(this.options.store, nodeId, this.settings.writeConcurrency);
+    let result = await runControlledShutdown(this.options.store, nodeId, this.settings.writeConcurrency);
+    for (let retry = 0; retry < this.settings.controlledShutdownMaxRetries && !result.completed; retry++) {
+      this.log(`controlled shutdown of broker ${nodeId} incomplete (${result.error?.message ?? `${result.remaining.length} partitions still led`}), retrying in ${this.settings.controlledShutdownRetryBackoffMs} ms`);
+      if (!(await pause(this.scheduler, this.settings.controlledShutdownRetryBackoffMs, this.closedSignal))) break;
+      result = await runControlledShutdown(this.options.store, nodeId, this.settings.writeConcurrency);
+    }
+    return result;
   }
 
   /** Stops campaigning and, if controller, ends the term and resigns the role. */
