@@ -4,13 +4,15 @@
  *
  * Wiring (the root does it, one runner per BrokerSession):
  *
- *   const runner = ControllerRunner.start({ store, session, settings: controllerSettings(config), log });
+ *   const runner = ControllerRunner.start({ store, session, settings: controllerSettings(config), scheduler, log });
+ *   // scheduler: optional; src/coordinator/scheduler.ts's systemScheduler / ManualScheduler fit (same shape).
  *   // ElectLeaders handler (Kafka sends it to the controller):
  *   const answer = await runner.electLeaders('preferred', [{ topic: 'orders', partition: 0 }]);
  *   //   answer.errorCode === NOT_CONTROLLER when this broker is not the controller; else one
  *   //   result per partition (errorCode 0, ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE,
  *   //   ELIGIBLE_LEADERS_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, REQUEST_TIMED_OUT).
- *   // Broker shutdown: move leadership first, stop the replica fetchers, then close.
+ *   // Broker shutdown (if controlled.shutdown.enable): move leadership first (retried per
+ *   // controlled.shutdown.max.retries / .retry.backoff.ms), stop the replica fetchers, then close.
  *   const result = await runner.controlledShutdown(); // { completed, remaining, error }
  *   await runner.close();          // stops campaigning, ends the term, resigns the role
  *   await session.close();
@@ -18,6 +20,9 @@
  * When the session ends (expired) the runner stops by itself; a broker that registers again
  * starts a new runner with the new session. `runner.controller` is the current term (null when
  * not controller); tests await `runner.becameController()` and `term.reconciled`.
+ *
+ * New topics and partitions (TopicService): replica-assignment.ts (assignReplicas,
+ * assignAddedPartitions, initialPartitionState) and assignment-validation.ts are pure functions.
  *
  * The campaign: `session.campaignForController()` waits while another broker is controller; if
  * it rejects (the store unreachable), it is retried after a backoff that doubles up to a bound.
