@@ -6,14 +6,18 @@
  * Timed from the close until a separate watcher has seen every one of the N partitions with a new
  * leader. Prints figures; asserts nothing.
  *
- *   npm run build && node dist/bench/controller-moves.js [N ...] [--concurrency C]   (default: 1000 10000, C 8)
+ * With --crash, broker 2's store is closed instead (no unregistration, as after kill -9): the
+ * figure then includes etcd expiring its lease after broker.session.timeout.ms (9 s, Kafka's default).
+ *
+ *   npm run build && node dist/bench/controller-moves.js [N ...] [--concurrency C] [--crash]   (default: 1000 10000, C 8)
  */
 import { EtcdMetadataStore } from '../src/metadata/etcd/etcd-store.js';
 import { newIncarnationId, type MetadataStore, type PartitionState } from '../src/metadata/metadata-store.js';
 import { ControllerRunner } from '../src/controller/controller-runner.js';
 import { startEtcd } from '../test/helpers/etcd.js';
 
-const args = process.argv.slice(2);
+const crash = process.argv.includes('--crash');
+const args = process.argv.slice(2).filter((a) => a !== '--crash');
 const ci = args.indexOf('--concurrency');
 const concurrency = ci >= 0 ? Number(args[ci + 1]) : 8;
 const sizes = args.filter((_, i) => ci < 0 || (i !== ci && i !== ci + 1)).map(Number);
@@ -57,10 +61,10 @@ async function measure(n: number): Promise<void> {
     },
   });
   const start = performance.now();
-  await sessions[1].close();
+  await (crash ? s2.close() : sessions[1].close());
   await done;
   const ms = performance.now() - start;
-  console.log(`${n} leaderships moved in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} partitions/s), ${concurrency} groups of up to 127 CAS in flight; creating them took ${createMs.toFixed(0)} ms`);
+  console.log(`${crash ? 'after a crash (session timeout 9000 ms): ' : ''}${n} leaderships moved in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} partitions/s), ${concurrency} groups of up to 127 CAS in flight; creating them took ${createMs.toFixed(0)} ms`);
   await watch.close();
   await runner.close();
   await Promise.all(stores.map((s) => s.close()));

@@ -98,6 +98,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('auto.leader.rebalance.enable', ConfigType.Boolean, 'true', 'The controller moves leadership back to preferred replicas when a broker leads too few of the partitions it is preferred for.'),
   def('leader.imbalance.check.interval.seconds', ConfigType.Long, '300', 'How often the controller checks the leader balance.', atLeast(1)),
   def('leader.imbalance.per.broker.percentage', ConfigType.Int, '10', 'Share (percent) of a broker\'s preferred partitions led elsewhere above which the controller rebalances them.', between(0, 100)),
+  def('controlled.shutdown.enable', ConfigType.Boolean, 'true', 'A broker that shuts down moves the leadership of its partitions to other in-sync replicas first.'),
+  def('controlled.shutdown.max.retries', ConfigType.Int, '3', 'Further attempts of a controlled shutdown that failed or left partitions led by the broker.', atLeast(0)),
+  def('controlled.shutdown.retry.backoff.ms', ConfigType.Long, '5000', 'Wait between controlled shutdown attempts.', atLeast(0)),
 ];
 
 /** Broker keys that supply topic defaults, minus the ones defined above under the same name. */

@@ -4,13 +4,15 @@
  *
  * Wiring (the root does it, one runner per BrokerSession):
  *
- *   const runner = ControllerRunner.start({ store, session, settings: controllerSettings(config), log });
+ *   const runner = ControllerRunner.start({ store, session, settings: controllerSettings(config), scheduler, log });
+ *   // scheduler: optional; src/coordinator/scheduler.ts's systemScheduler / ManualScheduler fit (same shape).
  *   // ElectLeaders handler (Kafka sends it to the controller):
  *   const answer = await runner.electLeaders('preferred', [{ topic: 'orders', partition: 0 }]);
  *   //   answer.errorCode === NOT_CONTROLLER when this broker is not the controller; else one
  *   //   result per partition (errorCode 0, ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE,
  *   //   ELIGIBLE_LEADERS_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, REQUEST_TIMED_OUT).
- *   // Broker shutdown: move leadership first, stop the replica fetchers, then close.
+ *   // Broker shutdown (if controlled.shutdown.enable): move leadership first (retried per
+ *   // controlled.shutdown.max.retries / .retry.backoff.ms), stop the replica fetchers, then close.
  *   const result = await runner.controlledShutdown(); // { completed, remaining, error }
  *   await runner.close();          // stops campaigning, ends the term, resigns the role
  *   await session.close();
@@ -18,6 +20,9 @@
  * When the session ends (expired) the runner stops by itself; a broker that registers again
  * starts a new runner with the new session. `runner.controller` is the current term (null when
  * not controller); tests await `runner.becameController()` and `term.reconciled`.
+ *
+ * New topics and partitions (TopicService): replica-assignment.ts (assignReplicas,
+ * assignAddedPartitions, initialPartitionState) and assignment-validation.ts are pure functions.
  *
  * The campaign: `session.campaignForController()` waits while another broker is controller; if
  * it rejects (the store unreachable), it is retried after a backoff that doubles up to a bound.
@@ -55,6 +60,8 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
   autoLeaderRebalanceEnable: true,
   leaderImbalanceCheckIntervalMs: 300_000,
   leaderImbalancePerBrokerPercentage: 10,
+  controlledShutdownMaxRetries: 3,
+  controlledShutdownRetryBackoffMs: 5000,
   writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
 };
 
@@ -65,6 +72,8 @@ export function controllerSettings(config: BrokerConfig): ControllerSettings {
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),
+    controlledShutdownMaxRetries: config.int('controlled.shutdown.max.retries'),
+    controlledShutdownRetryBackoffMs: config.int('controlled.shutdown.retry.backoff.ms'),
     writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
   };
 }
@@ -118,11 +127,23 @@ export class ControllerRunner {
     return { errorCode: 0, results };
   }
 
-  /** Moves leadership off `nodeId` (default: this broker) through the store; see controlled-shutdown.ts. */
-  controlledShutdown(nodeId = this.options.session.broker.nodeId): Promise<ControlledShutdownResult> {
+  /**
+   * Moves leadership off `nodeId` (default: this broker) through the store (controlled-shutdown.ts),
+   * trying again up to controlled.shutdown.max.retries times, controlled.shutdown.retry.backoff.ms
+   * apart, while the store fails or partitions remain, as Kafka's broker does. The last attempt's
+   * result is answered; the broker shuts down either way (with controlled.shutdown.enable=false the
+   * root skips this call).
+   */
+  async controlledShutdown(nodeId = this.options.session.broker.nodeId): Promise<ControlledShutdownResult> {
     // If this broker is the controller its own term must not elect the broker again meanwhile.
     this.term?.view.shuttingDown.add(nodeId);
-    return runControlledShutdown(this.options.store, nodeId, this.settings.writeConcurrency);
+    let result = await runControlledShutdown(this.options.store, nodeId, this.settings.writeConcurrency);
+    for (let retry = 0; retry < this.settings.controlledShutdownMaxRetries && !result.completed; retry++) {
+      this.log(`controlled shutdown of broker ${nodeId} incomplete (${result.error?.message ?? `${result.remaining.length} partitions still led`}), retrying in ${this.settings.controlledShutdownRetryBackoffMs} ms`);
+      if (!(await pause(this.scheduler, this.settings.controlledShutdownRetryBackoffMs, this.closedSignal))) break;
+      result = await runControlledShutdown(this.options.store, nodeId, this.settings.writeConcurrency);
+    }
+    return result;
   }
 
   /** Stops campaigning and, if controller, ends the term and resigns the role. */

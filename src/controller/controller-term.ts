@@ -22,6 +22,10 @@ export interface ControllerSettings {
   readonly leaderImbalanceCheckIntervalMs: number;
   /** leader.imbalance.per.broker.percentage */
   readonly leaderImbalancePerBrokerPercentage: number;
+  /** controlled.shutdown.max.retries */
+  readonly controlledShutdownMaxRetries: number;
+  /** controlled.shutdown.retry.backoff.ms */
+  readonly controlledShutdownRetryBackoffMs: number;
   /** Groups of partition-state writes (up to 128 each, one etcd transaction) in flight at once. */
   readonly writeConcurrency: number;
 }

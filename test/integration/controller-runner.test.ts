@@ -246,3 +246,33 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdCluster
     });
   });
 }
+
+test('controlled shutdown while etcd is down answers with the error after its retries, and works once etcd is back', { timeout: 90_000 }, async () => {
+  const prefix = `/tributary/controller-${process.pid}-${++namespaces}`;
+  const open = () => EtcdMetadataStore.open({ endpoints: [etcd.endpoint], prefix, sessionTimeoutMs: 15_000, heartbeatIntervalMs: 500, requestTimeoutMs: 1000 });
+  const stores = [await open(), await open()];
+  try {
+    const sessions = [await stores[0].registerBroker(registration(1)), await stores[1].registerBroker(registration(2))];
+    const states = [0, 1, 2, 3].map((p) => ({ replicas: p % 2 ? [2, 1] : [1, 2], isr: [1, 2], leader: p % 2 ? 2 : 1, leaderEpoch: 0, partitionEpoch: 0 }));
+    const topic = await stores[0].createTopic({ name: 'orders', configs: {}, partitions: states });
+    const controller = ControllerRunner.start({ store: stores[0], session: sessions[0] });
+    await (await controller.becameController()).reconciled;
+    // One retry, after etcd's client has let its circuit breaker half-open again (1 s).
+    const leaving = ControllerRunner.start({ store: stores[1], session: sessions[1], settings: { controlledShutdownMaxRetries: 1, controlledShutdownRetryBackoffMs: 1200 } });
+    try {
+      await etcd.kill();
+      const failed = await leaving.controlledShutdown();
+      assert.equal(failed.completed, false);
+      assert.match(String(failed.error), /MetadataUnavailableError/);
+      await etcd.restart();
+      const done = await leaving.controlledShutdown();
+      assert.deepEqual(done, { completed: true, remaining: [], error: null });
+      const after = (await stores[0].partitionStates(topic.topicId)).map((s) => [s.state.leader, s.state.isr, s.state.leaderEpoch]);
+      assert.deepEqual(after, [[1, [1], 0], [1, [1], 1], [1, [1], 0], [1, [1], 1]]);
+    } finally {
+      await Promise.all([controller.close(), leaving.close()]);
+    }
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+});
