@@ -1,50 +1,53 @@
 /**
- * Keeps this broker in the running for the controller role: campaigns with each session the
- * registrar gets, and again when the role or the session is lost. The controller's work itself
- * (elections, reassignments) runs while the role is held.
+ * Keeps this broker in the running for the controller role: one ControllerRunner per broker
+ * session (the registrar hands out a new session after one is lost), closed with the broker.
+ * At a clean shutdown it first moves this broker's leaderships away (controlled shutdown).
  */
 import type { Logger } from 'pino';
+import type { BrokerConfig } from './config/broker-configs.js';
 import type { BrokerRegistrar } from './broker-registration.js';
-import type { BrokerSession, ControllerLeadership } from './metadata/metadata-store.js';
-
-const RETRY_MS = 500;
+import type { MetadataStore } from './metadata/metadata-store.js';
+import { ControllerRunner, controllerSettings, type ElectLeadersAnswer, type NamedPartition } from './controller/controller-runner.js';
+import { ErrorCode } from './protocol/error-codes.js';
 
 export class ControllerCampaign {
-  private leadership: ControllerLeadership | null = null;
+  private runner: ControllerRunner | null = null;
   private closed = false;
   private readonly stopListening: () => void;
 
   constructor(
     registrar: BrokerRegistrar,
+    store: MetadataStore,
+    config: BrokerConfig,
     private readonly log: Logger,
   ) {
-    this.stopListening = registrar.onSession((session) => void this.campaign(session));
+    const settings = controllerSettings(config);
+    this.stopListening = registrar.onSession((session) => {
+      if (this.closed) return;
+      const previous = this.runner;
+      this.runner = ControllerRunner.start({ store, session, settings, log: (message) => log.info(message) });
+      void previous?.close();
+    });
   }
 
-  private async campaign(session: BrokerSession): Promise<void> {
-    while (!this.closed) {
-      try {
-        const leadership = await session.campaignForController();
-        if (this.closed) {
-          await leadership.resign();
-          return;
-        }
-        this.leadership = leadership;
-        this.log.info({ controllerEpoch: leadership.epoch }, 'this broker is the controller');
-        await leadership.ended;
-        this.leadership = null;
-      } catch (err) {
-        if (this.closed) return;
-        this.log.debug({ err }, 'controller campaign interrupted');
-      }
-      const end = await Promise.race([session.ended, new Promise<null>((resolve) => setTimeout(() => resolve(null), RETRY_MS).unref())]);
-      if (end !== null) return;
-    }
+  /** ElectLeaders, answered by the controller (NOT_CONTROLLER elsewhere). */
+  electLeaders(type: 'preferred' | 'unclean', partitions: readonly NamedPartition[]): Promise<ElectLeadersAnswer> {
+    if (!this.runner) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] });
+    return this.runner.electLeaders(type, partitions);
+  }
+
+  /** Moves this broker's leaderships to other in-sync replicas; logs what could not move. */
+  async controlledShutdown(): Promise<void> {
+    if (!this.runner) return;
+    const result = await this.runner.controlledShutdown();
+    if (result.error) this.log.warn({ err: result.error }, 'controlled shutdown could not reach the metadata store; shutting down anyway');
+    else if (!result.completed) this.log.warn({ partitions: result.remaining.length }, 'controlled shutdown: some partitions have no other in-sync replica to lead them');
+    else this.log.info('controlled shutdown: leadership moved to other brokers');
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.stopListening();
-    await this.leadership?.resign();
+    await this.runner?.close();
   }
 }

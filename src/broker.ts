@@ -15,7 +15,7 @@ import { TopicService } from './partition/topic-service.js';
 import { MetadataApplier } from './partition/metadata-applier.js';
 import { openMetadataStore } from './broker-metadata.js';
 import { BrokerRegistrar } from './broker-registration.js';
-import { roundRobinAssigner } from './broker-assignment.js';
+import { kafkaAssigner } from './broker-assignment.js';
 import { ControllerCampaign } from './broker-controller.js';
 import { startReplication, type Replication } from './broker-replication.js';
 import { coordinatorLocator } from './broker-coordinators.js';
@@ -114,6 +114,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
    */
   const shutdown = async () => {
     markReady();
+    // Leadership moves to other replicas before anything stops (a lone broker has nowhere to move it).
+    if (config.etcdEndpoints.length > 0) await controller?.controlledShutdown().catch((err: unknown) => log.warn({ err }, 'controlled shutdown failed'));
+    // Followers stop copying now, so leaders do not take this broker back into their ISRs.
+    await replication?.stop();
     // Stop accepting; requests in flight may finish (up to 5 s) while the rest shuts down.
     const closing = listener?.close(5000);
     // Waiting long polls answer now.
@@ -156,7 +160,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     applier.start();
     const replicaManager = replicas;
     replication.startIsrChecks(() => replicaManager.all());
-    topics = new TopicService(store, clusterView, config, applier, roundRobinAssigner(clusterView));
+    topics = new TopicService(store, clusterView, config, applier, kafkaAssigner(clusterView));
     const topicService = topics;
     let groupCoordinator: RunningGroupCoordinator | null = null;
     const services: BrokerServices = {
@@ -184,7 +188,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const address = await listener.listen(host, port);
     bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
     registrar = await BrokerRegistrar.start(store, clusterView, config, () => config.advertised ?? bound, log);
-    controller = new ControllerCampaign(registrar, log);
+    controller = new ControllerCampaign(registrar, store, config, log);
     // A lone broker is its own controller from the start (clients send admin requests to it).
     if (config.etcdEndpoints.length === 0) await clusterView.waitFor(() => clusterView.controller() !== null);
     const clustered = config.etcdEndpoints.length > 0;

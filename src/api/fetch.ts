@@ -178,8 +178,8 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
     const wanted = requested(ctx, request);
     const replicaId = replicaIdOf(request, ctx.apiVersion);
     if (replicaId >= 0) {
-      // Only a broker of this cluster copies partitions (Kafka checks the replica id the same way).
-      if (!ctx.broker.cluster.isAlive(replicaId) || replicaId === ctx.broker.nodeId) return topLevelError(ErrorCode.UNKNOWN_SERVER_ERROR);
+      // A broker never follows itself; a follower is known per partition, by its replica list.
+      if (replicaId === ctx.broker.nodeId) return topLevelError(ErrorCode.INVALID_REQUEST);
       noteFollowerPositions(ctx, replicaId, wanted);
     }
     const full = request.sessionEpoch === INITIAL_EPOCH || request.sessionEpoch === FINAL_EPOCH;

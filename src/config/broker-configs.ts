@@ -90,7 +90,6 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).
   def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,...) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
   def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
-  def('broker.rack', ConfigType.String, null, 'The rack (or zone) of this broker: replicas of a partition are spread over racks.'),
   def('broker.session.timeout.ms', ConfigType.Int, '9000', 'A broker that has not renewed its registration for this long is gone (the TTL of its etcd lease, rounded up to whole seconds).', atLeast(1000)),
   def('broker.heartbeat.interval.ms', ConfigType.Int, '2000', 'How often a broker renews its registration; less than broker.session.timeout.ms.', atLeast(1)),
   // The controller (src/controller/), Kafka's names and defaults.

@@ -136,7 +136,7 @@ export class Partition {
    * The high watermark may advance, and a follower that caught up joins the ISR.
    */
   recordFollowerFetch(replicaId: number, fetchOffset: number): void {
-    if (!this.state || this.state.leader !== this.nodeId || !this.state.replicas.includes(replicaId)) return;
+    if (!this.state || this.state.leader !== this.nodeId || !this.state.replicas.includes(replicaId) || replicaId === this.nodeId) return;
     this.followers.recordFetch(replicaId, fetchOffset, this.ackedEnd, this.context.now());
     this.advanceHighWatermark();
     if (!this.state.isr.includes(replicaId) && mayJoinIsr(this.followers.of(replicaId), this.hwm, this.epochStartOffset())) {

@@ -55,6 +55,7 @@ export class ReplicaFetcher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
+  private failing = false;
 
   constructor(
     readonly leaderId: number,
@@ -98,9 +99,12 @@ export class ReplicaFetcher {
           continue;
         }
         await this.fetchOnce(ready);
+        this.failing = false;
       } catch (err) {
         if (this.stopped) return;
-        this.settings.onError(`fetching from broker ${this.leaderId}`, err);
+        // A leader that went away is the metadata's news, not an error: say it once per outage.
+        if (!this.failing) this.settings.onError(`fetching from broker ${this.leaderId}`, err);
+        this.failing = true;
         await this.pause(this.settings.backoffMs);
       }
     }
@@ -175,17 +179,20 @@ export class ReplicaFetcher {
       for (const p of t.partitions) {
         const f = this.followed.get(key(t.topic, p.partitionIndex));
         if (!f || !ready.includes(f)) continue;
-        appends.push(this.handle(f, p.errorCode, p.records ?? Buffer.alloc(0), Number(p.highWatermark)));
+        appends.push(this.handle(f, p.errorCode, p.records ?? Buffer.alloc(0), Number(p.highWatermark), Number(p.logStartOffset)));
       }
     }
     await Promise.all(appends);
   }
 
-  private async handle(f: Followed, errorCode: number, records: Buffer, leaderHighWatermark: number): Promise<void> {
+  private async handle(f: Followed, errorCode: number, records: Buffer, leaderHighWatermark: number, leaderLogStart: number): Promise<void> {
     try {
       if (errorCode === ErrorCode.NONE) {
         // Followed still under the same epoch (a role change meanwhile discards what arrived).
-        if (this.followed.get(key(f.partition.topic, f.partition.index)) === f && f.partition.leaderEpoch === f.epoch) await f.partition.appendReplicated(records, leaderHighWatermark);
+        if (this.followed.get(key(f.partition.topic, f.partition.index)) !== f || f.partition.leaderEpoch !== f.epoch) return;
+        await f.partition.appendReplicated(records, leaderHighWatermark);
+        // Records the leader deleted (DeleteRecords, retention) go here too, as Kafka's follower does.
+        if (leaderLogStart > f.partition.logStartOffset && leaderLogStart <= f.partition.highWatermark) await f.partition.deleteRecordsBefore(leaderLogStart);
         return;
       }
       if (errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {

@@ -138,7 +138,12 @@ export class TopicService {
     const overLimit = this.budget.check(name, 0, partitions);
     if (overLimit) return fail(overLimit.errorCode, overLimit.message);
     if (validateOnly) return ok({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions, configs: configs as Record<string, string> });
-    const states = this.newStates(name, 0, partitions, replicas);
+    let states: PartitionState[];
+    try {
+      states = this.newStates(name, 0, partitions, replicas);
+    } catch (err) {
+      return failure(err, `Assigning the replicas of ${name}`);
+    }
     return this.budget.reserve(partitions, async (recorded) => {
       let created: TopicRecord;
       try {
@@ -206,7 +211,12 @@ export class TopicService {
       if (replicationFactor > this.view.brokers().length) {
         return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the new partitions ${replicationFactor} time(s): only ${this.view.brokers().length} broker(s) are registered.`);
       }
-      const states = this.newStates(name, topic.partitions, count, replicationFactor);
+      let states: PartitionState[];
+      try {
+        states = this.newStates(name, topic.partitions, count, replicationFactor);
+      } catch (err) {
+        return failure(err, `Assigning the replicas of ${name}`);
+      }
       return this.budget.reserve(count - topic.partitions, async (recorded) => {
         let updated: TopicRecord;
         try {
