@@ -1,7 +1,6 @@
 /**
  * Wires replication into a broker: the partitions' hooks (ISR changes written to the metadata
- * store by compare-and-set, role changes moving partitions between replica fetchers, leadership
- * only while the broker's session lives), the replica fetchers with their links to leaders, and the
+ * store by compare-and-set, role changes moving partitions between replica fetchers), the replica fetchers with their links to leaders, and the
  * leader's periodic ISR check (every half replica.lag.time.max.ms, as Kafka's isr-expiration task).
  */
 import type { Logger } from 'pino';
@@ -22,7 +21,15 @@ export interface Replication {
   stop(): Promise<void>;
 }
 
-export function startReplication(config: BrokerConfig, store: MetadataStore, view: ClusterView, sessionAlive: () => boolean, log: Logger): Replication {
+/**
+ * A leader keeps leading while its metadata session is lost (etcd down or out of reach), as
+ * Kafka's did with ZooKeeper, so that an etcd outage does not stop the partitions. That cannot
+ * acknowledge a write another leader does not have: an acks=all write needs the high watermark,
+ * the smallest log end of the ISR, and the ISR can only change through the store. A controller
+ * that elected a new leader took it from that ISR, and from then on the new leader no longer
+ * fetches from the old one, so the old one's high watermark cannot pass what the new one holds.
+ */
+export function startReplication(config: BrokerConfig, store: MetadataStore, view: ClusterView, log: Logger): Replication {
   const nodeId = config.nodeId;
   const fetchers = new ReplicaFetchers(leaderLinkFactory(view, nodeId, config.int('replica.socket.timeout.ms')), {
     nodeId,
@@ -38,7 +45,6 @@ export function startReplication(config: BrokerConfig, store: MetadataStore, vie
     now: () => Date.now(),
     producerIdExpirationMs: () => config.int('producer.id.expiration.ms'),
     onBackgroundError: (what, err) => log.error({ err }, `${what} failed`),
-    mayLead: sessionAlive,
     roleChanged: (partition) => {
       fetchers.update(partition);
       for (const l of roleListeners) l(partition);

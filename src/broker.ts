@@ -149,8 +149,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     });
     const clusterView = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
-    // A broker leads only while its registration lives (no request is served before it registers).
-    replication = startReplication(config, store, clusterView, () => registrar !== null && registrar.session !== null, log);
+    replication = startReplication(config, store, clusterView, log);
     replicas = new ReplicaManager(logs, replication.context);
     replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
     applier = new MetadataApplier(config.nodeId, clusterView, replicas, {

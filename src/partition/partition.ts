@@ -40,8 +40,6 @@ export interface PartitionContext {
   proposeState?: PartitionStateProposal;
   /** Told when the partition starts or stops following a leader (the replica fetchers act on it). */
   roleChanged?: (partition: Partition) => void;
-  /** True while this broker may act as a leader (its metadata session is alive). */
-  mayLead?: () => boolean;
   /** producer.id.expiration.ms */
   producerIdExpirationMs: () => number;
   /** Told of a background task's failure (a producer snapshot at a segment roll). */
@@ -109,8 +107,8 @@ export class Partition {
 
   /** True while this broker leads the partition (a partition with no state yet is a lone broker's). */
   get isLeader(): boolean {
-    if (this.state === null) return true;
-    return this.state.leader === this.nodeId && (this.context.mayLead?.() ?? true);
+    if (this.retired) return false;
+    return this.state === null || this.state.leader === this.nodeId;
   }
 
   /** True when the metadata names another broker the leader and this one a replica. */

@@ -37,7 +37,7 @@ import { DEFAULT_TXN_LIMITS, type TxnLimits } from './txn-batches.js';
 export interface EtcdStoreOptions extends EtcdConnectionOptions {
   /** tributary.metadata.etcd.prefix: the cluster's keys live under it (default /tributary/default). */
   readonly prefix?: string;
-  /** broker.session.timeout.ms (default 9000, Kafka's). */
+  /** broker.session.timeout.ms (the broker passes its config; 9000, KRaft's default, without one). */
   readonly sessionTimeoutMs?: number;
   /** broker.heartbeat.interval.ms (default 2000, Kafka's). */
   readonly heartbeatIntervalMs?: number;
