@@ -12,7 +12,6 @@ import type { BrokerConfig } from './config/broker-configs.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { ConsumerOffsetsTopic, type OffsetsPartition } from './coordinator/group/offsets-topic.js';
 import type { Scheduler } from './coordinator/scheduler.js';
-import { READ_UNCOMMITTED } from './partition/partition.js';
 import type { ReplicaManager } from './partition/replica-manager.js';
 import type { TopicService } from './partition/topic-service.js';
 import type { Partition } from './partition/partition.js';
@@ -60,8 +59,10 @@ function offsetsPartition(config: BrokerConfig, replicas: ReplicaManager, hostin
     get logStartOffset() {
       return hosted().logStartOffset;
     },
+    // The replay reads to the log end, as Kafka's does: a new leader's high watermark may lag commits
+    // the previous leader acknowledged (its followers have not fetched again yet), and they are here.
     get highWatermark() {
-      return hosted().highWatermark;
+      return hosted().acknowledgedEnd;
     },
     append: async (batch) => {
       const p = hosted();
@@ -78,7 +79,7 @@ function offsetsPartition(config: BrokerConfig, replicas: ReplicaManager, hostin
       if (outcome === 'timeout') throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the replicas of ${OFFSETS_TOPIC}-${index} did not copy the commit in time`);
       if (outcome !== 'reached') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} moved before the commit was replicated`);
     },
-    read: async (offset, maxBytes) => (await hosted().read(offset, maxBytes, READ_UNCOMMITTED, true)).records,
+    read: async (offset, maxBytes) => (await hosted().readForReplica(offset, maxBytes, true)).records,
   };
 }
 
