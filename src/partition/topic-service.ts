@@ -65,6 +65,9 @@ function failure(err: unknown, doing: string): TopicResult {
   return fail(ErrorCode.KAFKA_STORAGE_ERROR, `${doing} failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
+/** How long a mutation waits for this broker's view to show what the store accepted. */
+const VIEW_WAIT_MS = 30_000;
+
 export class TopicService {
   private readonly serial = new KeyedSerializer();
   private readonly budget: PartitionBudget;
@@ -149,7 +152,7 @@ export class TopicService {
       try {
         created = await this.store.createTopic({ name, configs: configs as Record<string, string>, partitions: states });
         recorded();
-        await this.view.waitFor(() => this.view.topic(name)?.topicId === created.topicId || this.view.topic(name) === undefined);
+        await this.seen(() => this.view.topic(name)?.topicId === created.topicId);
       } catch (err) {
         return failure(err, `Recording topic ${name}`);
       }
@@ -171,7 +174,19 @@ export class TopicService {
   }
 
   private awaitGone(name: string, topicId: string): Promise<void> {
-    return this.view.waitFor(() => this.view.topic(name)?.topicId !== topicId);
+    return this.seen(() => this.view.topic(name)?.topicId !== topicId);
+  }
+
+  /**
+   * Waits until this broker's view shows a change the store has accepted (the store's watch brings
+   * it, at once on a single node); a watch that lost the store gives up after VIEW_WAIT_MS, and
+   * the request answers REQUEST_TIMED_OUT (the change itself stands, and shows once the watch is back).
+   */
+  private seen(condition: () => boolean): Promise<void> {
+    return this.view.waitFor(condition, AbortSignal.timeout(VIEW_WAIT_MS)).catch((err: unknown) => {
+      if (condition()) return;
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `The change was recorded, but this broker did not see it within ${VIEW_WAIT_MS} ms (${err instanceof Error ? err.message : String(err)}).`);
+    });
   }
 
   /** Deletes topic `name`; with `topicId`, only while the topic of that name still has that id. */
@@ -222,7 +237,7 @@ export class TopicService {
         try {
           updated = await this.store.addPartitions(name, topic.topicId, topic.partitions, states);
           recorded();
-          await this.view.waitFor(() => (this.view.topic(name)?.partitions ?? count) >= count || this.view.topic(name)?.topicId !== topic.topicId);
+          await this.seen(() => (this.view.topic(name)?.partitions ?? count) >= count || this.view.topic(name)?.topicId !== topic.topicId);
         } catch (err) {
           return failure(err, `Recording the partitions of ${name}`);
         }
@@ -257,7 +272,7 @@ export class TopicService {
       if (validateOnly) return ok(topic);
       try {
         const updated = await this.store.setTopicConfigs(name, topic.topicId, configs as Record<string, string>);
-        await this.view.waitFor(() => this.view.topic(name) !== topic);
+        await this.seen(() => this.view.topic(name) !== topic);
         await this.applier.apply(name);
         return ok(updated);
       } catch (err) {
