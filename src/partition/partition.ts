@@ -135,6 +135,9 @@ export class Partition {
    */
   recordFollowerFetch(replicaId: number, fetchOffset: number): void {
     if (!this.state || this.state.leader !== this.nodeId || !this.state.replicas.includes(replicaId) || replicaId === this.nodeId) return;
+    // A fetch offset past this log's end is a follower holding records this leader does not have
+    // (it truncates first); it says nothing about what it copied.
+    if (fetchOffset > this.ackedEnd || fetchOffset < this.log.logStartOffset) return;
     this.followers.recordFetch(replicaId, fetchOffset, this.ackedEnd, this.context.now());
     this.advanceHighWatermark();
     if (!this.state.isr.includes(replicaId) && mayJoinIsr(this.followers.of(replicaId), this.hwm, this.epochStartOffset())) {

@@ -91,7 +91,8 @@ export class ProcessCluster {
 
   /** The last lines broker `nodeId` printed (for a failing test's message). */
   logTail(nodeId: number, lines = 40): string {
-    return this.node(nodeId).output.slice(-lines).join('');
+    const n = this.node(nodeId);
+    return `${n.output.slice(-lines).join('')}${n.child ? '' : '[not running]\n'}`;
   }
 
   private node(nodeId: number): Node {
@@ -108,7 +109,12 @@ export class ProcessCluster {
     const args = [CLI, 'start', '--metadata', `etcd://${this.etcd.endpoint.replace(/^http:\/\//, '')}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', ...sets];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     n.child = child;
-    n.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    n.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        n.output.push(`[process exited: code ${code}, signal ${signal}]\n`);
+        resolve();
+      }),
+    );
     void n.exited.then(() => {
       if (n.child === child) n.child = null;
     });

@@ -32,7 +32,7 @@ async function until<T>(what: string, probe: () => Promise<T | null>, cluster: P
   for (;;) {
     const got = await probe().catch(() => null);
     if (got !== null) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${cluster.nodeIds.map((id) => `--- broker ${id}\n${cluster.logTail(id, 15)}`).join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${cluster.nodeIds.map((id) => `--- broker ${id}\n${cluster.logTail(id, 30)}`).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -42,11 +42,13 @@ async function logBytes(dir: string): Promise<Buffer> {
   return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
 }
 
-test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record and duplicate none`, { timeout: 600_000 }, async () => {
+test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record and duplicate none`, { timeout: 600_000 }, async (t) => {
   const cluster = await ProcessCluster.start({ brokers: 3, config: CONFIG });
+  t.after(() => cluster.close());
   const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 100, initialRetryTime: 50, maxRetryTime: 500 } });
   const admin = kafka.admin();
   let producing = true;
+  const cleanups: (() => Promise<unknown>)[] = [];
   try {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
@@ -55,6 +57,7 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     // The producer writes one record at a time (ids in order) and notes each acknowledgement.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 1000, initialRetryTime: 50, maxRetryTime: 300 } });
     await producer.connect();
+    cleanups.push(() => producer.disconnect());
     const acknowledged: string[] = [];
     const producerErrors: string[] = [];
     const producing$ = (async () => {
@@ -83,6 +86,7 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
       }
     });
     const followerDone = new Promise<void>((resolve) => follower.once('exit', () => resolve()));
+    cleanups.push(async () => follower.kill('SIGKILL'));
 
     for (let round = 1; round <= ROUNDS; round++) {
       const before = acknowledged.length;
@@ -133,13 +137,12 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     for (const c of consumed) assert.equal(c.value, values[c.offset - offsets[0]], `offset ${c.offset} changed its record`);
   } finally {
     producing = false;
-    await admin.disconnect().catch(() => undefined);
+    // Clients of a failed run may be retrying against stopped brokers: their cleanup is bounded.
+    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+    for (const c of cleanups) await bounded(c());
+    await bounded(admin.disconnect());
     for (const id of cluster.nodeIds) await cluster.stopBroker(id);
   }
-  try {
-    const copies = await Promise.all(cluster.nodeIds.map((id) => logBytes(join(cluster.dataDir(id), `${TOPIC}-0`))));
-    for (const [i, c] of copies.entries()) assert.ok(c.equals(copies[0]), `broker ${i + 1}'s copy differs from broker 1's (${c.length} vs ${copies[0].length} bytes)`);
-  } finally {
-    await cluster.close();
-  }
+  const copies = await Promise.all(cluster.nodeIds.map((id) => logBytes(join(cluster.dataDir(id), `${TOPIC}-0`))));
+  for (const [i, c] of copies.entries()) assert.ok(c.equals(copies[0]), `broker ${i + 1}'s copy differs from broker 1's (${c.length} vs ${copies[0].length} bytes)`);
 });
