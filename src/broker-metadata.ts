@@ -3,7 +3,8 @@
  * `tributary.metadata.etcd.endpoints` names a cluster's, else the single node's files in the data
  * directory. An unreachable etcd is reported once per attempt and tried again, with a growing
  * pause, until it answers or the start is abandoned: a broker never starts on its own when it was
- * told to join a cluster.
+ * told to join a cluster. The data directory must be this cluster's and this node's (see
+ * metadata/data-dir-identity.ts).
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-configs.js';
@@ -11,13 +12,17 @@ import type { MetadataStore } from './metadata/metadata-store.js';
 import { SingleNodeMetadataStore } from './metadata/single-node-store.js';
 import { EtcdMetadataStore } from './metadata/etcd/etcd-store.js';
 import { MetadataUnavailableError } from './metadata/metadata-errors.js';
+import { checkSingleNodeDataDir, claimClusterDataDir } from './metadata/data-dir-identity.js';
 
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 5000;
 
 export async function openMetadataStore(config: BrokerConfig, log: Logger, abandoned?: AbortSignal): Promise<MetadataStore> {
   const endpoints = config.etcdEndpoints;
-  if (endpoints.length === 0) return SingleNodeMetadataStore.open(config.dataDir, config.nodeId);
+  if (endpoints.length === 0) {
+    await checkSingleNodeDataDir(config.dataDir);
+    return SingleNodeMetadataStore.open(config.dataDir, config.nodeId);
+  }
   const options = {
     endpoints,
     prefix: config.get('tributary.metadata.etcd.prefix') ?? undefined,
@@ -27,7 +32,14 @@ export async function openMetadataStore(config: BrokerConfig, log: Logger, aband
   let pauseMs = FIRST_RETRY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await EtcdMetadataStore.open(options);
+      const store = await EtcdMetadataStore.open(options);
+      try {
+        await claimClusterDataDir(config.dataDir, store.clusterId, config.nodeId);
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+      return store;
     } catch (err) {
       if (!(err instanceof MetadataUnavailableError)) throw err;
       if (abandoned?.aborted) throw err;
