@@ -25,6 +25,8 @@ export interface WantedPartition {
 export interface PartitionOutcome {
   wanted: WantedPartition;
   errorCode: number;
+  /** With NOT_LEADER_OR_FOLLOWER: the leader this broker knows of (KIP-951), when there is one. */
+  currentLeader?: { leaderId: number; leaderEpoch: number };
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
@@ -37,6 +39,13 @@ const NO_LEADER_EPOCH = -1;
 
 function failed(wanted: WantedPartition, errorCode: number): PartitionOutcome {
   return { wanted, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+}
+
+/** NOT_LEADER_OR_FOLLOWER, naming the current leader when this broker knows a live one (KIP-951). */
+function movedAway(ctx: RequestContext, wanted: WantedPartition): PartitionOutcome {
+  const outcome = failed(wanted, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const found = leaderPartition(ctx, wanted.topic, wanted.partition);
+  return isNotHere(found) && found.leaderId >= 0 ? { ...outcome, currentLeader: { leaderId: found.leaderId, leaderEpoch: found.leaderEpoch } } : outcome;
 }
 
 function holdsZstd(records: Buffer): boolean {
@@ -84,7 +93,7 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
   for (const w of wanted) {
     const found = locate(ctx, w);
     if (typeof found === 'number') {
-      out.push(failed(w, found));
+      out.push(found === ErrorCode.NOT_LEADER_OR_FOLLOWER ? movedAway(ctx, w) : failed(w, found));
       continue;
     }
     const limit = Math.max(0, Math.min(w.maxBytes, budget));

@@ -10,6 +10,7 @@ import { READ_COMMITTED } from '../partition/partition.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { readWithLongPoll, type PartitionOutcome, type WantedPartition } from './fetch-read.js';
 import { ZERO_UUID } from './constants.js';
+import { leaderEndpoints } from './leader-partition.js';
 
 /** The partitions named in the request (the last mention of a partition wins), topic names resolved from ids for v13+. */
 function requested(ctx: RequestContext, request: FetchRequest): WantedPartition[] {
@@ -95,6 +96,7 @@ function toResponse(outcomes: PartitionOutcome[], isolationLevel: number): Fetch
       abortedTransactions: isolationLevel === READ_COMMITTED ? [] : null,
       preferredReadReplica: -1,
       records: o.records,
+      ...(o.currentLeader ? { currentLeader: o.currentLeader } : {}),
     });
   }
   return topics;
@@ -131,8 +133,9 @@ function read(ctx: RequestContext, request: FetchRequest, wanted: WantedPartitio
   );
 }
 
-function answer(sessionId: number, outcomes: PartitionOutcome[], request: FetchRequest): FetchResponseInput {
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: toResponse(outcomes, request.isolationLevel) };
+function answer(ctx: RequestContext, sessionId: number, outcomes: PartitionOutcome[], request: FetchRequest): FetchResponseInput {
+  const movedTo = outcomes.flatMap((o) => (o.currentLeader ? [o.currentLeader.leaderId] : []));
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: toResponse(outcomes, request.isolationLevel), nodeEndpoints: leaderEndpoints(ctx, movedTo) };
 }
 
 /** A full fetch (epoch 0 or -1): any session named is closed first; epoch 0 then opens a new one, when the cache has room. */
@@ -145,7 +148,7 @@ async function fullFetch(ctx: RequestContext, request: FetchRequest, wanted: Wan
     updateSession(session, wanted, []);
     noteReported(session, outcomes);
   }
-  return answer(session?.id ?? 0, outcomes, request);
+  return answer(ctx, session?.id ?? 0, outcomes, request);
 }
 
 async function incrementalFetch(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<FetchResponseInput> {
@@ -158,7 +161,7 @@ async function incrementalFetch(ctx: RequestContext, request: FetchRequest, want
   if (session.partitions.size === 0) {
     // Everything forgotten: the session ends and this fetch is answered without one.
     sessions.remove(session.id);
-    return answer(0, await read(ctx, request, wanted), request);
+    return answer(ctx, 0, await read(ctx, request, wanted), request);
   }
   sessions.touch(session, ctx.broker.now());
   session.epoch = nextEpoch(session.epoch);
@@ -166,7 +169,7 @@ async function incrementalFetch(ctx: RequestContext, request: FetchRequest, want
   const outcomes = await read(ctx, request, sessionPartitions(ctx, session));
   // Another fetch in this session went ahead while this one waited: its answer would mislead the client.
   if (session.epoch !== expected) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, session.id);
-  return answer(session.id, noteReported(session, outcomes), request);
+  return answer(ctx, session.id, noteReported(session, outcomes), request);
 }
 
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {

@@ -19,7 +19,7 @@ import { isInternalTopic } from '../metadata/topic-names.js';
 import { waitForHighWatermark } from '../partition/delayed-produce.js';
 import { partitionKey } from '../partition/purgatory.js';
 import type { Partition } from '../partition/partition.js';
-import { isNotHere, leaderPartition } from './leader-partition.js';
+import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 
@@ -31,7 +31,10 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionError(data.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}.`);
   const topic = ctx.broker.topics.get(topicName);
   const partition = leaderPartition(ctx, topicName, data.index);
-  if (isNotHere(partition)) return partitionError(data.index, partition.errorCode, partition.message);
+  if (isNotHere(partition)) {
+    const answer = partitionError(data.index, partition.errorCode, partition.message);
+    return partition.leaderId >= 0 ? { ...answer, currentLeader: { leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch } } : answer;
+  }
   if (!topic) return partitionError(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topicName}-${data.index}.`);
   if (isInternalTopic(topicName)) return partitionError(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Clients cannot write to the internal topic ${topicName}.`);
   const config = logValidationConfig(ctx.broker.config, topic.configs);
@@ -134,7 +137,8 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     const responses = [];
     for (const t of pending) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });
     if (request.acks === 0) return null;
-    return { responses, throttleTimeMs: 0 };
+    const movedTo = responses.flatMap((t) => t.partitionResponses.flatMap((p) => (p.currentLeader?.leaderId !== undefined ? [p.currentLeader.leaderId] : [])));
+    return { responses, throttleTimeMs: 0, nodeEndpoints: leaderEndpoints(ctx, movedTo) };
   },
   errorResponse(request, errorCode, message) {
     return {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { startCluster } from '../../src/cluster.js';
 import { tempDir } from '../helpers/storage.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { buildBatch } from '../../src/protocol/records/batch-records.js';
+import type { FetchResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -44,6 +47,26 @@ test('a three-broker cluster replicates an RF=3 topic to every broker and serves
     }
     // Leaders spread: each broker leads one partition.
     assert.deepEqual(partitions.map((p) => p.leader).sort(), [1, 2, 3]);
+
+    // KIP-951: a broker that does not lead a partition says who does, with that broker's endpoint.
+    const leaderOf0 = partitions[0].leader;
+    const other = [1, 2, 3].find((id) => id !== leaderOf0) as number;
+    const raw = await RawClient.open(cluster.brokers.get(other)?.bootstrap ?? '');
+    try {
+      const records = await buildBatch([{ key: null, value: Buffer.from('misdirected'), timestamp: Date.now() }]);
+      raw.sendRequest(0, 10, 1, { acks: -1, timeoutMs: 5000, topicData: [{ name: 'replicated', partitionData: [{ index: 0, records }] }] });
+      const produced = (await raw.response(0, 10))?.body as ProduceResponse;
+      const answer = produced.responses[0].partitionResponses[0];
+      assert.equal(answer.errorCode, 6, 'NOT_LEADER_OR_FOLLOWER');
+      assert.equal(answer.currentLeader.leaderId, leaderOf0);
+      assert.deepEqual(produced.nodeEndpoints.map((n) => [n.nodeId, n.port]), [[leaderOf0, cluster.brokers.get(leaderOf0)?.port]]);
+      raw.sendRequest(1, 12, 2, { replicaId: -1, maxWaitMs: 0, minBytes: 0, topics: [{ topic: 'replicated', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }] });
+      const fetched = (await raw.response(1, 12))?.body as FetchResponse;
+      assert.equal(fetched.responses[0].partitions[0].errorCode, 6);
+      assert.equal(fetched.responses[0].partitions[0].currentLeader.leaderId, leaderOf0);
+    } finally {
+      raw.close();
+    }
 
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
