@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
+import { kcat } from '../helpers/kcat.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 20);
@@ -27,12 +28,20 @@ const CONFIG = {
   'group.initial.rebalance.delay.ms': '0',
 };
 
+/** What each running broker says about the topic (kcat -L), for a failure message. */
+async function describe(cluster: ProcessCluster): Promise<string> {
+  const views = await Promise.all(
+    cluster.nodeIds.filter((id) => cluster.isRunning(id)).map(async (id) => `broker ${id}: ${(await kcat(['-b', cluster.address(id), '-L', '-t', TOPIC], undefined, 5000).catch((err: Error) => ({ stdout: err.message }))).stdout.trim()}`),
+  );
+  return views.join('\n');
+}
+
 async function until<T>(what: string, probe: () => Promise<T | null>, cluster: ProcessCluster): Promise<T> {
   const deadline = Date.now() + BOUND_MS;
   for (;;) {
     const got = await probe().catch(() => null);
     if (got !== null) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${cluster.nodeIds.map((id) => `--- broker ${id}\n${cluster.logTail(id, 30)}`).join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await describe(cluster)}\n${cluster.nodeIds.map((id) => `--- broker ${id}\n${cluster.logTail(id, 30)}`).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
