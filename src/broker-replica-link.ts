@@ -59,21 +59,23 @@ class BrokerLink implements LeaderLink {
   }
 
   fetch(f: FollowerFetch): Promise<FetchResponse> {
-    const byTopic = new Map<string, FollowerFetch['partitions']>();
+    const byTopic = new Map<string, FollowerFetch['partitions'][number][]>();
     for (const p of f.partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const forgotten = new Map<string, number[]>();
+    for (const p of f.forgotten) forgotten.set(p.topic, [...(forgotten.get(p.topic) ?? []), p.partition]);
     const body = {
       replicaId: f.replicaId,
       maxWaitMs: f.maxWaitMs,
       minBytes: f.minBytes,
       maxBytes: f.maxBytes,
       isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
+      sessionId: f.sessionId,
+      sessionEpoch: f.sessionEpoch,
       topics: [...byTopic].map(([topic, parts]) => ({
         topic,
         partitions: parts.map((p) => ({ partition: p.partition, currentLeaderEpoch: p.currentLeaderEpoch, fetchOffset: BigInt(p.fetchOffset), logStartOffset: BigInt(p.logStartOffset), partitionMaxBytes: p.maxBytes })),
       })),
-      forgottenTopicsData: [],
+      forgottenTopicsData: [...forgotten].map(([topic, partitions]) => ({ topic, partitions })),
     };
     return this.request<FetchResponse>(FETCH, FETCH_VERSION, body, this.timeoutMs + f.maxWaitMs);
   }

@@ -10,6 +10,7 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { FetchResponse, OffsetForLeaderEpochResponse } from '../protocol/generated/index.js';
 import type { Partition } from './partition.js';
+import { FollowerFetchSession, type FollowedPosition } from './follower-fetch-session.js';
 
 /** The calls a follower makes to its leader. Each rejects when the leader cannot be reached. */
 export interface LeaderLink {
@@ -25,7 +26,10 @@ export interface FollowerFetch {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
-  partitions: { topic: string; partition: number; fetchOffset: number; currentLeaderEpoch: number; logStartOffset: number; maxBytes: number }[];
+  sessionId: number;
+  sessionEpoch: number;
+  partitions: readonly FollowedPosition[];
+  forgotten: readonly { topic: string; partition: number }[];
 }
 
 export interface FetcherSettings {
@@ -56,6 +60,7 @@ export class ReplicaFetcher {
   private stopped = false;
   private wake: (() => void) | null = null;
   private failing = false;
+  private readonly session = new FollowerFetchSession();
 
   constructor(
     readonly leaderId: number,
@@ -159,21 +164,36 @@ export class ReplicaFetcher {
   }
 
   private async fetchOnce(ready: Followed[]): Promise<void> {
-    const response = await this.link.fetch({
-      replicaId: this.settings.nodeId,
-      maxWaitMs: this.settings.maxWaitMs,
-      minBytes: this.settings.minBytes,
-      maxBytes: this.settings.maxBytes,
-      partitions: ready.map((f) => ({
-        topic: f.partition.topic,
-        partition: f.partition.index,
-        fetchOffset: f.partition.acknowledgedEnd,
-        currentLeaderEpoch: f.epoch,
-        logStartOffset: f.partition.logStartOffset,
-        maxBytes: this.settings.partitionMaxBytes,
-      })),
-    });
-    if (response.errorCode !== ErrorCode.NONE) throw new Error(`the leader answered the fetch with error ${response.errorCode}`);
+    const wanted: FollowedPosition[] = ready.map((f) => ({
+      topic: f.partition.topic,
+      partition: f.partition.index,
+      fetchOffset: f.partition.acknowledgedEnd,
+      currentLeaderEpoch: f.epoch,
+      logStartOffset: f.partition.logStartOffset,
+      maxBytes: this.settings.partitionMaxBytes,
+    }));
+    const request = this.session.next(wanted);
+    let response: FetchResponse;
+    try {
+      response = await this.link.fetch({
+        replicaId: this.settings.nodeId,
+        maxWaitMs: this.settings.maxWaitMs,
+        minBytes: this.settings.minBytes,
+        maxBytes: this.settings.maxBytes,
+        ...request,
+      });
+    } catch (err) {
+      // The connection went: whether the leader kept the session is unknown, so start over.
+      this.session.reset();
+      throw err;
+    }
+    if (response.errorCode !== ErrorCode.NONE) {
+      this.session.reset();
+      // The leader evicted the session or an epoch went astray: the next fetch is a full one.
+      if (response.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || response.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH) return;
+      throw new Error(`the leader answered the fetch with error ${response.errorCode}`);
+    }
+    this.session.answered(wanted, response.sessionId);
     const appends: Promise<void>[] = [];
     for (const t of response.responses) {
       for (const p of t.partitions) {
