@@ -9,6 +9,14 @@ import type { BrokerRegistrar } from './broker-registration.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { ControllerRunner, controllerSettings, type ElectLeadersAnswer, type NamedPartition } from './controller/controller-runner.js';
 import { ErrorCode } from './protocol/error-codes.js';
+import type { ControllerRequests } from './api/services.js';
+
+/** The controller's requests for handlers, from the campaign once it exists (NOT_CONTROLLER before). */
+export function controllerRequests(campaign: () => ControllerCampaign | null): ControllerRequests {
+  return {
+    electLeaders: (type, partitions) => campaign()?.electLeaders(type, partitions) ?? Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] }),
+  };
+}
 
 export class ControllerCampaign {
   private runner: ControllerRunner | null = null;

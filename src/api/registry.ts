@@ -27,6 +27,7 @@ import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { electLeadersHandler } from './elect-leaders.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -55,6 +56,7 @@ const ALL: readonly AnyApiHandler[] = [
   offsetDeleteHandler,
   initProducerIdHandler,
   offsetForLeaderEpochHandler,
+  electLeadersHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);
