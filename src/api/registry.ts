@@ -28,6 +28,7 @@ import { offsetDeleteHandler } from './offset-delete.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -57,6 +58,7 @@ const ALL: readonly AnyApiHandler[] = [
   initProducerIdHandler,
   offsetForLeaderEpochHandler,
   electLeadersHandler,
+  describeLogDirsHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);

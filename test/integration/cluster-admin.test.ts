@@ -1,12 +1,14 @@
-// CreateTopics and CreatePartitions with explicit replica assignments on a three-broker cluster on
-// a real etcd: kafkajs's replicaAssignment lands as named (replicas in order, every replica in the
-// ISR, the first one leading), and the assignments Kafka refuses get Kafka's codes and messages.
+// Admin APIs on a three-broker cluster on a real etcd. CreateTopics and CreatePartitions with
+// explicit replica assignments: kafkajs's replicaAssignment lands as named (replicas in order,
+// every replica in the ISR, the first one leading), and the assignments Kafka refuses get Kafka's
+// codes and messages. DescribeLogDirs: each broker lists the partitions it holds, copies agree in size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { startCluster } from '../../src/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { askBroker, waitUntil } from '../helpers/cluster-admin.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -111,6 +113,49 @@ test('explicit replica assignments in CreateTopics and CreatePartitions on a thr
       ]);
       const after = await admin.fetchTopicMetadata({ topics: ['placed'] });
       assert.equal(after.topics[0].partitions.length, 5, 'refused requests add nothing');
+    });
+
+    await t.test('DescribeLogDirs lists the partitions each broker holds, with their sizes and no lag once in sync', async () => {
+      interface LogDirsBody {
+        errorCode: number;
+        results: { errorCode: number; logDir: string; totalBytes: bigint; usableBytes: bigint; topics: { name: string; partitions: { partitionIndex: number; partitionSize: bigint; offsetLag: bigint; isFutureKey: boolean }[] }[] }[];
+      }
+      const describe = (id: number, version: number, topics: { topic: string; partitions: number[] }[] | null) =>
+        askBroker<LogDirsBody>((cluster.brokers.get(id) as { bootstrap: string }).bootstrap, 35, version, { topics });
+      // Every replica of partitions 0-2 (one record each) has copied it: equal sizes on both copies.
+      const placed = new Map([[0, [3, 1]], [1, [2, 3]], [2, [1, 2]], [3, [2, 1]], [4, [3, 2]]]);
+      const sizesOf = async (id: number) => {
+        const body = await describe(id, 4, [{ topic: 'placed', partitions: [0, 1, 2, 3, 4, 9] }]);
+        return body.results[0].topics.flatMap((x) => x.partitions.map((p) => [p.partitionIndex, p.partitionSize, p.offsetLag, p.isFutureKey] as const));
+      };
+      await waitUntil('the followers copied the records', async () => {
+        const all = await Promise.all([1, 2, 3].map(sizesOf));
+        const size = (id: number, p: number) => all[id - 1].find(([i]) => i === p)?.[1];
+        return [0, 1, 2].every((p) => { const [a, b] = placed.get(p) as number[]; return size(a, p) === size(b, p); });
+      });
+      for (const id of [1, 2, 3]) {
+        const body = await describe(id, 4, [{ topic: 'placed', partitions: [0, 1, 2, 3, 4, 9] }, { topic: 'no-such-topic', partitions: [0] }]);
+        assert.equal(body.errorCode, 0);
+        assert.equal(body.results.length, 1);
+        const [dir] = body.results;
+        assert.equal(dir.errorCode, 0);
+        assert.equal(dir.logDir, (cluster.brokers.get(id) as { dataDir: string }).dataDir);
+        assert.ok(dir.totalBytes > 0n && dir.usableBytes > 0n && dir.usableBytes <= dir.totalBytes, `volume of broker ${id}`);
+        assert.deepEqual(dir.topics.map((x) => x.name), ['placed'], 'only topics it holds');
+        const held = [...placed].filter(([, r]) => r.includes(id)).map(([p]) => p);
+        const rows = dir.topics[0].partitions;
+        assert.deepEqual(rows.map((p) => p.partitionIndex), held, `broker ${id} holds exactly its replicas`);
+        for (const p of rows) {
+          assert.equal(p.offsetLag, 0n);
+          assert.equal(p.isFutureKey, false);
+          // Partitions 0-2 hold one record batch; the added ones 3 and 4 are empty.
+          if (p.partitionIndex <= 2) assert.ok(p.partitionSize > 60n, `size of placed-${p.partitionIndex} on broker ${id}: ${p.partitionSize}`);
+          else assert.equal(p.partitionSize, 0n);
+        }
+      }
+      // Every topic (null): the same partitions; v0 has no volume figures.
+      const all = await describe(1, 0, null);
+      assert.deepEqual(all.results[0].topics.find((x) => x.name === 'placed')?.partitions.map((p) => p.partitionIndex), [0, 2, 3]);
     });
   } finally {
     raw.close();
