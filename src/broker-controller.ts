@@ -15,6 +15,7 @@ import type { ControllerRequests } from './api/services.js';
 export function controllerRequests(campaign: () => ControllerCampaign | null): ControllerRequests {
   return {
     electLeaders: (type, partitions) => campaign()?.electLeaders(type, partitions) ?? Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] }),
+    alterReassignments: (partitions) => campaign()?.alterReassignments(partitions) ?? Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] }),
   };
 }
 
@@ -42,6 +43,12 @@ export class ControllerCampaign {
   electLeaders(type: 'preferred' | 'unclean', partitions: readonly NamedPartition[]): Promise<ElectLeadersAnswer> {
     if (!this.runner) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] });
     return this.runner.electLeaders(type, partitions);
+  }
+
+  /** AlterPartitionReassignments, answered by the controller (NOT_CONTROLLER elsewhere). */
+  alterReassignments(partitions: readonly (NamedPartition & { readonly target: readonly number[] | null })[]): Promise<ElectLeadersAnswer> {
+    if (!this.runner) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] });
+    return this.runner.alterReassignments(partitions);
   }
 
   /** Moves this broker's leaderships to other in-sync replicas; logs what could not move. */

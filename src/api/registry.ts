@@ -29,6 +29,8 @@ import { initProducerIdHandler } from './init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -59,6 +61,8 @@ const ALL: readonly AnyApiHandler[] = [
   offsetForLeaderEpochHandler,
   electLeadersHandler,
   describeLogDirsHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);
