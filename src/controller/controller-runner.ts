@@ -122,7 +122,7 @@ export class ControllerRunner {
     const results = known.map((k) => {
       if (k.topicId === undefined) return { ...k.named, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${k.named.topic}' does not exist.` };
       const r = elected[next++];
-      return { ...k.named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r?.errorMessage ?? 'The controller role ended.' };
+      return { ...k.named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r ? r.errorMessage : 'The controller role ended.' };
     });
     return { errorCode: 0, results };
   }
@@ -141,7 +141,7 @@ export class ControllerRunner {
       const named = { topic: k.named.topic, partition: k.named.partition };
       if (k.topicId === undefined) return { ...named, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${k.named.topic}' does not exist.` };
       const r = decided[next++];
-      return { ...named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r?.errorMessage ?? 'The controller role ended.' };
+      return { ...named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r ? r.errorMessage : 'The controller role ended.' };
     });
     return { errorCode: 0, results };
   }

@@ -66,6 +66,15 @@ test('ElectLeaders: preferred after a restart, NOT_CONTROLLER off the controller
         ['elect', 2, 0],
         ['no-such-topic', 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
       ]);
+      assert.deepEqual(
+        answer.replicaElectionResults.flatMap((x) => x.partitionResult.map((p) => [x.topic, p.partitionId, p.errorMessage])).sort(),
+        [
+          ['elect', 0, null],
+          ['elect', 1, 'Leader election not needed for topic partition.'],
+          ['elect', 2, null],
+          ['no-such-topic', 0, "Topic 'no-such-topic' does not exist."],
+        ],
+      );
       // Answered once the controller's broker saw it; every broker's metadata follows.
       for (const id of [1, 2, 3]) {
         await waitUntil(`broker ${id} shows the preferred leaders`, async () => (await partitionsOf(bootstrapOf(cluster, id), 'elect')).map((p) => p.leader).join() === '1,2,1');
