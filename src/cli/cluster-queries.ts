@@ -1,10 +1,11 @@
 /**
  * What the `cluster`, `topic` and `leader` commands ask brokers, through the project's own client:
  * the cluster's brokers and controller (Metadata), one topic's partitions with leader, replicas,
- * ISR and offline replicas, and leader elections sent to the controller (ElectLeaders).
+ * ISR and offline replicas, leader elections and partition reassignments sent to the controller
+ * (ElectLeaders, AlterPartitionReassignments, ListPartitionReassignments).
  */
 import { KafkaConnection } from '../client/kafka-connection.js';
-import type { ElectLeadersResponse, MetadataResponse } from '../protocol/generated/index.js';
+import type { AlterPartitionReassignmentsResponse, ElectLeadersResponse, ListPartitionReassignmentsResponse, MetadataResponse } from '../protocol/generated/index.js';
 import { describeError } from '../protocol/error-codes.js';
 import { CliError, check } from './group-queries.js';
 
@@ -75,4 +76,41 @@ export async function electLeaders(c: KafkaConnection, unclean: boolean, partiti
 
 export function errorName(code: number): string {
   return describeError(code)?.name ?? String(code);
+}
+
+/** Runs `fn` on a connection to the controller. */
+async function atController<T>(c: KafkaConnection, fn: (controller: KafkaConnection) => Promise<T>): Promise<T> {
+  const controller = await connectToController(c);
+  try {
+    return await fn(controller);
+  } finally {
+    controller.close();
+  }
+}
+
+/** AlterPartitionReassignments for one partition: to `replicas`, or (null) cancel the one under way. */
+export async function reassignPartition(c: KafkaConnection, topic: string, partition: number, replicas: number[] | null): Promise<void> {
+  const res = await atController(c, (controller) =>
+    controller.request<AlterPartitionReassignmentsResponse>(45, 0, { timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: partition, replicas }] }] }, 60_000),
+  );
+  check(res.errorCode, 'AlterPartitionReassignments');
+  const p = res.responses[0]?.partitions[0];
+  if (!p) throw new CliError('AlterPartitionReassignments: the controller answered nothing for the partition');
+  if (p.errorCode !== 0) throw new CliError(`${topic}-${partition}: ${errorName(p.errorCode)}: ${p.errorMessage ?? ''}`);
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
+}
+
+/** The reassignments under way, all or those of `topic`. */
+export async function listReassignments(c: KafkaConnection, topic?: string): Promise<OngoingReassignment[]> {
+  const topics = topic === undefined ? null : [{ name: topic, partitionIndexes: (await describeTopic(c, topic)).partitions.map((p) => p.partition) }];
+  const res = await atController(c, (controller) => controller.request<ListPartitionReassignmentsResponse>(46, 0, { timeoutMs: 30_000, topics }, 60_000));
+  check(res.errorCode, 'ListPartitionReassignments');
+  return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })));
 }

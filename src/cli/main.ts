@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerGroups } from './groups.js';
 import { registerClusterCommands } from './cluster.js';
+import { registerPartitionCommands } from './partitions.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -11,6 +12,7 @@ const program = new Command('tributary').description('Tributary: a Kafka-compati
 registerStart(program);
 registerGroups(program);
 registerClusterCommands(program);
+registerPartitionCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,6 +1,7 @@
 // The cluster commands of the `tributary` CLI, run as a user runs them (a child process) against a
 // three-broker cluster on a real etcd: cluster info, topic describe with replicas/ISR/offline, and
-// leader elect (routed to the controller from any broker) after a restart moved a leadership.
+// leader elect (routed to the controller from any broker) after a restart moved a leadership, and
+// partition reassign --wait / partition reassignments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -32,7 +33,7 @@ function rows(output: string, first: string): string[][] {
 
 const bootstrapOf = (cluster: RunningCluster, id: number) => (cluster.brokers.get(id) as { bootstrap: string }).bootstrap;
 
-test('tributary cluster info, topic describe and leader elect against a three-broker cluster', async () => {
+test('tributary cluster info, topic describe, leader elect and partition reassign against a three-broker cluster', async () => {
   const cluster = await startCluster({ brokers: 3, config: { 'replica.fetch.wait.max.ms': '100', 'auto.leader.rebalance.enable': 'false' } });
   try {
     const created = await askBroker<{ topics: { errorCode: number }[] }>(bootstrapOf(cluster, 1), 19, 7, {
@@ -86,6 +87,22 @@ test('tributary cluster info, topic describe and leader elect against a three-br
 
     const unclean = await tributary('leader', 'elect', '--unclean', '--topic', 'cli-topic', '--partition', '1', '-b', bootstrapOf(cluster, 2));
     assert.equal(unclean.stdout.trim(), 'Valid replica already elected for partitions cli-topic-1');
+
+    // partition reassign --wait: partition 1 moves off its leader (2) to 3,1.
+    const moved = await tributary('partition', 'reassign', '--topic', 'cli-topic', '--partition', '1', '--replicas', '3,1', '--wait', '-b', bootstrapOf(cluster, 1));
+    assert.equal(moved.code, 0, moved.stderr);
+    const lines = moved.stdout.trim().split('\n');
+    assert.equal(lines[0], 'Reassignment of cli-topic-1 to replicas 3,1 started.');
+    assert.match(lines[1], /^Reassignment of cli-topic-1 complete: replicas 3,1, leader 3, ISR (3,1|1,3)\.$/);
+    await waitUntil('broker 2 shows the move', async () => (await partitionsOf(bootstrapOf(cluster, 2), 'cli-topic'))[1].replicas.join() === '3,1');
+    assert.deepEqual((await describe())[1].slice(0, 3), ['1', '3', '3,1']);
+    assert.equal((await tributary('partition', 'reassignments', '-b', bootstrapOf(cluster, 2))).stdout.trim(), 'No reassignments in progress.');
+    const badMove = await tributary('partition', 'reassign', '--topic', 'cli-topic', '--partition', '1', '--replicas', '1,9', '-b', bootstrapOf(cluster, 2));
+    assert.equal(badMove.code, 1);
+    assert.equal(badMove.stderr.trim(), 'cli-topic-1: INVALID_REPLICA_ASSIGNMENT: The manual partition assignment includes broker 9, but no such broker is registered.');
+    const noneToCancel = await tributary('partition', 'reassign', '--topic', 'cli-topic', '--partition', '1', '--cancel', '-b', bootstrapOf(cluster, 2));
+    assert.equal(noneToCancel.code, 1);
+    assert.match(noneToCancel.stderr, /NO_REASSIGNMENT_IN_PROGRESS/);
 
     const missing = await tributary('topic', 'describe', 'no-such-topic', '-b', bootstrapOf(cluster, 2));
     assert.equal(missing.code, 1);
