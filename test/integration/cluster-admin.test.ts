@@ -34,7 +34,8 @@ function createWith(name: string, assignments: { partitionIndex: number; brokerI
 }
 
 test('explicit replica assignments in CreateTopics and CreatePartitions on a three-broker cluster', async (t) => {
-  const cluster = await startCluster({ brokers: 3, config: { 'replica.fetch.wait.max.ms': '100' } });
+  // The last broker to stop leads partitions nobody else can take: its controlled shutdown retries, not 3 x 5 s here.
+  const cluster = await startCluster({ brokers: 3, config: { 'replica.fetch.wait.max.ms': '100', 'controlled.shutdown.retry.backoff.ms': '100' } });
   const kafka = new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
   const admin = kafka.admin();
   await admin.connect();

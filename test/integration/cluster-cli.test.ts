@@ -34,7 +34,8 @@ function rows(output: string, first: string): string[][] {
 const bootstrapOf = (cluster: RunningCluster, id: number) => (cluster.brokers.get(id) as { bootstrap: string }).bootstrap;
 
 test('tributary cluster info, topic describe, leader elect and partition reassign against a three-broker cluster', async () => {
-  const cluster = await startCluster({ brokers: 3, config: { 'replica.fetch.wait.max.ms': '100', 'auto.leader.rebalance.enable': 'false' } });
+  // A broker stopping as the last in-sync replica retries its controlled shutdown: not 3 x 5 s here.
+  const cluster = await startCluster({ brokers: 3, config: { 'replica.fetch.wait.max.ms': '100', 'auto.leader.rebalance.enable': 'false', 'controlled.shutdown.retry.backoff.ms': '100' } });
   try {
     const created = await askBroker<{ topics: { errorCode: number }[] }>(bootstrapOf(cluster, 1), 19, 7, {
       topics: [{ name: 'cli-topic', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }, { partitionIndex: 1, brokerIds: [2, 3, 1] }], configs: [] }],
