@@ -9,6 +9,15 @@ import type { BrokerRegistrar } from './broker-registration.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { ControllerRunner, controllerSettings, type ElectLeadersAnswer, type NamedPartition } from './controller/controller-runner.js';
 import { ErrorCode } from './protocol/error-codes.js';
+import type { ControllerRequests } from './api/services.js';
+
+/** The controller's requests for handlers, from the campaign once it exists (NOT_CONTROLLER before). */
+export function controllerRequests(campaign: () => ControllerCampaign | null): ControllerRequests {
+  return {
+    electLeaders: (type, partitions) => campaign()?.electLeaders(type, partitions) ?? Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] }),
+    alterReassignments: (partitions) => campaign()?.alterReassignments(partitions) ?? Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] }),
+  };
+}
 
 export class ControllerCampaign {
   private runner: ControllerRunner | null = null;
@@ -34,6 +43,12 @@ export class ControllerCampaign {
   electLeaders(type: 'preferred' | 'unclean', partitions: readonly NamedPartition[]): Promise<ElectLeadersAnswer> {
     if (!this.runner) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] });
     return this.runner.electLeaders(type, partitions);
+  }
+
+  /** AlterPartitionReassignments, answered by the controller (NOT_CONTROLLER elsewhere). */
+  alterReassignments(partitions: readonly (NamedPartition & { readonly target: readonly number[] | null })[]): Promise<ElectLeadersAnswer> {
+    if (!this.runner) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] });
+    return this.runner.alterReassignments(partitions);
   }
 
   /** Moves this broker's leaderships to other in-sync replicas; logs what could not move. */

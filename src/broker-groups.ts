@@ -44,7 +44,7 @@ export interface GroupHosting {
 export async function createOffsetsTopic(config: BrokerConfig, topics: TopicService, liveBrokers: number): Promise<void> {
   if (topics.get(OFFSETS_TOPIC)) return;
   const replicationFactor = Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), liveBrokers));
-  const created = await topics.create(OFFSETS_TOPIC, config.int('offsets.topic.num.partitions'), replicationFactor, { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' }, false);
+  const created = await topics.create(OFFSETS_TOPIC, { numPartitions: config.int('offsets.topic.num.partitions'), replicationFactor }, { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' }, false);
   if (created.errorCode !== 0 && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw new KafkaError(created.errorCode, `cannot create ${OFFSETS_TOPIC}: ${created.errorMessage}`);
 }
 

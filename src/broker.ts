@@ -16,7 +16,7 @@ import { MetadataApplier } from './partition/metadata-applier.js';
 import { openMetadataStore } from './broker-metadata.js';
 import { BrokerRegistrar } from './broker-registration.js';
 import { kafkaAssigner } from './broker-assignment.js';
-import { ControllerCampaign } from './broker-controller.js';
+import { ControllerCampaign, controllerRequests } from './broker-controller.js';
 import { startReplication, type Replication } from './broker-replication.js';
 import { coordinatorLocator } from './broker-coordinators.js';
 import { Listener, type ServerLoad } from './server/listener.js';
@@ -175,6 +175,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         return groupCoordinator.coordinator;
       },
       coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
+      controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),

@@ -1,6 +1,5 @@
-/** CreatePartitions (key 37): grow a topic's partition count. */
+/** CreatePartitions (key 37): grow a topic's partition count; `assignments` name the new partitions' replicas. */
 import type { CreatePartitionsRequest, CreatePartitionsResponseInput } from '../protocol/generated/index.js';
-import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 
 export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, CreatePartitionsResponseInput> = {
@@ -11,11 +10,8 @@ export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, Create
   async handle(ctx, request) {
     const results = [];
     for (const t of request.topics) {
-      if (t.assignments !== null && t.assignments.some((a) => a.brokerIds.some((b) => b !== ctx.broker.nodeId))) {
-        results.push({ name: t.name, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Replica assignments may only name broker ${ctx.broker.nodeId}.` });
-        continue;
-      }
-      const outcome = await ctx.broker.topics.addPartitions(t.name, t.count, request.validateOnly);
+      const assignments = t.assignments === null ? null : t.assignments.map((a) => a.brokerIds);
+      const outcome = await ctx.broker.topics.addPartitions(t.name, t.count, request.validateOnly, assignments);
       results.push({ name: t.name, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage });
     }
     return { throttleTimeMs: 0, results };

@@ -1,10 +1,14 @@
-/** CreateTopics (key 19): validation with Kafka's error codes, `validate_only`, v5+ config echo. */
+/**
+ * CreateTopics (key 19): validation with Kafka's error codes, `validate_only`, v5+ config echo;
+ * a topic is laid out by partition count and replication factor, or by explicit `assignments`.
+ */
 import type { CreateTopicsRequest, CreateTopicsResponseInput, CreateTopicsResponseCreatableTopicResultInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { effectiveTopicConfig } from '../config/topic-config-values.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import type { TopicRecord } from '../metadata/local-store.js';
 import { ZERO_UUID } from './constants.js';
+import type { TopicLayout } from '../partition/topic-service.js';
 
 type CreatableTopic = CreateTopicsRequest['topics'][number];
 
@@ -24,27 +28,25 @@ function success(ctx: RequestContext, topic: TopicRecord, replicationFactor: num
 }
 
 async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: boolean): Promise<CreateTopicsResponseCreatableTopicResultInput> {
-  let partitions = t.numPartitions;
-  let replicas = t.replicationFactor;
+  let layout: TopicLayout = { numPartitions: t.numPartitions, replicationFactor: t.replicationFactor };
   if (t.assignments.length > 0) {
-    if (partitions !== -1 || replicas !== -1) {
+    if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
       return result(t.name, ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
     }
-    const nodes = new Set(t.assignments.flatMap((a) => a.brokerIds));
-    const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
-    if (indexes.some((p, i) => p !== i)) return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be numbered consecutively from 0.');
-    if ([...nodes].some((n) => n !== ctx.broker.nodeId) || t.assignments.some((a) => a.brokerIds.length !== 1)) {
-      return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignments may only name broker ${ctx.broker.nodeId}, once per partition.`);
-    }
-    partitions = t.assignments.length;
-    replicas = 1;
+    layout = { assignments: t.assignments.map((a) => ({ partition: a.partitionIndex, brokerIds: a.brokerIds })) };
   }
   const configs: Record<string, string | null> = {};
   for (const c of t.configs) configs[c.name] = c.value;
-  const outcome = await ctx.broker.topics.create(t.name, partitions, replicas, configs, validateOnly);
+  const outcome = await ctx.broker.topics.create(t.name, layout, configs, validateOnly);
   if (outcome.errorCode !== ErrorCode.NONE || !outcome.topic) return result(t.name, outcome.errorCode, outcome.errorMessage);
   ctx.log.info({ topic: t.name, partitions: outcome.topic.partitions, validateOnly }, validateOnly ? 'topic creation validated' : 'topic created');
-  return success(ctx, outcome.topic, replicas === -1 ? ctx.broker.config.int('default.replication.factor') : replicas);
+  return success(ctx, outcome.topic, replicationFactorOf(ctx, layout));
+}
+
+/** The replication factor the response reports: the first partition's replica count, or the default. */
+function replicationFactorOf(ctx: RequestContext, layout: TopicLayout): number {
+  if ('assignments' in layout) return layout.assignments[0]?.brokerIds.length ?? -1;
+  return layout.replicationFactor === -1 ? ctx.broker.config.int('default.replication.factor') : layout.replicationFactor;
 }
 
 export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponseInput> = {

@@ -27,6 +27,10 @@ import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { electLeadersHandler } from './elect-leaders.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -55,6 +59,10 @@ const ALL: readonly AnyApiHandler[] = [
   offsetDeleteHandler,
   initProducerIdHandler,
   offsetForLeaderEpochHandler,
+  electLeadersHandler,
+  describeLogDirsHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);

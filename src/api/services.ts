@@ -21,6 +21,24 @@ export interface CoordinatorLocator {
   group(groupId: string): Promise<LocatedCoordinator>;
 }
 
+export interface NamedPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** What the controller answers for one partition of an ElectLeaders request (errorCode 0: elected). */
+export interface PartitionElection extends NamedPartition {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+/** Requests only the controller serves; on other brokers they answer NOT_CONTROLLER (errorCode) and no results. */
+export interface ControllerRequests {
+  electLeaders(type: 'preferred' | 'unclean', partitions: readonly NamedPartition[]): Promise<{ readonly errorCode: number; readonly results: readonly PartitionElection[] }>;
+  /** AlterPartitionReassignments: each partition to its `target` replicas, or (null) the reassignment under way cancelled. */
+  alterReassignments(partitions: readonly (NamedPartition & { readonly target: readonly number[] | null })[]): Promise<{ readonly errorCode: number; readonly results: readonly PartitionElection[] }>;
+}
+
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly nodeId: number;
@@ -35,6 +53,8 @@ export interface BrokerServices {
   /** Where group coordinators are (FindCoordinator). */
   readonly coordinators: CoordinatorLocator;
   readonly producerIds: ProducerIdManager;
+  /** The controller's requests, when this broker is the controller (ElectLeaders, AlterPartitionReassignments). */
+  readonly controller: ControllerRequests;
   /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */
   readonly fetchSessions: FetchSessionCache;
   /** Milliseconds since the epoch; injectable for tests. */

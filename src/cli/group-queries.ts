@@ -17,7 +17,7 @@ import { describeError } from '../protocol/error-codes.js';
 
 export class CliError extends Error {}
 
-function check(code: number, what: string): void {
+export function check(code: number, what: string): void {
   if (code !== 0) throw new CliError(`${what}: ${describeError(code)?.name ?? code} (${describeError(code)?.message ?? 'unknown error'})`);
 }
 

@@ -3,12 +3,16 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerGroups } from './groups.js';
+import { registerClusterCommands } from './cluster.js';
+import { registerPartitionCommands } from './partitions.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('tributary').description('Tributary: a Kafka-compatible event streaming broker').version(pkg.version);
 registerStart(program);
 registerGroups(program);
+registerClusterCommands(program);
+registerPartitionCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -38,6 +38,11 @@ function checkReplicaList(brokerIds: readonly number[], registered: ReadonlySet<
   return null;
 }
 
+/** The target replicas of a reassignment (KRaft checks them as a manual assignment). */
+export function validateReassignmentTarget(brokerIds: readonly number[], registered: ReadonlySet<number>): AssignmentProblem | null {
+  return checkReplicaList(brokerIds, registered, null);
+}
+
 /**
  * CreateTopics with explicit assignments. `registered` are the brokers with a registration,
  * `live` those that may lead now (a partition with no live replica cannot be created).

@@ -11,6 +11,8 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { PartitionState } from '../metadata/metadata-store.js';
 import { electPreferred, electUnclean, moveOffShuttingDown, reconcile, type BrokerFacts, type ElectionRefusal } from './partition-transitions.js';
+import { cancelReassignment, startReassignment } from './reassignment-transitions.js';
+import { validateReassignmentTarget } from './assignment-validation.js';
 
 export interface ControllerPartition {
   readonly topicId: string;
@@ -48,6 +50,11 @@ export type ControllerEvent =
   /** The broker asked to shut down cleanly (the view lists it in shuttingDown). */
   | { readonly kind: 'controlled-shutdown'; readonly nodeId: number }
   | { readonly kind: 'elect-leaders'; readonly type: 'preferred' | 'unclean'; readonly partitions: readonly PartitionRef[] }
+  /**
+   * AlterPartitionReassignments: each partition to its `target` replicas, or (null) back to the
+   * replicas it had before the reassignment under way. `nameOf` names a partition for messages.
+   */
+  | { readonly kind: 'alter-reassignments'; readonly partitions: readonly ReassignmentRequest[]; readonly nameOf: (ref: PartitionRef) => string }
   /** The periodic check of auto.leader.rebalance.enable with leader.imbalance.per.broker.percentage. */
   | { readonly kind: 'rebalance-check'; readonly imbalancePercentage: number };
 
@@ -58,7 +65,11 @@ export interface PartitionWrite {
   readonly next: PartitionState;
 }
 
-/** An ElectLeaders answer for one partition; errorCode 0 means the write was decided. */
+export interface ReassignmentRequest extends PartitionRef {
+  readonly target: readonly number[] | null;
+}
+
+/** An ElectLeaders (or AlterPartitionReassignments) answer for one partition; errorCode 0 means the write was decided. */
 export interface ElectionResult extends PartitionRef {
   readonly errorCode: number;
   readonly errorMessage: string | null;
@@ -66,7 +77,7 @@ export interface ElectionResult extends PartitionRef {
 
 export interface Decision {
   readonly writes: PartitionWrite[];
-  /** Only for elect-leaders: one per requested partition, in request order. */
+  /** Only for elect-leaders and alter-reassignments: one per requested partition, in request order. */
   readonly elections: ElectionResult[];
 }
 
@@ -111,6 +122,39 @@ function elect(view: ControllerView, type: 'preferred' | 'unclean', refs: readon
         outcome.refused === 'ELECTION_NOT_NEEDED' ? 'Leader election not needed for topic partition.' : `Failed to elect leader for partition ${ref.partition} under strategy ${strategy}`;
       elections.push({ ...ref, errorCode: REFUSALS[outcome.refused], errorMessage: message });
     }
+  }
+  return { writes, elections };
+}
+
+/**
+ * Starts or cancels reassignments (reassignment-transitions.ts); a partition named twice takes
+ * the first request's change, as one write per partition per event.
+ */
+function reassign(view: ControllerView, requests: readonly ReassignmentRequest[], nameOf: (ref: PartitionRef) => string): Decision {
+  const writes: PartitionWrite[] = [];
+  const elections: ElectionResult[] = [];
+  const decided = new Set<string>();
+  for (const req of requests) {
+    const ref = { topicId: req.topicId, partition: req.partition };
+    const p = view.partition(req.topicId, req.partition);
+    if (!p) {
+      elections.push({ ...ref, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' });
+      continue;
+    }
+    const problem = req.target === null ? null : validateReassignmentTarget(req.target, view.live);
+    if (problem) {
+      elections.push({ ...ref, errorCode: problem.code, errorMessage: problem.message });
+      continue;
+    }
+    const outcome = req.target === null ? cancelReassignment(p.state, view, view.uncleanLeaderElection(p.topicId), nameOf(ref)) : startReassignment(p.state, req.target, view);
+    if ('refused' in outcome) {
+      elections.push({ ...ref, errorCode: outcome.refused, errorMessage: outcome.message });
+      continue;
+    }
+    const key = `${req.topicId}:${req.partition}`;
+    if (!decided.has(key)) write(p, outcome.next, writes);
+    decided.add(key);
+    elections.push({ ...ref, errorCode: 0, errorMessage: null });
   }
   return { writes, elections };
 }
@@ -162,6 +206,8 @@ export function decide(view: ControllerView, event: ControllerEvent): Decision {
     }
     case 'elect-leaders':
       return elect(view, event.type, event.partitions);
+    case 'alter-reassignments':
+      return reassign(view, event.partitions, event.nameOf);
     case 'rebalance-check':
       return { writes: rebalance(view, event.imbalancePercentage), elections: none };
   }

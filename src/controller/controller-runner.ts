@@ -122,7 +122,26 @@ export class ControllerRunner {
     const results = known.map((k) => {
       if (k.topicId === undefined) return { ...k.named, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${k.named.topic}' does not exist.` };
       const r = elected[next++];
-      return { ...k.named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r?.errorMessage ?? 'The controller role ended.' };
+      return { ...k.named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r ? r.errorMessage : 'The controller role ended.' };
+    });
+    return { errorCode: 0, results };
+  }
+
+  /** AlterPartitionReassignments: each partition to `target` (null cancels), answered per partition. */
+  async alterReassignments(partitions: readonly (NamedPartition & { readonly target: readonly number[] | null })[]): Promise<ElectLeadersAnswer> {
+    const term = this.term;
+    if (!term) return { errorCode: ErrorCode.NOT_CONTROLLER, results: [] };
+    await term.reconciled;
+    const known = partitions.map((p) => ({ named: p, topicId: term.view.topicIdOf(p.topic) }));
+    const requests = known.flatMap((k) => (k.topicId === undefined ? [] : [{ topicId: k.topicId, partition: k.named.partition, target: k.named.target }]));
+    const names = new Map(known.map((k) => [`${k.topicId}:${k.named.partition}`, `${k.named.topic}-${k.named.partition}`]));
+    const decided: ElectionResult[] = await term.alterReassignments(requests, (ref) => names.get(`${ref.topicId}:${ref.partition}`) ?? `${ref.topicId}-${ref.partition}`);
+    let next = 0;
+    const results = known.map((k) => {
+      const named = { topic: k.named.topic, partition: k.named.partition };
+      if (k.topicId === undefined) return { ...named, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${k.named.topic}' does not exist.` };
+      const r = decided[next++];
+      return { ...named, errorCode: r?.errorCode ?? ErrorCode.NOT_CONTROLLER, errorMessage: r ? r.errorMessage : 'The controller role ended.' };
     });
     return { errorCode: 0, results };
   }

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { ControllerLeadership, MetadataStore, MetadataWatchBatch, MetadataSubscription, WatchScope } from '../metadata/metadata-store.js';
-import { decide, type ControllerEvent, type ControllerView, type ElectionResult, type PartitionRef } from './controller-decisions.js';
+import { decide, type ControllerEvent, type ControllerView, type ElectionResult, type PartitionRef, type ReassignmentRequest } from './controller-decisions.js';
 import { ClusterControllerView } from './controller-view.js';
 import { reconcile } from './partition-transitions.js';
 import { writePartitionStates } from './partition-writer.js';
@@ -91,6 +91,11 @@ export class ControllerTerm {
     return new Promise((resolve) => this.enqueue({ event: { kind: 'elect-leaders', type, partitions }, done: resolve }));
   }
 
+  /** Decides and writes an AlterPartitionReassignments request; resolves with one result per partition. */
+  alterReassignments(partitions: readonly ReassignmentRequest[], nameOf: (ref: PartitionRef) => string): Promise<ElectionResult[]> {
+    return new Promise((resolve) => this.enqueue({ event: { kind: 'alter-reassignments', partitions, nameOf }, done: resolve }));
+  }
+
   /** Stops acting: no further writes are started; waits for the one under way. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -166,7 +171,8 @@ export class ControllerTerm {
   }
 
   private async run(event: ControllerEvent): Promise<ElectionResult[]> {
-    if (event.kind === 'elect-leaders') await this.refresh(event.partitions);
+    const answered = event.kind === 'elect-leaders' || event.kind === 'alter-reassignments';
+    if (answered) await this.refresh(event.partitions);
     const decision = decide(this.view, event);
     const results = new Map(decision.elections.map((r) => [refKey(r), r]));
     const outcome = await writePartitionStates(
@@ -178,7 +184,13 @@ export class ControllerTerm {
           if (current) this.view.recordWrite(topicId, partition, current.state, current.version);
         },
         redecide: (refs) => {
-          const narrowedEvent: ControllerEvent = event.kind === 'elect-leaders' ? { ...event, partitions: refs } : event;
+          const keys = new Set(refs.map(refKey));
+          const narrowedEvent: ControllerEvent =
+            event.kind === 'elect-leaders'
+              ? { ...event, partitions: refs }
+              : event.kind === 'alter-reassignments'
+                ? { ...event, partitions: event.partitions.filter((p) => keys.has(refKey(p))) }
+                : event;
           const again = decide(narrowed(this.view, refs), narrowedEvent);
           for (const r of again.elections) results.set(refKey(r), r);
           return again.writes;
@@ -198,8 +210,11 @@ export class ControllerTerm {
       const r = results.get(refKey(f.write));
       if (r) results.set(refKey(f.write), { ...r, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'The controller could not write the election to the metadata store.' });
     }
-    if (event.kind !== 'elect-leaders') return [];
-    return event.partitions.map((ref) => results.get(refKey(ref)) ?? { ...ref, errorCode: 0, errorMessage: null });
+    if (!answered) return [];
+    return event.partitions.map((ref) => {
+      const r = results.get(refKey(ref)) ?? { ...ref, errorCode: 0, errorMessage: null };
+      return { topicId: r.topicId, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage };
+    });
   }
 
   /**

@@ -5,7 +5,7 @@
  * null when nothing changes. Epochs: every change raises partitionEpoch, a leader change (or a
  * leader that came back as a new incarnation) raises leaderEpoch.
  */
-import type { PartitionState } from '../metadata/metadata-store.js';
+import { reassigning, type PartitionState } from '../metadata/metadata-store.js';
 
 export const NO_LEADER = -1;
 
@@ -18,22 +18,73 @@ export interface BrokerFacts {
 }
 
 /** May `broker` lead now? */
-function eligible(broker: number, facts: BrokerFacts): boolean {
+export function eligible(broker: number, facts: BrokerFacts): boolean {
   return facts.live.has(broker) && !facts.shuttingDown.has(broker);
 }
 
-/** Finishes a change: null if nothing moved, else the epochs raised as Kafka raises them. */
-function finish(prev: PartitionState, leader: number, isr: readonly number[], newIncarnation = false): PartitionState | null {
-  const sameIsr = isr.length === prev.isr.length && isr.every((r, i) => r === prev.isr[i]);
+const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+
+/** A partition's replica lists: the replicas, and those being added and removed by a reassignment. */
+export interface ReplicaLayout {
+  readonly replicas: readonly number[];
+  readonly adding: readonly number[];
+  readonly removing: readonly number[];
+}
+
+function layoutOf(state: PartitionState): ReplicaLayout {
+  return { replicas: state.replicas, adding: state.addingReplicas ?? [], removing: state.removingReplicas ?? [] };
+}
+
+/**
+ * Finishes a change: null if nothing moved, else the epochs raised as Kafka raises them. The
+ * replica lists stay as they are unless `layout` gives new ones (empty adding/removing are left out).
+ */
+export function finish(prev: PartitionState, leader: number, isr: readonly number[], newIncarnation = false, layout: ReplicaLayout = layoutOf(prev)): PartitionState | null {
+  const before = layoutOf(prev);
+  const sameLayout = sameList(layout.replicas, before.replicas) && sameList(layout.adding, before.adding) && sameList(layout.removing, before.removing);
   const leaderChanged = leader !== prev.leader || newIncarnation;
-  if (sameIsr && !leaderChanged) return null;
+  if (sameList(isr, prev.isr) && sameLayout && !leaderChanged) return null;
   return {
-    replicas: prev.replicas,
+    replicas: sameLayout ? prev.replicas : [...layout.replicas],
     isr: [...isr],
     leader,
     leaderEpoch: leaderChanged ? prev.leaderEpoch + 1 : prev.leaderEpoch,
     partitionEpoch: prev.partitionEpoch + 1,
+    ...(layout.adding.length > 0 ? { addingReplicas: [...layout.adding] } : {}),
+    ...(layout.removing.length > 0 ? { removingReplicas: [...layout.removing] } : {}),
   };
+}
+
+/**
+ * Two changes decided one after the other, written as one: the second's lists, with the epochs
+ * raised once from `original` (the leader epoch if either moved the leader).
+ */
+export function combine(original: PartitionState, first: PartitionState | null, second: PartitionState | null): PartitionState | null {
+  if (!second) return first;
+  if (!first) return second;
+  const leaderMoved = first.leaderEpoch !== original.leaderEpoch || second.leaderEpoch !== first.leaderEpoch;
+  return { ...second, leaderEpoch: leaderMoved ? original.leaderEpoch + 1 : original.leaderEpoch, partitionEpoch: original.partitionEpoch + 1 };
+}
+
+/**
+ * Completes a reassignment once every target replica (the replicas not being removed) is in the
+ * ISR, as KRaft's PartitionReassignmentReplicas.maybeCompleteReassignment: the replicas become the
+ * target, the removed ones leave the ISR, and if the leader is being removed the first target
+ * replica in the ISR that may lead takes over (the completion waits while none may).
+ */
+export function completeReassignment(state: PartitionState, facts: BrokerFacts): PartitionState | null {
+  if (!reassigning(state)) return null;
+  const removing = state.removingReplicas ?? [];
+  const target = state.replicas.filter((r) => !removing.includes(r));
+  const isr = state.isr.filter((r) => !removing.includes(r));
+  if (isr.length === 0 || !target.every((r) => isr.includes(r))) return null;
+  let leader = state.leader;
+  if (!target.includes(leader)) {
+    const next = target.find((r) => isr.includes(r) && eligible(r, facts));
+    if (next === undefined) return null;
+    leader = next;
+  }
+  return finish(state, leader, isr, false, { replicas: target, adding: [], removing: [] });
 }
 
 /** The ISR without `gone`; Kafka never empties an ISR, so the last member stays (the old leader if it was one). */
@@ -62,9 +113,16 @@ function electLeader(state: PartitionState, isr: readonly number[], facts: Broke
  * Brings a partition in line with the live brokers: replicas that are gone (or that came back as
  * a new incarnation, `bounced`) leave the ISR; a partition whose leader is gone, or that has none,
  * gets the first eligible replica. This one rule serves a broker's failure, its return, and the
- * reconciliation a new controller runs.
+ * reconciliation a new controller runs; and it completes a reassignment whose new replicas are
+ * all in the ISR (the leader's ISR expansion is the change that brings the controller here).
  */
 export function reconcile(state: PartitionState, facts: BrokerFacts, unclean: boolean, bounced: ReadonlySet<number> = new Set()): PartitionState | null {
+  const live = reconcileLiveness(state, facts, unclean, bounced);
+  // A reassignment whose new replicas are all in sync now completes in the same write.
+  return combine(state, live, completeReassignment(live ?? state, facts));
+}
+
+function reconcileLiveness(state: PartitionState, facts: BrokerFacts, unclean: boolean, bounced: ReadonlySet<number>): PartitionState | null {
   const gone = (r: number) => !facts.live.has(r) || bounced.has(r);
   let isr: readonly number[] = isrWithout(state, gone);
   let leader = state.leader;

@@ -5,6 +5,7 @@
  *
  *   topic          {"topicId": "<22 chars>", "partitions": 3, "configs": {"retention.ms": "1000"}}
  *   partition      {"replicas": [1,2,3], "isr": [1,2], "leader": 1, "leaderEpoch": 4, "partitionEpoch": 7}
+ *                  during a reassignment also "addingReplicas": [3], "removingReplicas": [1] (absent: none)
  *   broker         {"incarnationId": "...", "endpoints": [{"name","securityProtocol","host","port"}], "rack": null}
  *   controller     {"nodeId": 1}
  *   producer ids   {"nextBlockStart": "12000", "lastBroker": 2}     (a decimal string: ids are int64)
@@ -64,7 +65,11 @@ export function decodeTopic(name: string, bytes: Buffer): TopicRecord {
 }
 
 export function encodePartitionState(s: PartitionState): Buffer {
-  return encode({ replicas: s.replicas, isr: s.isr, leader: s.leader, leaderEpoch: s.leaderEpoch, partitionEpoch: s.partitionEpoch });
+  const value: Json = { replicas: s.replicas, isr: s.isr, leader: s.leader, leaderEpoch: s.leaderEpoch, partitionEpoch: s.partitionEpoch };
+  // Written only while a reassignment runs, so values without one read as before.
+  if (s.addingReplicas && s.addingReplicas.length > 0) value.addingReplicas = s.addingReplicas;
+  if (s.removingReplicas && s.removingReplicas.length > 0) value.removingReplicas = s.removingReplicas;
+  return encode(value);
 }
 
 export function decodePartitionState(bytes: Buffer): PartitionState {
@@ -73,13 +78,18 @@ export function decodePartitionState(bytes: Buffer): PartitionState {
 
 export function checkPartitionState(v: unknown): PartitionState {
   const o = object(v, 'partition state');
-  return {
+  const state: PartitionState = {
     replicas: brokerIds(o.replicas, 'replicas'),
     isr: brokerIds(o.isr, 'isr'),
     leader: int(o.leader, 'leader', -1),
     leaderEpoch: int(o.leaderEpoch, 'leaderEpoch', 0),
     partitionEpoch: int(o.partitionEpoch, 'partitionEpoch', 0),
   };
+  const adding = o.addingReplicas === undefined ? [] : brokerIds(o.addingReplicas, 'addingReplicas');
+  const removing = o.removingReplicas === undefined ? [] : brokerIds(o.removingReplicas, 'removingReplicas');
+  if (adding.length === 0 && removing.length === 0) return state;
+  for (const id of [...adding, ...removing]) if (!state.replicas.includes(id)) throw new ValueError(`reassigning replica ${id} is not among the replicas`);
+  return { ...state, ...(adding.length > 0 ? { addingReplicas: adding } : {}), ...(removing.length > 0 ? { removingReplicas: removing } : {}) };
 }
 
 export function encodeBroker(b: BrokerRegistration): Buffer {

@@ -30,6 +30,17 @@ export interface PartitionState {
    * partition epoch: requests naming an older one are fenced. The store does not raise it itself.
    */
   readonly partitionEpoch: number;
+  /**
+   * During a reassignment (KIP-455), the replicas being added and those being removed; both are in
+   * `replicas` until it completes. Absent (as in data written before reassignments) means none.
+   */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
+}
+
+/** Is a reassignment of the partition under way? */
+export function reassigning(state: PartitionState): boolean {
+  return (state.addingReplicas?.length ?? 0) > 0 || (state.removingReplicas?.length ?? 0) > 0;
 }
 
 export interface VersionedPartitionState {

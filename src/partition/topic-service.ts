@@ -39,6 +39,30 @@ export interface LocalTopicApplier {
  */
 export type ReplicaAssigner = (topic: string, from: number, to: number, replicationFactor: number) => number[][];
 
+/** A replica assignment a client named that cannot be used: Kafka's error code and message. */
+export interface AssignmentRefusal {
+  readonly code: number;
+  readonly message: string;
+}
+
+/**
+ * Where new partitions' replicas go: chosen by the broker (`assign`), or named by the client and
+ * checked first (CreateTopics and CreatePartitions `assignments`). The root wires Kafka's rules
+ * (controller/replica-assignment.ts, controller/assignment-validation.ts) over the live brokers.
+ */
+export interface ReplicaPlacement {
+  readonly assign: ReplicaAssigner;
+  /** CreateTopics: replica lists by partition number (0, 1, …), or why not. */
+  checkTopicAssignment(assignments: readonly { readonly partition: number; readonly brokerIds: readonly number[] }[]): AssignmentRefusal | null;
+  /** CreatePartitions: the replica lists of the added partitions from `firstPartition` on, or why not. */
+  checkAddedAssignment(assignments: readonly (readonly number[])[], added: number, firstPartition: number, replicationFactor: number): AssignmentRefusal | null;
+}
+
+/** How a new topic's partitions are laid out: counts (-1 = the broker default), or explicit replica lists. */
+export type TopicLayout =
+  | { readonly numPartitions: number; readonly replicationFactor: number }
+  | { readonly assignments: readonly { readonly partition: number; readonly brokerIds: readonly number[] }[] };
+
 /** The state a new partition starts in: led by its first live replica, every live replica in sync. */
 export function initialPartitionState(replicas: readonly number[], isAlive: (nodeId: number) => boolean): PartitionState {
   const live = replicas.filter(isAlive);
@@ -78,7 +102,7 @@ export class TopicService {
     private readonly view: ClusterView,
     private readonly config: BrokerConfig,
     private readonly applier: LocalTopicApplier,
-    private readonly assign: ReplicaAssigner,
+    private readonly placement: ReplicaPlacement,
   ) {
     this.budget = new PartitionBudget(config, () => view.topics().reduce((n, t) => n + t.partitions, 0));
   }
@@ -110,10 +134,14 @@ export class TopicService {
     return this.serial.run(name, task);
   }
 
-  create(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
+  /**
+   * Creates topic `name` with `numPartitions` partitions of `replicationFactor` replicas (-1: the
+   * broker defaults), or, given a TopicLayout with `assignments`, with exactly those replica lists.
+   */
+  create(name: string, layout: TopicLayout, configs: Record<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
     const nameError = topicNameError(name);
     if (nameError) return Promise.resolve(fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError));
-    return this.mutate(name, () => this.createNow(name, numPartitions, replicationFactor, configs, validateOnly));
+    return this.mutate(name, () => this.createNow(name, layout, configs, validateOnly));
   }
 
   /** Creates a topic for a client that asked about it, when the broker allows it (auto.create.topics.enable). */
@@ -124,29 +152,41 @@ export class TopicService {
     if (nameError) return Promise.resolve(fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError));
     return this.mutate(name, () => {
       const raced = this.view.topic(name);
-      return raced ? Promise.resolve(ok(raced)) : this.createNow(name, -1, -1, {}, false);
+      return raced ? Promise.resolve(ok(raced)) : this.createNow(name, { numPartitions: -1, replicationFactor: -1 }, {}, false);
     });
   }
 
-  private async createNow(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
-    if (this.view.topic(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    const partitions = numPartitions === -1 ? this.config.int('num.partitions') : numPartitions;
+  /** The initial partition states of a new topic, or why it cannot be laid out so. */
+  private layOut(name: string, layout: TopicLayout): PartitionState[] | TopicResult {
+    if ('assignments' in layout) {
+      const refused = this.placement.checkTopicAssignment(layout.assignments);
+      if (refused) return fail(refused.code, refused.message);
+      const byPartition = [...layout.assignments].sort((a, b) => a.partition - b.partition);
+      return byPartition.map((a) => initialPartitionState(a.brokerIds, (id) => this.view.isAlive(id)));
+    }
+    const partitions = layout.numPartitions === -1 ? this.config.int('num.partitions') : layout.numPartitions;
     if (partitions <= 0) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
-    const replicas = replicationFactor === -1 ? this.config.int('default.replication.factor') : replicationFactor;
+    const replicas = layout.replicationFactor === -1 ? this.config.int('default.replication.factor') : layout.replicationFactor;
     if (replicas <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, got ${replicas}.`);
     const brokers = this.view.brokers().length;
     if (replicas > brokers) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicas} time(s): The target replication factor of ${replicas} cannot be reached because only ${brokers} broker(s) are registered.`);
+    try {
+      return this.newStates(name, 0, partitions, replicas);
+    } catch (err) {
+      return failure(err, `Assigning the replicas of ${name}`);
+    }
+  }
+
+  private async createNow(name: string, layout: TopicLayout, configs: Record<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
+    if (this.view.topic(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const states = this.layOut(name, layout);
+    if (!Array.isArray(states)) return states;
+    const partitions = states.length;
     const configError = validateTopicConfigs(configs);
     if (configError) return fail(ErrorCode.INVALID_CONFIG, configError);
     const overLimit = this.budget.check(name, 0, partitions);
     if (overLimit) return fail(overLimit.errorCode, overLimit.message);
     if (validateOnly) return ok({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions, configs: configs as Record<string, string> });
-    let states: PartitionState[];
-    try {
-      states = this.newStates(name, 0, partitions, replicas);
-    } catch (err) {
-      return failure(err, `Assigning the replicas of ${name}`);
-    }
     return this.budget.reserve(partitions, async (recorded) => {
       let created: TopicRecord;
       try {
@@ -170,7 +210,7 @@ export class TopicService {
   }
 
   private newStates(name: string, from: number, to: number, replicationFactor: number): PartitionState[] {
-    return this.assign(name, from, to, replicationFactor).map((replicas) => initialPartitionState(replicas, (id) => this.view.isAlive(id)));
+    return this.placement.assign(name, from, to, replicationFactor).map((replicas) => initialPartitionState(replicas, (id) => this.view.isAlive(id)));
   }
 
   private awaitGone(name: string, topicId: string): Promise<void> {
@@ -213,24 +253,36 @@ export class TopicService {
     });
   }
 
-  addPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
+  /**
+   * Grows topic `name` to `count` partitions; with `assignments`, the added partitions get those
+   * replica lists (one per added partition), else the broker places them.
+   */
+  addPartitions(name: string, count: number, validateOnly: boolean, assignments: readonly (readonly number[])[] | null = null): Promise<TopicResult> {
     return this.mutate(name, async () => {
       const topic = this.view.topic(name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
       if (count < topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.`);
       if (count === topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
+      const replicationFactor = this.view.partition(topic.topicId, 0)?.state.replicas.length ?? 1;
+      if (assignments !== null) {
+        const refused = this.placement.checkAddedAssignment(assignments, count - topic.partitions, topic.partitions, replicationFactor);
+        if (refused) return fail(refused.code, refused.message);
+      }
       const overLimit = this.budget.check(name, topic.partitions, count);
       if (overLimit) return fail(overLimit.errorCode, overLimit.message);
       if (validateOnly) return ok(topic);
-      const replicationFactor = this.view.partition(topic.topicId, 0)?.state.replicas.length ?? 1;
-      if (replicationFactor > this.view.brokers().length) {
-        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the new partitions ${replicationFactor} time(s): only ${this.view.brokers().length} broker(s) are registered.`);
-      }
       let states: PartitionState[];
-      try {
-        states = this.newStates(name, topic.partitions, count, replicationFactor);
-      } catch (err) {
-        return failure(err, `Assigning the replicas of ${name}`);
+      if (assignments !== null) {
+        states = assignments.map((replicas) => initialPartitionState(replicas, (id) => this.view.isAlive(id)));
+      } else {
+        if (replicationFactor > this.view.brokers().length) {
+          return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the new partitions ${replicationFactor} time(s): only ${this.view.brokers().length} broker(s) are registered.`);
+        }
+        try {
+          states = this.newStates(name, topic.partitions, count, replicationFactor);
+        } catch (err) {
+          return failure(err, `Assigning the replicas of ${name}`);
+        }
       }
       return this.budget.reserve(count - topic.partitions, async (recorded) => {
         let updated: TopicRecord;

@@ -29,6 +29,10 @@ export class MemoryLog implements PartitionLog {
     return this.end;
   }
 
+  get sizeInBytes(): number {
+    return this.batches.reduce((n, b) => n + b.bytes.length, 0);
+  }
+
   async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches> {
     const baseOffset = this.end;
     this.epochs.noteBatch(leaderEpoch, baseOffset);

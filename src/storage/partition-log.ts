@@ -60,6 +60,8 @@ export interface PartitionLog {
   readonly logStartOffset: number;
   /** The offset the next record will get. */
   readonly logEndOffset: number;
+  /** Bytes the log's batches take (the sum of its segment sizes; DescribeLogDirs reports it). */
+  readonly sizeInBytes: number;
   /**
    * Appends validated batches (their base offsets and leader epochs are patched in place) and
    * resolves once the flush policy considers them acknowledged (fsynced under the default).

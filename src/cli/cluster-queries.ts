@@ -1,0 +1,116 @@
+/**
+ * What the `cluster`, `topic` and `leader` commands ask brokers, through the project's own client:
+ * the cluster's brokers and controller (Metadata), one topic's partitions with leader, replicas,
+ * ISR and offline replicas, leader elections and partition reassignments sent to the controller
+ * (ElectLeaders, AlterPartitionReassignments, ListPartitionReassignments).
+ */
+import { KafkaConnection } from '../client/kafka-connection.js';
+import type { AlterPartitionReassignmentsResponse, ElectLeadersResponse, ListPartitionReassignmentsResponse, MetadataResponse } from '../protocol/generated/index.js';
+import { describeError } from '../protocol/error-codes.js';
+import { CliError, check } from './group-queries.js';
+
+const NO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+export interface ClusterInfo {
+  clusterId: string | null;
+  controllerId: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+}
+
+export async function clusterInfo(c: KafkaConnection): Promise<ClusterInfo> {
+  const res = await c.request<MetadataResponse>(3, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: [...res.brokers].sort((a, b) => a.nodeId - b.nodeId) };
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  offline: number[];
+}
+
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  partitions: PartitionInfo[];
+}
+
+export async function describeTopic(c: KafkaConnection, topic: string): Promise<TopicInfo> {
+  const res = await c.request<MetadataResponse>(3, 12, { topics: [{ name: topic, topicId: NO_TOPIC_ID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const t = res.topics[0];
+  check(t.errorCode, `topic ${topic}`);
+  const partitions = t.partitions
+    .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas }))
+    .sort((a, b) => a.partition - b.partition);
+  return { name: topic, topicId: t.topicId, partitions };
+}
+
+/** A connection to the cluster's controller, found through `c`'s Metadata. */
+export async function connectToController(c: KafkaConnection): Promise<KafkaConnection> {
+  const info = await clusterInfo(c);
+  const controller = info.brokers.find((b) => b.nodeId === info.controllerId);
+  if (!controller) throw new CliError(info.controllerId < 0 ? 'the cluster has no controller right now; try again' : `the controller, broker ${info.controllerId}, is not among the live brokers`);
+  return KafkaConnection.open(`${controller.host}:${controller.port}`);
+}
+
+export interface ElectionRow {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** ElectLeaders at the controller; `partitions` null means every partition of the cluster. */
+export async function electLeaders(c: KafkaConnection, unclean: boolean, partitions: { topic: string; partitions: number[] }[] | null): Promise<ElectionRow[]> {
+  const controller = await connectToController(c);
+  try {
+    const res = await controller.request<ElectLeadersResponse>(43, 2, { electionType: unclean ? 1 : 0, topicPartitions: partitions, timeoutMs: 30_000 }, 60_000);
+    check(res.errorCode, 'ElectLeaders');
+    return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+  } finally {
+    controller.close();
+  }
+}
+
+export function errorName(code: number): string {
+  return describeError(code)?.name ?? String(code);
+}
+
+/** Runs `fn` on a connection to the controller. */
+async function atController<T>(c: KafkaConnection, fn: (controller: KafkaConnection) => Promise<T>): Promise<T> {
+  const controller = await connectToController(c);
+  try {
+    return await fn(controller);
+  } finally {
+    controller.close();
+  }
+}
+
+/** AlterPartitionReassignments for one partition: to `replicas`, or (null) cancel the one under way. */
+export async function reassignPartition(c: KafkaConnection, topic: string, partition: number, replicas: number[] | null): Promise<void> {
+  const res = await atController(c, (controller) =>
+    controller.request<AlterPartitionReassignmentsResponse>(45, 0, { timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: partition, replicas }] }] }, 60_000),
+  );
+  check(res.errorCode, 'AlterPartitionReassignments');
+  const p = res.responses[0]?.partitions[0];
+  if (!p) throw new CliError('AlterPartitionReassignments: the controller answered nothing for the partition');
+  if (p.errorCode !== 0) throw new CliError(`${topic}-${partition}: ${errorName(p.errorCode)}: ${p.errorMessage ?? ''}`);
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
+}
+
+/** The reassignments under way, all or those of `topic`. */
+export async function listReassignments(c: KafkaConnection, topic?: string): Promise<OngoingReassignment[]> {
+  const topics = topic === undefined ? null : [{ name: topic, partitionIndexes: (await describeTopic(c, topic)).partitions.map((p) => p.partition) }];
+  const res = await atController(c, (controller) => controller.request<ListPartitionReassignmentsResponse>(46, 0, { timeoutMs: 30_000, topics }, 60_000));
+  check(res.errorCode, 'ListPartitionReassignments');
+  return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })));
+}
