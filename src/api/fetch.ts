@@ -141,6 +141,8 @@ function answer(ctx: RequestContext, sessionId: number, outcomes: PartitionOutco
 /** A full fetch (epoch 0 or -1): any session named is closed first; epoch 0 then opens a new one, when the cache has room. */
 async function fullFetch(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<FetchResponseInput> {
   const sessions = ctx.broker.fetchSessions;
+  const replicaId = replicaIdOf(request, ctx.apiVersion);
+  if (replicaId >= 0) noteFollowerPositions(ctx, replicaId, wanted);
   if (request.sessionId !== 0) sessions.remove(request.sessionId);
   const outcomes = await read(ctx, request, wanted);
   const session = request.sessionEpoch === INITIAL_EPOCH ? sessions.maybeCreate(ctx.broker.now(), isFollower(request, ctx.apiVersion), wanted.length, ctx.apiVersion >= 13) : null;
@@ -166,7 +168,12 @@ async function incrementalFetch(ctx: RequestContext, request: FetchRequest, want
   sessions.touch(session, ctx.broker.now());
   session.epoch = nextEpoch(session.epoch);
   const expected = session.epoch;
-  const outcomes = await read(ctx, request, sessionPartitions(ctx, session));
+  const inSession = sessionPartitions(ctx, session);
+  // A follower's incremental fetch lists only what moved; every partition of its session is at
+  // the position the session holds, and that is what the leader learns (as Kafka's does).
+  const replicaId = replicaIdOf(request, ctx.apiVersion);
+  if (replicaId >= 0) noteFollowerPositions(ctx, replicaId, inSession);
+  const outcomes = await read(ctx, request, inSession);
   // Another fetch in this session went ahead while this one waited: its answer would mislead the client.
   if (session.epoch !== expected) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, session.id);
   return answer(ctx, session.id, noteReported(session, outcomes), request);
@@ -183,7 +190,6 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
     if (replicaId >= 0) {
       // A broker never follows itself; a follower is known per partition, by its replica list.
       if (replicaId === ctx.broker.nodeId) return topLevelError(ErrorCode.INVALID_REQUEST);
-      noteFollowerPositions(ctx, replicaId, wanted);
     }
     const full = request.sessionEpoch === INITIAL_EPOCH || request.sessionEpoch === FINAL_EPOCH;
     return full ? fullFetch(ctx, request, wanted) : incrementalFetch(ctx, request, wanted);
