@@ -1,0 +1,216 @@
+/**
+ * Failover time under load with DEFAULT settings: three brokers (child processes, `tributary start
+ * --metadata etcd://…`, nothing shortened: broker.session.timeout.ms 4000, heartbeat 1000, the
+ * replica fetcher's defaults) on a real etcd; one idempotent kafkajs producer per partition writes
+ * one record at a time with acks=all to an RF=3 topic with min.insync.replicas=2, while the bench
+ * kills -9 the leader of one partition, round after round, and starts it again.
+ *
+ * Failover time = from the SIGKILL to the first acknowledgement, for that partition, of a send
+ * that began after the kill (so an answer already in flight from the dead leader cannot count).
+ * Rounds alternate between killing a partition leader that is also the controller and one that is
+ * not; figures are split by which it was. The phases come from a watch on etcd: detection (the dead
+ * broker's registration lapses), election (the partition has a new leader in etcd) and the client
+ * (kafkajs finds the new leader and is acknowledged).
+ *
+ * The producer uses kafkajs's defaults (retries unbounded for an idempotent producer, first
+ * backoff 300 ms doubling to 30 s, randomised by 20%) unless --client-retry INITIAL,MAX is given.
+ * Afterwards every acknowledged record must be in its partition exactly once and in order (read
+ * back with kcat), and the three copies of each partition's log identical byte for byte.
+ *
+ *   npm run build && node dist/bench/failover-soak.js [ROUNDS] [--partitions P] [--client-retry INITIAL,MAX]
+ *   (default 50 rounds, 3 partitions)
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import { ProcessCluster } from '../test/helpers/process-cluster.js';
+import { EtcdMetadataStore } from '../src/metadata/etcd/etcd-store.js';
+
+const { Kafka, logLevel } = kafkajs;
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const rounds = Number(argv.find((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.startsWith('--')) ?? 50);
+const partitions = Number(option('--partitions') ?? 3);
+const clientRetry = option('--client-retry')?.split(',').map(Number);
+const TOPIC = 'soak';
+const ROUND_BOUND_MS = 90_000;
+
+interface Round {
+  round: number;
+  partition: number;
+  victim: number;
+  wasController: boolean;
+  failoverMs: number | null;
+  detectedMs: number | null;
+  electedMs: number | null;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | null> | T | null, boundMs = ROUND_BOUND_MS): Promise<T> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const got = await Promise.resolve(probe()).catch(() => null);
+    if (got !== null) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function logBytes(dir: string): Promise<Buffer> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
+  return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
+}
+
+console.log(`failover soak: ${rounds} rounds, ${partitions} partitions, default broker settings, kafkajs retry ${clientRetry ? `initial ${clientRetry[0]} ms max ${clientRetry[1]} ms` : 'defaults'}; load average before: ${load()}`);
+const cluster = await ProcessCluster.start({ brokers: 3 });
+const store = await EtcdMetadataStore.open({ endpoints: [cluster.etcd.endpoint] });
+const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const results: Round[] = [];
+let producing = true;
+let failure: unknown = null;
+
+// What etcd says, with the time each change was seen.
+let controller = -1;
+const brokerGoneAt = new Map<number, number>();
+const leaderChangedAt = new Map<number, { leader: number; at: number }>();
+const leaders = new Map<number, { leader: number; isr: readonly number[] }>();
+
+const acked: string[][] = Array.from({ length: partitions }, () => []);
+const ackTimes: { sentAt: number; ackedAt: number }[][] = Array.from({ length: partitions }, () => []);
+const sendErrors: string[] = [];
+try {
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: partitions, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  const topicId = (await until('the topic in etcd', async () => (await store.topic(TOPIC)) ?? null)).topicId;
+  const watches = [
+    await store.watch('controller', { changes: (b) => b.changes.forEach((c) => c.kind === 'controller' && (controller = c.controller?.nodeId ?? -1)) }),
+    await store.watch('brokers', { changes: (b) => b.changes.forEach((c) => c.kind === 'broker' && !c.broker && brokerGoneAt.set(c.nodeId, performance.now())) }),
+    await store.watch({ partitionsOf: topicId }, {
+      changes: (b) => {
+        for (const c of b.changes) {
+          if (c.kind !== 'partition' || !c.state) continue;
+          const before = leaders.get(c.partition);
+          leaders.set(c.partition, { leader: c.state.state.leader, isr: c.state.state.isr });
+          if (before && before.leader !== c.state.state.leader) leaderChangedAt.set(c.partition, { leader: c.state.state.leader, at: performance.now() });
+        }
+      },
+    }),
+  ];
+
+  const producers = await Promise.all(Array.from({ length: partitions }, async () => {
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, ...(clientRetry ? { retry: { initialRetryTime: clientRetry[0], maxRetryTime: clientRetry[1] } } : {}) });
+    await p.connect();
+    return p;
+  }));
+  const producing$ = producers.map(async (producer, partition) => {
+    for (let i = 0; producing; i++) {
+      const value = `p${partition}-r${i}`;
+      const sentAt = performance.now();
+      try {
+        await producer.send({ topic: TOPIC, acks: -1, messages: [{ partition, value }] });
+        acked[partition].push(value);
+        ackTimes[partition].push({ sentAt, ackedAt: performance.now() });
+      } catch (err) {
+        // kafkajs gave up (it should not with unbounded retries); send the same value again and say so.
+        sendErrors.push(`${value}: ${String(err)}`);
+        i--;
+      }
+    }
+  });
+
+  for (let round = 1; round <= rounds; round++) {
+    await until('every replica in sync', () => (leaders.size === partitions && [...leaders.values()].every((s) => s.leader > 0 && s.isr.length === 3) && controller > 0 ? true : null));
+    const counts = acked.map((a) => a.length);
+    await until('each partition acknowledging', () => (acked.every((a, p) => a.length > counts[p] + 3) ? true : null));
+    // Odd rounds kill the controller when it leads some partition, even rounds a broker that is not the controller.
+    const wantController = round % 2 === 1;
+    const choice = [...leaders].find(([, s]) => (s.leader === controller) === wantController) ?? [...leaders][0];
+    const [partition, { leader: victim }] = choice;
+    const wasController = victim === controller;
+    leaderChangedAt.delete(partition);
+    brokerGoneAt.delete(victim);
+    const killedAt = performance.now();
+    await cluster.kill(victim);
+    let failoverMs: number | null = null;
+    try {
+      const ack = await until(`an acknowledgement on partition ${partition} after killing broker ${victim}`, () => ackTimes[partition].find((t) => t.sentAt > killedAt) ?? null);
+      failoverMs = ack.ackedAt - killedAt;
+    } catch (err) {
+      console.log(`round ${round}: ${(err as Error).message}`);
+    }
+    await until(`broker ${victim}'s registration to lapse`, () => (brokerGoneAt.has(victim) ? true : null));
+    const gone = brokerGoneAt.get(victim);
+    const elected = leaderChangedAt.get(partition);
+    const r: Round = { round, partition, victim, wasController, failoverMs, detectedMs: gone === undefined ? null : gone - killedAt, electedMs: elected === undefined ? null : elected.at - killedAt };
+    results.push(r);
+    console.log(`round ${round}: killed broker ${victim} (${wasController ? 'controller' : 'not controller'}), leader of partition ${partition}: session lapsed ${r.detectedMs?.toFixed(0)} ms, new leader ${elected?.leader} in etcd ${r.electedMs?.toFixed(0)} ms, first ack ${failoverMs?.toFixed(0) ?? 'NONE'} ms`);
+    await cluster.startBroker(victim);
+  }
+  producing = false;
+  await Promise.all(producing$);
+  await Promise.all(producers.map((p) => p.disconnect()));
+  await until('every replica in sync at the end', () => ([...leaders.values()].every((s) => s.isr.length === 3) ? true : null));
+  for (const w of watches) await w.close();
+
+  // Every acknowledged record exactly once, in acknowledgement order, at contiguous offsets.
+  let audited = 0;
+  for (let p = 0; p < partitions; p++) {
+    const out = execFileSync('kcat', ['-C', '-b', cluster.bootstrap.join(','), '-t', TOPIC, '-p', String(p), '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const rows = out.split('\n').filter((l) => l).map((l) => l.split(' '));
+    const values = rows.map((r) => r[1]);
+    const counts = new Map<string, number>();
+    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const lost = acked[p].filter((v) => !counts.has(v));
+    const duplicated = [...counts].filter(([, n]) => n > 1).map(([v]) => v);
+    const ackedSet = new Set(acked[p]);
+    const order = values.filter((v) => ackedSet.has(v));
+    const outOfOrder = order.findIndex((v, i) => v !== acked[p][i]);
+    const gaps = rows.findIndex((r, i) => Number(r[0]) !== Number(rows[0][0]) + i);
+    if (lost.length || duplicated.length || outOfOrder >= 0 || gaps >= 0) {
+      throw new Error(`partition ${p}: ${lost.length} acknowledged records lost (${lost.slice(0, 5).join(' ')}), ${duplicated.length} duplicated (${duplicated.slice(0, 5).join(' ')}), first out of order at ${outOfOrder}, offset gap at row ${gaps}`);
+    }
+    audited += acked[p].length;
+  }
+  console.log(`audit: ${audited} acknowledged records, each present exactly once and in order; ${sendErrors.length} sends kafkajs gave up on (sent again)${sendErrors.length ? `: ${sendErrors.slice(0, 3).join('; ')}` : ''}`);
+} catch (err) {
+  failure = err;
+} finally {
+  producing = false;
+  await admin.disconnect().catch(() => undefined);
+  for (const id of cluster.nodeIds) await cluster.stopBroker(id);
+  await store.close();
+}
+if (!failure) {
+  const differing: string[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const copies = await Promise.all(cluster.nodeIds.map((id) => logBytes(join(cluster.dataDir(id), `${TOPIC}-${p}`))));
+    for (const [i, c] of copies.entries()) if (!c.equals(copies[0])) differing.push(`partition ${p}: broker ${cluster.nodeIds[i]} has ${c.length} bytes, broker ${cluster.nodeIds[0]} ${copies[0].length}`);
+  }
+  console.log(differing.length ? `replicas differ: ${differing.join('; ')}` : 'replicas: the three copies of every partition are identical byte for byte');
+}
+await cluster.close();
+
+for (const [name, kind] of [['controller killed', true], ['controller not killed', false]] as const) {
+  const rs = results.filter((r) => r.wasController === kind);
+  const ok = rs.map((r) => r.failoverMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (rs.length === 0) continue;
+  const med = (xs: (number | null)[]) => {
+    const s = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    return s.length ? percentile(s, 0.5).toFixed(0) : '-';
+  };
+  console.log(`${name.padEnd(22)} ${rs.length} rounds: failover p50 ${ok.length ? percentile(ok, 0.5).toFixed(0) : '-'} ms, p99 ${ok.length ? percentile(ok, 0.99).toFixed(0) : '-'} ms, max ${ok.length ? ok[ok.length - 1].toFixed(0) : '-'} ms${ok.length < rs.length ? `, ${rs.length - ok.length} rounds without an ack in ${ROUND_BOUND_MS} ms` : ''}; medians: session lapsed ${med(rs.map((r) => r.detectedMs))} ms, new leader in etcd ${med(rs.map((r) => r.electedMs))} ms`);
+}
+console.log(`load average after: ${load()}`);
+if (failure) {
+  console.error(failure);
+  process.exitCode = 1;
+}
