@@ -68,8 +68,17 @@ static int produce(const char *bootstrap, const char *topic, long count, int siz
   double start = now_s();
   for (long i = 0; i < count; i++) {
     if (rate) {
+      /* Sleep until the message is due (serving delivery reports meanwhile): spinning here would
+       * take a whole core from the brokers on a small machine. */
       double due = start + (double)i / rate;
-      while (now_s() < due) rd_kafka_poll(rk, 0);
+      for (double wait = due - now_s(); wait > 0; wait = due - now_s()) {
+        if (wait >= 0.001) rd_kafka_poll(rk, (int)(wait * 1000));
+        else {
+          struct timespec pause = {0, (long)(wait * 1e9)};
+          rd_kafka_poll(rk, 0);
+          nanosleep(&pause, NULL);
+        }
+      }
     }
     double *sent = NULL;
     if (rate) { sent = malloc(sizeof(double)); *sent = now_s(); }
