@@ -14,7 +14,11 @@
  * on a 2-core machine three brokers and the client share two cores, so the cluster figure is
  * bounded by CPU, not by the network or the disk. Prints figures; asserts nothing.
  *
- *   npm run build && node dist/bench/cluster-throughput.js [COUNT] [RATE] [PARTITIONS]   (default 200000 2000 3)
+ * With --topic-config KEY=VALUE[,KEY=VALUE] both topics get those configs too (e.g.
+ * flush.messages=9223372036854775807, Kafka's default, to see what the fsync of every append costs).
+ *
+ *   npm run build && node dist/bench/cluster-throughput.js [COUNT] [RATE] [PARTITIONS] [--topic-config K=V,...]
+ *   (default 200000 2000 3)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -26,9 +30,13 @@ import { ProcessCluster } from '../test/helpers/process-cluster.js';
 
 const { Kafka, logLevel } = kafkajs;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const count = Number(process.argv[2] ?? 200_000);
-const rate = Number(process.argv[3] ?? 2_000);
-const partitions = Number(process.argv[4] ?? 3);
+const args = process.argv.slice(2);
+const configAt = args.indexOf('--topic-config');
+const topicConfigs: Record<string, string> = configAt < 0 ? {} : Object.fromEntries(args[configAt + 1].split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const positional = configAt < 0 ? args : args.filter((_, i) => i !== configAt && i !== configAt + 1);
+const count = Number(positional[0] ?? 200_000);
+const rate = Number(positional[1] ?? 2_000);
+const partitions = Number(positional[2] ?? 3);
 const SIZE = 1024;
 const WARMUP = 20_000;
 const work = mkdtempSync(join(tmpdir(), 'tributary-cluster-bench-'));
@@ -129,14 +137,14 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const show = (name: string, f: Figures) =>
   console.log(`${name.padEnd(34)} ${f.mbps.toFixed(1).padStart(6)} MB/s ${f.recordsPerSec.toFixed(0).padStart(7)} records/s   latency at ${rate}/s p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms   broker CPU ${f.brokerCpuSec.map((c) => c.toFixed(1)).join('+')} s in ${f.wallSec.toFixed(1)} s`);
 
-console.log(`${count} records of ${SIZE} B, acks=all, ${partitions} partitions, librdkafka ${execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo ?"], { encoding: 'utf8' })}; load average before: ${load()}`);
+console.log(`${count} records of ${SIZE} B, acks=all, ${partitions} partitions${configAt < 0 ? '' : `, topic configs ${JSON.stringify(topicConfigs)}`}, librdkafka ${execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo ?"], { encoding: 'utf8' })}; load average before: ${load()}`);
 
 const singleDir = join(work, 'single');
 const port = 19000 + Math.floor(Math.random() * 1000);
 const single = await startSingle(port, singleDir);
 let singleFigures: Figures;
 try {
-  await createTopic([`127.0.0.1:${port}`], 'bench-single', 1, {});
+  await createTopic([`127.0.0.1:${port}`], 'bench-single', 1, topicConfigs);
   singleFigures = await measure(`127.0.0.1:${port}`, 'bench-single', [singleDir]);
 } finally {
   single.kill('SIGTERM');
@@ -148,7 +156,7 @@ console.log(`load average after (a): ${load()}`);
 const cluster = await ProcessCluster.start({ brokers: 3 });
 let clusterFigures: Figures;
 try {
-  await createTopic(cluster.bootstrap, 'bench-replicated', 3, { 'min.insync.replicas': '2' });
+  await createTopic(cluster.bootstrap, 'bench-replicated', 3, { ...topicConfigs, 'min.insync.replicas': '2' });
   clusterFigures = await measure(cluster.bootstrap.join(','), 'bench-replicated', cluster.nodeIds.map((id) => cluster.dataDir(id)));
 } finally {
   await cluster.close();

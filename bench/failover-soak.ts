@@ -21,7 +21,11 @@
  * in order (read back with kcat), and the three copies of each partition's log identical byte for byte.
  * Needs gcc and Debian's librdkafka-dev.
  *
- *   npm run build && node dist/bench/failover-soak.js [ROUNDS] [--partitions P] [--rate R] [--client-retry INITIAL,MAX]
+ * --explain prints the surviving brokers' log lines of a round whose librdkafka acknowledgement
+ * came more than 800 ms after the election.
+ * --set KEY=VALUE[,KEY=VALUE] gives every broker those configs (for experiments; the header says so).
+ *
+ *   npm run build && node dist/bench/failover-soak.js [ROUNDS] [--partitions P] [--rate R] [--client-retry INITIAL,MAX] [--set K=V,...]
  *   (default 50 rounds, 3 partitions, librdkafka at 300 records/s over them)
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -44,6 +48,7 @@ const rounds = Number(argv.find((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.start
 const partitions = Number(option('--partitions') ?? 3);
 const clientRetry = option('--client-retry')?.split(',').map(Number);
 const rdRate = Number(option('--rate') ?? 300);
+const brokerConfig: Record<string, string> = Object.fromEntries((option('--set')?.split(',') ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'tributary-soak-'));
 const tool = join(work, 'rdkafka-bench');
@@ -81,8 +86,8 @@ async function logBytes(dir: string): Promise<Buffer> {
   return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
 }
 
-console.log(`failover soak: ${rounds} rounds, ${partitions} partitions, default broker settings, kafkajs retry ${clientRetry ? `initial ${clientRetry[0]} ms max ${clientRetry[1]} ms` : 'defaults'}; load average before: ${load()}`);
-const cluster = await ProcessCluster.start({ brokers: 3 });
+console.log(`failover soak: ${rounds} rounds, ${partitions} partitions, ${Object.keys(brokerConfig).length ? `broker settings ${JSON.stringify(brokerConfig)} (NOT the defaults)` : 'default broker settings'}, kafkajs retry ${clientRetry ? `initial ${clientRetry[0]} ms max ${clientRetry[1]} ms` : 'defaults'}; load average before: ${load()}`);
+const cluster = await ProcessCluster.start({ brokers: 3, config: brokerConfig });
 const store = await EtcdMetadataStore.open({ endpoints: [cluster.etcd.endpoint] });
 const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
@@ -193,6 +198,10 @@ try {
     const r: Round = { round, partition, victim, wasController, failoverMs, rdFailoverMs, detectedMs: gone === undefined ? null : gone - killedAt, electedMs: elected === undefined ? null : elected.at - killedAt };
     results.push(r);
     console.log(`round ${round}: killed broker ${victim} (${wasController ? 'controller' : 'not controller'}), leader of partition ${partition}: session lapsed ${r.detectedMs?.toFixed(0)} ms, new leader ${elected?.leader} in etcd ${r.electedMs?.toFixed(0)} ms, first ack kafkajs ${failoverMs?.toFixed(0) ?? 'NONE'} ms, librdkafka ${rdFailoverMs?.toFixed(0) ?? 'NONE'} ms`);
+    // A client acknowledged well after the election: what the surviving brokers said meanwhile.
+    if (process.argv.includes('--explain') && r.electedMs !== null && r.rdFailoverMs !== null && r.rdFailoverMs - r.electedMs > 800) {
+      for (const id of cluster.nodeIds.filter((n) => n !== victim)) console.log(`  broker ${id}:\n${cluster.logTail(id, 30).split('\n').filter((l) => l.includes(`"time":`) && Number(/"time":(\d+)/.exec(l)?.[1]) >= killedAt).map((l) => `    ${l}`).join('\n')}`);
+    }
     await cluster.startBroker(victim);
   }
   producing = false;
