@@ -29,7 +29,7 @@
  *   (default 50 rounds, 3 partitions, librdkafka at 300 records/s over them)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -149,8 +149,11 @@ try {
   });
 
   // librdkafka logs each refused connection to the killed broker on stderr: expected here, so not shown.
-  const rd = spawn(tool, ['pace', cluster.bootstrap.join(','), TOPIC, String(partitions), String(rdRate)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // RDKAFKA_LOG=FILE keeps them there instead, with RDKAFKA_DEBUG=… for librdkafka's debug contexts.
+  const rdLog = process.env.RDKAFKA_LOG ? openSync(process.env.RDKAFKA_LOG, 'w') : 'ignore';
+  const rd = spawn(tool, ['pace', cluster.bootstrap.join(','), TOPIC, String(partitions), String(rdRate)], { stdio: ['ignore', 'pipe', rdLog] });
   const rdDone = new Promise<void>((r) => rd.once('exit', () => r()));
+  if (!rd.stdout) throw new Error('no output pipe from rdkafka-bench');
   let rdPending = '';
   rd.stdout.on('data', (chunk: Buffer) => {
     const lines = (rdPending + chunk.toString('utf8')).split('\n');
@@ -158,6 +161,7 @@ try {
     for (const line of lines) {
       const [what, p, value, sent, ackedAt] = line.split(' ');
       if (what === 'ack') {
+        if (process.env.RDKAFKA_LOG && rdAckTimes[Number(p)].length > 0 && Number(ackedAt) - rdAckTimes[Number(p)][rdAckTimes[Number(p)].length - 1].ackedAt > 500) console.log(`  librdkafka: partition ${p} acknowledged again at ${ackedAt} after a pause`);
         rdAcked[Number(p)].push(value);
         rdAckTimes[Number(p)].push({ sentAt: Number(sent), ackedAt: Number(ackedAt) });
       } else if (what === 'err') rdErrors.push(line);
@@ -177,6 +181,7 @@ try {
     leaderChangedAt.delete(partition);
     brokerGoneAt.delete(victim);
     const killedAt = Date.now();
+    if (process.env.RDKAFKA_LOG) console.log(`  killing broker ${victim} at ${killedAt}`);
     await cluster.kill(victim);
     let failoverMs: number | null = null;
     try {

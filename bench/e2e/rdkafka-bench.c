@@ -154,6 +154,8 @@ static int pace(const char *bootstrap, const char *topic, int partitions, long r
   rd_kafka_conf_t *conf = base_conf(bootstrap);
   set(conf, "enable.idempotence", "true");
   set(conf, "linger.ms", "0");
+  /* For diagnosis: RDKAFKA_DEBUG=eos,msg,topic,broker prints librdkafka's own account on stderr. */
+  if (getenv("RDKAFKA_DEBUG")) set(conf, "debug", getenv("RDKAFKA_DEBUG"));
   rd_kafka_conf_set_dr_msg_cb(conf, on_paced_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!rk) { fprintf(stderr, "%s\n", err); return 2; }
