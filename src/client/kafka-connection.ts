@@ -37,6 +37,10 @@ export class KafkaConnection {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, timeout: timeoutMs }, () => {
         socket.setTimeout(0);
+        // A request goes out as several writes (header, body parts): with Nagle's algorithm the
+        // later ones would wait for the peer's delayed ACK, up to 40 ms on Linux, on every
+        // follower fetch. The broker's own listener sets the same.
+        socket.setNoDelay(true);
         resolve(new KafkaConnection(socket, clientId));
       });
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${bootstrap} in ${timeoutMs} ms`)));
@@ -70,7 +74,9 @@ export class KafkaConnection {
           reject(err);
         },
       });
+      this.socket.cork();
       for (const chunk of encodeRequestFrame(apiKey, version, correlationId, this.clientId, body)) this.socket.write(chunk);
+      this.socket.uncork();
     });
   }
 
