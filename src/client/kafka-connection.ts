@@ -7,6 +7,7 @@ import { encodeRequestFrame } from '../protocol/request-codec.js';
 import { API_BY_KEY, decodeResponseHeader } from '../protocol/generated/index.js';
 import { responseHeaderVersion } from '../protocol/headers.js';
 import { Reader } from '../protocol/reader.js';
+import { ResponseFrames } from './response-frames.js';
 
 interface Pending {
   apiKey: number;
@@ -16,7 +17,7 @@ interface Pending {
 }
 
 export class KafkaConnection {
-  private buffered: Buffer = Buffer.alloc(0);
+  private readonly frames = new ResponseFrames();
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
 
@@ -36,6 +37,10 @@ export class KafkaConnection {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, timeout: timeoutMs }, () => {
         socket.setTimeout(0);
+        // A request goes out as several writes (header, body parts): with Nagle's algorithm the
+        // later ones would wait for the peer's delayed ACK, up to 40 ms on Linux, on every
+        // follower fetch. The broker's own listener sets the same.
+        socket.setNoDelay(true);
         resolve(new KafkaConnection(socket, clientId));
       });
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${bootstrap} in ${timeoutMs} ms`)));
@@ -69,7 +74,9 @@ export class KafkaConnection {
           reject(err);
         },
       });
+      this.socket.cork();
       for (const chunk of encodeRequestFrame(apiKey, version, correlationId, this.clientId, body)) this.socket.write(chunk);
+      this.socket.uncork();
     });
   }
 
@@ -81,12 +88,18 @@ export class KafkaConnection {
   }
 
   private onData(data: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? data : Buffer.concat([this.buffered, data]);
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) break;
-      const frame = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
+    let frames: Buffer[];
+    try {
+      frames = this.frames.push(data);
+    } catch (err) {
+      this.socket.destroy(err as Error);
+      return;
+    }
+    for (const frame of frames) {
+      if (frame.length < 4) {
+        this.socket.destroy(new Error('the broker sent a frame too short for a response header'));
+        return;
+      }
       const correlationId = frame.readInt32BE(0);
       const p = this.pending.get(correlationId);
       if (!p) continue;

@@ -1,0 +1,167 @@
+/**
+ * Replicated produce throughput beside the single-broker figure, in one run, with one producer:
+ * librdkafka (bench/e2e/rdkafka-bench.c, built here; needs gcc and Debian's librdkafka-dev), acks=all,
+ * 1 KiB records spread over the topic's partitions.
+ *
+ *   (a) one broker, a child process (`tributary start`, no etcd), topic with replication factor 1;
+ *   (b) three brokers, child processes on a real etcd (test/helpers/process-cluster.ts, default
+ *       settings), topic with replication factor 3 and min.insync.replicas=2.
+ *
+ * Child processes for both: three brokers in one Node process would share one event loop and the
+ * figure would say nothing about a cluster. Each mode gets a warm-up, a saturating run (MB/s,
+ * records/s) and a run at a fixed rate (delivery latency p50/p99: rd_kafka_produce() to the
+ * delivery report). The CPU seconds each broker process used in the saturating run are printed:
+ * on a 2-core machine three brokers and the client share two cores, so the cluster figure is
+ * bounded by CPU, not by the network or the disk. Prints figures; asserts nothing.
+ *
+ * With --topic-config KEY=VALUE[,KEY=VALUE] both topics get those configs too (e.g.
+ * flush.messages=9223372036854775807, Kafka's default, to see what the fsync of every append costs).
+ *
+ *   npm run build && node dist/bench/cluster-throughput.js [COUNT] [RATE] [PARTITIONS] [--topic-config K=V,...]
+ *   (default 200000 2000 3)
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+import { ProcessCluster } from '../test/helpers/process-cluster.js';
+
+const { Kafka, logLevel } = kafkajs;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const configAt = args.indexOf('--topic-config');
+const topicConfigs: Record<string, string> = configAt < 0 ? {} : Object.fromEntries(args[configAt + 1].split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const positional = configAt < 0 ? args : args.filter((_, i) => i !== configAt && i !== configAt + 1);
+const count = Number(positional[0] ?? 200_000);
+const rate = Number(positional[1] ?? 2_000);
+const partitions = Number(positional[2] ?? 3);
+const SIZE = 1024;
+const WARMUP = 20_000;
+const work = mkdtempSync(join(tmpdir(), 'tributary-cluster-bench-'));
+const tool = join(work, 'rdkafka-bench');
+execFileSync('gcc', ['-O2', '-o', tool, join(root, 'bench', 'e2e', 'rdkafka-bench.c'), '-lrdkafka']);
+
+interface Figures {
+  mbps: number;
+  recordsPerSec: number;
+  p50: number;
+  p99: number;
+  brokerCpuSec: number[];
+  wallSec: number;
+}
+
+/** Runs the C client without blocking this event loop (the brokers' output pipes must keep draining). */
+function runTool(args: string[]): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`rdkafka-bench ${args.join(' ')} exited with ${code}: ${out}`))));
+  });
+}
+
+/** Process ids whose command line mentions `needle` (the broker children, found by their data directory). */
+function pidsMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes(needle) && cmd.includes('tributary.js')) pids.push(Number(name));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+/** User + system CPU seconds of a process (from /proc/PID/stat; clock ticks are 100 per second on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function measure(bootstrap: string, topic: string, brokerDirs: string[]): Promise<Figures> {
+  await runTool(['produce', bootstrap, topic, String(WARMUP), String(SIZE)]);
+  const pids = brokerDirs.map((d) => pidsMentioning(d)[0]);
+  const cpuBefore = pids.map(cpuSeconds);
+  const line = await runTool(['produce', bootstrap, topic, String(count), String(SIZE)]);
+  const cpuAfter = pids.map(cpuSeconds);
+  const m = /produced (\d+) bytes (\d+) seconds ([\d.]+) failed (\d+)/.exec(line);
+  if (!m || m[4] !== '0') throw new Error(`unexpected producer output: ${line}`);
+  const secs = Number(m[3]);
+  const latency = await runTool(['produce', bootstrap, `${topic}`, String(rate * 5), String(SIZE), String(rate)]);
+  const l = /latency_ms p50 ([\d.]+) p99 ([\d.]+)/.exec(latency);
+  if (!l) throw new Error(`unexpected latency output: ${latency}`);
+  return {
+    mbps: Number(m[2]) / secs / 1e6,
+    recordsPerSec: Number(m[1]) / secs,
+    p50: Number(l[1]),
+    p99: Number(l[2]),
+    brokerCpuSec: cpuAfter.map((c, i) => c - cpuBefore[i]),
+    wallSec: secs,
+  };
+}
+
+async function createTopic(brokers: string[], topic: string, replicationFactor: number, configs: Record<string, string>): Promise<void> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });
+    // Every replica in sync before measuring (a follower still starting would make acks=all wait for min.insync only).
+    for (let i = 0; i < 600; i++) {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      if (meta.topics[0].partitions.every((p) => p.leader >= 0 && p.isr.length === replicationFactor)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${topic}: replicas not in sync after 60 s`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function startSingle(port: number, dataDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((res, rej) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('broker ready')) res(child);
+    });
+    child.on('exit', (code) => rej(new Error(`broker exited with ${code}`)));
+  });
+}
+
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const show = (name: string, f: Figures) =>
+  console.log(`${name.padEnd(34)} ${f.mbps.toFixed(1).padStart(6)} MB/s ${f.recordsPerSec.toFixed(0).padStart(7)} records/s   latency at ${rate}/s p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms   broker CPU ${f.brokerCpuSec.map((c) => c.toFixed(1)).join('+')} s in ${f.wallSec.toFixed(1)} s`);
+
+console.log(`${count} records of ${SIZE} B, acks=all, ${partitions} partitions${configAt < 0 ? '' : `, topic configs ${JSON.stringify(topicConfigs)}`}, librdkafka ${execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo ?"], { encoding: 'utf8' })}; load average before: ${load()}`);
+
+const singleDir = join(work, 'single');
+const port = 19000 + Math.floor(Math.random() * 1000);
+const single = await startSingle(port, singleDir);
+let singleFigures: Figures;
+try {
+  await createTopic([`127.0.0.1:${port}`], 'bench-single', 1, topicConfigs);
+  singleFigures = await measure(`127.0.0.1:${port}`, 'bench-single', [singleDir]);
+} finally {
+  single.kill('SIGTERM');
+  await new Promise((r) => single.once('exit', r));
+}
+show('(a) 1 broker, RF=1', singleFigures);
+console.log(`load average after (a): ${load()}`);
+
+const cluster = await ProcessCluster.start({ brokers: 3 });
+let clusterFigures: Figures;
+try {
+  await createTopic(cluster.bootstrap, 'bench-replicated', 3, { ...topicConfigs, 'min.insync.replicas': '2' });
+  clusterFigures = await measure(cluster.bootstrap.join(','), 'bench-replicated', cluster.nodeIds.map((id) => cluster.dataDir(id)));
+} finally {
+  await cluster.close();
+}
+show('(b) 3 brokers, RF=3, min.insync=2', clusterFigures);
+console.log(`load average after (b): ${load()}`);
+console.log(`cluster / single: ${(clusterFigures.mbps / singleFigures.mbps).toFixed(2)}x throughput (target >= 0.5), p99 ${(clusterFigures.p99 / singleFigures.p99).toFixed(2)}x`);
+rmSync(work, { recursive: true, force: true });
