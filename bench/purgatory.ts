@@ -16,7 +16,7 @@ import { MemoryLog } from '../src/storage/memory-log.js';
 import { waitForFetchData, type FetchWatch } from '../src/partition/delayed-fetch.js';
 import { READ_UNCOMMITTED, type Partition } from '../src/partition/partition.js';
 import { buildBatch } from '../src/protocol/records/batch-records.js';
-import { startBroker } from '../src/broker.js';
+import { startBroker } from '../src/broker/broker.js';
 import { RawClient } from '../test/helpers/raw-client.js';
 import type { MetadataResponse, ProduceResponse } from '../src/protocol/generated/index.js';
 

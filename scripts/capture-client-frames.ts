@@ -10,7 +10,7 @@
  * OUT_DIR/<client>/<name>.bin (the frame without its size prefix) and OUT_DIR/<client>/index.json.
  */
 import { resolve } from 'node:path';
-import { startBroker } from '../src/broker.js';
+import { startBroker } from '../src/broker/broker.js';
 import { RecordingProxy, step } from './capture/recording-proxy.js';
 import { kcatSession } from './capture/kcat-session.js';
 import { kafkajsSession } from './capture/kafkajs-session.js';

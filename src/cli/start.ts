@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { BrokerConfig, ConfigError } from '../config/broker-configs.js';
-import { startBroker } from '../broker.js';
+import { startBroker } from '../broker/broker.js';
 
 interface StartOptions {
   dataDir?: string;

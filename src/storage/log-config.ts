@@ -1,4 +1,4 @@
-/** A partition log's settings (mapped from Kafka's topic configs in broker-storage.ts) and how a log is opened. */
+/** A partition log's settings (mapped from Kafka's topic configs in broker/storage.ts) and how a log is opened. */
 import type { HandleCache } from './handle-cache.js';
 
 export interface LogConfig {

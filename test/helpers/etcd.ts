@@ -1,2 +1,2 @@
 /** A real etcd for tests (the same launcher `startCluster` uses). */
-export { startEtcd, type EtcdServer } from '../../src/etcd-server.js';
+export { startEtcd, type EtcdServer } from '../../src/broker/etcd-server.js';

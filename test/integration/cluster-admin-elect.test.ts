@@ -4,7 +4,7 @@
 // partition to a live replica outside its ISR.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type RunningCluster } from '../../src/cluster.js';
+import { startCluster, type RunningCluster } from '../../src/broker/cluster.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { askBroker, controllerOf, partitionsOf, waitUntil } from '../helpers/cluster-admin.js';
 

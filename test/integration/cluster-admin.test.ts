@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
-import { startCluster } from '../../src/cluster.js';
+import { startCluster } from '../../src/broker/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { askBroker, waitUntil } from '../helpers/cluster-admin.js';

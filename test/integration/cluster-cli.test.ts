@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startCluster, type RunningCluster } from '../../src/cluster.js';
+import { startCluster, type RunningCluster } from '../../src/broker/cluster.js';
 import { askBroker, controllerOf, partitionsOf, waitUntil } from '../helpers/cluster-admin.js';
 
 const run = promisify(execFile);

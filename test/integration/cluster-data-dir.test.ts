@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startBroker } from '../../src/broker.js';
+import { startBroker } from '../../src/broker/broker.js';
 import { startEtcd } from '../helpers/etcd.js';
 import { tempDir } from '../helpers/storage.js';
 

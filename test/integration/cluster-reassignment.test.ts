@@ -8,8 +8,8 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import kafkajs from 'kafkajs';
-import { startCluster, type RunningCluster } from '../../src/cluster.js';
-import { openMetadataStore } from '../../src/broker-metadata.js';
+import { startCluster, type RunningCluster } from '../../src/broker/cluster.js';
+import { openMetadataStore } from '../../src/broker/metadata.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { askBroker, controllerOf, partitionsOf, waitUntil } from '../helpers/cluster-admin.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { startCluster } from '../../src/cluster.js';
+import { startCluster } from '../../src/broker/cluster.js';
 import { tempDir } from '../helpers/storage.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { buildBatch } from '../../src/protocol/records/batch-records.js';

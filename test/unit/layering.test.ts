@@ -19,8 +19,10 @@ const ALLOWED: Record<string, string[]> = {
   controller: ['controller', 'metadata', 'config', 'protocol'],
   server: ['server', 'api', 'protocol'],
   client: ['client', 'protocol'],
-  cli: ['cli', 'root', 'client', 'config', 'protocol'],
-  root: ['root', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  cli: ['cli', 'root', 'broker', 'client', 'config', 'protocol'],
+  // The composition root: src/broker/ (startBroker, startCluster and the wiring they own) and src/index.ts.
+  broker: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  root: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
 };
 
 function layerOf(file: string): string {

@@ -5,7 +5,7 @@
  * parent, which removes it however this process ends) in WIRE_FUZZ_DATA_DIR; logs (pino JSON) go
  * to stdout.
  */
-import { startBroker } from '../../../src/broker.js';
+import { startBroker } from '../../../src/broker/broker.js';
 
 interface Command {
   type: 'stats' | 'stop';

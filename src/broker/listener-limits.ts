@@ -1,6 +1,6 @@
 /** The listener's limits, read from the broker's config keys (Kafka's and Tributary's own). */
-import type { BrokerConfig } from './config/broker-configs.js';
-import type { ListenerLimits } from './server/listener.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { ListenerLimits } from '../server/listener.js';
 
 export function listenerLimits(config: BrokerConfig): ListenerLimits {
   return {

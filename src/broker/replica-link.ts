@@ -3,11 +3,11 @@
  * the cluster view, one connection opened on first use and again after it fails, each request
  * bounded by replica.socket.timeout.ms.
  */
-import { KafkaConnection } from './client/kafka-connection.js';
-import type { ClusterView } from './metadata/cluster-view.js';
-import type { FetchResponse, ListOffsetsResponse, OffsetForLeaderEpochResponse } from './protocol/generated/index.js';
-import type { FollowerFetch, LeaderLink } from './partition/replica-fetcher.js';
-import { ErrorCode, KafkaError } from './protocol/error-codes.js';
+import { KafkaConnection } from '../client/kafka-connection.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
+import type { FetchResponse, ListOffsetsResponse, OffsetForLeaderEpochResponse } from '../protocol/generated/index.js';
+import type { FollowerFetch, LeaderLink } from '../partition/replica-fetcher.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
 const FETCH = 1;
 const LIST_OFFSETS = 2;

@@ -8,18 +8,18 @@
  * them all and waits for the coordinator's writes, and must run before the logs close.
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-configs.js';
-import { GroupCoordinator } from './coordinator/group/coordinator.js';
-import { ConsumerOffsetsTopic, type OffsetsPartition } from './coordinator/group/offsets-topic.js';
-import type { Scheduler } from './coordinator/scheduler.js';
-import type { ReplicaManager } from './partition/replica-manager.js';
-import type { TopicService } from './partition/topic-service.js';
-import type { Partition } from './partition/partition.js';
-import type { Purgatory } from './partition/purgatory.js';
-import { partitionKey } from './partition/purgatory.js';
-import { waitForHighWatermark } from './partition/delayed-produce.js';
-import { ErrorCode, KafkaError } from './protocol/error-codes.js';
-import { batchesIn } from './protocol/records/batch-records.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import { GroupCoordinator } from '../coordinator/group/coordinator.js';
+import { ConsumerOffsetsTopic, type OffsetsPartition } from '../coordinator/group/offsets-topic.js';
+import type { Scheduler } from '../coordinator/scheduler.js';
+import type { ReplicaManager } from '../partition/replica-manager.js';
+import type { TopicService } from '../partition/topic-service.js';
+import type { Partition } from '../partition/partition.js';
+import type { Purgatory } from '../partition/purgatory.js';
+import { partitionKey } from '../partition/purgatory.js';
+import { waitForHighWatermark } from '../partition/delayed-produce.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import { batchesIn } from '../protocol/records/batch-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 

@@ -5,11 +5,11 @@
  * Whoever acts on the session (the controller campaign, partition leadership) hears of each new one.
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-configs.js';
-import type { ClusterView } from './metadata/cluster-view.js';
-import { newIncarnationId, type BrokerEndpoint, type BrokerSession, type MetadataStore } from './metadata/metadata-store.js';
-import { MetadataUnavailableError } from './metadata/metadata-errors.js';
-import { ErrorCode, KafkaError } from './protocol/error-codes.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
+import { newIncarnationId, type BrokerEndpoint, type BrokerSession, type MetadataStore } from '../metadata/metadata-store.js';
+import { MetadataUnavailableError } from '../metadata/metadata-errors.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
 const FIRST_RETRY_MS = 200;
 const LONGEST_RETRY_MS = 3000;

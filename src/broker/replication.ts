@@ -4,12 +4,12 @@
  * leader's periodic ISR check (every half replica.lag.time.max.ms, as Kafka's isr-expiration task).
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-configs.js';
-import type { ClusterView } from './metadata/cluster-view.js';
-import type { MetadataStore } from './metadata/metadata-store.js';
-import type { Partition, PartitionContext } from './partition/partition.js';
-import { ReplicaFetchers } from './partition/replica-fetchers.js';
-import { leaderLinkFactory } from './broker-replica-link.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { Partition, PartitionContext } from '../partition/partition.js';
+import { ReplicaFetchers } from '../partition/replica-fetchers.js';
+import { leaderLinkFactory } from './replica-link.js';
 
 export interface Replication {
   readonly context: PartitionContext;

@@ -4,15 +4,15 @@
  * the disk logs' background work: checkpoints, retention, and the log cleaner (log.cleaner.*).
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-configs.js';
-import { topicConfigValue } from './config/topic-config-values.js';
-import type { TopicRecord } from './metadata/local-store.js';
-import type { PartitionLogStore } from './partition/replica-manager.js';
-import { MemoryLog } from './storage/memory-log.js';
-import { LogManager } from './storage/log-manager.js';
-import type { LogCleanerSettings } from './storage/log-cleaner.js';
-import { DiskLog, type LogConfig } from './storage/log.js';
-import type { FileSystem } from './storage/file-system.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import { topicConfigValue } from '../config/topic-config-values.js';
+import type { TopicRecord } from '../metadata/local-store.js';
+import type { PartitionLogStore } from '../partition/replica-manager.js';
+import { MemoryLog } from '../storage/memory-log.js';
+import { LogManager } from '../storage/log-manager.js';
+import type { LogCleanerSettings } from '../storage/log-cleaner.js';
+import { DiskLog, type LogConfig } from '../storage/log.js';
+import type { FileSystem } from '../storage/file-system.js';
 
 export type StorageKind = 'disk' | 'memory';
 

@@ -4,10 +4,10 @@
  * rack-aware when every broker has a rack; added partitions continue the topic's assignment), or
  * named by the client and checked as Kafka checks them (controller/assignment-validation.ts).
  */
-import type { ClusterView } from './metadata/cluster-view.js';
-import type { ReplicaPlacement } from './partition/topic-service.js';
-import { assignAddedPartitions, assignReplicas, mathRandomInt } from './controller/replica-assignment.js';
-import { validateAddedAssignment, validateTopicAssignment } from './controller/assignment-validation.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
+import type { ReplicaPlacement } from '../partition/topic-service.js';
+import { assignAddedPartitions, assignReplicas, mathRandomInt } from '../controller/replica-assignment.js';
+import { validateAddedAssignment, validateTopicAssignment } from '../controller/assignment-validation.js';
 
 export function kafkaAssigner(view: ClusterView): ReplicaPlacement {
   const registered = () => new Set(view.brokers().map((b) => b.nodeId));

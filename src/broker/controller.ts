@@ -4,12 +4,12 @@
  * At a clean shutdown it first moves this broker's leaderships away (controlled shutdown).
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-configs.js';
-import type { BrokerRegistrar } from './broker-registration.js';
-import type { MetadataStore } from './metadata/metadata-store.js';
-import { ControllerRunner, controllerSettings, type ElectLeadersAnswer, type NamedPartition } from './controller/controller-runner.js';
-import { ErrorCode } from './protocol/error-codes.js';
-import type { ControllerRequests } from './api/services.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { BrokerRegistrar } from './registration.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { ControllerRunner, controllerSettings, type ElectLeadersAnswer, type NamedPartition } from '../controller/controller-runner.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ControllerRequests } from '../api/services.js';
 
 /** The controller's requests for handlers, from the campaign once it exists (NOT_CONTROLLER before). */
 export function controllerRequests(campaign: () => ControllerCampaign | null): ControllerRequests {

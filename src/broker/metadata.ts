@@ -7,12 +7,12 @@
  * metadata/data-dir-identity.ts).
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-configs.js';
-import type { MetadataStore } from './metadata/metadata-store.js';
-import { SingleNodeMetadataStore } from './metadata/single-node-store.js';
-import { EtcdMetadataStore } from './metadata/etcd/etcd-store.js';
-import { MetadataUnavailableError } from './metadata/metadata-errors.js';
-import { checkSingleNodeDataDir, claimClusterDataDir } from './metadata/data-dir-identity.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { SingleNodeMetadataStore } from '../metadata/single-node-store.js';
+import { EtcdMetadataStore } from '../metadata/etcd/etcd-store.js';
+import { MetadataUnavailableError } from '../metadata/metadata-errors.js';
+import { checkSingleNodeDataDir, claimClusterDataDir } from '../metadata/data-dir-identity.js';
 
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 5000;

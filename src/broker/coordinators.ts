@@ -4,13 +4,13 @@
  * request, once brokers are up (as Kafka does); while the partition has no live leader the answer
  * is COORDINATOR_NOT_AVAILABLE, which clients retry.
  */
-import type { BrokerConfig } from './config/broker-configs.js';
-import type { ClusterView } from './metadata/cluster-view.js';
-import type { TopicService } from './partition/topic-service.js';
-import type { CoordinatorLocator, LocatedCoordinator } from './api/services.js';
-import { ErrorCode, KafkaError } from './protocol/error-codes.js';
-import { partitionForGroup } from './coordinator/group/records.js';
-import { OFFSETS_TOPIC, createOffsetsTopic } from './broker-groups.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
+import type { TopicService } from '../partition/topic-service.js';
+import type { CoordinatorLocator, LocatedCoordinator } from '../api/services.js';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import { partitionForGroup } from '../coordinator/group/records.js';
+import { OFFSETS_TOPIC, createOffsetsTopic } from './groups.js';
 
 export function coordinatorLocator(config: BrokerConfig, view: ClusterView, topics: TopicService, self: () => { host: string; port: number }): CoordinatorLocator {
   const nodeId = config.nodeId;
