@@ -29,6 +29,8 @@ const CONFIG = {
   'replica.fetch.wait.max.ms': '100',
   'replica.fetch.backoff.ms': '100',
   'replica.socket.timeout.ms': '2000',
+  // The last broker of a cluster that stops has nobody to hand its leaderships to: no waiting for that.
+  'controlled.shutdown.retry.backoff.ms': '100',
 };
 /** A write the leader cannot commit answers within this (shorter than replica.lag.time.max.ms). */
 const SHORT_TIMEOUT_MS = 300;
