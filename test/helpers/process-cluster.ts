@@ -46,6 +46,8 @@ interface Node {
   child: ChildProcess | null;
   exited: Promise<void>;
   readonly output: string[];
+  /** How many output chunks were ever kept (`output` holds the last ones). */
+  outputCount: number;
   links: BrokerLinks | null;
 }
 
@@ -78,7 +80,7 @@ export class ProcessCluster {
       for (let id = 1; id <= options.brokers; id++) {
         const port = await freePort();
         const links = options.faultLinks ? { etcd: await startTcpProxy('127.0.0.1', Number(new URL(etcd.endpoint).port)), inbound: await startTcpProxy('127.0.0.1', port) } : null;
-        cluster.nodes.set(id, { nodeId: id, port, dataDir: join(root, `broker-${id}`), child: null, exited: Promise.resolve(), output: [], links });
+        cluster.nodes.set(id, { nodeId: id, port, dataDir: join(root, `broker-${id}`), child: null, exited: Promise.resolve(), output: [], outputCount: 0, links });
       }
       for (const id of cluster.nodes.keys()) await cluster.startBroker(id);
     } catch (err) {
@@ -130,6 +132,17 @@ export class ProcessCluster {
     return this.node(nodeId).output.slice(-lines).join('');
   }
 
+  /** A mark in broker `nodeId`'s output, for `logSince`. */
+  logMark(nodeId: number): number {
+    return this.node(nodeId).outputCount;
+  }
+
+  /** What broker `nodeId` printed after `mark` (as far as the kept tail reaches back). */
+  logSince(nodeId: number, mark: number): string {
+    const n = this.node(nodeId);
+    return n.output.slice(Math.max(0, n.output.length - (n.outputCount - mark))).join('');
+  }
+
   private node(nodeId: number): Node {
     const n = this.nodes.get(nodeId);
     if (!n) throw new Error(`no broker ${nodeId}`);
@@ -155,6 +168,7 @@ export class ProcessCluster {
       const onData = (chunk: Buffer) => {
         const text = chunk.toString('utf8');
         n.output.push(text);
+        n.outputCount++;
         if (n.output.length > 400) n.output.splice(0, n.output.length - 400);
         if (text.includes(READY)) {
           clearTimeout(timer);
@@ -162,7 +176,7 @@ export class ProcessCluster {
         }
       };
       child.stdout?.on('data', onData);
-      child.stderr?.on('data', (c: Buffer) => n.output.push(c.toString('utf8')));
+      child.stderr?.on('data', (c: Buffer) => (n.output.push(c.toString('utf8')), n.outputCount++));
       void n.exited.then(() => {
         clearTimeout(timer);
         reject(new Error(`broker ${nodeId} exited while starting:\n${this.logTail(nodeId)}`));
