@@ -3,6 +3,12 @@
  * and brokers started as a user starts them (`tributary start --metadata etcd://…`), each on a
  * fixed port and data directory so it can be killed with SIGKILL and started again as itself.
  * Each broker's last log lines are kept for the failure message of a test.
+ *
+ * With `faultLinks`, each broker's links go through TCP proxies of its own (test/helpers/tcp-proxy.ts)
+ * that a test can cut, delay or black-hole: its link to etcd (`--metadata` names the proxy) and
+ * its inbound link (`advertised.listeners` names the proxy while it listens on its real port, so
+ * peers' replica fetchers and clients that follow Metadata go through it; a test's raw client
+ * can still reach the real port, `address(id)`, directly).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdServer } from './etcd.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 const READY = 'Tributary broker ready';
@@ -20,6 +27,16 @@ export interface ProcessClusterOptions {
   brokers: number;
   /** Broker config for all (Kafka's keys). */
   config?: Record<string, string>;
+  /** Puts each broker's etcd link and inbound link behind proxies of its own (`links(id)`). */
+  faultLinks?: boolean;
+}
+
+/** One broker's faultable links. */
+export interface BrokerLinks {
+  /** This broker's connection to etcd. */
+  readonly etcd: TcpProxy;
+  /** Connections to this broker from its peers (and from clients that follow Metadata). */
+  readonly inbound: TcpProxy;
 }
 
 interface Node {
@@ -29,6 +46,9 @@ interface Node {
   child: ChildProcess | null;
   exited: Promise<void>;
   readonly output: string[];
+  /** How many output chunks were ever kept (`output` holds the last ones). */
+  outputCount: number;
+  links: BrokerLinks | null;
 }
 
 function freePort(): Promise<number> {
@@ -58,7 +78,9 @@ export class ProcessCluster {
     const cluster = new ProcessCluster(etcd, root, options.config ?? {});
     try {
       for (let id = 1; id <= options.brokers; id++) {
-        cluster.nodes.set(id, { nodeId: id, port: await freePort(), dataDir: join(root, `broker-${id}`), child: null, exited: Promise.resolve(), output: [] });
+        const port = await freePort();
+        const links = options.faultLinks ? { etcd: await startTcpProxy('127.0.0.1', Number(new URL(etcd.endpoint).port)), inbound: await startTcpProxy('127.0.0.1', port) } : null;
+        cluster.nodes.set(id, { nodeId: id, port, dataDir: join(root, `broker-${id}`), child: null, exited: Promise.resolve(), output: [], outputCount: 0, links });
       }
       for (const id of cluster.nodes.keys()) await cluster.startBroker(id);
     } catch (err) {
@@ -77,8 +99,24 @@ export class ProcessCluster {
     return [...this.nodes.values()].map((n) => `127.0.0.1:${n.port}`);
   }
 
+  /** The port broker `nodeId` really listens on (not through its inbound proxy). */
   address(nodeId: number): string {
     return `127.0.0.1:${this.node(nodeId).port}`;
+  }
+
+  /** Broker `nodeId`'s faultable links (the cluster must have been started with `faultLinks`). */
+  links(nodeId: number): BrokerLinks {
+    const links = this.node(nodeId).links;
+    if (!links) throw new Error('the cluster was started without faultLinks');
+    return links;
+  }
+
+  /** Restores every proxied link (ends cuts, black holes and delays). */
+  healAll(): void {
+    for (const n of this.nodes.values()) {
+      n.links?.etcd.restore();
+      n.links?.inbound.restore();
+    }
   }
 
   dataDir(nodeId: number): string {
@@ -95,6 +133,17 @@ export class ProcessCluster {
     return `${n.output.slice(-lines).join('')}${n.child ? '' : '[not running]\n'}`;
   }
 
+  /** A mark in broker `nodeId`'s output, for `logSince`. */
+  logMark(nodeId: number): number {
+    return this.node(nodeId).outputCount;
+  }
+
+  /** What broker `nodeId` printed after `mark` (as far as the kept tail reaches back). */
+  logSince(nodeId: number, mark: number): string {
+    const n = this.node(nodeId);
+    return n.output.slice(Math.max(0, n.output.length - (n.outputCount - mark))).join('');
+  }
+
   private node(nodeId: number): Node {
     const n = this.nodes.get(nodeId);
     if (!n) throw new Error(`no broker ${nodeId}`);
@@ -105,8 +154,10 @@ export class ProcessCluster {
   async startBroker(nodeId: number): Promise<void> {
     const n = this.node(nodeId);
     if (n.child) throw new Error(`broker ${nodeId} is running`);
-    const sets = Object.entries(this.config).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-    const args = [CLI, 'start', '--metadata', `etcd://${this.etcd.endpoint.replace(/^http:\/\//, '')}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', ...sets];
+    const config = n.links ? { ...this.config, 'advertised.listeners': `PLAINTEXT://127.0.0.1:${n.links.inbound.port}` } : this.config;
+    const sets = Object.entries(config).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+    const etcdAddress = n.links ? `127.0.0.1:${n.links.etcd.port}` : this.etcd.endpoint.replace(/^http:\/\//, '');
+    const args = [CLI, 'start', '--metadata', `etcd://${etcdAddress}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', ...sets];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     n.child = child;
     n.exited = new Promise((resolve) =>
@@ -123,6 +174,7 @@ export class ProcessCluster {
       const onData = (chunk: Buffer) => {
         const text = chunk.toString('utf8');
         n.output.push(text);
+        n.outputCount++;
         if (n.output.length > 400) n.output.splice(0, n.output.length - 400);
         if (text.includes(READY)) {
           clearTimeout(timer);
@@ -130,7 +182,7 @@ export class ProcessCluster {
         }
       };
       child.stdout?.on('data', onData);
-      child.stderr?.on('data', (c: Buffer) => n.output.push(c.toString('utf8')));
+      child.stderr?.on('data', (c: Buffer) => (n.output.push(c.toString('utf8')), n.outputCount++));
       void n.exited.then(() => {
         clearTimeout(timer);
         reject(new Error(`broker ${nodeId} exited while starting:\n${this.logTail(nodeId)}`));
@@ -157,6 +209,7 @@ export class ProcessCluster {
 
   async close(): Promise<void> {
     await Promise.all(this.nodeIds.map((id) => this.stopBroker(id).catch(() => undefined)));
+    for (const n of this.nodes.values()) await Promise.all([n.links?.etcd.close(), n.links?.inbound.close()]);
     await this.etcd.stop();
     await rm(this.root, { recursive: true, force: true });
   }
