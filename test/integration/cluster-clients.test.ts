@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
-import { startCluster, type RunningCluster } from '../../src/cluster.js';
+import { startCluster, type RunningCluster } from '../../src/broker/cluster.js';
 import { readBack } from '../helpers/acked-load.js';
 
 const { Kafka, logLevel } = kafkajs;
