@@ -26,6 +26,8 @@ const CONFIG = {
   'replica.fetch.backoff.ms': '100',
   'offsets.topic.num.partitions': '3',
   'group.initial.rebalance.delay.ms': '0',
+  // The last broker to stop has nobody to hand its leaderships to: it need not retry for 15 s.
+  'controlled.shutdown.retry.backoff.ms': '100',
 };
 
 /** What each running broker says about the topic (kcat -L), for a failure message. */
