@@ -4,14 +4,14 @@
  * that spans chunks is joined once. The declared size is checked before anything is buffered for
  * it, so a client cannot make the broker hold more than one maximum-size frame.
  */
+import { ChunkQueue } from '../protocol/chunk-queue.js';
 
 export class FrameSizeError extends Error {
   override readonly name = 'FrameSizeError';
 }
 
 export class FrameSplitter {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly queue = new ChunkQueue();
   /** Size of the frame being read, or -1 while its size prefix is incomplete. */
   private frameSize = -1;
 
@@ -19,7 +19,7 @@ export class FrameSplitter {
 
   /** Bytes received but not yet returned as frames. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.queue.length;
   }
 
   /** Declared size of the frame being received, or -1 while no frame is under way (or its size prefix is incomplete). */
@@ -29,13 +29,12 @@ export class FrameSplitter {
 
   /** Adds received bytes; returns the frames they complete. Throws FrameSizeError for a bad size. */
   push(chunk: Buffer): Buffer[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.queue.push(chunk);
     const frames: Buffer[] = [];
     for (;;) {
       if (this.frameSize < 0) {
-        if (this.buffered < 4) break;
-        const size = this.take(4).readInt32BE(0);
+        if (this.queue.length < 4) break;
+        const size = this.queue.take(4).readInt32BE(0);
         // A size-0 frame cannot hold a request header; Kafka refuses it as an invalid receive.
         if (size <= 0) throw new FrameSizeError(`invalid request frame size ${size}`);
         if (size > this.maxFrameSize) {
@@ -43,34 +42,10 @@ export class FrameSplitter {
         }
         this.frameSize = size;
       }
-      if (this.buffered < this.frameSize) break;
-      frames.push(this.take(this.frameSize));
+      if (this.queue.length < this.frameSize) break;
+      frames.push(this.queue.take(this.frameSize));
       this.frameSize = -1;
     }
     return frames;
-  }
-
-  /** Removes the next `n` bytes (1 ≤ n ≤ buffered) from the queued chunks. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0];
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0];
-        const part = Math.min(c.length, n - filled);
-        c.copy(out, filled, 0, part);
-        filled += part;
-        if (part === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(part);
-      }
-    }
-    this.buffered -= n;
-    return out;
   }
 }

@@ -66,22 +66,42 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     const metadataOf = async () => (await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0].partitions[0];
 
     // The producer writes one record at a time (ids in order) and notes each acknowledgement.
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 1000, initialRetryTime: 50, maxRetryTime: 300 } });
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
+    // kafkajs's idempotent producer can wedge after a failed send (its sequence moves on though
+    // nothing was written, and every later send is refused): after three failures in a row it is
+    // replaced by a new one (a new producer id), and the errors are reported with the test.
+    const newProducer = async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 1000, initialRetryTime: 50, maxRetryTime: 300 } });
+      await p.connect();
+      cleanups.push(() => p.disconnect());
+      return p;
+    };
+    let producer = await newProducer();
     const acknowledged: string[] = [];
     const producerErrors: string[] = [];
+    let replaced = 0;
     const producing$ = (async () => {
+      let failuresInARow = 0;
       for (let i = 0; producing; i++) {
         try {
           await producer.send({ topic: TOPIC, acks: -1, timeout: 5000, messages: [{ value: `r${i}` }] });
           acknowledged.push(`r${i}`);
+          failuresInARow = 0;
         } catch (err) {
           producerErrors.push(String(err));
           i--;
+          if (++failuresInARow >= 3 && producing) {
+            const old = producer;
+            producer = await newProducer();
+            replaced++;
+            failuresInARow = 0;
+            void old.disconnect().catch(() => undefined);
+          }
         }
       }
     })();
+    t.after(() => {
+      if (producerErrors.length > 0) t.diagnostic(`producer errors (${producerErrors.length}, producer replaced ${replaced} times): ${[...new Set(producerErrors)].slice(0, 10).join(' | ')}`);
+    });
 
     // A consumer reads meanwhile (librdkafka follows leader changes by itself): offsets only move forward.
     const consumed: { offset: number; value: string }[] = [];
