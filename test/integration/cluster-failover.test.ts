@@ -17,7 +17,10 @@ import { kcat } from '../helpers/kcat.js';
 const { Kafka, logLevel } = kafkajs;
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 20);
 const TOPIC = 'failover';
-const BOUND_MS = 60_000;
+// Generous: under a loaded machine a client's reconnect backoff alone can take ten seconds.
+const BOUND_MS = 120_000;
+/** What the kcat watcher said on stderr and whether it exited (for a failure message). */
+const watcher: string[] = [];
 
 const CONFIG = {
   'broker.session.timeout.ms': '1000',
@@ -35,7 +38,7 @@ async function describe(cluster: ProcessCluster): Promise<string> {
   const views = await Promise.all(
     cluster.nodeIds.filter((id) => cluster.isRunning(id)).map(async (id) => `broker ${id}: ${(await kcat(['-b', cluster.address(id), '-L', '-t', TOPIC], undefined, 5000).catch((err: Error) => ({ stdout: err.message }))).stdout.trim()}`),
   );
-  return views.join('\n');
+  return `${views.join('\n')}\nkcat watcher: ${watcher.slice(-10).join(' ').trim() || '(nothing on stderr, running)'}`;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | null>, cluster: ProcessCluster): Promise<T> {
@@ -119,7 +122,13 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
         consumed.push({ offset: Number(offset), value });
       }
     });
-    const followerDone = new Promise<void>((resolve) => follower.once('exit', () => resolve()));
+    follower.stderr.on('data', (chunk: Buffer) => watcher.push(chunk.toString('utf8')));
+    const followerDone = new Promise<void>((resolve) =>
+      follower.once('exit', (code, signal) => {
+        watcher.push(`[kcat exited: code ${code}, signal ${signal}]`);
+        resolve();
+      }),
+    );
     cleanups.push(async () => follower.kill('SIGKILL'));
 
     for (let round = 1; round <= ROUNDS; round++) {
