@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { kcat } from '../helpers/kcat.js';
@@ -109,27 +109,39 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
       if (producerErrors.length > 0) t.diagnostic(`producer errors (${producerErrors.length}, producer replaced ${replaced} times): ${[...new Set(producerErrors)].slice(0, 10).join(' | ')}`);
     });
 
-    // A consumer reads meanwhile (librdkafka follows leader changes by itself): offsets only move forward.
+    // A consumer reads meanwhile (librdkafka follows leader changes by itself): offsets only move
+    // forward. Should kcat exit, it is started again after the last offset it printed (and says so).
     const consumed: { offset: number; value: string }[] = [];
-    const follower = spawn('kcat', ['-C', '-b', cluster.bootstrap.join(','), '-t', TOPIC, '-p', '0', '-o', 'beginning', '-u', '-q', '-f', '%o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=200'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let pending = '';
-    follower.stdout.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const [offset, value] = line.split(' ');
-        consumed.push({ offset: Number(offset), value });
-      }
+    let watching = true;
+    let follower: ChildProcess;
+    let followerDone: Promise<void> = Promise.resolve();
+    const watch = (from: string) => {
+      const child = spawn('kcat', ['-C', '-b', cluster.bootstrap.join(','), '-t', TOPIC, '-p', '0', '-o', from, '-u', '-q', '-f', '%o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      follower = child;
+      let pending = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const [offset, value] = line.split(' ');
+          consumed.push({ offset: Number(offset), value });
+        }
+      });
+      child.stderr.on('data', (chunk: Buffer) => watcher.push(chunk.toString('utf8')));
+      followerDone = new Promise<void>((resolve) =>
+        child.once('exit', (code, signal) => {
+          watcher.push(`[kcat exited: code ${code}, signal ${signal}]`);
+          resolve();
+          if (watching) watch(consumed.length === 0 ? 'beginning' : String(consumed[consumed.length - 1].offset + 1));
+        }),
+      );
+    };
+    watch('beginning');
+    cleanups.push(async () => {
+      watching = false;
+      follower.kill('SIGKILL');
     });
-    follower.stderr.on('data', (chunk: Buffer) => watcher.push(chunk.toString('utf8')));
-    const followerDone = new Promise<void>((resolve) =>
-      follower.once('exit', (code, signal) => {
-        watcher.push(`[kcat exited: code ${code}, signal ${signal}]`);
-        resolve();
-      }),
-    );
-    cleanups.push(async () => follower.kill('SIGKILL'));
 
     for (let round = 1; round <= ROUNDS; round++) {
       const before = acknowledged.length;
@@ -152,7 +164,8 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     // Everything caught up: the consumer has read every acknowledged record.
     await until('all replicas in sync at the end', async () => ((await metadataOf()).isr.length === 3 ? true : null), cluster);
     await until('the consumer to read everything acknowledged', async () => (consumed.length >= acknowledged.length ? true : null), cluster);
-    follower.kill('SIGTERM');
+    watching = false;
+    follower!.kill('SIGTERM');
     await followerDone;
     for (let i = 1; i < consumed.length; i++) assert.ok(consumed[i].offset > consumed[i - 1].offset, `the consumer went back from offset ${consumed[i - 1].offset} to ${consumed[i].offset}`);
 
