@@ -69,9 +69,10 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     const metadataOf = async () => (await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0].partitions[0];
 
     // The producer writes one record at a time (ids in order) and notes each acknowledgement.
-    // kafkajs's idempotent producer can wedge after a failed send (its sequence moves on though
-    // nothing was written, and every later send is refused): after three failures in a row it is
-    // replaced by a new one (a new producer id), and the errors are reported with the test.
+    // kafkajs's idempotent producer is dead once it got OUT_OF_ORDER_SEQUENCE_NUMBER after a
+    // failed send (tulios/kafkajs#598: it does not reset its sequence, as Java's and librdkafka's
+    // epoch bump does): after three failures in a row it is replaced by a new one (a new producer
+    // id), and the errors are reported with the test.
     const newProducer = async () => {
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 1000, initialRetryTime: 50, maxRetryTime: 300 } });
       await p.connect();
