@@ -196,12 +196,15 @@ export class Partition {
     if (!checked.ok) throw new KafkaError(checked.errorCode, checked.message);
     batches = checked.records;
     if (batches.length > 0) {
-      const appended = await this.log.appendAsFollower(batches).catch(this.storageError);
+      // The producers' state takes the batches before the log does, as on the leader: a segment
+      // roll during this append snapshots the state at the new segment's base offset, and that
+      // snapshot must include the batches before it.
       for (const view of batchesIn(batches)) {
         if (view.producerId >= 0n) {
           this.producers.replay({ producerId: view.producerId, epoch: view.producerEpoch, baseSequence: view.baseSequence, baseOffset: Number(view.baseOffset), lastOffset: Number(view.baseOffset) + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp) });
         }
       }
+      const appended = await this.log.appendAsFollower(batches).catch(this.storageError);
       this.ackedEnd = appended.lastOffset + 1;
     }
     this.followHighWatermark(leaderHighWatermark);
