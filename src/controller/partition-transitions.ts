@@ -158,8 +158,9 @@ export type ElectionOutcome = { readonly next: PartitionState } | { readonly ref
 /** Preferred-leader election: replicas[0] leads if it is alive and in the ISR. */
 export function electPreferred(state: PartitionState, facts: BrokerFacts): ElectionOutcome {
   const preferred = state.replicas[0];
-  if (state.leader === preferred) return { refused: 'ELECTION_NOT_NEEDED' };
-  if (preferred === undefined || !state.isr.includes(preferred) || !eligible(preferred, facts)) return { refused: 'PREFERRED_LEADER_NOT_AVAILABLE' };
+  // The preferred replica leads already, if it is alive (a dead one's partition is just not re-decided yet).
+  if (state.leader === preferred && facts.live.has(preferred)) return { refused: 'ELECTION_NOT_NEEDED' };
+  if (preferred === undefined || state.leader === preferred || !state.isr.includes(preferred) || !eligible(preferred, facts)) return { refused: 'PREFERRED_LEADER_NOT_AVAILABLE' };
   const next = finish(state, preferred, state.isr);
   return next ? { next } : { refused: 'ELECTION_NOT_NEEDED' };
 }
