@@ -7,6 +7,7 @@
 import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch.js';
 import { SegmentDeletedError, SegmentReplacedError, type BatchInfo, type Segment } from './segment.js';
 import { holdsRecords, lastOffsetIn } from './batch-run.js';
+import type { FileSystem } from './file-system.js';
 
 /** What the read path sees of a log, read afresh at each call. */
 export interface ReadableLog {
@@ -136,4 +137,10 @@ export async function* headersFrom(log: ReadableLog, fromOffset: number): AsyncG
       yield b;
     }
   }
+}
+
+/** The time retention.ms measures a segment by: its largest record timestamp, or its file's modification time when its records carry none. */
+export async function retentionTimestamp(seg: Segment, fs: FileSystem): Promise<number> {
+  if (seg.maxTimestamp >= 0) return seg.maxTimestamp;
+  return (await fs.stat(seg.logPath)).mtimeMs;
 }

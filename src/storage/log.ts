@@ -13,7 +13,7 @@ import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, type ReadableLog } from './log-reads.js';
+import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, retentionTimestamp, type ReadableLog } from './log-reads.js';
 import type { LogConfig, OpenOptions } from './log-config.js';
 import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { openLogDir } from './log-open.js';
@@ -401,7 +401,7 @@ export class DiskLog implements PartitionLog {
         // An empty active segment has nothing to expire; one with writes still queued waits.
         if (isActive && (oldest.size === 0 || this.writes.hasPendingFor(oldest))) break;
         await oldest.indexes();
-        const byTime = this.config.retentionMs >= 0 && now - (await this.largestTimestamp(oldest)) > this.config.retentionMs;
+        const byTime = this.config.retentionMs >= 0 && now - (await retentionTimestamp(oldest, this.handles.fs)) > this.config.retentionMs;
         const bySize = !isActive && this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
         if (!byTime && !bySize) break;
         if (isActive) this.roll();
@@ -415,11 +415,6 @@ export class DiskLog implements PartitionLog {
       await this.epochs.truncateFromStart(this.startOffset);
     });
     return deleted;
-  }
-
-  private async largestTimestamp(seg: Segment): Promise<number> {
-    if (seg.maxTimestamp >= 0) return seg.maxTimestamp;
-    return (await this.handles.fs.stat(seg.logPath)).mtimeMs;
   }
 
   /**

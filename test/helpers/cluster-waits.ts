@@ -28,3 +28,11 @@ export async function logBytes(dir: string): Promise<Buffer> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
   return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
 }
+
+/**
+ * Cleanup after a failed run: clients may be retrying against stopped brokers, so their stop is
+ * given `ms` and then left behind (the test's own process ends anyway).
+ */
+export function bounded(cleanup: Promise<unknown>, ms = 5000): Promise<unknown> {
+  return Promise.race([cleanup.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+}

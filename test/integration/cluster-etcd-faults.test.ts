@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
-import { until, logBytes } from '../helpers/cluster-waits.js';
+import { until, logBytes, bounded } from '../helpers/cluster-waits.js';
 import { startAckedLoad, readBack, auditPartition, type AckedLoad } from '../helpers/acked-load.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -25,8 +25,10 @@ const CONFIG = {
   'controlled.shutdown.retry.backoff.ms': '100',
 };
 
-test('etcd killed and restarted under load: leaders keep acknowledging, the brokers register again and the cluster settles', { timeout: 180_000 }, async () => {
+test('etcd killed and restarted under load: leaders keep acknowledging, the brokers register again and the cluster settles', { timeout: 180_000 }, async (t) => {
   const cluster = await ProcessCluster.start({ brokers: 3, config: CONFIG });
+  // Also after a failure part-way: no broker or etcd outlives the test.
+  t.after(() => cluster.close());
   const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 50, initialRetryTime: 50, maxRetryTime: 500 } });
   const admin = kafka.admin();
   let load: AckedLoad | null = null;
@@ -74,8 +76,8 @@ test('etcd killed and restarted under load: leaders keep acknowledging, the brok
       auditPartition(p, acked.acknowledged[p], got);
     }
   } finally {
-    await load?.stop().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    if (load) await bounded(load.stop());
+    await bounded(admin.disconnect());
     // A failure during the outage leaves etcd dead: bring it back (restart refuses a running one) so the brokers can stop cleanly.
     await cluster.etcd.restart().catch(() => undefined);
     for (const id of cluster.nodeIds) await cluster.stopBroker(id);

@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { kcat } from '../helpers/kcat.js';
+import { bounded } from '../helpers/cluster-waits.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 20);
@@ -196,7 +197,6 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
   } finally {
     producing = false;
     // Clients of a failed run may be retrying against stopped brokers: their cleanup is bounded.
-    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     for (const c of cleanups) await bounded(c());
     await bounded(admin.disconnect());
     for (const id of cluster.nodeIds) await cluster.stopBroker(id);

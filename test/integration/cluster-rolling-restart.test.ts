@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
-import { until, logBytes } from '../helpers/cluster-waits.js';
+import { until, logBytes, bounded } from '../helpers/cluster-waits.js';
 import { collectClientErrors } from '../helpers/kafkajs-errors.js';
 import { startAckedLoad, readBack, auditPartition, type AckedLoad } from '../helpers/acked-load.js';
 
@@ -27,8 +27,10 @@ const CONFIG = {
   'controlled.shutdown.retry.backoff.ms': '100',
 };
 
-test('a rolling restart of all three brokers under acks=all load loses nothing and shows the producer only retriable errors', { timeout: 180_000 }, async () => {
+test('a rolling restart of all three brokers under acks=all load loses nothing and shows the producer only retriable errors', { timeout: 180_000 }, async (t) => {
   const cluster = await ProcessCluster.start({ brokers: 3, config: CONFIG });
+  // Also after a failure part-way: no broker or etcd outlives the test.
+  t.after(() => cluster.close());
   const errors = collectClientErrors();
   const kafka = new Kafka({ brokers: cluster.bootstrap, logCreator: errors.logCreator, retry: { retries: 50, initialRetryTime: 50, maxRetryTime: 500 } });
   const admin = kafka.admin();
@@ -80,8 +82,8 @@ test('a rolling restart of all three brokers under acks=all load loses nothing a
     }
     console.log(`rolling restart: ${acked.total()} records acknowledged; kafkajs reported ${seen || 'no Kafka errors'} and ${errors.connectionFailures()} connection failures`);
   } finally {
-    await load?.stop().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    if (load) await bounded(load.stop());
+    await bounded(admin.disconnect());
     for (const id of cluster.nodeIds) await cluster.stopBroker(id);
   }
   try {
