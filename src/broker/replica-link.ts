@@ -1,13 +1,15 @@
 /**
  * A follower's connection to a leader broker, for the replica fetcher: the leader's endpoint from
  * the cluster view, one connection opened on first use and again after it fails, each request
- * bounded by replica.socket.timeout.ms.
+ * bounded by replica.socket.timeout.ms. It tells `events` when it reaches the leader and when a
+ * connection fails, which is how a crashed leader is noticed early (peer-crash-detector.ts).
  */
 import { KafkaConnection } from '../client/kafka-connection.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { FetchResponse, ListOffsetsResponse, OffsetForLeaderEpochResponse } from '../protocol/generated/index.js';
 import type { FollowerFetch, LeaderLink } from '../partition/replica-fetcher.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
+import type { PeerLinkEvents } from './peer-crash-detector.js';
 
 const FETCH = 1;
 const LIST_OFFSETS = 2;
@@ -18,8 +20,8 @@ const LIST_OFFSETS_VERSION = 7;
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
 const EARLIEST = -2n;
 
-export function leaderLinkFactory(view: ClusterView, nodeId: number, socketTimeoutMs: number): (leaderId: number) => LeaderLink | null {
-  return (leaderId) => (view.broker(leaderId) ? new BrokerLink(view, leaderId, nodeId, socketTimeoutMs) : null);
+export function leaderLinkFactory(view: ClusterView, nodeId: number, socketTimeoutMs: number, events: PeerLinkEvents): (leaderId: number) => LeaderLink | null {
+  return (leaderId) => (view.broker(leaderId) ? new BrokerLink(view, leaderId, nodeId, socketTimeoutMs, events) : null);
 }
 
 class BrokerLink implements LeaderLink {
@@ -31,6 +33,7 @@ class BrokerLink implements LeaderLink {
     private readonly leaderId: number,
     private readonly nodeId: number,
     private readonly timeoutMs: number,
+    private readonly events: PeerLinkEvents,
   ) {}
 
   private connect(): Promise<KafkaConnection> {
@@ -39,9 +42,13 @@ class BrokerLink implements LeaderLink {
     if (!endpoint) return Promise.reject(new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${this.leaderId} is not registered`));
     const opening = KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, this.timeoutMs, `tributary-replica-${this.nodeId}`);
     this.connection = opening;
-    opening.catch(() => {
-      if (this.connection === opening) this.connection = null;
-    });
+    opening.then(
+      () => this.events.reached(this.leaderId),
+      () => {
+        if (this.connection === opening) this.connection = null;
+        if (!this.closed) this.events.lost(this.leaderId);
+      },
+    );
     return opening;
   }
 
@@ -54,6 +61,7 @@ class BrokerLink implements LeaderLink {
     } catch (err) {
       if (this.connection && (await this.connection.catch(() => null)) === conn) this.connection = null;
       conn.close();
+      if (!this.closed) this.events.lost(this.leaderId);
       throw err;
     }
   }

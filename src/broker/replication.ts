@@ -10,6 +10,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { Partition, PartitionContext } from '../partition/partition.js';
 import { ReplicaFetchers } from '../partition/replica-fetchers.js';
 import { leaderLinkFactory } from './replica-link.js';
+import { NO_PEER_EVENTS, PeerCrashDetector } from './peer-crash-detector.js';
 
 export interface Replication {
   readonly context: PartitionContext;
@@ -31,7 +32,8 @@ export interface Replication {
  */
 export function startReplication(config: BrokerConfig, store: MetadataStore, view: ClusterView, log: Logger): Replication {
   const nodeId = config.nodeId;
-  const fetchers = new ReplicaFetchers(leaderLinkFactory(view, nodeId, config.int('replica.socket.timeout.ms')), {
+  const peerEvents = config.bool('tributary.broker.crash.detection.enable') ? new PeerCrashDetector(view, store, log) : NO_PEER_EVENTS;
+  const fetchers = new ReplicaFetchers(leaderLinkFactory(view, nodeId, config.int('replica.socket.timeout.ms'), peerEvents), {
     nodeId,
     maxWaitMs: config.int('replica.fetch.wait.max.ms'),
     minBytes: config.int('replica.fetch.min.bytes'),

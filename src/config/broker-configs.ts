@@ -92,6 +92,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
   // Shorter than KRaft's 9000/2000: a dead leader's partitions move in about 4 s (a renewal is one message on an open gRPC stream).
   def('broker.session.timeout.ms', ConfigType.Int, '4000', 'A broker that has not renewed its registration for this long is gone and its leaderships move (the TTL of its etcd lease, rounded up to whole seconds).', atLeast(1000)),
+  def('tributary.broker.crash.detection.enable', ConfigType.Boolean, 'true', 'When a link to a peer broker drops and the peer\'s port then refuses connections (its process died, its host lives), end the peer\'s session at once instead of after broker.session.timeout.ms, so its leaderships move in well under a second. Turn off where a firewall rejects rather than drops traffic between live brokers.'),
   def('broker.heartbeat.interval.ms', ConfigType.Int, '1000', 'How often a broker renews its registration; well below broker.session.timeout.ms.', atLeast(1)),
   // The controller (src/controller/), Kafka's names and defaults.
   def('broker.rack', ConfigType.String, null, 'The rack of this broker; when every broker has one, replicas of new partitions are spread over racks.'),

@@ -223,6 +223,13 @@ export interface MetadataStore {
    * registering again ends its previous session first.
    */
   registerBroker(registration: BrokerRegistration): Promise<BrokerSession>;
+  /**
+   * Ends broker `nodeId`'s registration made at `epoch` now, as its session's expiry would, for a
+   * peer that has proof the broker's process is gone (broker/peer-crash-detector.ts). Answers
+   * whether a registration was ended: false if the node is not registered, or registered at
+   * another epoch (a new process).
+   */
+  endBrokerSession(nodeId: number, epoch: number): Promise<boolean>;
   /** Brokers whose session is alive, by node id. */
   brokers(): Promise<RegisteredBroker[]>;
   controller(): Promise<ControllerInfo | null>;

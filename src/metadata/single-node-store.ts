@@ -158,6 +158,13 @@ export class SingleNodeMetadataStore implements MetadataStore {
     return session;
   }
 
+  async endBrokerSession(nodeId: number, epoch: number): Promise<boolean> {
+    const registered = this.brokersById.get(nodeId);
+    if (!registered || registered.broker.epoch !== epoch) return false;
+    registered.session.end({ reason: 'expired', message: 'ended by a peer that found the broker process gone' });
+    return true;
+  }
+
   async brokers(): Promise<RegisteredBroker[]> {
     return [...this.brokersById.values()].map((b) => b.broker).sort((a, b) => a.nodeId - b.nodeId);
   }

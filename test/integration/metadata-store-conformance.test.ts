@@ -186,6 +186,26 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdStore]]
       await session.close();
     });
 
+    withStore('a peer ends a registration at its broker epoch only, taking the controller role with it', async (store) => {
+      const one = await store.registerBroker(registration(1));
+      const two = await store.registerBroker(registration(2));
+      const leadership = await two.campaignForController();
+      assert.equal(await store.endBrokerSession(2, two.broker.epoch + 1), false, 'another epoch: a newer process');
+      assert.equal(await store.endBrokerSession(7, two.broker.epoch), false, 'not registered');
+      assert.deepEqual((await store.brokers()).map((b) => b.nodeId), [1, 2]);
+      assert.equal(await store.endBrokerSession(2, two.broker.epoch), true);
+      assert.equal((await two.ended).reason, 'expired');
+      await leadership.ended;
+      assert.deepEqual((await store.brokers()).map((b) => b.nodeId), [1]);
+      assert.equal(await store.controller(), null);
+      assert.equal(await store.endBrokerSession(2, two.broker.epoch), false, 'already ended');
+      // The node registers again at once (a restarted process), at a new epoch.
+      const back = await store.registerBroker(registration(2));
+      assert.ok(back.broker.epoch > two.broker.epoch);
+      await back.close();
+      await one.close();
+    });
+
     withStore('watches deliver a snapshot, then every change in revision order', async (store) => {
       const existing = await store.createTopic({ name: 'before', configs: {}, partitions: [state(1)] });
       const topics = new WatchRecorder();

@@ -127,6 +127,21 @@ export class EtcdMetadataStore implements MetadataStore {
     return session;
   }
 
+  /** Revokes the registration's lease, which also drops the controller key if that broker held it. */
+  async endBrokerSession(nodeId: number, epoch: number): Promise<boolean> {
+    const { kv } = await this.conn.get(this.keys.broker(nodeId));
+    if (!kv || Number(kv.mod_revision) !== epoch || kv.lease === '0') return false;
+    const leaseId = kv.lease;
+    try {
+      await this.conn.call('lease revoke', () => this.conn.client.leaseClient.leaseRevoke({ ID: leaseId }));
+      return true;
+    } catch (err) {
+      // The lease lapsed on its own meanwhile; anything else (etcd unreachable) is the caller's.
+      if (err instanceof Error && /lease not found/i.test(err.message)) return false;
+      throw err;
+    }
+  }
+
   async brokers(): Promise<RegisteredBroker[]> {
     const { kvs } = await this.conn.rangeAll(prefixRange(this.keys.brokersPrefix));
     return kvs.map((kv) => this.decodeBrokerKv(kv)).sort((a, b) => a.nodeId - b.nodeId);
