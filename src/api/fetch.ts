@@ -190,6 +190,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
     if (replicaId >= 0) {
       // A broker never follows itself; a follower is known per partition, by its replica list.
       if (replicaId === ctx.broker.nodeId) return topLevelError(ErrorCode.INVALID_REQUEST);
+      if (ctx.connectionClosed) ctx.broker.replicaConnection?.(replicaId, ctx.connectionClosed);
     }
     const full = request.sessionEpoch === INITIAL_EPOCH || request.sessionEpoch === FINAL_EPOCH;
     return full ? fullFetch(ctx, request, wanted) : incrementalFetch(ctx, request, wanted);

@@ -57,6 +57,11 @@ export interface BrokerServices {
   readonly controller: ControllerRequests;
   /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */
   readonly fetchSessions: FetchSessionCache;
+  /**
+   * Hears of each connection on which peer broker `replicaId` fetches as a follower; `closed`
+   * aborts when that connection ends (how a crashed follower is noticed early).
+   */
+  replicaConnection?(replicaId: number, closed: AbortSignal): void;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
 }

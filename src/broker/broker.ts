@@ -158,6 +158,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await replicas.loadTopics(applier.held(), clusterView.topics());
     applier.start();
     const replicaManager = replicas;
+    const replicationWiring = replication;
     replication.startIsrChecks(() => replicaManager.all());
     topics = new TopicService(store, clusterView, config, applier, kafkaAssigner(clusterView));
     const topicService = topics;
@@ -181,6 +182,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
       }),
+      replicaConnection: (replicaId, closed) => replicationWiring.peerEvents.inbound(replicaId, closed),
       now: () => Date.now(),
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;

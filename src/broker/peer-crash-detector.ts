@@ -4,7 +4,8 @@
  * Brokers learn that a peer is gone when the store drops its registration, which for a lease
  * takes the session timeout: most of a failover. But when a peer's process dies and its host
  * lives (a crash, an OOM kill, kill -9), the kernel closes the process's sockets, so the links to
- * it drop, and refuses every new connection to its port. So when a link to a peer fails, this
+ * it drop, and refuses every new connection to its port. So when a link to a peer fails (a
+ * follower's link to its leader, or a follower's fetch connection to this leader), this
  * probes the peer's registered endpoint with a plain TCP connect. Refused means nothing listens
  * there any more: the registration at that broker epoch is ended in the store, exactly what the
  * lease's expiry would have done later, and the controller moves leadership as for any lost
@@ -22,6 +23,8 @@ import type { ClusterView } from '../metadata/cluster-view.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 
 const PROBE_TIMEOUT_MS = 1000;
+/** Probes after a link failure: at once, then twice more while the port still listens. */
+const REPROBE_PAUSES_MS = [0, 50, 250];
 
 export type ProbeOutcome = 'listening' | 'refused' | 'unknown';
 
@@ -44,6 +47,8 @@ export interface PeerLinkEvents {
   reached(nodeId: number): void;
   /** A connection to `nodeId` failed or dropped. */
   lost(nodeId: number): void;
+  /** Peer `nodeId` fetches from this broker on a connection that ends when `closed` aborts. */
+  inbound(nodeId: number, closed: AbortSignal): void;
 }
 
 export class PeerCrashDetector implements PeerLinkEvents {
@@ -51,12 +56,15 @@ export class PeerCrashDetector implements PeerLinkEvents {
   private readonly reachedAt = new Map<number, number>();
   /** Node id → the epoch being probed or already ended, so one crash is acted on once. */
   private readonly judged = new Map<number, number>();
+  /** Inbound connections already watched (a follower sends many fetches on one). */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(
     private readonly view: ClusterView,
     private readonly store: MetadataStore,
     private readonly log: Logger,
     private readonly probe: (host: string, port: number) => Promise<ProbeOutcome> = probePort,
+    private readonly reprobePausesMs: readonly number[] = REPROBE_PAUSES_MS,
   ) {}
 
   reached(nodeId: number): void {
@@ -64,9 +72,41 @@ export class PeerCrashDetector implements PeerLinkEvents {
     if (epoch !== undefined) this.reachedAt.set(nodeId, epoch);
   }
 
+  inbound(nodeId: number, closed: AbortSignal): void {
+    if (this.watched.has(closed)) return;
+    this.watched.add(closed);
+    // A restarted peer may fetch before this broker's view has its new registration: then the
+    // connection is taken for whichever registration the view holds when it ends (the probe
+    // still has to find the port refusing).
+    const openedAt = this.view.broker(nodeId)?.epoch;
+    closed.addEventListener(
+      'abort',
+      () => {
+        const now = this.view.broker(nodeId)?.epoch;
+        if (now !== undefined && (openedAt === undefined || openedAt === now)) this.reachedAt.set(nodeId, now);
+        void this.lost(nodeId);
+      },
+      { once: true },
+    );
+  }
+
   /** Resolves once the peer is judged (the link does not wait for it). */
   lost(nodeId: number): Promise<void> {
     return this.judge(nodeId).catch((err: unknown) => this.log.warn({ err, nodeId }, 'could not end the session of a broker whose port refuses connections'));
+  }
+
+  /**
+   * A dying process's kernel closes its sockets one by one: a link may drop while the listening
+   * socket still accepts for a moment, so a port that listens is probed again shortly after.
+   */
+  private async refusesConnections(host: string, port: number): Promise<boolean> {
+    for (const pauseMs of this.reprobePausesMs) {
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
+      const outcome = await this.probe(host, port);
+      if (outcome === 'refused') return true;
+      if (outcome === 'unknown') return false;
+    }
+    return false;
   }
 
   private async judge(nodeId: number): Promise<void> {
@@ -76,7 +116,7 @@ export class PeerCrashDetector implements PeerLinkEvents {
     this.judged.set(nodeId, broker.epoch);
     let ended = false;
     try {
-      if ((await this.probe(endpoint.host, endpoint.port)) !== 'refused') return;
+      if (!(await this.refusesConnections(endpoint.host, endpoint.port))) return;
       ended = await this.store.endBrokerSession(nodeId, broker.epoch);
     } finally {
       // Judged again at the next failure unless this one ended the registration.
@@ -87,4 +127,4 @@ export class PeerCrashDetector implements PeerLinkEvents {
 }
 
 /** What a link reports to when crash detection is off. */
-export const NO_PEER_EVENTS: PeerLinkEvents = { reached: () => undefined, lost: () => undefined };
+export const NO_PEER_EVENTS: PeerLinkEvents = { reached: () => undefined, lost: () => undefined, inbound: () => undefined };

@@ -10,11 +10,13 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { Partition, PartitionContext } from '../partition/partition.js';
 import { ReplicaFetchers } from '../partition/replica-fetchers.js';
 import { leaderLinkFactory } from './replica-link.js';
-import { NO_PEER_EVENTS, PeerCrashDetector } from './peer-crash-detector.js';
+import { NO_PEER_EVENTS, PeerCrashDetector, type PeerLinkEvents } from './peer-crash-detector.js';
 
 export interface Replication {
   readonly context: PartitionContext;
   readonly fetchers: ReplicaFetchers;
+  /** Crash detection's ears on peer links, inbound ones included (the Fetch handler reports those). */
+  readonly peerEvents: PeerLinkEvents;
   /** Hears every partition role change after the fetchers have acted on it. */
   onRoleChange(listener: (partition: Partition) => void): void;
   /** Starts the ISR check over `partitions()` (the ones open now, each time). */
@@ -63,6 +65,7 @@ export function startReplication(config: BrokerConfig, store: MetadataStore, vie
   return {
     context,
     fetchers,
+    peerEvents,
     onRoleChange: (listener) => void roleListeners.push(listener),
     startIsrChecks(partitions) {
       const lagMaxMs = config.int('replica.lag.time.max.ms');

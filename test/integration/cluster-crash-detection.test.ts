@@ -3,7 +3,8 @@
 // registration (peer-crash-detector.ts). The session timeout here is 60 s, longer than every wait
 // bound in the test, so each step below can only happen through that detection: a new leader, the
 // dead broker out of the cluster and the ISR, the restarted process registering at once (its old
-// lease no longer blocks the node id), and a new controller when the dead one was the controller.
+// lease no longer blocks the node id), and a new controller when the dead one was the controller;
+// and a dead follower that leads nothing leaves the ISR because its leader saw its fetch connection end.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
@@ -21,6 +22,8 @@ const BOUND_MS = 20_000;
 const CONFIG = {
   'broker.session.timeout.ms': String(SESSION_TIMEOUT_MS),
   'broker.heartbeat.interval.ms': '1000',
+  // Nor may a lagging follower leave the ISR by itself within the bounds.
+  'replica.lag.time.max.ms': String(SESSION_TIMEOUT_MS),
   'replica.fetch.wait.max.ms': '100',
   'replica.fetch.backoff.ms': '100',
   'controlled.shutdown.retry.backoff.ms': '100',
@@ -111,4 +114,42 @@ test('a killed leader, then a killed controller, lose their roles without waitin
   const read = stdout.split('\n').filter((l) => l !== '').sort();
   const expected = [`${ledByOther} leader-while-down`, `${ledByController} controller-while-down`, '0 before-0', '1 before-1', '2 before-2'].sort();
   assert.deepEqual(read, expected);
+});
+
+test('a killed follower that leads nothing leaves the ISR through its leader noticing, and acks=all writes go on', { timeout: 120_000 }, async () => {
+  const topic = 'follower-crash';
+  const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  // A broker that leads no partition of the first test's topic: only leaders see its fetches.
+  const leading = new Set<number>();
+  for (let p = 0; p < 3; p++) leading.add((await partitionWhen(1, p, `partition ${p} led`, (v) => v.leader > 0)).leader);
+  const follower = cluster.nodeIds.find((id) => !leading.has(id)) ?? cluster.nodeIds[2];
+  const leader = cluster.nodeIds.find((id) => id !== follower) ?? -1;
+  const third = cluster.nodeIds.find((id) => id !== follower && id !== leader) ?? -1;
+  try {
+    await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [leader, third, follower] }], configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  } finally {
+    await admin.disconnect();
+  }
+  const seen = (what: string, accept: (p: PartitionView) => boolean) => until(what, async () => {
+    const p = await partitionSeenBy(cluster.address(leader), topic, 0);
+    return p && accept(p) ? p : null;
+  }, cluster, BOUND_MS);
+  await seen('a full ISR', (p) => p.leader === leader && p.isr.length === 3);
+  const producer = await RawProducer.open(cluster.address(leader));
+  try {
+    assert.equal((await producer.produce(topic, 0, 'before', -1, 5000)).errorCode, ErrorCode.NONE);
+    await cluster.kill(follower);
+    const shrunk = await seen(`broker ${follower} out of the ISR`, (p) => !p.isr.includes(follower));
+    assert.deepEqual(shrunk.isr, [leader, third].sort());
+    assert.equal(shrunk.leader, leader);
+    assert.equal((await producer.produce(topic, 0, 'after', -1, 5000)).errorCode, ErrorCode.NONE);
+  } finally {
+    producer.close();
+  }
+  await cluster.startBroker(follower);
+  await seen(`broker ${follower} back in the ISR`, (p) => p.isr.length === 3);
+  const { stdout } = await kcat(['-C', '-b', cluster.bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n']);
+  assert.deepEqual(stdout.split('\n').filter((l) => l !== ''), ['before', 'after']);
 });

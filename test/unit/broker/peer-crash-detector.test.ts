@@ -15,6 +15,8 @@ import { SingleNodeMetadataStore } from '../../../src/metadata/single-node-store
 import { newIncarnationId } from '../../../src/metadata/metadata-store.js';
 
 const silent = pino({ level: 'silent' });
+/** The re-probes of a listening port follow each other at once here: the probe is a script. */
+const NO_PAUSES = [0, 0, 0];
 
 function registration(nodeId: number) {
   return { nodeId, incarnationId: newIncarnationId(), endpoints: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9100 + nodeId }], rack: null };
@@ -33,7 +35,7 @@ test('a peer is ended only when reached before at its epoch and its port refuses
     const detector = new PeerCrashDetector(view, store, silent, async (host, port) => {
       probed.push(`${host}:${port}`);
       return outcomes.shift() ?? 'unknown';
-    });
+    }, NO_PAUSES);
 
     outcomes.push('refused');
     await detector.lost(2);
@@ -41,15 +43,17 @@ test('a peer is ended only when reached before at its epoch and its port refuses
     outcomes.length = 0;
 
     detector.reached(2);
-    outcomes.push('listening', 'unknown');
+    outcomes.push('listening', 'listening', 'listening', 'unknown');
     await detector.lost(2);
+    assert.equal(probed.length, 3, 'a listening port is probed three times (a dying process closes its listener last)');
     await detector.lost(2);
-    assert.equal(probed.length, 2);
+    assert.equal(probed.length, 4, 'a silent port is not probed again');
     assert.ok(view.broker(2), 'a listening or silent port proves nothing');
 
-    outcomes.push('refused');
+    outcomes.push('listening', 'refused');
     await detector.lost(2);
-    assert.deepEqual(probed, ['127.0.0.1:9102', '127.0.0.1:9102', '127.0.0.1:9102']);
+    assert.equal(probed.length, 6);
+    assert.ok(probed.every((a) => a === '127.0.0.1:9102'));
     assert.equal((await peer.ended).reason, 'expired');
     await view.waitFor(() => view.broker(2) === undefined);
 
@@ -58,8 +62,38 @@ test('a peer is ended only when reached before at its epoch and its port refuses
     await view.waitFor(() => view.broker(2)?.epoch === back.broker.epoch);
     outcomes.push('refused');
     await detector.lost(2);
-    assert.equal(probed.length, 3);
+    assert.equal(probed.length, 6);
     assert.equal(view.broker(2)?.epoch, back.broker.epoch);
+  } finally {
+    await view.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a follower fetching on a connection that ends is judged like a dropped link', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-crash-detect-'));
+  const store = await SingleNodeMetadataStore.open(dir, 1);
+  const view = await ClusterView.open(store);
+  try {
+    const follower = await store.registerBroker(registration(3));
+    await view.waitFor(() => view.broker(3) !== undefined);
+    let probes = 0;
+    let judged: () => void = () => undefined;
+    const probedOnce = new Promise<void>((resolve) => (judged = resolve));
+    const detector = new PeerCrashDetector(view, store, silent, async () => {
+      probes++;
+      judged();
+      return 'refused';
+    }, NO_PAUSES);
+    const connection = new AbortController();
+    detector.inbound(3, connection.signal);
+    detector.inbound(3, connection.signal); // the next fetch on the same connection
+    assert.equal(probes, 0, 'an open connection is not judged');
+    connection.abort();
+    await probedOnce;
+    assert.equal((await follower.ended).reason, 'expired');
+    assert.equal(probes, 1, 'one connection end, one probe');
   } finally {
     await view.close();
     await store.close();
