@@ -97,6 +97,8 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
       continue;
     }
     const limit = Math.max(0, Math.min(w.maxBytes, budget));
+    // Taken before the read: anything written while it runs wakes the follower's long poll.
+    const replicaEndBefore = forReplica ? found.replicaEnd : undefined;
     let read: Awaited<ReturnType<Partition['read']>> | null = null;
     try {
       if (limit > 0 || !gotAny) read = forReplica ? await found.readForReplica(w.fetchOffset, limit, !gotAny) : await found.read(w.fetchOffset, limit, reader.isolationLevel, !gotAny);
@@ -118,7 +120,7 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
     const highWatermark = read?.highWatermark ?? found.highWatermark;
     const lastStableOffset = read?.lastStableOffset ?? found.lastStableOffset;
     out.push({ wanted: w, errorCode: ErrorCode.NONE, highWatermark, lastStableOffset, logStartOffset: read?.logStartOffset ?? found.logStartOffset, records });
-    watches.push({ partition: found, fetchOffset: w.fetchOffset, currentLeaderEpoch: w.currentLeaderEpoch, seenHighWatermark: highWatermark, seenLastStableOffset: lastStableOffset, seenEnd: forReplica ? found.acknowledgedEnd : undefined });
+    watches.push({ partition: found, fetchOffset: w.fetchOffset, currentLeaderEpoch: w.currentLeaderEpoch, seenHighWatermark: highWatermark, seenLastStableOffset: lastStableOffset, seenEnd: replicaEndBefore });
   }
   return { outcomes: out, watches };
 }

@@ -48,7 +48,7 @@ function mayAnswerDifferently(w: FetchWatch, isolationLevel: number, lookup: Fet
   if (w.currentLeaderEpoch !== NO_LEADER_EPOCH && w.currentLeaderEpoch !== p.leaderEpoch) return true;
   if (!p.isLeader) return true;
   if (w.fetchOffset < p.logStartOffset || w.fetchOffset > p.logEndOffset) return true;
-  if (w.seenEnd !== undefined) return p.acknowledgedEnd !== w.seenEnd;
+  if (w.seenEnd !== undefined) return p.replicaEnd !== w.seenEnd;
   if (p.highWatermark !== w.seenHighWatermark) return true;
   return isolationLevel === READ_COMMITTED && p.lastStableOffset !== w.seenLastStableOffset;
 }

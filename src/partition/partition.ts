@@ -60,6 +60,12 @@ export class Partition {
   private nodeId = -1;
   /** The end of what the local log acknowledged (flush policy): the leader's own log end offset for the high watermark. */
   private ackedEnd: number;
+  /**
+   * As leader, the end of what the log has written, fsynced or not: followers copy up to here, so
+   * replication runs beside the leader's fsync instead of after it (the high watermark still
+   * waits for both: the leader's own part of it is `ackedEnd`).
+   */
+  private writtenEnd: number;
   private readonly followers = new FollowerProgress();
   /** An ISR change sent to the store and not answered yet: one at a time, as Kafka's AlterPartition. */
   private proposing = false;
@@ -73,6 +79,7 @@ export class Partition {
     // Everything recovered from disk at open is acknowledged data.
     this.hwm = log.logEndOffset;
     this.ackedEnd = log.logEndOffset;
+    this.writtenEnd = log.logEndOffset;
     this.producers = new ProducerStates(context.producerIdExpirationMs);
     // Kafka snapshots producer state at every roll, so a restart replays at most one segment.
     log.onRoll((baseOffset) => {
@@ -137,8 +144,8 @@ export class Partition {
     if (!this.state || this.state.leader !== this.nodeId || !this.state.replicas.includes(replicaId) || replicaId === this.nodeId) return;
     // A fetch offset past this log's end is a follower holding records this leader does not have
     // (it truncates first); it says nothing about what it copied.
-    if (fetchOffset > this.ackedEnd || fetchOffset < this.log.logStartOffset) return;
-    this.followers.recordFetch(replicaId, fetchOffset, this.ackedEnd, this.context.now());
+    if (fetchOffset > this.replicaEnd || fetchOffset < this.log.logStartOffset) return;
+    this.followers.recordFetch(replicaId, fetchOffset, this.replicaEnd, this.context.now());
     this.advanceHighWatermark();
     if (!this.state.isr.includes(replicaId) && mayJoinIsr(this.followers.of(replicaId), this.hwm, this.epochStartOffset())) {
       this.proposeIsr([...this.state.isr, replicaId]);
@@ -224,6 +231,11 @@ export class Partition {
     return this.ackedEnd;
   }
 
+  /** As leader, how far followers may copy: everything written (see `writtenEnd`). */
+  get replicaEnd(): number {
+    return Math.max(this.ackedEnd, this.writtenEnd);
+  }
+
   /** Rebuilds the idempotent producers' state from the latest snapshot and the log after it. */
   async restoreProducers(): Promise<void> {
     await restoreProducerState(this.log, this.producers, this.context.now());
@@ -248,6 +260,7 @@ export class Partition {
 
   private async afterTruncation(): Promise<void> {
     this.ackedEnd = this.log.logEndOffset;
+    this.writtenEnd = this.ackedEnd;
     this.hwm = Math.min(this.hwm, this.log.logEndOffset);
     await restoreProducerState(this.log, this.producers, this.context.now(), false);
     this.notify();
@@ -304,7 +317,7 @@ export class Partition {
   }
 
   private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
-    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime).catch(this.storageError);
+    const result = await this.log.append(batches, this.leaderEpoch, logAppendTime, (end) => this.written(end)).catch(this.storageError);
     this.ackedEnd = Math.max(this.ackedEnd, result.lastOffset + 1);
     // Followers waiting at the old end have something to fetch (their fetches watch this partition).
     if (!this.advanceHighWatermark()) this.notify();
@@ -319,9 +332,16 @@ export class Partition {
     return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }
 
-  /** A follower's read: from `offset` up to the end of what this log acknowledged, not just the high watermark. */
+  /** Written but maybe not yet fsynced: waiting followers may copy it now. */
+  private written(end: number): void {
+    if (end <= this.writtenEnd) return;
+    this.writtenEnd = end;
+    this.notify();
+  }
+
+  /** A follower's read: from `offset` up to everything written here (`replicaEnd`), not just the high watermark. */
   async readForReplica(offset: number, maxBytes: number, minOneBatch: boolean): Promise<PartitionRead> {
-    const end = this.ackedEnd;
+    const end = this.replicaEnd;
     const records = offset >= end ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, end, minOneBatch).catch(this.storageError);
     return { records, highWatermark: this.hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }

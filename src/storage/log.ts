@@ -140,7 +140,7 @@ export class DiskLog implements PartitionLog {
   }
 
   /** Appends validated batches; resolves when acknowledged by the flush policy. */
-  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches> {
+  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null, onWritten?: (endOffset: number) => void): Promise<AppendedBatches> {
     await this.readyToAppend();
     const infos: BatchInfo[] = [];
     let next = this.logEndOffset;
@@ -155,7 +155,7 @@ export class DiskLog implements PartitionLog {
       at += view.batchLength + BATCH_LOG_OVERHEAD;
     }
     this.noteEpoch(leaderEpoch, this.logEndOffset);
-    return this.writeBatches(batches, infos);
+    return this.writeBatches(batches, infos, onWritten);
   }
 
   /** Appends a leader's batches as they are (see PartitionLog.appendAsFollower). */
@@ -175,7 +175,7 @@ export class DiskLog implements PartitionLog {
   }
 
   /** Indexes `infos` (positions within `batches`) in the active segment, writes them, and waits for the flush policy. */
-  private async writeBatches(batches: Buffer, infos: BatchInfo[]): Promise<AppendedBatches> {
+  private async writeBatches(batches: Buffer, infos: BatchInfo[], onWritten?: (endOffset: number) => void): Promise<AppendedBatches> {
     const baseOffset = infos[0]?.baseOffset ?? this.logEndOffset;
     if (infos.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
     if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
@@ -186,6 +186,7 @@ export class DiskLog implements PartitionLog {
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();
     const written = await this.writes.write(segment, position, batches);
+    onWritten?.(next);
     if (this.config.flushMessages <= 1) {
       await this.commit.sync(written);
       if (this.failure) throw this.failure;

@@ -33,7 +33,7 @@ export class MemoryLog implements PartitionLog {
     return this.batches.reduce((n, b) => n + b.bytes.length, 0);
   }
 
-  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches> {
+  async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null, onWritten?: (endOffset: number) => void): Promise<AppendedBatches> {
     const baseOffset = this.end;
     this.epochs.noteBatch(leaderEpoch, baseOffset);
     let at = 0;
@@ -49,6 +49,7 @@ export class MemoryLog implements PartitionLog {
       this.end += view.lastOffsetDelta + 1;
       at += size;
     }
+    onWritten?.(this.end);
     return { baseOffset, lastOffset: this.end - 1 };
   }
 

@@ -65,9 +65,10 @@ export interface PartitionLog {
   /**
    * Appends validated batches (their base offsets and leader epochs are patched in place) and
    * resolves once the flush policy considers them acknowledged (fsynced under the default).
-   * Appends are applied in call order.
+   * Appends are applied in call order. `onWritten` is called once the batches are readable
+   * (written, not yet necessarily fsynced): followers may copy them while the leader's fsync runs.
    */
-  append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): Promise<AppendedBatches>;
+  append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null, onWritten?: (endOffset: number) => void): Promise<AppendedBatches>;
   /**
    * Appends batches copied from the leader exactly as they are (base offsets, partition leader
    * epochs and timestamps kept): the first must begin at or after the log end, and each batch

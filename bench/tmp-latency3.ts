@@ -1,0 +1,13 @@
+import { ProcessCluster } from '../test/helpers/process-cluster.js';
+import { execFileSync } from 'node:child_process';
+import kafkajs from 'kafkajs';
+const cluster = await ProcessCluster.start({ brokers: 3, config: { 'flush.messages': process.env.FM ?? '1' } });
+const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrap, logLevel: kafkajs.logLevel.NOTHING });
+const admin = kafka.admin(); await admin.connect();
+const parts = Number(process.env.P ?? 3);
+await admin.createTopics({ topics: [{ topic: 't', numPartitions: parts, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+await new Promise((r) => setTimeout(r, 2000));
+const rate = process.env.RATE ?? '2000';
+console.log(execFileSync('/tmp/exp/rdkafka-bench', ['produce', cluster.bootstrap.join(','), 't', String(Number(rate) * 5), '1024', rate], { encoding: 'utf8' }));
+await admin.disconnect(); await cluster.close();
+process.exit(0);
