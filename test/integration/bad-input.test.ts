@@ -75,10 +75,10 @@ test('an unknown API key closes the connection; an unsupported version gets UNSU
   const c = await RawClient.open(broker.bootstrap);
   c.send(sizePrefixed(Buffer.from('2710000000000001ffff', 'hex')));
   assert.equal(await c.nextFrame(), null);
-  // ListOffsets v0 is known to the codecs but not served: its answer carries UNSUPPORTED_VERSION.
+  // ListOffsets v9 is known to the codecs but not served: its answer carries UNSUPPORTED_VERSION.
   const p = await RawClient.open(broker.bootstrap);
-  p.sendRequest(2, 0, 5, { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] }] });
-  const res = await p.response(2, 0);
+  p.sendRequest(2, 9, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
+  const res = await p.response(2, 9);
   const listed = res?.body as ListOffsetsResponse;
   assert.equal(listed.topics[0].partitions[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
   p.close();
