@@ -4,12 +4,11 @@
  * delayed fetch in the replica manager's purgatory (partition/delayed-fetch.ts).
  */
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
-import { batchesIn } from '../protocol/records/batch-records.js';
-import { CompressionType } from '../protocol/records/record-batch.js';
 import type { Partition } from '../partition/partition.js';
 import { waitForFetchData, type FetchWatch } from '../partition/delayed-fetch.js';
 import type { RequestContext } from './handler.js';
 import { isNotHere, leaderPartition } from './leader-partition.js';
+import { errorForVersion, recordsForVersion, refusedBeforeRead } from './fetch-old-versions.js';
 
 export interface WantedPartition {
   topic: string;
@@ -46,11 +45,6 @@ function movedAway(ctx: RequestContext, wanted: WantedPartition): PartitionOutco
   const outcome = failed(wanted, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const found = leaderPartition(ctx, wanted.topic, wanted.partition);
   return isNotHere(found) && found.leaderId >= 0 ? { ...outcome, currentLeader: { leaderId: found.leaderId, leaderEpoch: found.leaderEpoch } } : outcome;
-}
-
-function holdsZstd(records: Buffer): boolean {
-  for (const view of batchesIn(records)) if (view.compression === CompressionType.Zstd) return true;
-  return false;
 }
 
 /**
@@ -96,6 +90,11 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
       out.push(found === ErrorCode.NOT_LEADER_OR_FOLLOWER ? movedAway(ctx, w) : failed(w, found));
       continue;
     }
+    const refused = refusedBeforeRead(ctx, w.topic, forReplica);
+    if (refused !== null) {
+      out.push(failed(w, refused));
+      continue;
+    }
     const limit = Math.max(0, Math.min(w.maxBytes, budget));
     let read: Awaited<ReturnType<Partition['read']>> | null = null;
     try {
@@ -103,14 +102,13 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
     } catch (err) {
       // A partition-level failure (an offline log) answers that partition, not the whole fetch.
       if (!(err instanceof KafkaError)) throw err;
-      out.push(failed(w, err.code));
+      out.push(failed(w, errorForVersion(ctx, err.code)));
       continue;
     }
-    const records = read?.records ?? EMPTY;
-    // KIP-110: consumers before Fetch v10 cannot read zstd; Kafka answers them with an error rather
-    // than batches they would fail on (down-conversion is issue 15's).
-    if (ctx.apiVersion < 10 && holdsZstd(records)) {
-      out.push(failed(w, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE));
+    // Below Fetch v10: zstd cut off, and below v4 down-converted (fetch-old-versions.ts).
+    const records = await recordsForVersion(ctx, w.topic, w.fetchOffset, read?.records ?? EMPTY, { maxBytes: limit, minOneMessage: !gotAny });
+    if (typeof records === 'number') {
+      out.push(failed(w, records));
       continue;
     }
     if (records.length > 0) gotAny = true;

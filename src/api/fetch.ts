@@ -1,7 +1,7 @@
 /**
  * Fetch (key 1): consumers read record batches as stored (never decoded), with long polling and
  * incremental fetch sessions (KIP-227; the session id / epoch table is in fetch-sessions.ts).
- * v13+ name topics by id.
+ * v13+ name topics by id; v0-3 get their records down-converted to magic 0/1 (fetch-old-versions.ts).
  */
 import type { FetchRequest, FetchResponseInput, FetchResponseFetchableTopicResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -182,7 +182,8 @@ async function incrementalFetch(ctx: RequestContext, request: FetchRequest, want
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
   apiKey: 1,
   name: 'Fetch',
-  minVersion: 4,
+  // v0-3 read magic 0/1 message sets, down-converted from the stored batches (fetch-old-versions.ts).
+  minVersion: 0,
   maxVersion: 17,
   async handle(ctx, request) {
     const wanted = requested(ctx, request);

@@ -1,13 +1,16 @@
 /**
  * ListOffsets (key 2): earliest (-2), latest (-1), max timestamp (-3), earliest local (-4), or the
  * first offset at or after a timestamp. Past the last record a timestamp gets offset -1, as Kafka
- * answers, and clients substitute the end.
+ * answers, and clients substitute the end. v0 answers a list of segment offsets instead
+ * (old_style_offsets, up to max_num_offsets; see partition/legacy-offsets.ts), and knows only -1 and -2
+ * of the special timestamps.
  */
 import type { ListOffsetsRequest, ListOffsetsResponseInput, ListOffsetsResponseListOffsetsPartitionResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { READ_COMMITTED, type Partition } from '../partition/partition.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isNotHere, leaderPartition } from './leader-partition.js';
+import { legacyOffsetsBefore } from '../partition/legacy-offsets.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -36,9 +39,28 @@ async function lookup(p: Partition, timestamp: number, isolationLevel: number): 
   }
 }
 
-async function listPartition(ctx: RequestContext, topic: string, req: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number): Promise<PartitionResponse> {
+type PartitionRequest = ListOffsetsRequest['topics'][number]['partitions'][number];
+
+/** ListOffsets v0: the offsets of segments written before the timestamp, newest first. */
+async function legacyPartition(ctx: RequestContext, p: Partition, req: PartitionRequest, replicaId: number): Promise<PartitionResponse> {
+  const timestamp = Number(req.timestamp);
+  // Kafka: other negative timestamps came with later versions.
+  if (timestamp < EARLIEST) return answer(req.partitionIndex, ErrorCode.UNSUPPORTED_VERSION, -1, -1, -1);
+  try {
+    const segments = await p.segmentTimes();
+    const offsets = legacyOffsetsBefore({ segments, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, highWatermark: p.highWatermark, now: ctx.broker.now(), timestamp, maxNumOffsets: req.maxNumOffsets, fromConsumer: replicaId === -1 });
+    return { ...answer(req.partitionIndex, ErrorCode.NONE, -1, -1, -1), oldStyleOffsets: offsets.map(BigInt) };
+  } catch (err) {
+    if (err instanceof KafkaError) return answer(req.partitionIndex, err.code, -1, -1, -1);
+    throw err;
+  }
+}
+
+async function listPartition(ctx: RequestContext, topic: string, req: PartitionRequest, request: ListOffsetsRequest): Promise<PartitionResponse> {
   const p = leaderPartition(ctx, topic, req.partitionIndex);
   if (isNotHere(p)) return answer(req.partitionIndex, p.errorCode, -1, -1, -1);
+  if (ctx.apiVersion === 0) return legacyPartition(ctx, p, req, request.replicaId);
+  const isolationLevel = request.isolationLevel;
   if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch !== p.leaderEpoch) {
     const code = req.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
     return answer(req.partitionIndex, code, -1, -1, -1);
@@ -61,12 +83,12 @@ async function listPartition(ctx: RequestContext, topic: string, req: ListOffset
 export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
   apiKey: 2,
   name: 'ListOffsets',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 8,
   async handle(ctx, request) {
     const topics = [];
     for (const t of request.topics) {
-      const partitions = await Promise.all(t.partitions.map((p) => listPartition(ctx, t.name, p, request.isolationLevel)));
+      const partitions = await Promise.all(t.partitions.map((p) => listPartition(ctx, t.name, p, request)));
       topics.push({ name: t.name, partitions });
     }
     return { throttleTimeMs: 0, topics };

@@ -83,6 +83,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('group.max.session.timeout.ms', ConfigType.Int, '1800000', 'Longest session timeout a member may ask for.'),
   def('group.max.size', ConfigType.Int, '2147483647', 'Most members a group may have.', atLeast(1)),
   def('log.message.timestamp.type', ConfigType.String, 'CreateTime', 'Default message.timestamp.type of topics.', oneOf('CreateTime', 'LogAppendTime')),
+  def('log.message.downconversion.enable', ConfigType.Boolean, 'true', 'Default message.downconversion.enable of topics: whether Fetch v0-3 get stored batches down-converted to magic 0/1.'),
   // Tributary's own limits (Kafka has none): one request must not make the broker create partitions
   // for minutes and grow its memory without bound. See the README's configuration section.
   def('tributary.topic.max.partitions', ConfigType.Int, '1000', 'Most partitions one topic may have; CreateTopics, CreatePartitions and auto-creation beyond it answer INVALID_PARTITIONS.', atLeast(1)),

@@ -39,7 +39,7 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
   def('segment.jitter.ms', ConfigType.Long, '0', 'log.roll.jitter.ms', 'Random jitter subtracted from segment.ms.', atLeast(0)),
   def('segment.ms', ConfigType.Long, '604800000', 'log.roll.ms', 'Age at which a segment is rolled.', atLeast(1)),
   def('unclean.leader.election.enable', ConfigType.Boolean, 'false', 'unclean.leader.election.enable', 'Allow an out-of-sync replica to become leader.'),
-  def('message.downconversion.enable', ConfigType.Boolean, 'true', 'log.message.downconversion.enable', 'Allow down-conversion for old consumers.'),
+  def('message.downconversion.enable', ConfigType.Boolean, 'true', 'log.message.downconversion.enable', 'Whether consumers fetching with versions 0-3 get the stored batches down-converted to magic 0/1 message sets; false answers them UNSUPPORTED_VERSION.'),
 ];
 
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIG_DEFS.map((d) => [d.name, d]));

@@ -3,7 +3,7 @@
  * waiting for it to grow. On a single node the high watermark is the end of what the flush
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
-import { LogOfflineError, type PartitionLog } from '../storage/partition-log.js';
+import { LogOfflineError, type PartitionLog, type SegmentTime } from '../storage/partition-log.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
 import { ProducerStates } from './producer-state.js';
@@ -353,6 +353,11 @@ export class Partition {
       }
     }
     return found;
+  }
+
+  /** The log's segments with their file times (ListOffsets v0, see legacy-offsets.ts). */
+  segmentTimes(): Promise<SegmentTime[]> {
+    return this.log.segmentTimes().catch(this.storageError);
   }
 
   /** DeleteRecords: advances the log start offset. */

@@ -1,7 +1,8 @@
 /**
  * One request frame to one response: decode, find the handler, run it inside a failure boundary,
  * encode. What cannot be answered in the client's own format closes the connection, with one
- * log line, as Kafka does for undecodable requests.
+ * log line, as Kafka does for undecodable requests and for versions it does not serve (only
+ * ApiVersions is answered at any version, KIP-511).
  *
  * Decoding happens at once, so that the connection learns how large the answer may grow (see
  * response-estimate.ts) before it starts the next pipelined request; the handler runs afterwards.
@@ -82,7 +83,11 @@ async function answer(decoded: DecodedRequest, services: BrokerServices, clientH
   }
   if (version < handler.minVersion || version > handler.maxVersion) {
     if (apiKey === API_VERSIONS_KEY) return respond(unsupportedApiVersionsResponse());
-    return respond(handler.errorResponse(body, ErrorCode.UNSUPPORTED_VERSION, `${handler.name} v${version} is not supported`, version));
+    // As Kafka's SocketServer does for a version it does not serve: close, never answer. An error
+    // body in an old version's format may have no field to say so (Fetch before v7 has no
+    // top-level error code), and the client would read it as "no topics" and wait forever.
+    log.warn(`closing connection: ${handler.name} v${version} is not supported (this broker serves v${handler.minVersion}-${handler.maxVersion})`);
+    return CLOSE;
   }
   const ctx: RequestContext = { apiVersion: version, correlationId: header.correlationId, clientId: header.clientId, clientHost, broker: services, log, connectionClosed: closed };
   try {

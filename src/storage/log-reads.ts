@@ -8,6 +8,7 @@ import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-
 import { SegmentDeletedError, SegmentReplacedError, type BatchInfo, type Segment } from './segment.js';
 import { holdsRecords, lastOffsetIn } from './batch-run.js';
 import type { FileSystem } from './file-system.js';
+import type { SegmentTime } from './partition-log.js';
 
 /** What the read path sees of a log, read afresh at each call. */
 export interface ReadableLog {
@@ -143,4 +144,15 @@ export async function* headersFrom(log: ReadableLog, fromOffset: number): AsyncG
 export async function retentionTimestamp(seg: Segment, fs: FileSystem): Promise<number> {
   if (seg.maxTimestamp >= 0) return seg.maxTimestamp;
   return (await fs.stat(seg.logPath)).mtimeMs;
+}
+
+/**
+ * Each segment's base offset, file modification time and size (ListOffsets v0 answers from file
+ * times, as Kafka does); an offline log (`failure` set) refuses.
+ */
+export async function segmentTimesOf(segments: readonly Segment[], fs: FileSystem, failure: Error | null): Promise<SegmentTime[]> {
+  if (failure) throw failure;
+  const out: SegmentTime[] = [];
+  for (const seg of [...segments]) out.push({ baseOffset: seg.baseOffset, lastModifiedMs: (await fs.stat(seg.logPath)).mtimeMs, sizeInBytes: seg.size });
+  return out;
 }

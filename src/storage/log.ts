@@ -13,12 +13,12 @@ import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, retentionTimestamp, type ReadableLog } from './log-reads.js';
+import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, retentionTimestamp, segmentTimesOf, type ReadableLog } from './log-reads.js';
 import type { LogConfig, OpenOptions } from './log-config.js';
 import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { openLogDir } from './log-open.js';
 import type { LeaderEpochFile } from './leader-epoch-file.js';
-import { LogOfflineError, type AppendedBatches, type PartitionLog } from './partition-log.js';
+import { LogOfflineError, type AppendedBatches, type PartitionLog, type SegmentTime } from './partition-log.js';
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import { followerBatches } from './follower-batches.js';
 import type { SidecarFiles } from './sidecar-files.js';
@@ -328,6 +328,8 @@ export class DiskLog implements PartitionLog {
     if (this.failure) throw this.failure;
     return largestTimestampIn(this.segments);
   }
+
+  readonly segmentTimes = (): Promise<SegmentTime[]> => segmentTimesOf(this.segments, this.handles.fs, this.failure);
 
   /** Advances the log start offset; segments wholly below it are deleted. */
   async deleteRecordsBefore(offset: number): Promise<void> {

@@ -3,7 +3,7 @@
  * embedded broker that never touches disk (`startBroker({ storage: 'memory' })`) and for tests.
  */
 import { RecordBatchView, BATCH_LOG_OVERHEAD } from '../protocol/records/record-batch.js';
-import type { AppendedBatches, BatchHeader, PartitionLog } from './partition-log.js';
+import type { AppendedBatches, BatchHeader, PartitionLog, SegmentTime } from './partition-log.js';
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { sidecarsPast } from './file-names.js';
 import { followerBatches } from './follower-batches.js';
@@ -20,6 +20,8 @@ export class MemoryLog implements PartitionLog {
   private start = 0;
   private end = 0;
   private readonly epochs = new LeaderEpochCache();
+  /** What a segment file's modification time is to a disk log (ListOffsets v0). */
+  private lastAppendMs = Date.now();
 
   get logStartOffset(): number {
     return this.start;
@@ -49,6 +51,7 @@ export class MemoryLog implements PartitionLog {
       this.end += view.lastOffsetDelta + 1;
       at += size;
     }
+    this.lastAppendMs = Date.now();
     return { baseOffset, lastOffset: this.end - 1 };
   }
 
@@ -61,6 +64,7 @@ export class MemoryLog implements PartitionLog {
     }
     const last = found[found.length - 1];
     if (last) this.end = last.lastOffset + 1;
+    this.lastAppendMs = Date.now();
     return { baseOffset: found[0]?.baseOffset ?? this.end, lastOffset: this.end - 1 };
   }
 
@@ -119,6 +123,11 @@ export class MemoryLog implements PartitionLog {
     let best: StoredBatch | null = null;
     for (const b of this.batches) if (!best || b.maxTimestamp > best.maxTimestamp) best = b;
     return best ? { offset: best.baseOffset, timestamp: best.maxTimestamp } : null;
+  }
+
+  /** One segment, last written at the latest append (or when the log was made). */
+  async segmentTimes(): Promise<SegmentTime[]> {
+    return [{ baseOffset: this.start, lastModifiedMs: this.lastAppendMs, sizeInBytes: this.sizeInBytes }];
   }
 
   async deleteRecordsBefore(offset: number): Promise<void> {

@@ -55,6 +55,14 @@ export interface BatchHeader {
   readonly baseSequence: number;
 }
 
+/** A segment as ListOffsets v0 sees it: Kafka's answer to "offsets before a time" uses file times. */
+export interface SegmentTime {
+  readonly baseOffset: number;
+  /** When the segment file was last written (ms since the epoch). */
+  readonly lastModifiedMs: number;
+  readonly sizeInBytes: number;
+}
+
 export interface PartitionLog {
   /** First offset still in the log. */
   readonly logStartOffset: number;
@@ -104,6 +112,8 @@ export interface PartitionLog {
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), or null for an empty log. */
   maxTimestamp(): Promise<{ offset: number; timestamp: number } | null>;
+  /** Every segment's base offset, modification time and size, oldest first (ListOffsets v0). */
+  segmentTimes(): Promise<SegmentTime[]>;
   /** Advances the log start offset (DeleteRecords); the epoch cache is truncated from the start to it. */
   deleteRecordsBefore(offset: number): Promise<void>;
   /** The headers of the batches from the one holding `fromOffset` to the end (state is rebuilt from them). */

@@ -2,16 +2,26 @@
 // error or closes that one connection, and keeps serving everyone else.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { kcat } from '../helpers/kcat.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import type { ApiVersionsResponse, ListOffsetsResponse, MetadataResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
+import type { ApiVersionsResponse, MetadataResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
 
 let broker: RunningBroker;
+/** The broker's warnings and errors, one entry per log line. */
+const logLines: string[] = [];
 
 before(async () => {
-  broker = await startBroker({ port: 0, config: { 'socket.request.max.bytes': '1048576', 'auto.create.topics.enable': 'false' } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  broker = await startBroker({ port: 0, logger: pino({ level: 'warn' }, stream), config: { 'socket.request.max.bytes': '1048576', 'auto.create.topics.enable': 'false' } });
 });
 after(async () => {
   await broker.stop();
@@ -71,17 +81,24 @@ test('a truncated request body closes the connection', async () => {
   await assertStillServes();
 });
 
-test('an unknown API key closes the connection; an unsupported version gets UNSUPPORTED_VERSION', async () => {
-  const c = await RawClient.open(broker.bootstrap);
-  c.send(sizePrefixed(Buffer.from('2710000000000001ffff', 'hex')));
-  assert.equal(await c.nextFrame(), null);
-  // ListOffsets v0 is known to the codecs but not served: its answer carries UNSUPPORTED_VERSION.
-  const p = await RawClient.open(broker.bootstrap);
-  p.sendRequest(2, 0, 5, { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] }] });
-  const res = await p.response(2, 0);
-  const listed = res?.body as ListOffsetsResponse;
-  assert.equal(listed.topics[0].partitions[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
-  p.close();
+test('an unknown API key, a version the broker does not serve and one no codec knows close the connection with one log line each', async () => {
+  const closings = () => logLines.filter((l) => l.includes('closing connection')).length;
+  const attempts: [string, (c: RawClient) => void][] = [
+    ['unknown API key 10000', (c) => c.send(sizePrefixed(Buffer.from('2710000000000001ffff', 'hex')))],
+    // ListOffsets v9 is in the codecs but not served: an error body would read as an answer.
+    ['ListOffsets v9', (c) => c.sendRequest(2, 9, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })],
+    // Fetch v99: past every version the codecs know (the header is read, the body cannot be).
+    ['Fetch v99', (c) => c.send(sizePrefixed(Buffer.from('0001006300000006ffff' + '00'.repeat(32), 'hex')))],
+  ];
+  for (const [what, send] of attempts) {
+    const before = closings();
+    const c = await RawClient.open(broker.bootstrap);
+    send(c);
+    assert.equal(await c.nextFrame(), null, `${what}: closed without an answer`);
+    assert.equal(closings(), before + 1, `${what}: one log line; got ${logLines.slice(-3).join(' | ')}`);
+    await assertStillServes();
+  }
+  assert.match(logLines.find((l) => l.includes('ListOffsets v9')) ?? '', /not supported \(this broker serves v0-8\)/);
 });
 
 test('ApiVersions at a version from the future is answered in v0 format with error 35, and the connection stays open', async () => {

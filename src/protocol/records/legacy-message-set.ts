@@ -13,6 +13,8 @@ import { crc32 } from '@node-rs/crc32';
 import { DecodeError } from '../codec-errors.js';
 import { Reader } from '../reader.js';
 import { codecFor } from '../compression/index.js';
+import { withProperHeaderChecksum } from '../compression/lz4-legacy-framing.js';
+import { CompressionType } from './record-batch.js';
 import type { NewRecord } from './batch-records.js';
 
 export interface LegacyMessages {
@@ -67,7 +69,9 @@ export async function readLegacyMessageSet(bytes: Buffer, maxDecompressedBytes: 
     }
     compression = codec;
     if (m.value === null) throw new DecodeError('compressed legacy message without a value');
-    const inner = readMessages(await codecFor(codec).decompress(m.value, maxDecompressedBytes));
+    // Magic 0 LZ4 frames carry Kafka's old header checksum, which Kafka ignores for magic 0.
+    const compressed = codec === CompressionType.Lz4 && m.magic === 0 ? withProperHeaderChecksum(m.value) : m.value;
+    const inner = readMessages(await codecFor(codec).decompress(compressed, maxDecompressedBytes));
     const logAppendTime = (m.attributes & 0x08) !== 0;
     for (const i of inner) records.push({ key: i.key, value: i.value, timestamp: logAppendTime ? m.timestamp : i.timestamp });
   }

@@ -31,6 +31,7 @@ const IMPLEMENTATIONS: [string, () => Promise<{ log: PartitionLog; cleanup: () =
 for (const [name, make] of IMPLEMENTATIONS) {
   test(`${name} log: the PartitionLog contract`, async () => {
     const { log, cleanup } = await make();
+    const madeAt = Date.now();
     try {
       assert.equal(log.logEndOffset, 0);
       const appended = [];
@@ -47,6 +48,11 @@ for (const [name, make] of IMPLEMENTATIONS) {
       await log.deleteRecordsBefore(7);
       assert.equal(log.logStartOffset, 7);
       assert.deepEqual(await log.offsetForTimestamp(0), { offset: 7, timestamp: 10_202 }, 'nothing before the log start is found');
+      // ListOffsets v0's view: segments oldest first, the first holding the log start, sizes summing to the log's, written during this test.
+      const times = await log.segmentTimes();
+      assert.ok(times.length >= 1 && times[0].baseOffset <= 7 && times.every((t, i) => i === 0 || t.baseOffset > times[i - 1].baseOffset), JSON.stringify(times));
+      assert.equal(times.reduce((n, t) => n + t.sizeInBytes, 0), log.sizeInBytes);
+      assert.ok(times.every((t) => t.lastModifiedMs >= madeAt - 1000 && t.lastModifiedMs <= Date.now()), JSON.stringify(times));
       const withTime = await log.append(await batch('t', 1, 1), 2, 99_999);
       const [view] = shape(await log.read(withTime.baseOffset, 1 << 20, 25, true));
       assert.deepEqual(view, [24, 1]);
