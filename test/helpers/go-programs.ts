@@ -9,7 +9,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -84,6 +84,10 @@ async function buildProgram(program: GoProgram): Promise<string> {
     throw new Error(`go build of test/go/${program} failed: ${e.stderr ?? e.message}`);
   }
   renameSync(partial, binary);
+  // Binaries of older sources of this program are of no further use.
+  for (const old of readdirSync(binDir)) {
+    if (old.startsWith(`${program}-`) && !old.endsWith('.partial') && join(binDir, old) !== binary) rmSync(join(binDir, old), { force: true });
+  }
   return binary;
 }
 

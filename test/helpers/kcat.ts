@@ -70,7 +70,8 @@ export interface KcatRecord {
  */
 export function kcatRecords(bootstrap: string, topic: string, timeoutMs = 60_000): Promise<KcatRecord[]> {
   return new Promise((resolve, reject) => {
-    const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %T %K %S %h\\n%k%s\\n'];
+    // A short fetch wait: -e ends at the partition ends, and a long poll there only adds time.
+    const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'fetch.wait.max.ms=10', '-f', '%p %o %T %K %S %h\\n%k%s\\n'];
     const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -111,6 +111,11 @@ func runGroup(opts options) {
 	config.Consumer.Return.Errors = true
 	// Member a learns of b's join at its next heartbeat; a short interval keeps that quick.
 	config.Consumer.Group.Heartbeat.Interval = 100 * time.Millisecond
+	// Member a's SyncGroup for the generation it formed alone is answered REBALANCE_IN_PROGRESS
+	// once b joins (as Kafka does); Sarama retries after this backoff (2 s by default).
+	config.Consumer.Group.Rebalance.Retry.Backoff = 100 * time.Millisecond
+	// Leaving waits for each partition consumer's fetch in flight: keep those polls short.
+	config.Consumer.MaxWaitTime = 50 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var groups []sarama.ConsumerGroup

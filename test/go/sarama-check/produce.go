@@ -127,6 +127,8 @@ func runConsume(opts options) {
 	config := newConfig(opts)
 	// A fetch error (e.g. a refused version) ends the run at once instead of being retried quietly.
 	config.Consumer.Return.Errors = true
+	// The read stops at the high watermark; a long poll there would only wait before Close.
+	config.Consumer.MaxWaitTime = 10 * time.Millisecond
 	client, err := sarama.NewClient([]string{opts.broker}, config)
 	if err != nil {
 		fatal("connect", err)
