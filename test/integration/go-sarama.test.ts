@@ -158,6 +158,19 @@ test(`Sarama ${NEW}'s consumer reads what Sarama ${OLD} produced (message format
   assertConsumed(events(consumed, 'consumed'), messages, { headers: false, what: `${topic} read by Sarama ${NEW}` });
 });
 
+test(`message.downconversion.enable=false: Sarama ${OLD}'s Fetch v3 is refused with UNSUPPORTED_VERSION, Sarama ${NEW} reads the topic`, async () => {
+  const topic = 'sarama-no-downconversion';
+  const messages = sampleMessages(20, 1, { headers: true, tag: topic });
+  await produce(NEW, topic, messages, ['-partitions', '1', '-topic-config', 'message.downconversion.enable=false']);
+  const refused = await sarama(OLD, 'consume', ['-topic', topic]);
+  const fatal = refused.lines.find((l) => l.event === 'fatal');
+  assert.equal(fatal?.step, 'consume', refused.stdout);
+  assert.equal(errorCode(fatal), 35, 'UNSUPPORTED_VERSION, in a Fetch v3 answer Sarama could read');
+  assert.equal(events({ ...refused, lines: refused.lines.filter((l) => l !== fatal) }, 'consumed').length, 0);
+  const consumed = await sarama(NEW, 'consume', ['-topic', topic]);
+  assertConsumed(events(consumed, 'consumed'), messages, { headers: true, what: `${topic} read by Sarama ${NEW}` });
+});
+
 test(`Sarama's default config.Version (${DEFAULT}: Produce v0, Fetch v0, ListOffsets v0, message format 0) round trip`, async () => {
   // Sarama refuses LZ4 below V0_10_0_0 itself; message format 0 has no timestamps (read as -1).
   for (const codec of ['none', 'gzip', 'snappy']) {

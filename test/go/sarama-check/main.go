@@ -23,17 +23,18 @@ import (
 )
 
 type options struct {
-	broker     string
-	version    sarama.KafkaVersion
-	scenario   string
-	topic      string
-	codec      string
-	producer   string
-	group      string
-	expect     int
-	partitions int
-	queries    string
-	verbose    bool
+	broker      string
+	version     sarama.KafkaVersion
+	scenario    string
+	topic       string
+	codec       string
+	producer    string
+	group       string
+	expect      int
+	partitions  int
+	topicConfig string
+	queries     string
+	verbose     bool
 }
 
 func main() {
@@ -48,6 +49,7 @@ func main() {
 	flag.StringVar(&opts.group, "group", "", "consumer group id")
 	flag.IntVar(&opts.expect, "expect", 0, "messages the group scenario waits for")
 	flag.IntVar(&opts.partitions, "partitions", 0, "produce: first create the topic with this many partitions (CreateTopics)")
+	flag.StringVar(&opts.topicConfig, "topic-config", "", "produce: name=value pairs, comma separated, for the topic it creates")
 	flag.StringVar(&opts.queries, "queries", "", "partition:value pairs, comma separated (offsets: value is a timestamp in ms, -1 latest, -2 earliest; delete-records: value is the offset)")
 	flag.BoolVar(&opts.verbose, "verbose", false, "Sarama's own log on stderr")
 	flag.Parse()
@@ -183,6 +185,8 @@ func errorInfo(err error) interface{} {
 			return errorInfo(e[0].Err)
 		}
 	case *sarama.ProducerError:
+		return errorInfo(e.Err)
+	case *sarama.ConsumerError:
 		return errorInfo(e.Err)
 	}
 	return map[string]interface{}{"code": code, "message": err.Error()}

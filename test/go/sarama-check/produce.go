@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/Shopify/sarama"
@@ -199,6 +200,13 @@ func createTopic(opts options) {
 		fatal("admin", err)
 	}
 	defer admin.Close()
-	err = admin.CreateTopic(opts.topic, &sarama.TopicDetail{NumPartitions: int32(opts.partitions), ReplicationFactor: 1}, false)
+	configs := map[string]*string{}
+	for _, pair := range strings.Split(opts.topicConfig, ",") {
+		if kv := strings.SplitN(pair, "=", 2); len(kv) == 2 {
+			value := kv[1]
+			configs[kv[0]] = &value
+		}
+	}
+	err = admin.CreateTopic(opts.topic, &sarama.TopicDetail{NumPartitions: int32(opts.partitions), ReplicationFactor: 1, ConfigEntries: configs}, false)
 	emit("step", map[string]interface{}{"step": "create-topic", "error": errorInfo(err)})
 }
