@@ -9,6 +9,7 @@ import { downConvert, type DownConversionOptions } from '../../../src/protocol/r
 import { legacyEntrySize } from '../../../src/protocol/records/legacy-message-writer.js';
 import { magic0HeaderChecksum, properHeaderChecksum } from '../../../src/protocol/compression/lz4-legacy-framing.js';
 import { readLegacySet, rawMessages } from '../../helpers/legacy-messages.js';
+import { readLegacyMessageSet } from '../../../src/protocol/records/legacy-message-set.js';
 
 const T0 = 1_700_000_000_000;
 const CODECS: [string, CompressionType][] = [
@@ -136,4 +137,14 @@ test('the budget: whole messages while they fit; a first message larger than the
   const firstWrapper = rawMessages((await downConvert(gzip.bytes, options({ toMagic: 0 }))).records).messages[0];
   const oneWrapper = await downConvert(gzip.bytes, options({ toMagic: 0, maxBytes: 12 + (firstWrapper.value?.length ?? 0) + 14 + 8 }));
   assert.deepEqual((await readLegacySet(oneWrapper.records)).map((r) => r.offset), [100n, 101n, 102n, 103n, 104n]);
+});
+
+test('a magic 0 LZ4 wrapper with Kafka\'s old header checksum is read back by the Produce v0-1 reader (Kafka ignores that checksum for magic 0)', async () => {
+  const { bytes, expected } = await storedLog(CompressionType.Lz4);
+  const set = (await downConvert(bytes, options({ toMagic: 0 }))).records;
+  const wrapper = rawMessages(set).messages[0].value ?? Buffer.alloc(0);
+  assert.equal(wrapper[6], magic0HeaderChecksum(wrapper), 'the old checksum, which LZ4 libraries reject');
+  const read = await readLegacyMessageSet(set, 1 << 20);
+  assert.deepEqual(read.records.map((r) => [r.key?.toString() ?? null, r.value?.toString() ?? null]), expected.map((e) => [e.key, e.value]));
+  assert.deepEqual([read.compression, read.magic], [CompressionType.Lz4, 0]);
 });
