@@ -208,6 +208,9 @@ export class TxnMetadata {
         this.lastProducerEpoch = t.lastProducerEpoch;
         this.producerId = t.producerId;
         this.previousProducerId = t.prevProducerId;
+        // Kafka keeps the finished transaction's start time in memory here while the log says -1;
+        // taking the log's value keeps a reloaded coordinator describing the id as this one does.
+        this.txnStartTimestamp = t.txnStartTimestamp;
         break;
       }
       case TxnState.Ongoing:
