@@ -26,7 +26,19 @@
  * - Time and producer ids are injected (config.ts); the caller runs abortTimedOutTransactions()
  *   and expireTransactionalIds() on Kafka's intervals.
  * - Transaction version 0/1 semantics only: the epoch is not bumped at each EndTxn (KIP-890 part 2
- *   / EndTxn v5 is not implemented here).
+ *   / EndTxn v5 is not implemented here). The client transaction version a Kafka-written log
+ *   carries is kept through a reload, not acted on.
+ *
+ * Where this differs from Kafka on purpose (each where Kafka fails a request, crashes its marker
+ * thread, or lets memory and log disagree):
+ * - AddPartitionsToTxn with no partitions answers NONE and opens no transaction (Kafka would open
+ *   an Ongoing one with none, which the timeout then aborts with no markers).
+ * - InitProducerId naming a stale epoch of an exhausted producer answers PRODUCER_FENCED (Kafka
+ *   throws "cannot allocate any more producer epochs", an UNKNOWN_SERVER_ERROR).
+ * - A transition to Empty takes the log's start time (-1) in memory too (metadata.ts).
+ * - Replay skips and reports unreadable records instead of stopping the load (replay.ts).
+ * - Marker results Kafka treats as fatal are reported and retried; a completion write failing with
+ *   anything but COORDINATOR_NOT_AVAILABLE leaves the transaction for the next load (markers.ts).
  */
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { partitionForGroup } from '../group/records.js';

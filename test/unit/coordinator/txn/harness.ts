@@ -115,7 +115,7 @@ export function end(r: Rig, id: string, p: { producerId: bigint; producerEpoch: 
   return r.log.run(r.shard.endTxn({ transactionalId: id, ...p, committed })).errorCode;
 }
 
-/** Every marker of `work` written: returns the completion write's outcome once durable. */
+/** Every marker of `work` written, then the completion record made durable. */
 export function deliverAll(r: Rig, work: MarkerWork): void {
   const progress = r.shard.markersWritten(work, work.partitions.map((tp) => ({ ...tp, errorCode: ok })));
   assert.equal(progress.cancelled, false);
