@@ -35,7 +35,8 @@
  *   an Ongoing one with none, which the timeout then aborts with no markers).
  * - InitProducerId naming a stale epoch of an exhausted producer answers PRODUCER_FENCED (Kafka
  *   throws "cannot allocate any more producer epochs", an UNKNOWN_SERVER_ERROR).
- * - A transition to Empty takes the log's start time (-1) in memory too (metadata.ts).
+ * - A transition to Empty takes the log's start time (-1) in memory too, and a fence whose write
+ *   failed at epoch 32767 may be tried again (metadata.ts).
  * - Replay skips and reports unreadable records instead of stopping the load (replay.ts).
  * - Marker results Kafka treats as fatal are reported and retried; a completion write failing with
  *   anything but COORDINATOR_NOT_AVAILABLE leaves the transaction for the next load (markers.ts).

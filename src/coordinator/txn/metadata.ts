@@ -104,7 +104,9 @@ export class TxnMetadata {
 
   /** InitProducerId while a transaction is open: bump the epoch (once, even over a failed attempt) to fence the old producer. */
   prepareFenceProducerEpoch(): TxnTransit {
-    if (this.producerEpoch === MAX_EPOCH) throw new TxnStateError(`cannot fence ${this.transactionalId}: its epoch is already ${MAX_EPOCH}`);
+    // Kafka refuses at the maximum even when no bump is needed (a failed fence left 32767 in
+    // memory); checking only when bumping lets that fence be tried again.
+    if (!this.hasFailedEpochFence && this.producerEpoch === MAX_EPOCH) throw new TxnStateError(`cannot fence ${this.transactionalId}: its epoch is already ${MAX_EPOCH}`);
     const bumped = this.hasFailedEpochFence ? this.producerEpoch : this.producerEpoch + 1;
     return this.prepare(TxnState.PrepareEpochFence, this.producerId, bumped, NO_PRODUCER_EPOCH, this.txnTimeoutMs, this.partitions, this.txnStartTimestamp, this.txnLastUpdateTimestamp);
   }

@@ -93,3 +93,17 @@ test('fencing at the last epoch goes to 32767; the next InitProducerId rotates t
   deliverAll(r, m);
   assert.deepEqual(init(r, 'app'), { producerId: 1000n, producerEpoch: 0 });
 });
+
+test('a failed fence at the last epoch can be tried again: the fence reuses 32767 instead of refusing', () => {
+  const r = rig();
+  const ongoing = new TxnMetadata('app', 500n, -1n, -1n, 32766, -1, 30_000, TxnState.Ongoing, new PartitionSet([{ topic: 'out', partition: 0 }]), r.clock.now(), r.clock.now(), 0);
+  r.shard = new TxnCoordinatorShard(0, 0, CONFIG, r.clock, r.ids, new Map([['app', ongoing]]));
+  expectWrite(r.shard.initProducerId(initReq('app'))).failed(ErrorCode.NOT_ENOUGH_REPLICAS);
+  assert.equal(view(r, 'app').producerEpoch, 32767);
+  r.clock.advance(30_001);
+  const [abort] = r.shard.abortTimedOutTransactions();
+  assert.equal(parseTxnValue(abort.records[0].value as Buffer).producerEpoch, 32767);
+  r.log.commit(abort);
+  deliverAll(r, r.log.takeMarkers());
+  assert.deepEqual(init(r, 'app'), { producerId: 1000n, producerEpoch: 0 });
+});
