@@ -48,6 +48,8 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
   const turn = takeAppendTurn(partition);
   let appended: Promise<{ baseOffset: number }>;
   let validated: ValidationResult;
+  /** The leader epoch the batch is appended in: its commit counts only while this broker leads in it. */
+  let leaderEpoch = -1;
   try {
     validated = await validateProducedRecords({ topicPartition: tp, records: data.records, apiVersion: ctx.apiVersion, now: ctx.broker.now() }, config);
     if (!validated.ok) return { ...partitionError(data.index, validated.errorCode, validated.message), recordErrors: [...validated.recordErrors] };
@@ -57,6 +59,7 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
       return partitionError(data.index, ErrorCode.RECORD_LIST_TOO_LARGE, `The record batch of ${validated.records.length} bytes for ${tp} exceeds the segment size segment.bytes=${segmentBytes}.`);
     }
     await turn.ready;
+    leaderEpoch = partition.leaderEpoch;
     appended = partition.append(validated.records, validated.logAppendTime);
   } finally {
     turn.done();
@@ -69,7 +72,7 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     throw err;
   }
   if (acks === -1) {
-    const committed = await awaitCommit(ctx, partition, baseOffset, validated.records, timeoutMs, minIsr);
+    const committed = await awaitCommit(ctx, partition, leaderEpoch, baseOffset, validated.records, timeoutMs, minIsr);
     if (committed) return committed;
   }
   return {
@@ -84,14 +87,15 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
 }
 
 /** acks=-1: waits until every in-sync replica holds the batch; null when it is committed, else the partition's error. */
-async function awaitCommit(ctx: RequestContext, partition: Partition, baseOffset: number, records: Buffer, timeoutMs: number, minIsr: number): Promise<ProduceResponsePartitionProduceResponseInput | null> {
+async function awaitCommit(ctx: RequestContext, partition: Partition, leaderEpoch: number, baseOffset: number, records: Buffer, timeoutMs: number, minIsr: number): Promise<ProduceResponsePartitionProduceResponseInput | null> {
   const tp = `${partition.topic}-${partition.index}`;
   const lastOffset = baseOffset + lastOffsetDeltaOfAll(records);
   const outcome = await waitForHighWatermark(ctx.broker.replicas.purgatory, {
     key: partitionKey(partition.topic, partition.index),
     highWatermark: () => partition.highWatermark,
     targetOffset: lastOffset + 1,
-    isLeader: () => partition.isLeader,
+    // Deposed, or deposed and elected again meanwhile (its log may have been truncated and refilled): not committed here.
+    isLeader: () => partition.isLeader && partition.leaderEpoch === leaderEpoch,
     timeoutMs,
     signal: ctx.connectionClosed,
   });

@@ -49,6 +49,8 @@ export interface PeerLinkEvents {
   lost(nodeId: number): void;
   /** Peer `nodeId` fetches from this broker on a connection that ends when `closed` aborts. */
   inbound(nodeId: number, closed: AbortSignal): void;
+  /** This broker is stopping: links it drops itself prove nothing about its peers. */
+  close(): void;
 }
 
 export class PeerCrashDetector implements PeerLinkEvents {
@@ -58,6 +60,7 @@ export class PeerCrashDetector implements PeerLinkEvents {
   private readonly judged = new Map<number, number>();
   /** Inbound connections already watched (a follower sends many fetches on one). */
   private readonly watched = new WeakSet<AbortSignal>();
+  private closed = false;
 
   constructor(
     private readonly view: ClusterView,
@@ -90,6 +93,10 @@ export class PeerCrashDetector implements PeerLinkEvents {
     );
   }
 
+  close(): void {
+    this.closed = true;
+  }
+
   /** Resolves once the peer is judged (the link does not wait for it). */
   lost(nodeId: number): Promise<void> {
     return this.judge(nodeId).catch((err: unknown) => this.log.warn({ err, nodeId }, 'could not end the session of a broker whose port refuses connections'));
@@ -112,19 +119,19 @@ export class PeerCrashDetector implements PeerLinkEvents {
   private async judge(nodeId: number): Promise<void> {
     const broker = this.view.broker(nodeId);
     const endpoint = broker?.endpoints[0];
-    if (!broker || !endpoint || this.reachedAt.get(nodeId) !== broker.epoch || this.judged.get(nodeId) === broker.epoch) return;
+    if (this.closed || !broker || !endpoint || this.reachedAt.get(nodeId) !== broker.epoch || this.judged.get(nodeId) === broker.epoch) return;
     this.judged.set(nodeId, broker.epoch);
     let ended = false;
     try {
-      if (!(await this.refusesConnections(endpoint.host, endpoint.port))) return;
+      if (!(await this.refusesConnections(endpoint.host, endpoint.port)) || this.closed) return;
       ended = await this.store.endBrokerSession(nodeId, broker.epoch);
     } finally {
       // Judged again at the next failure unless this one ended the registration.
       if (!ended && this.judged.get(nodeId) === broker.epoch) this.judged.delete(nodeId);
     }
-    this.log.warn({ nodeId, brokerEpoch: broker.epoch, endpoint: `${endpoint.host}:${endpoint.port}` }, `broker ${nodeId}'s link dropped and its port refuses connections: its process is gone, so its session ends now rather than after broker.session.timeout.ms`);
+    this.log.warn({ nodeId, brokerEpoch: broker.epoch, endpoint: `${endpoint.host}:${endpoint.port}` }, `broker ${nodeId}'s link dropped and its port refuses connections: its process stopped, so its session is ended now rather than after broker.session.timeout.ms`);
   }
 }
 
 /** What a link reports to when crash detection is off. */
-export const NO_PEER_EVENTS: PeerLinkEvents = { reached: () => undefined, lost: () => undefined, inbound: () => undefined };
+export const NO_PEER_EVENTS: PeerLinkEvents = { reached: () => undefined, lost: () => undefined, inbound: () => undefined, close: () => undefined };

@@ -75,6 +75,7 @@ export function startReplication(config: BrokerConfig, store: MetadataStore, vie
       timer.unref();
     },
     async stop() {
+      peerEvents.close();
       if (timer) clearInterval(timer);
       await fetchers.stop();
     },

@@ -1,7 +1,8 @@
 /**
  * An acks=all produce waiting for its batch to be committed (Kafka's DelayedProduce): until the
  * partition's high watermark reaches the offset after the batch, the request's timeout_ms passes,
- * or the partition stops being led here. On a single node the high watermark moves at the append
+ * or the partition stops being led here (checked first: a deposed leader's high watermark is the
+ * new leader's and says nothing about this batch, as in Kafka's DelayedProduce). On a single node the high watermark moves at the append
  * itself, so nothing waits; with followers it moves as they fetch, and each move is a
  * checkAndComplete of the partition's key.
  */
@@ -23,7 +24,10 @@ export interface HighWatermarkTarget {
   readonly highWatermark: () => number;
   /** The wait is met once the high watermark is at least this: the offset after the batch's last record. */
   readonly targetOffset: number;
-  /** Whether this broker still leads the partition (always, when omitted). */
+  /**
+   * Whether this broker still leads the partition in the leader epoch the batch was appended in
+   * (always, when omitted). Checked before the high watermark: see `outcome`.
+   */
   readonly isLeader?: () => boolean;
   /** The request's timeout_ms. */
   readonly timeoutMs: number;
@@ -37,9 +41,11 @@ export function waitForHighWatermark(purgatory: Purgatory, target: HighWatermark
   const outcome = (how: Completion): HighWatermarkWait => {
     if (how === 'aborted' || how === 'shutdown') return how;
     try {
+      // Leadership first: a broker that stopped leading (and may have truncated the batch away)
+      // can see its high watermark, now the new leader's, pass the target over other records.
+      if (!leads()) return 'not-leader';
       // A commit the last change did not report (or that came with the deadline) still counts.
-      if (reached()) return 'reached';
-      return leads() ? 'timeout' : 'not-leader';
+      return reached() ? 'reached' : 'timeout';
     } catch {
       // The partition could not say (it is being removed): the producer retries elsewhere.
       return 'not-leader';
@@ -51,7 +57,7 @@ export function waitForHighWatermark(purgatory: Purgatory, target: HighWatermark
       keys: [target.key],
       timeoutMs: target.timeoutMs,
       signal: target.signal,
-      tryComplete: () => reached() || !leads(),
+      tryComplete: () => !leads() || reached(),
       onComplete: (how) => resolve(outcome(how)),
     });
   });

@@ -69,6 +69,12 @@ export class Partition {
   private readonly followers = new FollowerProgress();
   /** An ISR change sent to the store and not answered yet: one at a time, as Kafka's AlterPartition. */
   private proposing = false;
+  /**
+   * The ISR proposed and not yet answered. Until the store answers, the high watermark waits for
+   * every replica of both the current and the proposed ISR (KIP-497's maximal ISR): a follower
+   * joining now could be elected from the new ISR, so nothing it lacks may be committed meanwhile.
+   */
+  private proposedIsr: readonly number[] | null = null;
 
   constructor(
     readonly topic: string,
@@ -169,16 +175,19 @@ export class Partition {
     const propose = this.context.proposeState;
     if (!state || !propose || this.proposing) return;
     this.proposing = true;
+    this.proposedIsr = isr;
     const next: PartitionState = { ...state, isr, partitionEpoch: state.partitionEpoch + 1 };
     const expected = this.version;
     propose(this, expected, next).then(
       (result) => {
         this.proposing = false;
+        this.proposedIsr = null;
         // Applied at once (the watch brings the same version later); a lost race waits for the watch.
         if (result.ok && this.version === expected) this.applyState(next, result.version, this.nodeId);
       },
       (err: unknown) => {
         this.proposing = false;
+        this.proposedIsr = null;
         this.context.onBackgroundError(`changing the ISR of ${this.topic}-${this.index}`, err);
       },
     );
@@ -186,7 +195,8 @@ export class Partition {
 
   /** As leader: the high watermark moves up to the smallest log end offset over the ISR, never down. */
   private advanceHighWatermark(): boolean {
-    const isr = this.state?.isr ?? [this.nodeId];
+    const current = this.state?.isr ?? [this.nodeId];
+    const isr = this.proposedIsr ? [...new Set([...current, ...this.proposedIsr])] : current;
     const hwm = this.state === null ? this.ackedEnd : highWatermarkOf(isr, this.nodeId, this.ackedEnd, (id) => this.followers.of(id));
     if (hwm === null || hwm <= this.hwm) return false;
     this.hwm = hwm;

@@ -84,13 +84,16 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     const acknowledged: string[] = [];
     const producerErrors: string[] = [];
     const sentAgain = new Set<string>();
+    /** Where and when each record was acknowledged, to name a lost one. */
+    const acknowledgedAt = new Map<string, string>();
     let replaced = 0;
     const producing$ = (async () => {
       let failuresInARow = 0;
       for (let i = 0; producing; i++) {
         try {
-          await producer.send({ topic: TOPIC, acks: -1, timeout: 5000, messages: [{ value: `r${i}` }] });
+          const [answer] = await producer.send({ topic: TOPIC, acks: -1, timeout: 5000, messages: [{ value: `r${i}` }] });
           acknowledged.push(`r${i}`);
+          acknowledgedAt.set(`r${i}`, `offset ${answer?.baseOffset} at ${Date.now()}`);
           failuresInARow = 0;
         } catch (err) {
           producerErrors.push(String(err));
@@ -165,7 +168,11 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
 
     // Everything caught up: the consumer has read every acknowledged record.
     await until('all replicas in sync at the end', async () => ((await metadataOf()).isr.length === 3 ? true : null), cluster);
-    await until('the consumer to read everything acknowledged', async () => (consumed.length >= acknowledged.length ? true : null), cluster);
+    await until('the consumer to read everything acknowledged', async () => (consumed.length >= acknowledged.length ? true : null), cluster).catch((err: Error) => {
+      const read = new Set(consumed.map((c) => c.value));
+      const missing = acknowledged.filter((v) => !read.has(v)).slice(0, 5);
+      throw new Error(`${err.message}\nacknowledged but not read: ${missing.map((v) => `${v} (${acknowledgedAt.get(v)})`).join(', ')}`);
+    });
     watching = false;
     follower!.kill('SIGTERM');
     await followerDone;

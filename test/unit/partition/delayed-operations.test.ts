@@ -204,3 +204,17 @@ test('an acks=all produce ends with not-leader when the partition stops being le
   assert.equal(getEventListeners(connection.signal, 'abort').length, 0);
   assert.deepEqual([purgatory.waiting, purgatory.watchedKeys, clock.pending], [0, 0, 0]);
 });
+
+test('a deposed leader whose high watermark (now the new leader\'s) passes the target answers not-leader, never reached', async () => {
+  const clock = new ManualScheduler();
+  const purgatory = new Purgatory({ scheduler: clock });
+  const p = leaderOf(purgatory, 'p-0');
+  const waiting = p.wait(5, 30_000);
+  // It became a follower, truncated the batch away and copied the new leader's records past it.
+  p.state.leader = false;
+  p.advance(9);
+  assert.equal(await settled(waiting), 'not-leader');
+  const late = p.wait(5, 1000);
+  assert.equal(await settled(late), 'not-leader', 'checked at once too');
+  assert.deepEqual([purgatory.waiting, clock.pending], [0, 0]);
+});

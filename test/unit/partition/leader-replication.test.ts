@@ -126,3 +126,40 @@ test('a follower appends the leader batches as they are and caps the leader high
   assert.ok((await follower.readForReplica(0, 1 << 20, true)).records.equals(copied), 'byte for byte');
   assert.deepEqual(follower.log.leaderEpochs.map((e) => e.epoch), [3]);
 });
+
+test('while a follower is being added to the ISR, nothing it lacks is committed (KIP-497 maximal ISR)', async () => {
+  const h = leaderOf([1, 2]);
+  let answer: (ok: boolean) => void = () => undefined;
+  const proposals: PartitionState[] = [];
+  h.partition = new Partition('t', 0, new MemoryLog(), {
+    now: () => h.clock.now,
+    producerIdExpirationMs: () => 86_400_000,
+    onBackgroundError: (what, err) => assert.fail(`${what}: ${String(err)}`),
+    proposeState: (_p, expected, next) => {
+      proposals.push(next);
+      return new Promise((resolve) => (answer = (ok) => resolve(ok ? { ok: true, version: expected + 1 } : { ok: false })));
+    },
+  });
+  const { partition } = h;
+  partition.applyState({ replicas: [1, 2, 3], isr: [1, 2], leader: ME, leaderEpoch: 3, partitionEpoch: 7 }, 10, ME);
+  await partition.append(await batch(4), null);
+  partition.recordFollowerFetch(2, 4);
+  partition.recordFollowerFetch(3, 4);
+  assert.equal(partition.highWatermark, 4);
+  assert.deepEqual(proposals.map((p) => p.isr), [[1, 2, 3]], 'follower 3 reached the high watermark: proposed');
+
+  // The store has not answered; a record follower 3 does not hold yet arrives and follower 2 copies it.
+  await partition.append(await batch(1), null);
+  partition.recordFollowerFetch(2, 5);
+  assert.equal(partition.highWatermark, 4, 'follower 3 may be elected from the proposed ISR: offset 4 waits for it');
+  partition.recordFollowerFetch(3, 5);
+  assert.equal(partition.highWatermark, 5);
+
+  // A refused proposal leaves the ISR as it was, and the high watermark follows it again.
+  await partition.append(await batch(1), null);
+  answer(false);
+  await settle();
+  partition.recordFollowerFetch(2, 6);
+  assert.equal(partition.highWatermark, 6);
+  assert.deepEqual(partition.inSyncReplicas, [1, 2]);
+});
