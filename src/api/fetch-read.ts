@@ -30,6 +30,8 @@ export interface PartitionOutcome {
   lastStableOffset: number;
   logStartOffset: number;
   records: Buffer;
+  /** read_committed: producer id and first offset of each aborted transaction overlapping `records`. */
+  abortedTransactions?: { producerId: bigint; firstOffset: number }[];
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -117,7 +119,7 @@ async function readOnce(ctx: RequestContext, wanted: WantedPartition[], maxBytes
     budget -= records.length;
     const highWatermark = read?.highWatermark ?? found.highWatermark;
     const lastStableOffset = read?.lastStableOffset ?? found.lastStableOffset;
-    out.push({ wanted: w, errorCode: ErrorCode.NONE, highWatermark, lastStableOffset, logStartOffset: read?.logStartOffset ?? found.logStartOffset, records });
+    out.push({ wanted: w, errorCode: ErrorCode.NONE, highWatermark, lastStableOffset, logStartOffset: read?.logStartOffset ?? found.logStartOffset, records, abortedTransactions: read?.abortedTransactions });
     watches.push({ partition: found, fetchOffset: w.fetchOffset, currentLeaderEpoch: w.currentLeaderEpoch, seenHighWatermark: highWatermark, seenLastStableOffset: lastStableOffset, seenEnd: replicaEndBefore });
   }
   return { outcomes: out, watches };

@@ -93,7 +93,7 @@ function toResponse(outcomes: PartitionOutcome[], isolationLevel: number): Fetch
       highWatermark: BigInt(o.highWatermark),
       lastStableOffset: BigInt(o.lastStableOffset),
       logStartOffset: BigInt(o.logStartOffset),
-      abortedTransactions: isolationLevel === READ_COMMITTED ? [] : null,
+      abortedTransactions: isolationLevel === READ_COMMITTED ? (o.abortedTransactions ?? []).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) })) : null,
       preferredReadReplica: -1,
       records: o.records,
       ...(o.currentLeader ? { currentLeader: o.currentLeader } : {}),

@@ -13,6 +13,9 @@ import type { PartitionState } from '../metadata/metadata-store.js';
 import { FollowerProgress } from './follower-progress.js';
 import { checkReplicatedBatches } from './replicated-batches.js';
 import { highWatermarkOf, laggingReplicas, mayJoinIsr } from './isr-policy.js';
+import { buildMarkerBatch, ControlType, readMarker, type ControlTypeValue } from '../protocol/records/control-record.js';
+import type { AbortedTxn } from '../storage/txn-index.js';
+import type { CompletedTxn } from './producer-state.js';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
@@ -28,6 +31,16 @@ export interface PartitionRead {
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
+  /** For read_committed: the aborted transactions overlapping the records returned (Fetch aborted_transactions). */
+  abortedTransactions?: AbortedTxn[];
+}
+
+/** A WriteTxnMarkers entry for this partition: end `producerId`'s transaction. */
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  type: ControlTypeValue;
 }
 
 /** A partition state change the leader asks the metadata store for (compare-and-set on `expectedVersion`). */
@@ -216,12 +229,19 @@ export class Partition {
       // The producers' state takes the batches before the log does, as on the leader: a segment
       // roll during this append snapshots the state at the new segment's base offset, and that
       // snapshot must include the batches before it.
+      const aborted: CompletedTxn[] = [];
       for (const view of batchesIn(batches)) {
-        if (view.producerId >= 0n) {
-          this.producers.replay({ producerId: view.producerId, epoch: view.producerEpoch, baseSequence: view.baseSequence, baseOffset: Number(view.baseOffset), lastOffset: Number(view.baseOffset) + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp) });
+        if (view.producerId < 0n) continue;
+        if (view.isControl) {
+          const marker = await readMarker(view).catch(() => null);
+          const completed = marker ? this.producers.replayMarker(view.producerId, view.producerEpoch, marker.coordinatorEpoch, Number(view.baseOffset), marker.type === ControlType.ABORT, Number(view.maxTimestamp)) : null;
+          if (completed?.aborted) aborted.push(completed);
+          continue;
         }
+        this.producers.replay({ producerId: view.producerId, epoch: view.producerEpoch, baseSequence: view.baseSequence, baseOffset: Number(view.baseOffset), lastOffset: Number(view.baseOffset) + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp), isTransactional: view.isTransactional });
       }
       const appended = await this.log.appendAsFollower(batches).catch(this.storageError);
+      for (const c of aborted) await this.log.appendAbortedTxn(c).catch(this.storageError);
       this.ackedEnd = appended.lastOffset + 1;
     }
     this.followHighWatermark(leaderHighWatermark);
@@ -292,9 +312,10 @@ export class Partition {
     return this.hwm;
   }
 
-  /** Without transactions every acknowledged record is stable. */
+  /** Kafka's last stable offset: below the first offset of every open transaction, and never above the high watermark. */
   get lastStableOffset(): number {
-    return this.hwm;
+    const unstable = this.producers.firstUnstableOffset;
+    return unstable === null ? this.hwm : Math.min(unstable, this.hwm);
   }
 
   get logStartOffset(): number {
@@ -321,9 +342,36 @@ export class Partition {
     const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1, Number(view.maxTimestamp));
     if (check.kind === 'error') return Promise.reject(new KafkaError(check.errorCode, check.message));
     if (check.kind === 'duplicate') return check.baseOffset.then((baseOffset) => ({ baseOffset, duplicate: true }));
+    if (!view.isTransactional && this.producers.currentTransaction(view.producerId)) {
+      return Promise.reject(new KafkaError(ErrorCode.INVALID_TXN_STATE, `Producer ${view.producerId} sent a non-transactional batch while its transaction is open.`));
+    }
+    // The log end now bounds the transaction's first offset before the append gives it.
+    const lowerBound = this.log.logEndOffset;
     const appended = this.appendToLog(batches, logAppendTime);
     check.record(appended);
+    if (view.isTransactional) this.producers.openTransaction(view.producerId, lowerBound, appended);
     return appended.then((baseOffset) => ({ baseOffset, duplicate: false }));
+  }
+
+  /**
+   * Appends an end-transaction marker the coordinator sent (WriteTxnMarkers; Kafka's append with
+   * origin COORDINATOR): the broker builds the control batch. Refused with INVALID_PRODUCER_EPOCH
+   * for an older producer epoch and TRANSACTION_COORDINATOR_FENCED for an older coordinator
+   * epoch. Resolves with the marker's offset once it (and, for an abort, its aborted-transaction
+   * index entry) is durable; the LSO moves past the transaction then.
+   */
+  async appendTxnMarker(m: TxnMarker): Promise<{ offset: number }> {
+    if (this.retired) throw this.notHostedError();
+    const batch = await buildMarkerBatch({ type: m.type, coordinatorEpoch: m.coordinatorEpoch }, { producerId: m.producerId, producerEpoch: m.producerEpoch, timestamp: this.context.now() });
+    // Checked and applied at once after the build: markers and batches keep their call order.
+    const check = this.producers.checkMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch, this.context.now());
+    if (check.kind === 'error') throw new KafkaError(check.errorCode, check.message);
+    const offset = this.appendToLog(batch, null);
+    const indexAbort = (c: CompletedTxn): Promise<void> => this.log.appendAbortedTxn({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: c.lastStableOffset }).catch(this.storageError);
+    await check.settle(offset, m.type === ControlType.ABORT, indexAbort);
+    // The LSO moved: read_committed fetches waiting on it wake.
+    this.notify();
+    return { offset: await offset };
   }
 
   private async appendToLog(batches: Buffer, logAppendTime: number | null): Promise<number> {
@@ -339,7 +387,17 @@ export class Partition {
     const limit = isolationLevel === READ_COMMITTED ? this.lastStableOffset : this.hwm;
     const hwm = this.hwm;
     const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, limit, minOneBatch).catch(this.storageError);
-    return { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
+    const read: PartitionRead = { records, highWatermark: hwm, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
+    if (isolationLevel === READ_COMMITTED) read.abortedTransactions = await this.abortedIn(offset, records);
+    return read;
+  }
+
+  /** The aborted transactions a read_committed consumer must know to drop records of `records` (read from `offset`). */
+  private async abortedIn(offset: number, records: Buffer): Promise<AbortedTxn[]> {
+    let end = offset;
+    for (const view of batchesIn(records)) end = Number(view.baseOffset) + view.lastOffsetDelta + 1;
+    if (end <= offset) return [];
+    return this.log.collectAbortedTxns(offset, end).catch(this.storageError);
   }
 
   /** Written but maybe not yet fsynced: waiting followers may copy it now. */

@@ -6,6 +6,11 @@
 import type { PartitionLog } from '../storage/partition-log.js';
 import { decodeSnapshot, encodeSnapshot, snapshotFileName, snapshotOffset } from './producer-snapshot.js';
 import type { ProducerStates } from './producer-state.js';
+import { batchesIn } from '../protocol/records/batch-records.js';
+import { ControlType, readMarker } from '../protocol/records/control-record.js';
+
+const CONTROL_FLAG = 0x20;
+const TRANSACTIONAL_FLAG = 0x10;
 
 /** Snapshots kept per partition: the newest, and one before it in case the newest is torn. */
 const SNAPSHOTS_KEPT = 2;
@@ -47,10 +52,29 @@ export async function restoreProducerState(log: PartitionLog, states: ProducerSt
   let replayed = 0;
   for await (const h of log.batchHeaders(from)) {
     if (h.lastOffset < from || h.producerId < 0n) continue;
-    states.replay({ producerId: h.producerId, epoch: h.producerEpoch, baseSequence: h.baseSequence, baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp });
     replayed++;
+    if ((h.attributes & CONTROL_FLAG) !== 0) {
+      await replayControlBatch(log, states, h.baseOffset);
+      continue;
+    }
+    states.replay({ producerId: h.producerId, epoch: h.producerEpoch, baseSequence: h.baseSequence, baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp, isTransactional: (h.attributes & TRANSACTIONAL_FLAG) !== 0 });
   }
   return replayed;
+}
+
+/**
+ * A marker met while replaying: it ends its producer's transaction, and an abort is noted in the
+ * aborted-transaction index unless it is there already (a crash can lose the entry of a marker
+ * that reached the disk: this is the rebuild Kafka does when it recovers a segment).
+ */
+async function replayControlBatch(log: PartitionLog, states: ProducerStates, offset: number): Promise<void> {
+  for (const view of batchesIn(await log.read(offset, 1, offset + 1, true))) {
+    const marker = await readMarker(view);
+    if (!marker) continue;
+    const aborted = marker.type === ControlType.ABORT;
+    const completed = states.replayMarker(view.producerId, view.producerEpoch, marker.coordinatorEpoch, Number(view.baseOffset), aborted, Number(view.maxTimestamp));
+    if (completed?.aborted) await log.appendAbortedTxn(completed);
+  }
 }
 
 /** Writes the snapshot of the log ending at `endOffset` and drops older ones beyond the few kept. */

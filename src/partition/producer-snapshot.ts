@@ -5,7 +5,7 @@
  *   version int16 (1) | crc uint32 (CRC-32C of everything after it) | entry count int32 | entries:
  *   producer id int64 | epoch int16 | last sequence int32 | last offset int64 |
  *   offset delta int32 (last - first sequence of the batch) | max timestamp int64 |
- *   coordinator epoch int32 (-1) | current transaction first offset int64 (-1)
+ *   coordinator epoch int32 (-1 before any marker) | current transaction first offset int64 (-1: none open)
  */
 import { crc32c } from '@node-rs/crc32';
 import { snapshotSidecarOffset } from '../storage/file-names.js';
@@ -22,6 +22,9 @@ export interface SnapshotEntry {
   lastOffset: number;
   offsetDelta: number;
   timestamp: number;
+  coordinatorEpoch: number;
+  /** First offset of the producer's open transaction, -1 when none is open. */
+  currentTxnFirstOffset: number;
 }
 
 export function snapshotFileName(offset: number): string {
@@ -43,8 +46,8 @@ export function encodeSnapshot(entries: SnapshotEntry[]): Buffer {
     at = b.writeBigInt64BE(BigInt(e.lastOffset), at);
     at = b.writeInt32BE(e.offsetDelta, at);
     at = b.writeBigInt64BE(BigInt(e.timestamp), at);
-    at = b.writeInt32BE(-1, at);
-    b.writeBigInt64BE(-1n, at);
+    at = b.writeInt32BE(e.coordinatorEpoch, at);
+    b.writeBigInt64BE(BigInt(e.currentTxnFirstOffset), at);
   });
   b.writeUInt32BE(crc32c(b.subarray(6)) >>> 0, 2);
   return b;
@@ -66,6 +69,8 @@ export function decodeSnapshot(b: Buffer): SnapshotEntry[] | null {
       lastOffset: Number(b.readBigInt64BE(at + 14)),
       offsetDelta: b.readInt32BE(at + 22),
       timestamp: Number(b.readBigInt64BE(at + 26)),
+      coordinatorEpoch: b.readInt32BE(at + 34),
+      currentTxnFirstOffset: Number(b.readBigInt64BE(at + 38)),
     });
   }
   return out;

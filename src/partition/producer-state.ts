@@ -8,6 +8,12 @@
  * Across restarts it is rebuilt as Kafka does: from the latest snapshot (producer-snapshot.ts)
  * plus the batch headers of the log after it. Producers idle for producer.id.expiration.ms are
  * forgotten. A producer the partition does not know is accepted at any sequence.
+ *
+ * Transactions (Kafka's ProducerStateManager): a transactional batch opens its producer's
+ * transaction at its first offset when none is open; an end-transaction marker closes it. The
+ * first offsets of the open ones bound the last stable offset. A transaction whose marker is
+ * being written still holds the LSO until the marker (and, for an abort, its index entry) is
+ * durable. Producers with an open transaction never expire.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { SnapshotEntry } from './producer-snapshot.js';
@@ -23,12 +29,44 @@ interface BatchMeta {
   baseOffset: Promise<number>;
 }
 
+/** An open transaction; `firstOffset` is a lower bound until its first batch has its offset. */
+export interface OpenTxn {
+  readonly producerId: bigint;
+  firstOffset: number;
+}
+
 interface ProducerEntry {
   epoch: number;
   batches: BatchMeta[];
   /** Largest timestamp of its last batch, for expiration. */
   lastTimestamp: number;
+  /** The coordinator epoch of its last marker (-1 before any). */
+  coordinatorEpoch: number;
+  currentTxn: OpenTxn | null;
+  /** The last transaction closed, while a snapshot below its marker must still call it open. */
+  lastClosed: { firstOffset: number; markerOffset: number } | null;
 }
+
+/** A transaction a marker ended, as the aborted-transaction index needs it. */
+export interface CompletedTxn {
+  producerId: bigint;
+  firstOffset: number;
+  lastOffset: number;
+  aborted: boolean;
+  /** Kafka's lastStableOffset(completedTxn): the next open transaction's first offset, else the marker's next. */
+  lastStableOffset: number;
+}
+
+export type MarkerCheck =
+  | {
+      kind: 'append';
+      /**
+       * Given the marker's offset promise (resolving once it is durable) and, for an abort, the
+       * index write: the transaction holds the LSO until both are done, as in Kafka.
+       */
+      settle(markerOffset: Promise<number>, aborted: boolean, indexAbort: (c: CompletedTxn) => Promise<void>): Promise<CompletedTxn | null>;
+    }
+  | { kind: 'error'; errorCode: number; message: string };
 
 /** What a batch header tells about its producer (for replaying the log). */
 export interface ProducerBatch {
@@ -38,6 +76,7 @@ export interface ProducerBatch {
   baseOffset: number;
   lastOffset: number;
   maxTimestamp: number;
+  isTransactional?: boolean;
 }
 
 export type SequenceCheck = { kind: 'append'; record(baseOffset: Promise<number>): void } | { kind: 'duplicate'; baseOffset: Promise<number> } | { kind: 'error'; errorCode: number; message: string };
@@ -46,8 +85,16 @@ function nextSeq(seq: number): number {
   return seq === MAX_SEQUENCE ? 0 : seq + 1;
 }
 
+function newEntry(epoch: number, timestamp: number, coordinatorEpoch = -1): ProducerEntry {
+  return { epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch, currentTxn: null, lastClosed: null };
+}
+
 export class ProducerStates {
   private readonly producers = new Map<bigint, ProducerEntry>();
+  /** Open transactions, and those whose marker is being written. */
+  private readonly ongoing = new Set<OpenTxn>();
+  /** Markers being written: a snapshot waits for them. */
+  private readonly pendingMarkers = new Set<Promise<unknown>>();
 
   constructor(private readonly expirationMs: () => number = () => 86_400_000) {}
 
@@ -66,7 +113,11 @@ export class ProducerStates {
     const accept = (reset: boolean): SequenceCheck => ({
       kind: 'append',
       record: (baseOffset) => {
-        const e = reset || !entry ? { epoch, batches: [], lastTimestamp: maxTimestamp } : entry;
+        const e = !entry ? newEntry(epoch, maxTimestamp) : entry;
+        if (reset) {
+          e.epoch = epoch;
+          e.batches = [];
+        }
         const batch = { firstSeq, lastSeq, offsetDelta: count - 1, baseOffset };
         this.push(e, batch, maxTimestamp);
         this.producers.set(producerId, e);
@@ -99,12 +150,126 @@ export class ProducerStates {
     e.lastTimestamp = Math.max(e.lastTimestamp, maxTimestamp);
   }
 
+  /** The producer's open transaction, or null. */
+  currentTransaction(producerId: bigint): OpenTxn | null {
+    return this.producers.get(producerId)?.currentTxn ?? null;
+  }
+
+  /**
+   * A transactional batch accepted for `producerId` (after `check`): opens its transaction when
+   * none is open, at `lowerBound` (the log end now) until `baseOffset` tells; a failed append
+   * that opened it closes it again.
+   */
+  openTransaction(producerId: bigint, lowerBound: number, baseOffset: Promise<number>): void {
+    const e = this.producers.get(producerId);
+    if (!e || e.currentTxn) return;
+    const txn: OpenTxn = { producerId, firstOffset: lowerBound };
+    e.currentTxn = txn;
+    this.ongoing.add(txn);
+    baseOffset.then(
+      (offset) => {
+        txn.firstOffset = offset;
+      },
+      () => {
+        this.ongoing.delete(txn);
+        if (e.currentTxn === txn) e.currentTxn = null;
+      },
+    );
+  }
+
+  /**
+   * Checks an end-transaction marker (Kafka's appendEndTxnMarker): an older producer epoch is
+   * INVALID_PRODUCER_EPOCH, an older coordinator epoch TRANSACTION_COORDINATOR_FENCED. Accepted,
+   * the producer takes the marker's epochs at once and its open transaction is detached (a batch
+   * after the marker opens a new one); `settle` is given the marker's offset promise, which must
+   * resolve only once the marker is durable, and releases the transaction's hold on the LSO.
+   */
+  checkMarker(producerId: bigint, epoch: number, coordinatorEpoch: number, timestamp: number): MarkerCheck {
+    const e = this.producers.get(producerId);
+    if (e && epoch < e.epoch) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `Producer ${producerId} epoch ${epoch} is older than ${e.epoch}.` };
+    if (e && coordinatorEpoch < e.coordinatorEpoch) return { kind: 'error', errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED, message: `Coordinator epoch ${coordinatorEpoch} for producer ${producerId} is older than ${e.coordinatorEpoch}.` };
+    const entry = this.markerEntry(producerId, epoch, coordinatorEpoch, timestamp, e);
+    const txn = entry.currentTxn;
+    entry.currentTxn = null;
+    return {
+      kind: 'append',
+      settle: (markerOffset, aborted, indexAbort) => {
+        const done = markerOffset.then(
+          async (offset) => {
+            const completed = txn ? this.completion(txn, offset, aborted) : null;
+            if (completed?.aborted) await indexAbort(completed);
+            if (txn) this.release(entry, txn, offset);
+            return completed;
+          },
+          (err: unknown) => {
+            // Not written: the transaction stays open unless a later batch opened another.
+            if (txn && entry.currentTxn === null) entry.currentTxn = txn;
+            throw err;
+          },
+        );
+        const tracked = done.catch(() => undefined).finally(() => this.pendingMarkers.delete(tracked));
+        this.pendingMarkers.add(tracked);
+        return done;
+      },
+    };
+  }
+
+  private markerEntry(producerId: bigint, epoch: number, coordinatorEpoch: number, timestamp: number, e: ProducerEntry | undefined): ProducerEntry {
+    if (!e) {
+      const fresh = newEntry(epoch, timestamp, coordinatorEpoch);
+      this.producers.set(producerId, fresh);
+      return fresh;
+    }
+    // A new epoch starts its sequences over (its next batch is at sequence 0).
+    if (epoch > e.epoch) e.batches = [];
+    e.epoch = epoch;
+    e.coordinatorEpoch = coordinatorEpoch;
+    e.lastTimestamp = Math.max(e.lastTimestamp, timestamp);
+    return e;
+  }
+
+  private release(e: ProducerEntry, txn: OpenTxn, markerOffset: number): void {
+    this.ongoing.delete(txn);
+    e.lastClosed = { firstOffset: txn.firstOffset, markerOffset };
+  }
+
+  private completion(txn: OpenTxn, markerOffset: number, aborted: boolean): CompletedTxn {
+    let next: number | null = null;
+    for (const t of this.ongoing) if (t.producerId !== txn.producerId && (next === null || t.firstOffset < next)) next = t.firstOffset;
+    return { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: markerOffset, aborted, lastStableOffset: next ?? markerOffset + 1 };
+  }
+
+  /** The first offset of the earliest transaction still open (or whose marker is not durable yet), or null. */
+  get firstUnstableOffset(): number | null {
+    let first: number | null = null;
+    for (const t of this.ongoing) if (first === null || t.firstOffset < first) first = t.firstOffset;
+    return first;
+  }
+
+  /** Replays a marker read from the log (the log is the truth: no epoch checks). */
+  replayMarker(producerId: bigint, epoch: number, coordinatorEpoch: number, markerOffset: number, aborted: boolean, timestamp: number): CompletedTxn | null {
+    const entry = this.markerEntry(producerId, epoch, coordinatorEpoch, timestamp, this.producers.get(producerId));
+    const txn = entry.currentTxn;
+    entry.currentTxn = null;
+    if (!txn) return null;
+    const completed = this.completion(txn, markerOffset, aborted);
+    this.release(entry, txn, markerOffset);
+    return completed;
+  }
+
   /** Replays a batch read from the log (no checks: the log is the truth). */
   replay(b: ProducerBatch): void {
     let e = this.producers.get(b.producerId);
-    if (!e || b.epoch !== e.epoch) {
-      e = { epoch: b.epoch, batches: [], lastTimestamp: b.maxTimestamp };
+    if (!e) {
+      e = newEntry(b.epoch, b.maxTimestamp);
       this.producers.set(b.producerId, e);
+    } else if (b.epoch !== e.epoch) {
+      e.epoch = b.epoch;
+      e.batches = [];
+    }
+    if (b.isTransactional && !e.currentTxn) {
+      e.currentTxn = { producerId: b.producerId, firstOffset: b.baseOffset };
+      this.ongoing.add(e.currentTxn);
     }
     const offsetDelta = b.lastOffset - b.baseOffset;
     this.push(e, { firstSeq: b.baseSequence, lastSeq: (b.baseSequence + offsetDelta) % (MAX_SEQUENCE + 1), offsetDelta, baseOffset: Promise.resolve(b.baseOffset) }, b.maxTimestamp);
@@ -112,25 +277,34 @@ export class ProducerStates {
 
   /** Loads the entries of a snapshot file (those already expired at `now` are left out). */
   load(entries: SnapshotEntry[], now: number): void {
-    this.producers.clear();
+    this.clear();
     for (const s of entries) {
-      if (now - s.timestamp >= this.expirationMs()) continue;
-      const firstSeq = (s.lastSequence - s.offsetDelta + MAX_SEQUENCE + 1) % (MAX_SEQUENCE + 1);
-      const baseOffset = s.lastOffset - s.offsetDelta;
-      this.producers.set(s.producerId, { epoch: s.epoch, lastTimestamp: s.timestamp, batches: [{ firstSeq, lastSeq: s.lastSequence, offsetDelta: s.offsetDelta, baseOffset: Promise.resolve(baseOffset) }] });
+      if (s.currentTxnFirstOffset < 0 && now - s.timestamp >= this.expirationMs()) continue;
+      const e = newEntry(s.epoch, s.timestamp, s.coordinatorEpoch);
+      // A marker-only entry (Kafka writes them too) has no batch to remember.
+      if (s.lastSequence >= 0) {
+        const firstSeq = (s.lastSequence - s.offsetDelta + MAX_SEQUENCE + 1) % (MAX_SEQUENCE + 1);
+        e.batches.push({ firstSeq, lastSeq: s.lastSequence, offsetDelta: s.offsetDelta, baseOffset: Promise.resolve(s.lastOffset - s.offsetDelta) });
+      }
+      if (s.currentTxnFirstOffset >= 0) {
+        e.currentTxn = { producerId: s.producerId, firstOffset: s.currentTxnFirstOffset };
+        this.ongoing.add(e.currentTxn);
+      }
+      this.producers.set(s.producerId, e);
     }
   }
 
-  /** Forgets every producer. */
+  /** Forgets every producer and transaction. */
   clear(): void {
     this.producers.clear();
+    this.ongoing.clear();
   }
 
   /** Forgets producers idle for longer than producer.id.expiration.ms; returns how many went. */
   expire(now: number): number {
     let n = 0;
     for (const [id, e] of this.producers) {
-      if (now - e.lastTimestamp >= this.expirationMs()) {
+      if (!e.currentTxn && now - e.lastTimestamp >= this.expirationMs()) {
         this.producers.delete(id);
         n++;
       }
@@ -144,6 +318,7 @@ export class ProducerStates {
    */
   async entriesBelow(endOffset: number): Promise<SnapshotEntry[]> {
     const out: SnapshotEntry[] = [];
+    await Promise.all([...this.pendingMarkers]);
     for (const [producerId, e] of [...this.producers]) {
       let last: { meta: BatchMeta; baseOffset: number } | null = null;
       for (const meta of [...e.batches]) {
@@ -151,9 +326,16 @@ export class ProducerStates {
         if (baseOffset >= 0 && baseOffset + meta.offsetDelta < endOffset) last = { meta, baseOffset };
       }
       if (last) {
-        out.push({ producerId, epoch: e.epoch, lastSequence: last.meta.lastSeq, lastOffset: last.baseOffset + last.meta.offsetDelta, offsetDelta: last.meta.offsetDelta, timestamp: e.lastTimestamp });
+        out.push({ producerId, epoch: e.epoch, lastSequence: last.meta.lastSeq, lastOffset: last.baseOffset + last.meta.offsetDelta, offsetDelta: last.meta.offsetDelta, timestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: this.openAt(e, endOffset) });
       }
     }
     return out;
+  }
+
+  /** The first offset of the producer's transaction open where the log ends at `endOffset`, else -1. */
+  private openAt(e: ProducerEntry, endOffset: number): number {
+    if (e.currentTxn && e.currentTxn.firstOffset < endOffset) return e.currentTxn.firstOffset;
+    if (e.lastClosed && e.lastClosed.firstOffset < endOffset && e.lastClosed.markerOffset >= endOffset) return e.lastClosed.firstOffset;
+    return -1;
   }
 }

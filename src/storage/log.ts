@@ -26,6 +26,8 @@ import { restartLog, truncateLog, type TruncationHost } from './log-truncation.j
 import type { CompactionResult } from './compactor.js';
 import { isIoError, LogCompaction, type CompactOptions } from './log-compaction.js';
 import type { CleanableRange } from './cleaning-policy.js';
+import type { AbortedTxn } from './txn-index.js';
+import { appendAbortedTxnTo, collectAbortedTxnsIn } from './aborted-txns.js';
 
 export { DEFAULT_LOG_CONFIG, type LogConfig, type OpenOptions } from './log-config.js';
 
@@ -454,6 +456,10 @@ export class DiskLog implements PartitionLog {
   batchHeaders(fromOffset: number): AsyncGenerator<BatchInfo> {
     return headersFrom(this.readable, fromOffset);
   }
+
+  /** In write order, so truncation and retention never run beside it (aborted-txns.ts). */
+  readonly appendAbortedTxn = (t: AbortedTxn): Promise<void> => this.maintain(() => appendAbortedTxnTo(this.segments, t));
+  readonly collectAbortedTxns = (fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> => collectAbortedTxnsIn(this.segments, fetchOffset, upperBoundOffset);
 
   // The partition's small state files (producer snapshots): see sidecar-files.ts.
   readonly listSidecars = async (): Promise<string[]> => this.sidecars.list();

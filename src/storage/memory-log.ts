@@ -7,6 +7,7 @@ import type { AppendedBatches, BatchHeader, PartitionLog, SegmentTime } from './
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { sidecarsPast } from './file-names.js';
 import { followerBatches } from './follower-batches.js';
+import { collectFrom, type AbortedTxn } from './txn-index.js';
 
 interface StoredBatch {
   baseOffset: number;
@@ -20,6 +21,8 @@ export class MemoryLog implements PartitionLog {
   private start = 0;
   private end = 0;
   private readonly epochs = new LeaderEpochCache();
+  /** The aborted-transaction index of the whole log (a disk log keeps one per segment). */
+  private aborted: AbortedTxn[] = [];
   /** What a segment file's modification time is to a disk log (ListOffsets v0). */
   private lastAppendMs = Date.now();
 
@@ -81,6 +84,7 @@ export class MemoryLog implements PartitionLog {
     if (cut >= 0) this.batches.length = cut;
     this.start = Math.min(this.start, this.end);
     this.epochs.truncateFromEnd(this.end);
+    this.aborted = this.aborted.filter((t) => t.lastOffset < this.end);
     for (const name of sidecarsPast(this.sidecars.keys(), this.end)) this.sidecars.delete(name);
   }
 
@@ -89,6 +93,7 @@ export class MemoryLog implements PartitionLog {
     this.start = offset;
     this.end = offset;
     this.epochs.clear();
+    this.aborted = [];
     for (const name of sidecarsPast(this.sidecars.keys(), -1)) this.sidecars.delete(name);
   }
 
@@ -134,6 +139,7 @@ export class MemoryLog implements PartitionLog {
   async deleteRecordsBefore(offset: number): Promise<void> {
     this.start = Math.max(this.start, Math.min(offset, this.end));
     this.batches = this.batches.filter((b) => b.lastOffset >= this.start);
+    this.aborted = this.aborted.filter((t) => t.lastOffset >= this.start);
     this.epochs.truncateFromStart(this.start);
   }
 
@@ -149,8 +155,19 @@ export class MemoryLog implements PartitionLog {
     for (const b of [...this.batches]) {
       if (b.lastOffset < fromOffset) continue;
       const v = new RecordBatchView(b.bytes);
-      yield { baseOffset: b.baseOffset, lastOffset: b.lastOffset, maxTimestamp: b.maxTimestamp, producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: v.baseSequence };
+      yield { baseOffset: b.baseOffset, lastOffset: b.lastOffset, maxTimestamp: b.maxTimestamp, producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: v.baseSequence, attributes: v.attributes };
     }
+  }
+
+  async appendAbortedTxn(t: AbortedTxn): Promise<void> {
+    const last = this.aborted[this.aborted.length - 1];
+    if (last && last.lastOffset === t.lastOffset && last.producerId === t.producerId) return;
+    if (last && last.lastOffset > t.lastOffset) throw new RangeError(`aborted transaction ending at ${t.lastOffset} is below the last one (${last.lastOffset})`);
+    this.aborted.push({ producerId: t.producerId, firstOffset: t.firstOffset, lastOffset: t.lastOffset, lastStableOffset: t.lastStableOffset });
+  }
+
+  async collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
+    return collectFrom(this.aborted, fetchOffset, upperBoundOffset).found;
   }
 
   async listSidecars(): Promise<string[]> {

@@ -3,8 +3,10 @@
  * (log.ts) and its in-memory twin (memory-log.ts), tested by one shared suite.
  */
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
+import type { AbortedTxn } from './txn-index.js';
 
 export type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
+export type { AbortedTxn } from './txn-index.js';
 
 /**
  * A log that an I/O error took offline: it refuses appends and reads until a restart recovers it
@@ -53,6 +55,8 @@ export interface BatchHeader {
   readonly producerId: bigint;
   readonly producerEpoch: number;
   readonly baseSequence: number;
+  /** The batch attributes (bit 4 transactional, bit 5 control). */
+  readonly attributes: number;
 }
 
 /** A segment as ListOffsets v0 sees it: Kafka's answer to "offsets before a time" uses file times. */
@@ -119,6 +123,14 @@ export interface PartitionLog {
   deleteRecordsBefore(offset: number): Promise<void>;
   /** The headers of the batches from the one holding `fromOffset` to the end (state is rebuilt from them). */
   batchHeaders(fromOffset: number): AsyncIterable<BatchHeader>;
+  /**
+   * Notes a transaction aborted by the ABORT marker at `t.lastOffset` in the aborted-transaction
+   * index (durably, before it resolves); markers come in offset order, and one noted already
+   * (a rebuild replaying the log) changes nothing. Truncation and segment deletion take entries with them.
+   */
+  appendAbortedTxn(t: AbortedTxn): Promise<void>;
+  /** The aborted transactions overlapping [fetchOffset, upperBoundOffset), for a read_committed fetch. */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]>;
   /** Calls `listener` with the base offset of each new segment, as the log rolls. */
   onRoll(listener: (baseOffset: number) => void): void;
   /** The previous close was clean: state saved with it (sidecars) is current. */

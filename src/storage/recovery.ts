@@ -24,7 +24,7 @@ export async function loadSegments(dir: string, handles: HandleCache, indexInter
   for (const base of segmentBaseOffsets(names)) {
     segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));
   }
-  const otherFiles = entries.filter((e) => !e.isDirectory && !leftover(e.name) && !/^\d{20}\.(log|index|timeindex)$/.test(e.name)).map((e) => e.name);
+  const otherFiles = entries.filter((e) => !e.isDirectory && !leftover(e.name) && !/^\d{20}\.(log|index|timeindex|txnindex)$/.test(e.name)).map((e) => e.name);
   return { segments, otherFiles };
 }
 
@@ -65,6 +65,8 @@ export async function recoverSegments(segments: Segment[], recoveryPoint: number
       break;
     }
     await seg.rebuildIndexes();
+    // An index entry whose marker a crash took back describes nothing (the partition re-adds lost ones as it replays).
+    await seg.txnIndex.truncateTo(seg.nextOffset);
     const next = segments[i + 1];
     if (next && (next.baseOffset < seg.nextOffset || (gapless && next.baseOffset > seg.nextOffset))) {
       for (const later of segments.splice(i + 1)) {

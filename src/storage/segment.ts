@@ -8,6 +8,7 @@ import { indexFile, logFile, timeIndexFile } from './file-names.js';
 import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './sparse-index.js';
 import type { HandleCache } from './handle-cache.js';
 import { readFileOrNull, writeWholeFile, type FileSystem, type StorageFile } from './file-system.js';
+import { TransactionIndex, txnIndexFile } from './txn-index.js';
 
 /** What a scan of a batch header tells. */
 export interface BatchInfo {
@@ -20,6 +21,8 @@ export interface BatchInfo {
   producerId: bigint;
   producerEpoch: number;
   baseSequence: number;
+  /** Bit 4 transactional, bit 5 control (see record-batch.ts). */
+  attributes: number;
 }
 
 const SCAN_CHUNK = 1 << 20;
@@ -51,6 +54,8 @@ export class Segment {
   private bytesSinceIndexEntry = 0;
   /** When the segment got its first batch, for segment.ms. */
   createdAt: number;
+  /** The transactions aborted by markers in this segment (its `.txnindex`). */
+  readonly txnIndex: TransactionIndex;
 
   constructor(
     readonly dir: string,
@@ -63,6 +68,7 @@ export class Segment {
     this.size = size;
     this.nextOffset = baseOffset;
     this.createdAt = createdAt;
+    this.txnIndex = new TransactionIndex(handles.fs, txnIndexFile(dir, baseOffset));
   }
 
   private get fs(): FileSystem {
@@ -286,12 +292,14 @@ export class Segment {
     this.takeMaxTimestampFrom(times);
     this.bytesSinceIndexEntry = this.indexIntervalBytes;
     await this.writeIndexFiles();
+    await this.txnIndex.truncateTo(nextOffset);
   }
 
   async delete(): Promise<void> {
     this.deleted = true;
     await this.handles.close(this.logPath);
     for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await this.fs.unlink(f);
+    await this.txnIndex.delete();
   }
 
   /** A new segment starts with empty in-memory indexes, before any of its files exist. */
@@ -325,6 +333,7 @@ export function infoOf(view: RecordBatchView, position: number): BatchInfo {
     producerId: view.producerId,
     producerEpoch: view.producerEpoch,
     baseSequence: view.baseSequence,
+    attributes: view.attributes,
   };
 }
 

@@ -121,7 +121,7 @@ test('producers idle for producer.id.expiration.ms are forgotten, in memory and 
 });
 
 test('snapshot files use Kafka\'s layout and a torn or altered one is refused', () => {
-  const entries = [{ producerId: 7n, epoch: 3, lastSequence: 41, lastOffset: 1000, offsetDelta: 4, timestamp: 1_700_000_000_000 }];
+  const entries = [{ producerId: 7n, epoch: 3, lastSequence: 41, lastOffset: 1000, offsetDelta: 4, timestamp: 1_700_000_000_000, coordinatorEpoch: -1, currentTxnFirstOffset: -1 }];
   const bytes = encodeSnapshot(entries);
   assert.equal(bytes.length, 10 + 46);
   assert.equal(bytes.readInt16BE(0), 1);
