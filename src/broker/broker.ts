@@ -11,6 +11,7 @@ import { ProducerIdManager } from '../metadata/producer-ids.js';
 import { ClusterView } from '../metadata/cluster-view.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { ReplicaManager } from '../partition/replica-manager.js';
+import type { Partition } from '../partition/partition.js';
 import { TopicService } from '../partition/topic-service.js';
 import { MetadataApplier } from '../partition/metadata-applier.js';
 import { openMetadataStore } from './metadata.js';
@@ -79,6 +80,11 @@ export interface RunningBroker {
    * __consumer_offsets partition (unloadPartition / loadPartition) as a leadership change would.
    */
   readonly groupCoordinatorForTests: GroupCoordinator;
+  /**
+   * Test-only, not a stable API: a partition this broker hosts, so that a test can append
+   * transaction markers (Partition.appendTxnMarker) until WriteTxnMarkers is served.
+   */
+  partitionForTests(topic: string, index: number): Partition | undefined;
 }
 
 export async function startBroker(options: BrokerOptions = {}, baseConfig?: BrokerConfig): Promise<RunningBroker> {
@@ -217,6 +223,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     clusterId: store.clusterId,
     config,
     groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
+    partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
     serverLoad: () => (listener as Listener).load(),
     waitingFetches: () => (replicas as ReplicaManager).waitingFetches,
     stop() {

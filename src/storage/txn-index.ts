@@ -42,18 +42,21 @@ export function encodeAbortedTxn(t: AbortedTxn): Buffer {
 
 /**
  * The whole entries of an index file. A torn tail (a crash mid-append) is left out; an entry of
- * another version ends the list, as nothing after it can be trusted.
+ * another version, or one no marker could have written (its marker at or before its first offset:
+ * the zeros a crash can leave in a file whose size grew before its bytes landed), ends the list.
  */
 export function decodeAbortedTxns(b: Buffer): AbortedTxn[] {
   const out: AbortedTxn[] = [];
   for (let at = 0; at + ABORTED_TXN_SIZE <= b.length; at += ABORTED_TXN_SIZE) {
     if (b.readInt16BE(at) !== VERSION) break;
-    out.push({
+    const t = {
       producerId: b.readBigInt64BE(at + 2),
       firstOffset: Number(b.readBigInt64BE(at + 10)),
       lastOffset: Number(b.readBigInt64BE(at + 18)),
       lastStableOffset: Number(b.readBigInt64BE(at + 26)),
-    });
+    };
+    if (t.lastOffset <= t.firstOffset || t.firstOffset < 0) break;
+    out.push(t);
   }
   return out;
 }
@@ -106,9 +109,11 @@ export class TransactionIndex {
     if (last && last.lastOffset > t.lastOffset) throw new RangeError(`aborted transaction ending at ${t.lastOffset} is below the last one of ${this.path} (${last.lastOffset})`);
     const fh = await this.fs.open(this.path, 'update');
     try {
-      await fh.write(encodeAbortedTxn(t), 0, ABORTED_TXN_SIZE, entries.length * ABORTED_TXN_SIZE);
-      // A torn tail left by a crash lies past the entries read; it must not follow the new one.
-      await fh.truncate((entries.length + 1) * ABORTED_TXN_SIZE);
+      // A torn tail left by a crash lies past the entries read: cut first, so nothing of it follows
+      // the new entry (cutting after the write could grow the file before its bytes are down).
+      const end = entries.length * ABORTED_TXN_SIZE;
+      if ((await fh.size()) > end) await fh.truncate(end);
+      await fh.write(encodeAbortedTxn(t), 0, ABORTED_TXN_SIZE, end);
       await fh.datasync();
     } finally {
       await fh.close();
