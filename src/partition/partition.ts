@@ -312,10 +312,13 @@ export class Partition {
     return this.hwm;
   }
 
-  /** Kafka's last stable offset: below the first offset of every open transaction, and never above the high watermark. */
+  /**
+   * Kafka's last stable offset: below the first offset of every open transaction (but not below
+   * the log start, which retention may move past an open one), never above the high watermark.
+   */
   get lastStableOffset(): number {
     const unstable = this.producers.firstUnstableOffset;
-    return unstable === null ? this.hwm : Math.min(unstable, this.hwm);
+    return unstable === null ? this.hwm : Math.min(Math.max(unstable, this.log.logStartOffset), this.hwm);
   }
 
   get logStartOffset(): number {

@@ -198,3 +198,29 @@ test('after a power cut the LSO and the aborted-transaction index are rebuilt fr
     await after.manager.close();
   }
 });
+
+test('a follower copying batches and markers keeps the same open transactions and aborted index as its leader', async () => {
+  const leader = new Partition('t', 0, new MemoryLog());
+  const a = producer(A);
+  const b = producer(B);
+  await leader.append(await a.batch(2), null); // 0-1
+  await leader.append(await b.batch(1), null); // 2
+  await leader.appendTxnMarker(marker(A, ControlType.ABORT)); // 3
+  await leader.append(await a.batch(1), null); // 4, A again
+  const fs = await disk(9);
+  const { manager, partition: follower } = await openPartition(fs);
+  follower.applyState({ leader: 2, leaderEpoch: 1, isr: [1, 2], replicas: [1, 2], partitionEpoch: 1 }, 1, 1);
+  await follower.appendReplicated((await leader.readForReplica(0, 1 << 20, true)).records, leader.highWatermark);
+  assert.equal(follower.logEndOffset, 5);
+  assert.deepEqual(await follower.log.collectAbortedTxns(0, 5), await leader.log.collectAbortedTxns(0, 5));
+  // The follower's LSO matches the leader's: B (2) is open, A's second transaction (4) too.
+  assert.equal(follower.lastStableOffset, leader.lastStableOffset);
+  assert.equal(follower.lastStableOffset, 2);
+  await follower.saveProducers(); // as the broker's shutdown does
+  await manager.close();
+  // Its state survives a restart as the leader's would.
+  const again = await openPartition(fs);
+  assert.equal(again.partition.lastStableOffset, 2);
+  assert.equal((await again.partition.log.collectAbortedTxns(0, 5)).length, 1);
+  await again.manager.close();
+});
