@@ -13,7 +13,8 @@ import type { PartitionState } from '../metadata/metadata-store.js';
 import { FollowerProgress } from './follower-progress.js';
 import { checkReplicatedBatches } from './replicated-batches.js';
 import { highWatermarkOf, laggingReplicas, mayJoinIsr } from './isr-policy.js';
-import { buildMarkerBatch, ControlType, readMarker, type ControlTypeValue } from '../protocol/records/control-record.js';
+import { buildMarkerBatch, ControlType, type ControlTypeValue } from '../protocol/records/control-record.js';
+import { replayCopiedBatches } from './replayed-producers.js';
 import type { AbortedTxn } from '../storage/txn-index.js';
 import type { CompletedTxn } from './producer-state.js';
 
@@ -100,6 +101,7 @@ export class Partition {
     this.ackedEnd = log.logEndOffset;
     this.writtenEnd = log.logEndOffset;
     this.producers = new ProducerStates(context.producerIdExpirationMs);
+    log.setFirstUnstableOffsetSource(() => this.producers.firstUnstableOffset);
     // Kafka snapshots producer state at every roll, so a restart replays at most one segment.
     log.onRoll((baseOffset) => {
       saveProducerSnapshot(this.log, this.producers, baseOffset).catch((err: unknown) => this.context.onBackgroundError('producer state snapshot', err));
@@ -229,19 +231,14 @@ export class Partition {
       // The producers' state takes the batches before the log does, as on the leader: a segment
       // roll during this append snapshots the state at the new segment's base offset, and that
       // snapshot must include the batches before it.
-      const aborted: CompletedTxn[] = [];
-      for (const view of batchesIn(batches)) {
-        if (view.producerId < 0n) continue;
-        if (view.isControl) {
-          const marker = await readMarker(view).catch(() => null);
-          const completed = marker ? this.producers.replayMarker(view.producerId, view.producerEpoch, marker.coordinatorEpoch, Number(view.baseOffset), marker.type === ControlType.ABORT, Number(view.maxTimestamp)) : null;
-          if (completed?.aborted) aborted.push(completed);
-          continue;
-        }
-        this.producers.replay({ producerId: view.producerId, epoch: view.producerEpoch, baseSequence: view.baseSequence, baseOffset: Number(view.baseOffset), lastOffset: Number(view.baseOffset) + view.lastOffsetDelta, maxTimestamp: Number(view.maxTimestamp), isTransactional: view.isTransactional });
-      }
-      const appended = await this.log.appendAsFollower(batches).catch(this.storageError);
-      for (const c of aborted) await this.log.appendAbortedTxn(c).catch(this.storageError);
+      const aborted = await replayCopiedBatches(this.producers, batches);
+      // A snapshot taken meanwhile (at a roll) describes the aborts as done: it waits for their index entries.
+      const written = this.log.appendAsFollower(batches).then(async (appended) => {
+        for (const c of aborted) await this.log.appendAbortedTxn(c);
+        return appended;
+      });
+      this.producers.holdSnapshotsFor(written);
+      const appended = await written.catch(this.storageError);
       this.ackedEnd = appended.lastOffset + 1;
     }
     this.followHighWatermark(leaderHighWatermark);

@@ -207,11 +207,16 @@ export class ProducerStates {
             throw err;
           },
         );
-        const tracked = done.catch(() => undefined).finally(() => this.pendingMarkers.delete(tracked));
-        this.pendingMarkers.add(tracked);
+        this.holdSnapshotsFor(done);
         return done;
       },
     };
+  }
+
+  /** Snapshots wait for `work` (a marker and its index entry being written) before they are taken. */
+  holdSnapshotsFor(work: Promise<unknown>): void {
+    const tracked: Promise<unknown> = work.catch(() => undefined).finally(() => this.pendingMarkers.delete(tracked));
+    this.pendingMarkers.add(tracked);
   }
 
   private markerEntry(producerId: bigint, epoch: number, coordinatorEpoch: number, timestamp: number, e: ProducerEntry | undefined): ProducerEntry {

@@ -21,6 +21,8 @@ export interface CleaningView {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   readonly recoveryPoint: number;
+  /** The first offset of the earliest open transaction, or null (Kafka's firstUnstableOffset). */
+  readonly firstUnstableOffset: number | null;
   /** Where the last cleaning pass stopped (Kafka's cleaner-offset-checkpoint). */
   readonly cleanerCheckpoint: number;
   readonly minCompactionLagMs: number;
@@ -53,6 +55,8 @@ export async function cleanableRange(v: CleaningView): Promise<CleanableRange> {
       break;
     }
   }
+  // An open transaction may still abort: nothing from its segment on is cleaned (its records could shadow live ones).
+  if (v.firstUnstableOffset !== null) bound = Math.min(bound, segs[floorIndex(segs, v.firstUnstableOffset)].baseOffset);
   const dirty = segs.filter((s, i) => s !== active && endOf(segs, i) > firstDirtyOffset);
   if (v.minCompactionLagMs > 0) {
     for (const s of dirty) {

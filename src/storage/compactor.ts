@@ -23,6 +23,7 @@ import { filterBatch, TransactionTracker, type FilterContext } from './record-fi
 import { CleanedSegmentWriter } from './cleaned-segment-writer.js';
 import { segmentBatches } from './segment-reader.js';
 import type { Segment } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 
 export interface CleanerOptions {
   /** log.cleaner.dedupe.buffer.size: bytes of the offset map of one pass. */
@@ -74,7 +75,9 @@ export interface CleaningTarget {
    * Swaps `cleaned` in for `old` (under the log's write queue); false when the log changed under
    * them (retention took one), and the cleaned file is then discarded.
    */
-  swap(old: readonly Segment[], cleaned: Segment, cleanedPath: string): Promise<boolean>;
+  swap(old: readonly Segment[], cleaned: Segment, cleanedPath: string, abortedTxns: readonly AbortedTxn[]): Promise<boolean>;
+  /** The log's aborted transactions overlapping [from, to) (its aborted-transaction indexes). */
+  abortedTxns(from: number, to: number): Promise<AbortedTxn[]>;
   /** Throws CleaningAbortedError when the pass must stop. */
   checkAborted(): void;
   /** Called at points where tests pause the pass. */
@@ -102,7 +105,7 @@ export async function cleanSegments(target: CleaningTarget, options: CleanerOpti
       cleaned = await writer.finish();
       await target.onProgress?.('group-written');
       target.checkAborted();
-      swapped = await target.swap(group, cleaned, writer.path);
+      swapped = await target.swap(group, cleaned, writer.path, written.abortedTxns);
     } catch (err) {
       // After a swap began, its file has another name: removing the cleaned name is then a no-op.
       // A failure to remove it is an I/O error of its own, and takes the place of `err`.
@@ -129,6 +132,9 @@ async function buildOffsetMap(target: CleaningTarget, options: CleanerOptions, c
   const map = OffsetMap.within(options.dedupeBufferBytes, options.loadFactor, limit - start);
   const lastBatchOfProducer = new Map<bigint, number>();
   const segs = target.segments;
+  // Aborted records must not take a key's place in the map: the value before them is the live one.
+  const transactions = new TransactionTracker();
+  transactions.addAborted(await target.abortedTxns(start, limit));
   let full = false;
   for (let i = 0; i < segs.length && !full; i++) {
     const seg = segs[i];
@@ -141,7 +147,8 @@ async function buildOffsetMap(target: CleaningTarget, options: CleanerOptions, c
       const lastOffset = Number(view.lastOffset);
       if (lastOffset < start) continue;
       if (view.producerId >= 0n) lastBatchOfProducer.set(view.producerId, lastOffset);
-      if (!view.isControl) {
+      const aborted = view.isControl ? (transactions.onControl(view, await readBatchRecords(view)), true) : transactions.onData(view);
+      if (!aborted) {
         for (const r of await readBatchRecords(view)) {
           const offset = Number(r.offset);
           if (r.key === null || offset < start) continue;
@@ -198,13 +205,16 @@ async function groupSegments(segs: readonly Segment[], target: CleaningTarget, e
  * swap recovery reads the range a swap file replaces from its batches, and recovery after an
  * unclean stop takes a gap between segments of a log that is no longer compacted for lost data.
  */
-async function cleanGroup(group: Segment[], ctx: FilterContext, target: CleaningTarget, chunkBytes: number): Promise<{ writer: CleanedSegmentWriter | null; removed: number }> {
+async function cleanGroup(group: Segment[], ctx: FilterContext, target: CleaningTarget, chunkBytes: number): Promise<{ writer: CleanedSegmentWriter | null; removed: number; abortedTxns: AbortedTxn[] }> {
   const groupEnd = group[group.length - 1].nextOffset;
   const newWriter = () => new CleanedSegmentWriter(target.handles, target.dir, group[0].baseOffset, target.indexIntervalBytes, group[0].createdAt, chunkBytes);
   let writer = group.length > 1 ? newWriter() : null;
   let removed = 0;
+  ctx.transactions.retained = [];
   try {
-    for (const seg of group) {
+    for (const [i, seg] of group.entries()) {
+      // The whole segment's range, as Kafka collects them: the cleaned segment's index is rebuilt from what its markers keep.
+      ctx.transactions.addAborted(await target.abortedTxns(seg.baseOffset, group[i + 1]?.baseOffset ?? seg.nextOffset));
       for await (const { view, position } of segmentBatches(seg, chunkBytes)) {
         target.checkAborted();
         const outcome = await filterBatch(view, ctx, Number(view.lastOffset) + 1 === groupEnd);
@@ -221,7 +231,7 @@ async function cleanGroup(group: Segment[], ctx: FilterContext, target: Cleaning
         else if (outcome.kind === 'rewritten') await writer.add(outcome.bytes);
       }
     }
-    return { writer, removed };
+    return { writer, removed, abortedTxns: ctx.transactions.retained };
   } catch (err) {
     await writer?.discard();
     throw err;

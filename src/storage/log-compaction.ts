@@ -13,6 +13,8 @@
 import { cleanSegments, CleaningAbortedError, DEFAULT_CLEANER_OPTIONS, type CleanerOptions, type CompactionResult } from './compactor.js';
 import { cleanableRange, type CleanableRange, type CleaningView } from './cleaning-policy.js';
 import { swapInCleaned } from './segment-swap.js';
+import { collectAbortedTxnsIn } from './aborted-txns.js';
+import type { AbortedTxn } from './txn-index.js';
 import { SegmentDeletedError, type Segment } from './segment.js';
 import { LogOfflineError } from './partition-log.js';
 import type { HandleCache } from './handle-cache.js';
@@ -37,7 +39,8 @@ export interface CompactionHost {
   readonly segments: Segment[];
   config(): CompactionConfig;
   now(): number;
-  offsets(): { logStartOffset: number; logEndOffset: number; recoveryPoint: number };
+  /** `firstUnstableOffset`: the first offset of the earliest open transaction (null: none); nothing from its segment on is cleaned, as in Kafka. */
+  offsets(): { logStartOffset: number; logEndOffset: number; recoveryPoint: number; firstUnstableOffset: number | null };
   /** The log is closed or offline: no pass may run. */
   stopped(): boolean;
   /** Runs `task` in the log's write queue; an I/O error there takes the log offline. */
@@ -134,7 +137,8 @@ export class LogCompaction {
           segments,
           firstDirtyOffset: range.firstDirtyOffset,
           firstUncleanableOffset: range.firstUncleanableOffset,
-          swap: (old, cleaned, path) => this.swap(old, sizes, cleaned, path, truncations),
+          swap: (old, cleaned, path, aborted) => this.swap(old, sizes, cleaned, path, truncations, aborted),
+          abortedTxns: (from, to) => collectAbortedTxnsIn(this.host.segments, from, to),
           checkAborted: () => {
             if (this.stopping || this.host.stopped() || options.signal?.aborted || this.truncations !== truncations) throw new CleaningAbortedError(`cleaning of ${this.host.dir} stopped`);
           },
@@ -155,7 +159,7 @@ export class LogCompaction {
   }
 
   /** The only step in the write queue: validate that the group is as the pass read it, then swap. */
-  private async swap(old: readonly Segment[], sizes: ReadonlyMap<Segment, number>, cleaned: Segment, cleanedPath: string, truncations: number): Promise<boolean> {
+  private async swap(old: readonly Segment[], sizes: ReadonlyMap<Segment, number>, cleaned: Segment, cleanedPath: string, truncations: number, aborted: readonly AbortedTxn[]): Promise<boolean> {
     let swapped = false;
     await this.host.maintain(async () => {
       if (this.truncations !== truncations) throw new CleaningAbortedError(`${this.host.dir} was truncated during cleaning`);
@@ -186,6 +190,12 @@ export class LogCompaction {
         for (const release of releases) release();
       }
       await cleaned.writeIndexFiles();
+      if (!swapped) return;
+      // The cleaned segment's aborted-transaction index: the entries its kept ABORT markers still
+      // need (the old segments' files go; a crash before this leaves the first one's entries, a
+      // superset naming transactions whose records are gone, which a reader ignores).
+      await cleaned.txnIndex.replaceWith(aborted);
+      for (const s of old.slice(1)) await s.txnIndex.delete();
     });
     return swapped;
   }

@@ -52,6 +52,8 @@ export class DiskLog implements PartitionLog {
   /** The I/O error that took the log offline, or null while it serves. */
   private failure: LogOfflineError | null = null;
   private readonly rollListeners: ((baseOffset: number) => void)[] = [];
+  /** Where the partition's earliest open transaction begins (see PartitionLog.setFirstUnstableOffsetSource). */
+  private firstUnstableOffset: () => number | null = () => null;
 
   private constructor(
     readonly dir: string,
@@ -87,7 +89,7 @@ export class DiskLog implements PartitionLog {
         segments,
         config: () => this.config,
         now,
-        offsets: () => ({ logStartOffset: this.startOffset, logEndOffset: this.logEndOffset, recoveryPoint: this.recoveryPoint }),
+        offsets: () => ({ logStartOffset: this.startOffset, logEndOffset: this.logEndOffset, recoveryPoint: this.recoveryPoint, firstUnstableOffset: this.firstUnstableOffset() }),
         stopped: () => this.closed || this.failure !== null,
         maintain: (task) => this.maintain(task),
         fail: (err) => this.fail(err),
@@ -450,6 +452,10 @@ export class DiskLog implements PartitionLog {
 
   onRoll(listener: (baseOffset: number) => void): void {
     this.rollListeners.push(listener);
+  }
+
+  setFirstUnstableOffsetSource(source: () => number | null): void {
+    this.firstUnstableOffset = source;
   }
 
   /** Batch headers from the batch holding `fromOffset` to what has been written, segment by segment. */

@@ -159,6 +159,9 @@ export class MemoryLog implements PartitionLog {
     }
   }
 
+  /** A memory log is never compacted. */
+  setFirstUnstableOffsetSource(): void {}
+
   async appendAbortedTxn(t: AbortedTxn): Promise<void> {
     const last = this.aborted[this.aborted.length - 1];
     if (last && last.lastOffset === t.lastOffset && last.producerId === t.producerId) return;

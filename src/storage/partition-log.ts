@@ -131,6 +131,8 @@ export interface PartitionLog {
   appendAbortedTxn(t: AbortedTxn): Promise<void>;
   /** The aborted transactions overlapping [fetchOffset, upperBoundOffset), for a read_committed fetch. */
   collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]>;
+  /** Tells compaction where the earliest open transaction begins (the partition knows): nothing from there is cleaned. */
+  setFirstUnstableOffsetSource(source: () => number | null): void;
   /** Calls `listener` with the base offset of each new segment, as the log rolls. */
   onRoll(listener: (baseOffset: number) => void): void;
   /** The previous close was clean: state saved with it (sidecars) is current. */

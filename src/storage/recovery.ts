@@ -20,6 +20,10 @@ export async function loadSegments(dir: string, handles: HandleCache, indexInter
   for (const e of entries) if (leftover(e.name)) await handles.fs.unlink(join(dir, e.name));
   if (await completeInterruptedSwaps(handles.fs, dir, entries.map((e) => e.name))) entries = await handles.fs.readdir(dir);
   const names = entries.map((e) => e.name);
+  const bases = new Set(segmentBaseOffsets(names));
+  // An aborted-transaction index whose segment is gone (a compaction swap merged it away before
+  // the index was removed) must not be taken by a later segment of that base.
+  for (const n of names) if (/^\d{20}\.txnindex$/.test(n) && !bases.has(Number(n.slice(0, 20)))) await handles.fs.unlink(join(dir, n));
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
     segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));

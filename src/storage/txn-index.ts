@@ -12,8 +12,8 @@
  * once its entry is durable, so a producer snapshot written after the marker never describes a
  * log whose index lacks it.
  */
-import { dirname, join } from 'node:path';
-import { readFileOrNull, type FileSystem } from './file-system.js';
+import { basename, dirname, join } from 'node:path';
+import { readFileOrNull, replaceFileDurably, type FileSystem } from './file-system.js';
 import { segmentBaseName } from './file-names.js';
 
 export const ABORTED_TXN_SIZE = 2 + 8 + 8 + 8 + 8;
@@ -139,6 +139,16 @@ export class TransactionIndex {
     } finally {
       await fh.close();
     }
+  }
+
+  /** Replaces the file with `entries` (a cleaned segment's), durably; none removes it. */
+  async replaceWith(entries: readonly AbortedTxn[]): Promise<void> {
+    this.loaded = entries.map((t) => ({ ...t }));
+    if (entries.length === 0) {
+      await this.fs.unlink(this.path);
+      return;
+    }
+    await replaceFileDurably(this.fs, dirname(this.path), basename(this.path), Buffer.concat(entries.map(encodeAbortedTxn)));
   }
 
   /** Removes the file with its segment. */

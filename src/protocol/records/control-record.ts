@@ -9,10 +9,10 @@
  * clients never send them.
  */
 import { DecodeError } from '../codec-errors.js';
-import { buildBatch, readBatchRecords } from './batch-records.js';
+import { buildControlBatch, CONTROL_ABORT, CONTROL_COMMIT, readBatchRecords } from './batch-records.js';
 import type { RecordBatchView } from './record-batch.js';
 
-export const ControlType = { ABORT: 0, COMMIT: 1 } as const;
+export const ControlType = { ABORT: CONTROL_ABORT, COMMIT: CONTROL_COMMIT } as const;
 export type ControlTypeValue = (typeof ControlType)[keyof typeof ControlType];
 
 export interface EndTxnMarker {
@@ -26,15 +26,9 @@ export interface MarkerBatchFields {
   timestamp: number;
 }
 
-/** A control batch holding one end-transaction marker. */
+/** A control batch holding one end-transaction marker (batch-records.ts builds it). */
 export function buildMarkerBatch(marker: EndTxnMarker, f: MarkerBatchFields): Promise<Buffer> {
-  const key = Buffer.alloc(4);
-  key.writeInt16BE(0, 0);
-  key.writeInt16BE(marker.type, 2);
-  const value = Buffer.alloc(6);
-  value.writeInt16BE(0, 0);
-  value.writeInt32BE(marker.coordinatorEpoch, 2);
-  return buildBatch([{ key, value, timestamp: f.timestamp }], { producerId: f.producerId, producerEpoch: f.producerEpoch, baseSequence: -1, transactional: true, control: true });
+  return buildControlBatch(marker.type, marker.coordinatorEpoch, f.producerId, f.producerEpoch, f.timestamp);
 }
 
 /**
