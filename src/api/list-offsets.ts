@@ -31,12 +31,19 @@ async function lookup(p: Partition, timestamp: number, isolationLevel: number): 
     case EARLIEST_LOCAL:
       return { offset: p.logStartOffset, timestamp: -1 };
     case MAX_TIMESTAMP:
-      return (await p.maxTimestamp()) ?? { offset: -1, timestamp: -1 };
+      return committedOnly(p, (await p.maxTimestamp()) ?? NOT_FOUND, isolationLevel);
     default: {
       if (timestamp < 0) throw new RangeError(`unsupported timestamp ${timestamp}`);
-      return (await p.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };
+      return committedOnly(p, (await p.offsetForTimestamp(timestamp)) ?? NOT_FOUND, isolationLevel);
     }
   }
+}
+
+const NOT_FOUND = { offset: -1, timestamp: -1 };
+
+/** As Kafka: a read_committed lookup by time finds nothing at or past the last stable offset. */
+function committedOnly(p: Partition, found: { offset: number; timestamp: number }, isolationLevel: number): { offset: number; timestamp: number } {
+  return isolationLevel === READ_COMMITTED && found.offset >= p.lastStableOffset ? NOT_FOUND : found;
 }
 
 type PartitionRequest = ListOffsetsRequest['topics'][number]['partitions'][number];

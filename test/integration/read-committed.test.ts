@@ -30,11 +30,18 @@ after(async () => {
   await broker.stop();
 });
 
+/**
+ * Record timestamps: those from C's record on carry `since`, an hour ahead, so that they are the
+ * first at or after it (markers carry the broker's time, and a lookup by time finds them too, as in Kafka).
+ */
+const since = Date.now() + 3_600_000;
+let timestamp = Date.now() - 60_000;
+
 function txnProducer(producerId: bigint) {
   let seq = 0;
   return async (...values: string[]) => {
     const batch = await buildBatch(
-      values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: Date.now() })),
+      values.map((v) => ({ key: null, value: Buffer.from(v), timestamp })),
       { producerId, producerEpoch: 0, baseSequence: seq, transactional: true },
     );
     seq += values.length;
@@ -42,7 +49,7 @@ function txnProducer(producerId: bigint) {
   };
 }
 
-const plain = async (value: string) => partition.append(await buildBatch([{ key: null, value: Buffer.from(value), timestamp: Date.now() }]), null);
+const plain = async (value: string) => partition.append(await buildBatch([{ key: null, value: Buffer.from(value), timestamp }]), null);
 const end = (producerId: bigint, type: 0 | 1) => partition.appendTxnMarker({ producerId, producerEpoch: 0, coordinatorEpoch: 0, type });
 
 async function readCommittedWithKcat(): Promise<string[]> {
@@ -51,10 +58,10 @@ async function readCommittedWithKcat(): Promise<string[]> {
   return parseJsonLines(r.stdout).map((m) => String(m.payload));
 }
 
-async function listOffsetsLatest(isolationLevel: number): Promise<number> {
+async function listOffsetsLatest(isolationLevel: number, timestamp = -1n): Promise<number> {
   const c = await RawClient.open(broker.bootstrap);
   try {
-    c.sendRequest(2, 5, 1, { replicaId: -1, isolationLevel, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
+    c.sendRequest(2, 5, 1, { replicaId: -1, isolationLevel, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] });
     const res = (await c.response(2, 5))?.body as ListOffsetsResponse;
     return Number(res.topics[0].partitions[0].offset);
   } finally {
@@ -77,11 +84,15 @@ test('read_committed consumers get committed records in order, no aborted ones, 
   await end(B, ControlType.ABORT); // 6
   await b('b1', 'b2'); // 7-8, a new transaction of B
   await end(B, ControlType.COMMIT); // 9
+  timestamp = since;
   await c('c0'); // 10, left open for now
   await plain('p1'); // 11, behind C's open transaction
   assert.equal(partition.lastStableOffset, 10);
   assert.equal(await listOffsetsLatest(1), 10, 'ListOffsets read_committed answers the LSO');
   assert.equal(await listOffsetsLatest(0), 12, 'read_uncommitted the high watermark');
+  // By time: the first record at or after `since` is C's at 10, past the LSO, so read_committed finds none.
+  assert.equal(await listOffsetsLatest(0, BigInt(since)), 10);
+  assert.equal(await listOffsetsLatest(1, BigInt(since)), -1);
 
   const committedBeforeC = ['a0', 'a1', 'p0', 'a2', 'b1', 'b2'];
   assert.deepEqual(await readCommittedWithKcat(), committedBeforeC, 'kcat stops at the LSO and drops the aborted record');
