@@ -224,3 +224,41 @@ test('a follower copying batches and markers keeps the same open transactions an
   assert.equal((await again.partition.log.collectAbortedTxns(0, 5)).length, 1);
   await again.manager.close();
 });
+
+test('a power cut at any file call of an ABORT marker leaves either no marker and the transaction open, or both marker and index entry', async () => {
+  let cutBefore = 0;
+  let cutAfter = 0;
+  for (let n = 1; ; n++) {
+    const fs = await disk(100 + n);
+    const { partition: p } = await openPartition(fs);
+    const a = producer(A);
+    await p.append(await a.batch(2), null); // 0-1
+    await p.append(await producer(B).batch(1), null); // 2, B stays open
+    fs.crashAt(n);
+    const acked = await p.appendTxnMarker(marker(A, ControlType.ABORT)).then(
+      () => true,
+      () => false,
+    );
+    if (!fs.crashed) {
+      // The whole marker append took fewer than n calls: every cut point was tried.
+      assert.ok(acked);
+      break;
+    }
+    const image = fs.afterCrash(n);
+    const { manager, partition: q } = await openPartition(image);
+    const entries = await q.log.collectAbortedTxns(0, 10);
+    if (q.logEndOffset === 3) {
+      cutBefore++;
+      assert.ok(!acked, `cut ${n}: an acknowledged marker is never lost`);
+      assert.deepEqual(entries, [], `cut ${n}`);
+      assert.equal(q.lastStableOffset, 0, `cut ${n}: A is open again`);
+    } else {
+      cutAfter++;
+      assert.equal(q.logEndOffset, 4, `cut ${n}`);
+      assert.deepEqual(entries, [{ producerId: A, firstOffset: 0, lastOffset: 3, lastStableOffset: 2 }], `cut ${n}: the marker's entry is there (written or rebuilt)`);
+      assert.equal(q.lastStableOffset, 2, `cut ${n}: only B holds the LSO`);
+    }
+    await manager.close();
+  }
+  assert.ok(cutBefore > 0 && cutAfter > 0, `both outcomes seen (${cutBefore} before, ${cutAfter} after)`);
+});
