@@ -45,6 +45,8 @@ interface ProducerEntry {
   currentTxn: OpenTxn | null;
   /** The last transaction closed, while a snapshot below its marker must still call it open. */
   lastClosed: { firstOffset: number; markerOffset: number } | null;
+  /** Offset of its last marker written (-1: none), so a producer known only by markers is snapshotted too. */
+  lastMarkerOffset: number;
 }
 
 /** A transaction a marker ended, as the aborted-transaction index needs it. */
@@ -86,7 +88,7 @@ function nextSeq(seq: number): number {
 }
 
 function newEntry(epoch: number, timestamp: number, coordinatorEpoch = -1): ProducerEntry {
-  return { epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch, currentTxn: null, lastClosed: null };
+  return { epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch, currentTxn: null, lastClosed: null, lastMarkerOffset: -1 };
 }
 
 export class ProducerStates {
@@ -196,6 +198,7 @@ export class ProducerStates {
       settle: (markerOffset, aborted, indexAbort) => {
         const done = markerOffset.then(
           async (offset) => {
+            entry.lastMarkerOffset = Math.max(entry.lastMarkerOffset, offset);
             const completed = txn ? this.completion(txn, offset, aborted) : null;
             if (completed?.aborted) await indexAbort(completed);
             if (txn) this.release(entry, txn, offset);
@@ -254,6 +257,7 @@ export class ProducerStates {
   /** Replays a marker read from the log (the log is the truth: no epoch checks). */
   replayMarker(producerId: bigint, epoch: number, coordinatorEpoch: number, markerOffset: number, aborted: boolean, timestamp: number): CompletedTxn | null {
     const entry = this.markerEntry(producerId, epoch, coordinatorEpoch, timestamp, this.producers.get(producerId));
+    entry.lastMarkerOffset = Math.max(entry.lastMarkerOffset, markerOffset);
     const txn = entry.currentTxn;
     entry.currentTxn = null;
     if (!txn) return null;
@@ -332,6 +336,9 @@ export class ProducerStates {
       }
       if (last) {
         out.push({ producerId, epoch: e.epoch, lastSequence: last.meta.lastSeq, lastOffset: last.baseOffset + last.meta.offsetDelta, offsetDelta: last.meta.offsetDelta, timestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: this.openAt(e, endOffset) });
+      } else if (e.lastMarkerOffset >= 0 && e.lastMarkerOffset < endOffset) {
+        // Known only by markers (Kafka snapshots such a producer with no sequence): its epochs still fence.
+        out.push({ producerId, epoch: e.epoch, lastSequence: -1, lastOffset: -1, offsetDelta: 0, timestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: -1 });
       }
     }
     return out;

@@ -5,6 +5,8 @@
  *   00000000000000000000.log        record batches exactly as produced, base offsets assigned
  *   00000000000000000000.index      sparse offset index (see offset-index.ts)
  *   00000000000000000000.timeindex  sparse time index (see time-index.ts)
+ *   00000000000000000000.txnindex   transactions aborted by markers in the segment (see txn-index.ts);
+ *                                   absent while the segment has none
  *   leader-epoch-checkpoint         leader epoch -> first offset (see checkpoints.ts)
  *   partition.metadata              the topic id the directory belongs to (see partition-metadata.ts)
  *   00000000000000000000.snapshot   producer state as of that log end offset (partition/producer-snapshot.ts);

@@ -262,3 +262,17 @@ test('a power cut at any file call of an ABORT marker leaves either no marker an
   }
   assert.ok(cutBefore > 0 && cutAfter > 0, `both outcomes seen (${cutBefore} before, ${cutAfter} after)`);
 });
+
+test('a producer known only by its markers keeps fencing across a restart (a snapshot entry without a sequence)', async () => {
+  const fs = await disk(7);
+  let { manager, partition: p } = await openPartition(fs);
+  await p.appendTxnMarker(marker(A, ControlType.ABORT, 4, 9));
+  await p.saveProducers();
+  await manager.close();
+  ({ manager, partition: p } = await openPartition(fs));
+  await assert.rejects(p.appendTxnMarker(marker(A, ControlType.ABORT, 4, 8)), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+  await assert.rejects(p.appendTxnMarker(marker(A, ControlType.ABORT, 3, 9)), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_PRODUCER_EPOCH);
+  // Its epoch-4 producer starts at sequence 0.
+  assert.equal((await p.append(await producer(A, 4).batch(1), null)).baseOffset, 1);
+  await manager.close();
+});
