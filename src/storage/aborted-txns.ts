@@ -16,6 +16,7 @@ export async function collectAbortedTxnsIn(segments: readonly Segment[], fetchOf
   const out: AbortedTxn[] = [];
   const list = [...segments];
   for (let i = segmentIndexFor(list, fetchOffset); i < list.length; i++) {
+    if (list[i].txnIndex.knownEmpty) continue;
     const search = collectFrom(await list[i].txnIndex.entries(), fetchOffset, upperBoundOffset);
     out.push(...search.found);
     if (search.complete) break;

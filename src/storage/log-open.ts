@@ -32,6 +32,7 @@ export async function openLogDir(o: OpenOptions): Promise<OpenedLog> {
   if (!o.cleanShutdown) await recoverSegments(segments, o.recoveryPoint, !o.config.compact);
   if (segments.length === 0) {
     const first = new Segment(o.dir, o.logStartOffset, 0, o.handles, o.config.indexIntervalBytes, o.now());
+    first.txnIndex.assumeAbsent();
     await first.preallocateIndexes(o.config.segmentIndexBytes);
     await first.withFile((fh) => fh.sync());
     await fs.syncDir(o.dir);

@@ -86,6 +86,7 @@ export async function cutSegmentsAt(segments: Segment[], offset: number, fs: Fil
  */
 export async function replaceSegmentsWith(segments: Segment[], fresh: Segment, indexBytes: number, fs: FileSystem, dir: string): Promise<Segment[]> {
   fresh.startEmptyIndexes();
+  fresh.txnIndex.assumeAbsent();
   const gone = segments.splice(0, segments.length, fresh);
   for (const seg of [...gone].reverse()) await seg.delete();
   await fs.syncDir(dir);

@@ -231,6 +231,7 @@ export class DiskLog implements PartitionLog {
     const next = new Segment(this.dir, this.logEndOffset, 0, this.handles, this.config.indexIntervalBytes, this.now());
     // Appends to the new segment index themselves at once; its files are made in write order below.
     next.startEmptyIndexes();
+    next.txnIndex.assumeAbsent();
     this.segments.push(next);
     this.writtenEnd = 0;
     for (const l of this.rollListeners) l(next.baseOffset);

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Segment } from './segment.js';
 import { sizeOrZero } from './file-system.js';
-import { logFile, segmentBaseOffsets } from './file-names.js';
+import { logFile, segmentBaseName, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
 import { completeInterruptedSwaps } from './segment-swap.js';
 
@@ -26,7 +26,9 @@ export async function loadSegments(dir: string, handles: HandleCache, indexInter
   for (const n of names) if (/^\d{20}\.txnindex$/.test(n) && !bases.has(Number(n.slice(0, 20)))) await handles.fs.unlink(join(dir, n));
   const segments: Segment[] = [];
   for (const base of segmentBaseOffsets(names)) {
-    segments.push(new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now()));
+    const seg = new Segment(dir, base, await sizeOrZero(handles.fs, logFile(dir, base)), handles, indexIntervalBytes, now());
+    if (!names.includes(`${segmentBaseName(base)}.txnindex`)) seg.txnIndex.assumeAbsent();
+    segments.push(seg);
   }
   const otherFiles = entries.filter((e) => !e.isDirectory && !leftover(e.name) && !/^\d{20}\.(log|index|timeindex|txnindex)$/.test(e.name)).map((e) => e.name);
   return { segments, otherFiles };

@@ -88,6 +88,20 @@ export class TransactionIndex {
     readonly path: string,
   ) {}
 
+  /**
+   * The segment has no index file (the directory listing at open said so, or it is new): no read
+   * is needed to know it is empty. Consumers read read_committed by default (librdkafka, kafkajs),
+   * so every fetch asks each segment from its offset on.
+   */
+  assumeAbsent(): void {
+    this.loaded ??= [];
+  }
+
+  /** True when the entries are known and there are none (asking costs nothing). */
+  get knownEmpty(): boolean {
+    return this.loaded !== null && this.loaded.length === 0;
+  }
+
   /** The entries, read from the file at the first call. */
   entries(): Promise<AbortedTxn[]> {
     if (this.loaded) return Promise.resolve(this.loaded);

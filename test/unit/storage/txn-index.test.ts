@@ -12,6 +12,8 @@ import { MemoryLog } from '../../../src/storage/memory-log.js';
 import type { PartitionLog } from '../../../src/storage/partition-log.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LogManager } from '../../../src/storage/log-manager.js';
+import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log.js';
 
 /** Kafka's AbortedTxn, written field by field: version short 0, producer id, first, last, LSO (longs, big-endian). */
 function kafkaEntry(producerId: bigint, first: bigint, last: bigint, lso: bigint): Buffer {
@@ -131,4 +133,25 @@ test('retention deletes a segment with its index file', async () => {
   } finally {
     await cleanup();
   }
+});
+
+test('segments without an index file are known empty from the listing: a read_committed fetch reads no file for them', async () => {
+  const fs = new SimFileSystem({ seed: 5 });
+  await fs.mkdir('/data');
+  await fs.syncDir('/');
+  let manager = await LogManager.open('/data', { fs });
+  let log = await manager.openLog('t', 0, { ...DEFAULT_LOG_CONFIG, segmentBytes: 500 });
+  for (let i = 0; i < 6; i++) await log.append(await batch(`b${i}`, 5, 1_000, 60), 0, null);
+  await log.appendAbortedTxn({ producerId: 1n, firstOffset: 20, lastOffset: 24, lastStableOffset: 25 });
+  await manager.close();
+  manager = await LogManager.open('/data', { fs });
+  log = await manager.openLog('t', 0, { ...DEFAULT_LOG_CONFIG, segmentBytes: 500 });
+  const reads: string[] = [];
+  fs.failWhen = (call, path) => {
+    if (call === 'readFile' && path.endsWith('.txnindex')) reads.push(path.split('/').pop() ?? path);
+    return null;
+  };
+  assert.deepEqual((await log.collectAbortedTxns(0, 30)).map((t) => t.producerId), [1n]);
+  assert.deepEqual(reads, ['00000000000000000020.txnindex'], 'only the one file there is read');
+  await manager.close();
 });
