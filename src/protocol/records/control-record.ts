@@ -33,12 +33,14 @@ export function buildMarkerBatch(marker: EndTxnMarker, f: MarkerBatchFields): Pr
 
 /**
  * The marker in a control batch, or null when its record is another control type (Kafka skips
- * unknown ones). Throws DecodeError when the batch is not a control batch with a readable record.
+ * unknown ones) or compaction emptied the batch. Throws DecodeError when the batch is not a
+ * control batch or its record cannot be read.
  */
 export async function readMarker(view: RecordBatchView): Promise<EndTxnMarker | null> {
   if (!view.isControl) throw new DecodeError('not a control batch');
   const [record] = await readBatchRecords(view);
-  if (!record?.key || record.key.length < 4) throw new DecodeError('control record without a key');
+  if (!record) return null;
+  if (!record.key || record.key.length < 4) throw new DecodeError('control record without a key');
   const type = record.key.readInt16BE(2);
   if (type !== ControlType.ABORT && type !== ControlType.COMMIT) return null;
   if (!record.value || record.value.length < 6) throw new DecodeError('end transaction marker without a value');

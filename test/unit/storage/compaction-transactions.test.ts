@@ -75,3 +75,34 @@ test('aborted records go, committed stay; ABORT markers outlive their data by de
     await cleanup();
   }
 });
+
+test('a log whose markers compaction emptied is restored: the producer state replays past them', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const c = clock(1_000_000);
+    const config = { segmentBytes: 400, compact: true, deleteRetentionMs: 1_000, producerIdExpirationMs: 10 ** 9 };
+    const ctx = { now: c.now, producerIdExpirationMs: () => 10 ** 9, onBackgroundError: (w: string, e: unknown) => assert.fail(`${w}: ${String(e)}`) };
+    let log = await openLog(dir, config, { now: c.now });
+    let p = new Partition('topic', 0, log, ctx);
+    await p.append(await buildBatch([{ key: Buffer.from('k'), value: Buffer.from('x'), timestamp: c.time }], { producerId: A, producerEpoch: 0, baseSequence: 0, transactional: true }), null);
+    await p.appendTxnMarker({ producerId: A, producerEpoch: 0, coordinatorEpoch: 0, type: ControlType.ABORT }); // 1
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) await put(log, [['pad', `p${round}-${i}`.padEnd(80, '.')]], c.time);
+      await log.compact();
+      c.time += 2_000;
+    }
+    const [emptied] = [...batchesIn(await log.read(1, 1 << 20, log.logEndOffset, true))];
+    assert.ok(emptied.isControl && emptied.recordCount === 0, 'the marker was emptied');
+    // No snapshot: the restore replays the whole log, the emptied marker included.
+    for (const name of await log.listSidecars()) await log.deleteSidecar(name);
+    await log.close();
+    // Unclean open: the producer state is rebuilt by replaying the log, empty marker included.
+    log = await openLog(dir, config, { now: c.now, clean: false });
+    p = new Partition('topic', 0, log, ctx);
+    await p.restoreProducers();
+    assert.equal(p.lastStableOffset, p.logEndOffset);
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
