@@ -13,7 +13,8 @@ import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { WriteCoalescer } from './write-coalescer.js';
-import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, retentionTimestamp, segmentTimesOf, type ReadableLog } from './log-reads.js';
+import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, segmentTimesOf, type ReadableLog } from './log-reads.js';
+import { expireSegments } from './log-retention.js';
 import type { LogConfig, OpenOptions } from './log-config.js';
 import { infoOf, Segment, SegmentDeletedError, type BatchInfo } from './segment.js';
 import { openLogDir } from './log-open.js';
@@ -391,35 +392,23 @@ export class DiskLog implements PartitionLog {
     }
   }
 
-  /**
-   * retention.ms and retention.bytes: deletes whole segments, oldest first. A segment is past
-   * retention.ms by its largest record timestamp, or by its file's modification time when its
-   * records carry none. As in Kafka, an active segment wholly past retention.ms is rolled (a new
-   * empty one takes its place) and deleted too; size retention never takes the active segment.
-   * Returns how many segments went.
-   */
+  /** retention.ms and retention.bytes (log-retention.ts); returns how many segments went. */
   async applyRetention(): Promise<number> {
     let deleted = 0;
     await this.maintain(async () => {
-      const now = this.now();
-      let total = this.sizeInBytes;
-      for (;;) {
-        const oldest = this.segments[0];
-        const isActive = this.segments.length === 1;
-        // An empty active segment has nothing to expire; one with writes still queued waits.
-        if (isActive && (oldest.size === 0 || this.writes.hasPendingFor(oldest))) break;
-        await oldest.indexes();
-        const byTime = this.config.retentionMs >= 0 && now - (await retentionTimestamp(oldest, this.handles.fs)) > this.config.retentionMs;
-        const bySize = !isActive && this.config.retentionBytes >= 0 && total - oldest.size >= this.config.retentionBytes;
-        if (!byTime && !bySize) break;
-        if (isActive) this.roll();
-        this.segments.shift();
-        this.dirty.delete(oldest);
-        total -= oldest.size;
-        await oldest.delete();
-        deleted++;
-        this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
-      }
+      deleted = await expireSegments({
+        fs: this.handles.fs,
+        segments: this.segments,
+        retentionMs: this.config.retentionMs,
+        retentionBytes: this.config.retentionBytes,
+        now: this.now,
+        hasPendingWrites: (segment) => this.writes.hasPendingFor(segment),
+        roll: () => this.roll(),
+        removed: (segment) => {
+          this.dirty.delete(segment);
+          this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+        },
+      });
       await this.epochs.truncateFromStart(this.startOffset);
     });
     return deleted;
