@@ -7,20 +7,20 @@
  */
 import type { FileSystem } from './file-system.js';
 import type { Segment } from './segment.js';
+import type { LogConfig } from './log-config.js';
 import { retentionTimestamp } from './log-reads.js';
 
 export interface RetentionHost {
   readonly fs: FileSystem;
   /** The log's segments, oldest first; the last is the active one. Changed in place. */
   readonly segments: Segment[];
-  readonly retentionMs: number;
-  readonly retentionBytes: number;
+  readonly config: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>;
   now(): number;
   /** Whether writes to `segment` are still queued (then it is not expired yet). */
   hasPendingWrites(segment: Segment): boolean;
   /** Rolls the active segment (a new empty one after it). */
   roll(): void;
-  /** `segment` left `segments` (the new oldest is first now); its files are deleted next. */
+  /** `segment` left `segments`; its files are deleted next. */
   removed(segment: Segment): void;
 }
 
@@ -34,8 +34,8 @@ export async function expireSegments(log: RetentionHost): Promise<number> {
     // An empty active segment has nothing to expire; one with writes still queued waits.
     if (isActive && (oldest.size === 0 || log.hasPendingWrites(oldest))) break;
     await oldest.indexes();
-    const byTime = log.retentionMs >= 0 && log.now() - (await retentionTimestamp(oldest, log.fs)) > log.retentionMs;
-    const bySize = !isActive && log.retentionBytes >= 0 && total - oldest.size >= log.retentionBytes;
+    const byTime = log.config.retentionMs >= 0 && log.now() - (await retentionTimestamp(oldest, log.fs)) > log.config.retentionMs;
+    const bySize = !isActive && log.config.retentionBytes >= 0 && total - oldest.size >= log.config.retentionBytes;
     if (!byTime && !bySize) break;
     if (isActive) log.roll();
     log.segments.shift();

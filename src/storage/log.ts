@@ -392,23 +392,20 @@ export class DiskLog implements PartitionLog {
     }
   }
 
-  /** retention.ms and retention.bytes (log-retention.ts); returns how many segments went. */
+  /** retention.ms and retention.bytes (log-retention.ts); how many segments went. A failed deletion takes the log offline, so the start offset moves after a whole pass. */
   async applyRetention(): Promise<number> {
     let deleted = 0;
     await this.maintain(async () => {
       deleted = await expireSegments({
         fs: this.handles.fs,
         segments: this.segments,
-        retentionMs: this.config.retentionMs,
-        retentionBytes: this.config.retentionBytes,
+        config: this.config,
         now: this.now,
         hasPendingWrites: (segment) => this.writes.hasPendingFor(segment),
         roll: () => this.roll(),
-        removed: (segment) => {
-          this.dirty.delete(segment);
-          this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
-        },
+        removed: (segment) => this.dirty.delete(segment),
       });
+      this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
       await this.epochs.truncateFromStart(this.startOffset);
     });
     return deleted;

@@ -12,6 +12,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { API_BY_KEY, type ApiVersionsResponse } from '../../src/protocol/generated/index.js';
 import { RawClient } from './raw-client.js';
+import { startBroker, type RunningBroker } from './broker.js';
 
 export interface ApiVersionUse {
   /** The recorder's label when the request went through (which client, which configuration). */
@@ -179,4 +180,25 @@ export function formatUses(uses: ApiVersionUse[]): string {
   const byClient = new Map<string, string[]>();
   for (const u of uses) byClient.set(u.client, [...(byClient.get(u.client) ?? []), `${u.name} v${u.apiVersion} (key ${u.apiKey}) ×${u.count}`]);
   return [...byClient].map(([client, list]) => `${client || 'unlabelled'}: ${list.join(', ')}`).join('\n');
+}
+
+/**
+ * An in-process broker whose clients all go through a recording proxy: the broker advertises the
+ * proxy's address, so every connection after the bootstrap one is recorded too.
+ */
+export async function startRecordedBroker(): Promise<{ broker: RunningBroker; recorder: ApiVersionRecorder; stop: () => Promise<void> }> {
+  const recorder = await ApiVersionRecorder.start();
+  const broker = await startBroker({
+    port: 0,
+    config: { 'advertised.listeners': `PLAINTEXT://${recorder.bootstrap}`, 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3' },
+  });
+  recorder.target(broker.port);
+  return {
+    broker,
+    recorder,
+    stop: async () => {
+      await broker.stop();
+      await recorder.close();
+    },
+  };
 }

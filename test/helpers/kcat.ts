@@ -7,8 +7,8 @@ export interface KcatResult {
   stderr: string;
 }
 
-/** Runs kcat with `args`, feeding `input` on stdin; rejects when it runs past `timeoutMs`. */
-export function kcat(args: string[], input?: string | Buffer, timeoutMs = 60_000): Promise<KcatResult> {
+/** Runs kcat with `args`, feeding `input` on stdin; rejects when it runs past `timeoutMs`. Output as bytes. */
+function runKcat(args: string[], input: string | Buffer | undefined, timeoutMs: number): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
   return new Promise((resolve, reject) => {
     const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -25,11 +25,17 @@ export function kcat(args: string[], input?: string | Buffer, timeoutMs = 60_000
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
     });
     child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
+}
+
+/** Runs kcat with `args`, feeding `input` on stdin; rejects when it runs past `timeoutMs`. */
+export async function kcat(args: string[], input?: string | Buffer, timeoutMs = 60_000): Promise<KcatResult> {
+  const { code, stdout, stderr } = await runKcat(args, input, timeoutMs);
+  return { code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') };
 }
 
 /** kcat's JSON consumer output (-J), one object per line. */
@@ -68,36 +74,12 @@ export interface KcatRecord {
  * for byte (kcat -J would re-encode binary payloads as text): each message is printed as a line
  * `partition offset timestamp keyLength valueLength headers`, then the key and value bytes.
  */
-export function kcatRecords(bootstrap: string, topic: string, timeoutMs = 60_000): Promise<KcatRecord[]> {
-  return new Promise((resolve, reject) => {
-    // A short fetch wait: -e ends at the partition ends, and a long poll there only adds time.
-    const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'fetch.wait.max.ms=10', '-f', '%p %o %T %K %S %h\\n%k%s\\n'];
-    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kcat ${args.join(' ')} timed out after ${timeoutMs} ms; stderr: ${Buffer.concat(err).toString()}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        reject(new Error(`kcat ${args.join(' ')} exited with ${code}: ${Buffer.concat(err).toString()}`));
-        return;
-      }
-      try {
-        resolve(parseKcatRecords(Buffer.concat(out)));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-  });
+export async function kcatRecords(bootstrap: string, topic: string, timeoutMs = 60_000): Promise<KcatRecord[]> {
+  // A short fetch wait: -e ends at the partition ends, and a long poll there only adds time.
+  const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'fetch.wait.max.ms=10', '-f', '%p %o %T %K %S %h\\n%k%s\\n'];
+  const { code, stdout, stderr } = await runKcat(args, undefined, timeoutMs);
+  if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited with ${code}: ${stderr.toString()}`);
+  return parseKcatRecords(stdout);
 }
 
 function parseKcatRecords(out: Buffer): KcatRecord[] {

@@ -5,27 +5,20 @@
 // a recording proxy; the last test checks each (API, version) it sent is one the broker serves.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBroker, type RunningBroker } from '../helpers/broker.js';
-import { ApiVersionRecorder, formatUses, servedVersions, unserved } from '../helpers/api-version-recorder.js';
+import type { RunningBroker } from '../helpers/broker.js';
+import { startRecordedBroker, type ApiVersionRecorder, formatUses, servedVersions, unserved } from '../helpers/api-version-recorder.js';
 import { events, runGo, toJsonLines } from '../helpers/go-programs.js';
 import { assertConsumed, assertKcatCopy, kafkajsCommitted, sampleMessages } from '../helpers/go-fixtures.js';
 import { kcatRecords } from '../helpers/kcat.js';
 
 let broker: RunningBroker;
 let recorder: ApiVersionRecorder;
+let stop: () => Promise<void>;
 
 before(async () => {
-  recorder = await ApiVersionRecorder.start();
-  broker = await startBroker({
-    port: 0,
-    config: { 'advertised.listeners': `PLAINTEXT://${recorder.bootstrap}`, 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3' },
-  });
-  recorder.target(broker.port);
+  ({ broker, recorder, stop } = await startRecordedBroker());
 });
-after(async () => {
-  await broker.stop();
-  await recorder.close();
-});
+after(() => stop());
 
 function kafkaGo(scenario: string, args: string[], input = '') {
   recorder.label = 'kafka-go 0.2.1';
