@@ -189,8 +189,27 @@ class MessageBuilder {
     if (!common) throw new Error(`${this.raw.name}: unknown type ${type}`);
     // A common struct is emitted once, valid over the union of the places it is used.
     if (!common.built) common.built = this.struct(type, common.fields, versions);
-    else common.built.versions = { min: Math.min(common.built.versions.min, versions.min), max: Math.max(common.built.versions.max, versions.max) };
+    else widen(common.built, versions);
     return { kind: 'struct', struct: common.built };
+  }
+}
+
+/**
+ * Widens a struct's versions to cover `versions` too, and with them the structs its fields hold:
+ * a common struct first met inside a field of newer versions only must not keep those narrow
+ * versions when it is met again in older ones (AddPartitionsToTxnResponse reaches its partition
+ * results through a v4+ field before the v0-3 one).
+ */
+function widen(def: StructDef, versions: Range): void {
+  const union = { min: Math.min(def.versions.min, versions.min), max: Math.max(def.versions.max, versions.max) };
+  if (union.min === def.versions.min && union.max === def.versions.max) return;
+  def.versions = union;
+  for (const f of def.fields) {
+    const effective = f.versions ? intersect(f.versions, union) : union;
+    if (!effective) continue;
+    let t = f.type;
+    while (t.kind === 'array') t = t.element;
+    if (t.kind === 'struct') widen(t.struct, effective);
   }
 }
 

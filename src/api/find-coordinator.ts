@@ -1,7 +1,7 @@
 /**
  * FindCoordinator (key 10): a group's coordinator is the leader of its __consumer_offsets
- * partition (COORDINATOR_NOT_AVAILABLE while it has none); this broker answers for transactional
- * ids until the transaction coordinator exists.
+ * partition, a transactional id's the leader of its __transaction_state partition
+ * (COORDINATOR_NOT_AVAILABLE while it has none).
  */
 import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -20,7 +20,8 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
     const keyTypeError = request.keyType !== GROUP && request.keyType !== TRANSACTION ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE;
     const locate = async (key: string): Promise<LocatedCoordinator> => {
       if (request.keyType === GROUP) return ctx.broker.coordinators.group(key);
-      return { errorCode: ErrorCode.NONE, message: null, nodeId: ctx.broker.nodeId, ...ctx.broker.endpoint() };
+      if (key === '') return { errorCode: ErrorCode.INVALID_REQUEST, message: 'A transactional id may not be empty.', nodeId: -1, host: '', port: -1 };
+      return ctx.broker.coordinators.transaction(key);
     };
     if (ctx.apiVersion < 4) {
       if (keyTypeError !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: keyTypeError, errorMessage: `Unknown key type ${request.keyType}`, nodeId: -1, host: '', port: -1 };

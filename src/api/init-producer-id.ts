@@ -1,9 +1,11 @@
 /**
- * InitProducerId (key 22): a new producer id for an idempotent producer. Transactional producers
- * (a transactional id) are not served yet and get an error they report plainly.
+ * InitProducerId (key 22): a producer id for an idempotent producer, or, with a transactional id,
+ * the transaction coordinator's answer (the id's producer id with its epoch bumped, fencing any
+ * older instance, after aborting a transaction it left open).
  */
 import type { InitProducerIdRequest, InitProducerIdResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { errorForVersion } from '../coordinator/txn/versions.js';
 import type { ApiHandler } from './handler.js';
 
 export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProducerIdResponseInput> = {
@@ -13,8 +15,14 @@ export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProduc
   maxVersion: 5,
   async handle(ctx, request) {
     if (request.transactionalId !== null) {
-      ctx.log.warn({ transactionalId: request.transactionalId }, 'transactions are not supported yet');
-      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+      const answer = await ctx.broker.transactions.initProducerId({
+        transactionalId: request.transactionalId,
+        transactionTimeoutMs: request.transactionTimeoutMs,
+        // v3+ name the producer's current id and epoch (KIP-360); older versions default to -1.
+        producerId: request.producerId,
+        producerEpoch: request.producerEpoch,
+      });
+      return { throttleTimeMs: 0, errorCode: errorForVersion('InitProducerId', ctx.apiVersion, answer.errorCode), producerId: answer.producerId, producerEpoch: answer.producerEpoch };
     }
     // Like Kafka, an idempotent producer (no transactional id) always gets a fresh id at epoch 0,
     // even when it names its previous id and epoch (KIP-360).

@@ -26,6 +26,10 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { initProducerIdHandler } from './init-producer-id.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
@@ -58,6 +62,10 @@ const ALL: readonly AnyApiHandler[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
   initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
   offsetForLeaderEpochHandler,
   electLeadersHandler,
   describeLogDirsHandler,

@@ -3,6 +3,7 @@ import type { BrokerConfig } from '../config/broker-configs.js';
 import type { TopicService } from '../partition/topic-service.js';
 import type { ReplicaManager } from '../partition/replica-manager.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
+import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import type { ProducerIdManager } from '../metadata/producer-ids.js';
 import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
@@ -19,6 +20,8 @@ export interface LocatedCoordinator {
 export interface CoordinatorLocator {
   /** The broker coordinating `groupId` (the leader of its __consumer_offsets partition). */
   group(groupId: string): Promise<LocatedCoordinator>;
+  /** The broker coordinating `transactionalId` (the leader of its __transaction_state partition). */
+  transaction(transactionalId: string): Promise<LocatedCoordinator>;
 }
 
 export interface NamedPartition {
@@ -50,6 +53,7 @@ export interface BrokerServices {
   readonly topics: TopicService;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   /** Where group coordinators are (FindCoordinator). */
   readonly coordinators: CoordinatorLocator;
   readonly producerIds: ProducerIdManager;

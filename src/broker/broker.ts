@@ -28,6 +28,11 @@ import type { FileSystem } from '../storage/file-system.js';
 import { startGroupCoordinator, type RunningGroupCoordinator } from './groups.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import { listenerLimits } from './listener-limits.js';
+import { startTransactionCoordinator, type RunningTransactionCoordinator } from './txn.js';
+import { markerChannel } from './txn-markers.js';
+import { PeerRequests } from './peer-requests.js';
+import { appendMarkerHere } from '../api/txn-marker-append.js';
+import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { systemScheduler, type Scheduler } from '../coordinator/scheduler.js';
 import { FetchSessionCache } from '../partition/fetch-sessions.js';
 import '../api/registry.js';
@@ -80,6 +85,8 @@ export interface RunningBroker {
    * __consumer_offsets partition (unloadPartition / loadPartition) as a leadership change would.
    */
   readonly groupCoordinatorForTests: GroupCoordinator;
+  /** Test-only, not a stable API: the transaction coordinator (sweeps, describe). */
+  readonly transactionCoordinatorForTests: TransactionCoordinator;
   /**
    * Test-only, not a stable API: a partition this broker hosts, so that a test can append
    * transaction markers (Partition.appendTxnMarker) until WriteTxnMarkers is served.
@@ -109,6 +116,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let replication: Replication | null = null;
   let topics: TopicService | null = null;
   let groups: RunningGroupCoordinator | null = null;
+  let transactions: RunningTransactionCoordinator | null = null;
+  let peers: PeerRequests | null = null;
   let listener: Listener | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
@@ -133,6 +142,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await topics?.close();
     applier?.stop();
     await applier?.idle();
+    // Transaction writes and marker rounds under way finish (markers to __consumer_offsets reach
+    // the group coordinator, so this goes first); the next load completes what is left.
+    await transactions?.stop();
+    peers?.close();
     // Waiting joins and syncs answer NOT_COORDINATOR, group timers are cancelled, group writes finish.
     await groups?.stop();
     await closing;
@@ -169,6 +182,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     topics = new TopicService(store, clusterView, config, applier, kafkaAssigner(clusterView));
     const topicService = topics;
     let groupCoordinator: RunningGroupCoordinator | null = null;
+    let transactionCoordinator: RunningTransactionCoordinator | null = null;
     const services: BrokerServices = {
       config,
       nodeId: config.nodeId,
@@ -180,6 +194,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       get groups() {
         if (!groupCoordinator) throw new Error('the group coordinator is not started yet');
         return groupCoordinator.coordinator;
+      },
+      get transactions() {
+        if (!transactionCoordinator) throw new Error('the transaction coordinator is not started yet');
+        return transactionCoordinator.coordinator;
       },
       coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
       controller: controllerRequests(() => controller),
@@ -207,6 +225,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       onRoleChange: (listener) => replicaSide.onRoleChange(listener),
     });
     groupCoordinator = groups;
+    peers = new PeerRequests(clusterView, config.nodeId, config.int('request.timeout.ms'));
+    transactions = startTransactionCoordinator(config, topicService, replicas, log, options.scheduler ?? systemScheduler, {
+      onRoleChange: (listener) => replicaSide.onRoleChange(listener),
+      markers: markerChannel(clusterView, config.nodeId, (work, topic, partition) => appendMarkerHere(services, work, topic, partition), peers),
+      producerIds: services.producerIds,
+    });
+    transactionCoordinator = transactions;
     markReady();
   } catch (err) {
     await shutdown().catch((cleanupErr: unknown) => log.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
@@ -223,6 +248,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     clusterId: store.clusterId,
     config,
     groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
+    transactionCoordinatorForTests: (transactions as RunningTransactionCoordinator).coordinator,
     partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
     serverLoad: () => (listener as Listener).load(),
     waitingFetches: () => (replicas as ReplicaManager).waitingFetches,

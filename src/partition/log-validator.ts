@@ -6,7 +6,8 @@
  *   framing       one whole RecordBatch v2 per partition (Produce v0-2 message sets are up-converted first)
  *   header        magic, zstd only from Produce v7, base offset 0, max.message.bytes, CRC-32C
  *   batch fields  offset range and record count agree; no control batch; an idempotent batch has a
- *                 sequence; transactional batches are refused (no transaction support yet)
+ *                 sequence; a transactional batch has a producer id (the partition checks its
+ *                 epoch and transaction state when it appends)
  *   records       each decodes within the batch and the count matches; offset delta = index;
  *                 a key on compacted topics; CreateTime timestamps within
  *                 message.timestamp.before/after.max.ms. Per-record problems come back in
@@ -102,9 +103,9 @@ function checkHeader(records: Buffer, apiVersion: number, config: LogValidationC
   if (count <= 0) return reject(ErrorCode.INVALID_RECORD, `Invalid reported count for record batch: ${count} in topic partition ${tp}.`);
   if (lastDelta + 1 !== count) return reject(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range [0, ${lastDelta}] and count of records ${count} in topic partition ${tp}.`);
   if (view.isControl) return reject(ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${tp}.`);
+  if (view.isTransactional && view.producerId < 0n) return reject(ErrorCode.INVALID_RECORD, `A transactional record batch without a producer id in topic partition ${tp}.`);
   if (view.producerId >= 0n && view.baseSequence < 0) {
     return reject(ErrorCode.INVALID_RECORD, `Invalid sequence number ${view.baseSequence} in record batch with producerId ${view.producerId} in topic partition ${tp}.`);
   }
-  if (view.isTransactional) return reject(ErrorCode.INVALID_RECORD, `Transactional batches are not supported by this broker yet (${tp}); produce without a transactional.id.`);
   return null;
 }

@@ -32,7 +32,8 @@ test('retries are stored once; gaps and old epochs are refused', async () => {
   const second = await call<InitProducerIdResponse>(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
   assert.notEqual(second.producerId, init.producerId, 'every producer gets its own id');
   const txn = await call<InitProducerIdResponse>(22, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
-  assert.notEqual(txn.errorCode, 0, 'transactions are not served yet');
+  // As from Kafka: before any FindCoordinator created __transaction_state, no broker coordinates the id.
+  assert.equal(txn.errorCode, ErrorCode.NOT_COORDINATOR, 'a transactional id goes to its coordinator');
   const send = async (seq: number, count: number, epoch = init.producerEpoch) => {
     const records = await buildBatch(Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`s${seq + i}`), timestamp: 1000 })), { producerId: init.producerId, producerEpoch: epoch, baseSequence: seq });
     const res = await call<ProduceResponse>(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'idem', partitionData: [{ index: 0, records }] }] });

@@ -291,26 +291,32 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r:
 }
 
 export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, version: number, v: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput): void {
+  const flexible = version >= 3;
   const f0 = v.partitionIndex;
   w.int32(f0);
   const f1 = v.partitionErrorCode;
   w.int16(f1);
-  const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
-  let count = unknown.length;
-  w.unsignedVarint(count);
-  writeUnknownTaggedFields(w, unknown, 0, Infinity);
+  if (flexible) {
+    const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
+    let count = unknown.length;
+    w.unsignedVarint(count);
+    writeUnknownTaggedFields(w, unknown, 0, Infinity);
+  }
 }
 
 export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+  const flexible = version >= 3;
   let f_partitionIndex: number;
   let f_partitionErrorCode: number;
   f_partitionIndex = r.int32();
   f_partitionErrorCode = r.int16();
   let unknownTaggedFields: RawTaggedField[] | undefined;
-  const count = readTaggedFieldCount(r);
-  for (let i = 0; i < count; i++) {
-    const field = readTaggedField(r);
-    (unknownTaggedFields ??= []).push({ tag: field.tag, data: field.value.buf.subarray(field.value.offset, field.value.end) });
+  if (flexible) {
+    const count = readTaggedFieldCount(r);
+    for (let i = 0; i < count; i++) {
+      const field = readTaggedField(r);
+      (unknownTaggedFields ??= []).push({ tag: field.tag, data: field.value.buf.subarray(field.value.offset, field.value.end) });
+    }
   }
   const v: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult = { partitionIndex: f_partitionIndex, partitionErrorCode: f_partitionErrorCode };
   if (unknownTaggedFields !== undefined) v.unknownTaggedFields = unknownTaggedFields;
