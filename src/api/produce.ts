@@ -19,6 +19,8 @@ import { isInternalTopic } from '../metadata/topic-names.js';
 import { waitForHighWatermark } from '../partition/delayed-produce.js';
 import { partitionKey } from '../partition/purgatory.js';
 import type { Partition } from '../partition/partition.js';
+import type { VerificationGuard } from '../partition/verification-guards.js';
+import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
@@ -27,7 +29,7 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
 }
 
-async function produceToPartition(ctx: RequestContext, topicName: string, data: PartitionData, acks: number, timeoutMs: number): Promise<ProduceResponsePartitionProduceResponseInput> {
+async function produceToPartition(ctx: RequestContext, topicName: string, data: PartitionData, acks: number, timeoutMs: number, transactionalId: string | null): Promise<ProduceResponsePartitionProduceResponseInput> {
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionError(data.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}.`);
   const topic = ctx.broker.topics.get(topicName);
   const partition = leaderPartition(ctx, topicName, data.index);
@@ -59,8 +61,10 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
       return partitionError(data.index, ErrorCode.RECORD_LIST_TOO_LARGE, `The record batch of ${validated.records.length} bytes for ${tp} exceeds the segment size segment.bytes=${segmentBytes}.`);
     }
     await turn.ready;
+    const verified = await verifyTransaction(ctx, partition, validated.records, transactionalId);
+    if (verified.errorCode !== ErrorCode.NONE) return partitionError(data.index, verified.errorCode, `The transactional batch of ${tp} is not part of an ongoing transaction (${transactionalId}).`);
     leaderEpoch = partition.leaderEpoch;
-    appended = partition.append(validated.records, validated.logAppendTime);
+    appended = partition.append(validated.records, validated.logAppendTime, verified.guard);
   } finally {
     turn.done();
   }
@@ -84,6 +88,22 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     recordErrors: [],
     errorMessage: null,
   };
+}
+
+/**
+ * KIP-890: the first transactional batch of a producer on this partition is appended only if the
+ * transaction coordinator says the partition is in the producer's ongoing transaction; the guard
+ * makes the append fail if a marker ended that transaction meanwhile. Other batches pass.
+ */
+async function verifyTransaction(ctx: RequestContext, partition: Partition, records: Buffer, transactionalId: string | null): Promise<{ errorCode: number; guard?: VerificationGuard }> {
+  const verifier = ctx.broker.verifyTransaction;
+  if (!verifier || transactionalId === null) return { errorCode: ErrorCode.NONE };
+  const view = new RecordBatchView(records);
+  if (!view.isTransactional) return { errorCode: ErrorCode.NONE };
+  const guard = partition.verificationGuard(view.producerId);
+  if (!guard) return { errorCode: ErrorCode.NONE };
+  const errorCode = await verifier({ transactionalId, producerId: view.producerId, producerEpoch: view.producerEpoch, topic: partition.topic, partition: partition.index });
+  return { errorCode, guard };
 }
 
 /** acks=-1: waits until every in-sync replica holds the batch; null when it is committed, else the partition's error. */
@@ -132,7 +152,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     const pending = request.topicData.map((t) => ({
       name: t.name,
       partitions: t.partitionData.map((p) =>
-        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs).catch((err: unknown) => {
+        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId).catch((err: unknown) => {
           ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
           return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
         }),

@@ -42,6 +42,18 @@ export interface ControllerRequests {
   alterReassignments(partitions: readonly (NamedPartition & { readonly target: readonly number[] | null })[]): Promise<{ readonly errorCode: number; readonly results: readonly PartitionElection[] }>;
 }
 
+/** One transactional batch to verify (KIP-890) before it opens a transaction on a partition. */
+export interface TransactionToVerify {
+  readonly transactionalId: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Asks the id's transaction coordinator; resolves to the error code for the partition's produce answer (0: append). */
+export type TransactionVerifier = (txn: TransactionToVerify) => Promise<number>;
+
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly nodeId: number;
@@ -54,6 +66,8 @@ export interface BrokerServices {
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinator;
+  /** KIP-890 produce verification; absent when transaction.partition.verification.enable is false. */
+  readonly verifyTransaction?: TransactionVerifier;
   /** Where group coordinators are (FindCoordinator). */
   readonly coordinators: CoordinatorLocator;
   readonly producerIds: ProducerIdManager;

@@ -31,6 +31,7 @@ import { listenerLimits } from './listener-limits.js';
 import { startTransactionCoordinator, type RunningTransactionCoordinator } from './txn.js';
 import { markerChannel } from './txn-markers.js';
 import { PeerRequests } from './peer-requests.js';
+import { transactionVerifier } from './txn-verification.js';
 import { appendMarkerHere } from '../api/txn-marker-append.js';
 import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { systemScheduler, type Scheduler } from '../coordinator/scheduler.js';
@@ -183,6 +184,12 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const topicService = topics;
     let groupCoordinator: RunningGroupCoordinator | null = null;
     let transactionCoordinator: RunningTransactionCoordinator | null = null;
+    const peerRequests = new PeerRequests(clusterView, config.nodeId, config.int('request.timeout.ms'));
+    peers = peerRequests;
+    const localTransactions = (): TransactionCoordinator => {
+      if (!transactionCoordinator) throw new Error('the transaction coordinator is not started yet');
+      return transactionCoordinator.coordinator;
+    };
     const services: BrokerServices = {
       config,
       nodeId: config.nodeId,
@@ -196,9 +203,9 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         return groupCoordinator.coordinator;
       },
       get transactions() {
-        if (!transactionCoordinator) throw new Error('the transaction coordinator is not started yet');
-        return transactionCoordinator.coordinator;
+        return localTransactions();
       },
+      verifyTransaction: config.bool('transaction.partition.verification.enable') ? transactionVerifier(clusterView, config.nodeId, localTransactions, peerRequests) : undefined,
       coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
@@ -225,10 +232,9 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       onRoleChange: (listener) => replicaSide.onRoleChange(listener),
     });
     groupCoordinator = groups;
-    peers = new PeerRequests(clusterView, config.nodeId, config.int('request.timeout.ms'));
     transactions = startTransactionCoordinator(config, topicService, replicas, log, options.scheduler ?? systemScheduler, {
       onRoleChange: (listener) => replicaSide.onRoleChange(listener),
-      markers: markerChannel(clusterView, config.nodeId, (work, topic, partition) => appendMarkerHere(services, work, topic, partition), peers),
+      markers: markerChannel(clusterView, config.nodeId, (work, topic, partition) => appendMarkerHere(services, work, topic, partition), peerRequests),
       producerIds: services.producerIds,
     });
     transactionCoordinator = transactions;

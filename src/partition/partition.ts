@@ -3,6 +3,7 @@
  * waiting for it to grow. On a single node the high watermark is the end of what the flush
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
+import { VerificationGuards, type VerificationGuard } from './verification-guards.js';
 import { LogOfflineError, type PartitionLog, type SegmentTime } from '../storage/partition-log.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
@@ -66,6 +67,7 @@ export class Partition {
   private hwm: number;
   private readonly listeners = new Set<() => void>();
   private readonly producers: ProducerStates;
+  private readonly guards = new VerificationGuards();
   leaderEpoch = 0;
   /** The partition's state as the cluster's metadata has it (replicas, ISR, leader, epochs). */
   private state: PartitionState | null = null;
@@ -326,13 +328,18 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
+  /** KIP-890: the guard to verify a transactional batch of `producerId` under, or null when its transaction is open here already. */
+  verificationGuard(producerId: bigint): VerificationGuard | null {
+    return this.producers.currentTransaction(producerId) ? null : this.guards.take(producerId);
+  }
+
   /**
    * Appends validated batches; resolves when they are acknowledged and visible to consumers.
    * A batch of an idempotent producer is checked against that producer's sequence first: a retry
    * of a batch already appended resolves with that batch's offset and appends nothing (`duplicate`).
    * Throws KafkaError for a fenced epoch or a sequence gap.
    */
-  append(batches: Buffer, logAppendTime: number | null): Promise<{ baseOffset: number; duplicate: boolean }> {
+  append(batches: Buffer, logAppendTime: number | null, guard?: VerificationGuard): Promise<{ baseOffset: number; duplicate: boolean }> {
     if (this.retired) return Promise.reject(this.notHostedError());
     const view = new RecordBatchView(batches);
     if (view.producerId < 0n) return this.appendToLog(batches, logAppendTime).then((baseOffset) => ({ baseOffset, duplicate: false }));
@@ -342,9 +349,14 @@ export class Partition {
     const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1, Number(view.maxTimestamp));
     if (check.kind === 'error') return Promise.reject(new KafkaError(check.errorCode, check.message));
     if (check.kind === 'duplicate') return check.baseOffset.then((baseOffset) => ({ baseOffset, duplicate: true }));
-    if (!view.isTransactional && this.producers.currentTransaction(view.producerId)) {
+    const open = this.producers.currentTransaction(view.producerId);
+    if (!view.isTransactional && open) {
       return Promise.reject(new KafkaError(ErrorCode.INVALID_TXN_STATE, `Producer ${view.producerId} sent a non-transactional batch while its transaction is open.`));
     }
+    if (view.isTransactional && !open && guard && !this.guards.holds(guard)) {
+      return Promise.reject(new KafkaError(ErrorCode.INVALID_TXN_STATE, `The transaction of producer ${view.producerId} ended while its batch for ${this.topic}-${this.index} was being verified.`));
+    }
+    this.guards.drop(view.producerId);
     // The log end now bounds the transaction's first offset before the append gives it.
     const lowerBound = this.log.logEndOffset;
     const appended = this.appendToLog(batches, logAppendTime);
@@ -366,6 +378,7 @@ export class Partition {
     // Checked and applied at once after the build: markers and batches keep their call order.
     const check = this.producers.checkMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch, this.context.now());
     if (check.kind === 'error') throw new KafkaError(check.errorCode, check.message);
+    this.guards.drop(m.producerId);
     const offset = this.appendToLog(batch, null);
     const indexAbort = (c: CompletedTxn): Promise<void> => this.log.appendAbortedTxn({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: c.lastStableOffset }).catch(this.storageError);
     await check.settle(offset, m.type === ControlType.ABORT, indexAbort);

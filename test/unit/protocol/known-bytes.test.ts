@@ -6,6 +6,7 @@ import { Writer } from '../../../src/protocol/writer.js';
 import { Reader } from '../../../src/protocol/reader.js';
 import {
   decodeFetchResponsePartitionData,
+  encodeAddPartitionsToTxnResponse,
   encodeApiVersionsRequest,
   encodeFetchResponsePartitionData,
   encodeMetadataRequest,
@@ -47,4 +48,12 @@ test('FetchResponse v12 writes CurrentLeader as tag 1 only when it is not the de
   assert.equal(tagged.slice(plain.length - 2), '01' + '01' + '09' + '00000001' + '00000005' + '00');
   const decoded = decodeFetchResponsePartitionData(new Reader(Buffer.from(tagged, 'hex')), 12);
   assert.deepEqual(decoded.currentLeader, { leaderId: 1, leaderEpoch: 5 });
+});
+
+test('AddPartitionsToTxnResponse: partition results are classic before v3, even though v4+ reaches them first', () => {
+  const results = [{ name: 'a', resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }, { partitionIndex: 1, partitionErrorCode: 48 }] }];
+  // throttle, [topics]: name, [partition, error] — no tagged-field bytes anywhere.
+  assert.equal(bytesOf((w) => encodeAddPartitionsToTxnResponse(w, 1, { throttleTimeMs: 0, resultsByTopicV3AndBelow: results })), '00000000' + '00000001' + '000161' + '00000002' + '000000000000' + '000000010030');
+  // v3 is flexible: compact lengths and a tagged section closing every struct.
+  assert.equal(bytesOf((w) => encodeAddPartitionsToTxnResponse(w, 3, { throttleTimeMs: 0, resultsByTopicV3AndBelow: results })), '00000000' + '02' + '0261' + '03' + '00000000000000' + '00000001003000' + '00' + '00');
 });
