@@ -108,6 +108,7 @@ export function startTransactionCoordinator(config: BrokerConfig, topics: TopicS
       abortTimedOutIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
       removeExpiredIntervalMs: config.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
       retryBackoffMs: 100,
+      concurrentWaitMs: 1000,
     },
     (err, what) => log.warn({ err }, `transaction coordinator: ${what} failed`),
   );

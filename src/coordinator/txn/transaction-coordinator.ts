@@ -60,6 +60,11 @@ export interface TransactionCoordinatorTimings {
   readonly removeExpiredIntervalMs: number;
   /** Pause before markers or a completion are tried again (Kafka's marker sender retries at its next poll). */
   readonly retryBackoffMs: number;
+  /**
+   * How long a request that would answer CONCURRENT_TRANSACTIONS waits for the id's write under
+   * way (the completion after EndTxn, most often) before it answers so; 0 answers at once, as Kafka.
+   */
+  readonly concurrentWaitMs: number;
 }
 
 export type TxnLoadOutcome = 'loaded' | 'superseded' | 'stale-epoch';
@@ -75,6 +80,8 @@ export class TransactionCoordinator {
   /** Ids fetched ahead of a call that may need one (the shard allocates synchronously). */
   private readonly spareIds: bigint[] = [];
   private readonly pauses = new Set<() => void>();
+  /** Requests waiting for a write of their partition to settle (see run()). */
+  private readonly settleWaiters = new Map<number, Set<() => void>>();
   private readonly timers: Timer[] = [];
   private closed = false;
 
@@ -255,11 +262,48 @@ export class TransactionCoordinator {
     return shard ?? ErrorCode.NOT_COORDINATOR;
   }
 
-  private async run<A>(transactionalId: string, refused: (errorCode: number) => A, step: (shard: TxnCoordinatorShard) => Step<A>): Promise<A> {
-    const shard = this.shardFor(transactionalId);
-    if (typeof shard === 'number') return refused(shard);
-    const s = step(shard);
-    return s.kind === 'answer' ? s.answer : this.execute(s.write);
+  /**
+   * Runs one request's step. An answer of CONCURRENT_TRANSACTIONS means a write for the id is
+   * under way (most often the markers and completion of the transaction the producer just ended,
+   * when its next AddPartitionsToTxn arrives). Clients retry it after a backoff of 20-100 ms, which
+   * would bound a producer to a few transactions per second; the request waits for that write
+   * instead (up to concurrentWaitMs) and is stepped again: the same answers, sooner.
+   */
+  private async run<A extends { errorCode: number }>(transactionalId: string, refused: (errorCode: number) => A, step: (shard: TxnCoordinatorShard) => Step<A>): Promise<A> {
+    const deadline = this.scheduler.now() + this.timings.concurrentWaitMs;
+    for (;;) {
+      const shard = this.shardFor(transactionalId);
+      if (typeof shard === 'number') return refused(shard);
+      const s = step(shard);
+      if (s.kind === 'write') return this.execute(s.write);
+      if (s.answer.errorCode !== ErrorCode.CONCURRENT_TRANSACTIONS || this.closed) return s.answer;
+      const left = deadline - this.scheduler.now();
+      if (left <= 0) return s.answer;
+      await this.nextSettle(shard.partition, left);
+    }
+  }
+
+  /** Resolves when a write of `partition` settles, or after `ms`. */
+  private nextSettle(partition: number, ms: number): Promise<void> {
+    let waiters = this.settleWaiters.get(partition);
+    if (!waiters) this.settleWaiters.set(partition, (waiters = new Set()));
+    const set = waiters;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        set.delete(done);
+        this.pauses.delete(done);
+        timer.cancel();
+        resolve();
+      };
+      set.add(done);
+      this.pauses.add(done);
+      const timer = this.scheduler.schedule(ms, done);
+    });
+  }
+
+  private settled(partition: number): void {
+    const waiters = this.settleWaiters.get(partition);
+    if (waiters) for (const wake of [...waiters]) wake();
   }
 
   /** Appends a write, reports its outcome, and starts what the outcome asks for (markers, a next write). */
@@ -272,6 +316,8 @@ export class TransactionCoordinator {
       failure = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
     }
     const outcome = failure === null ? write.durable() : write.failed(failure);
+    // Requests answered CONCURRENT_TRANSACTIONS because of this write may go ahead now.
+    this.settled(write.partition);
     const shard = this.shardOfPartition(write.partition);
     if (outcome.markers && shard) this.sendMarkers(shard, outcome.markers);
     const next = outcome.next;

@@ -1,0 +1,55 @@
+/**
+ * Transactional producing against a broker in a child process, with librdkafka
+ * (Debian's python3-confluent-kafka): TRANSACTIONS transactions of RECORDS records of 1 KiB
+ * (begin, produce, commit: AddPartitionsToTxn, the records, EndTxn, the markers), next to the same
+ * records from an idempotent producer flushed at the same boundaries, in one run. Prints figures
+ * and the ratio; asserts nothing.
+ *
+ *   npm run build && node dist/bench/transactions.js [TRANSACTIONS] [RECORDS]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const transactions = Number(process.argv[2] ?? 500);
+const perTxn = Number(process.argv[3] ?? 100);
+const size = 1024;
+const work = mkdtempSync(join(tmpdir(), 'tributary-txn-bench-'));
+
+function startBroker(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', join(work, 'data'), '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((res, rej) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('broker ready')) res(child);
+    });
+    child.on('exit', (code) => rej(new Error(`broker exited with ${code}`)));
+  });
+}
+
+function run(topic: string, plain: boolean): string {
+  const args = [join(root, 'bench', 'txn', 'txn_bench.py'), bootstrap, topic, String(transactions), String(perTxn), String(size), ...(plain ? ['plain'] : [])];
+  return execFileSync('/usr/bin/python3', args, { encoding: 'utf8' }).trim();
+}
+
+const recordsPerSecond = (line: string): number => Number(/([\d.]+) records\/s/.exec(line)?.[1] ?? NaN);
+
+const port = 19000 + Math.floor(Math.random() * 1000);
+const broker = await startBroker(port);
+const bootstrap = `127.0.0.1:${port}`;
+try {
+  // Warm-up: creates __transaction_state and the topics' first segments outside the measurement.
+  execFileSync('/usr/bin/python3', [join(root, 'bench', 'txn', 'txn_bench.py'), bootstrap, 'bench-warm', '2', '10', String(size)]);
+  const plain = run('bench-plain', true);
+  const txn = run('bench-txn', false);
+  console.log(`${transactions} × ${perTxn} records of ${size} B, acks=all, linger.ms=5`);
+  console.log(`idempotent, flushed per batch: ${plain}`);
+  console.log(`transactional, one per batch:  ${txn}`);
+  console.log(`transactional / idempotent:    ${(recordsPerSecond(txn) / recordsPerSecond(plain)).toFixed(2)}×`);
+} finally {
+  broker.kill('SIGTERM');
+  await new Promise((r) => broker.on('exit', r));
+  rmSync(work, { recursive: true, force: true });
+}
