@@ -4,6 +4,10 @@
  * partitions of that topic it has loaded (loadPartition, when this broker becomes a partition's
  * leader; unloadPartition when it stops being one), as Kafka's GroupMetadataManager does; the
  * single broker loads them all at start.
+ *
+ * Offsets committed inside a transaction (TxnOffsetCommit) are written as the producer's
+ * transactional batch and held pending (txn-offsets.ts) until the broker reports the producer's
+ * marker on that partition (completeTransaction); OffsetFetch serves only committed offsets.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { TrackedScheduler, type Scheduler, type Timer } from '../scheduler.js';
