@@ -78,6 +78,7 @@ function offsetsPartition(config: BrokerConfig, replicas: ReplicaManager, hostin
       });
       if (outcome === 'timeout') throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the replicas of ${OFFSETS_TOPIC}-${index} did not copy the commit in time`);
       if (outcome !== 'reached') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} moved before the commit was replicated`);
+      return baseOffset;
     },
     read: async (offset, maxBytes) => (await hosted().readForReplica(offset, maxBytes, true)).records,
   };

@@ -14,12 +14,19 @@
  * first offsets of the open ones bound the last stable offset. A transaction whose marker is
  * being written still holds the LSO until the marker (and, for an abort, its index entry) is
  * durable. Producers with an open transaction never expire.
+ *
+ * A batch with a producer id but no sequence (-1, Kafka's NO_SEQUENCE) is one a coordinator wrote
+ * (the group coordinator's TxnOffsetCommit batches on __consumer_offsets; the log validator refuses
+ * it from clients): as Kafka's append with origin COORDINATOR, only its epoch is checked, and it is
+ * never taken for a retry of another batch.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { SnapshotEntry } from './producer-snapshot.js';
 
 const CACHED_BATCHES = 5;
 const MAX_SEQUENCE = 2 ** 31 - 1;
+/** Kafka's RecordBatch.NO_SEQUENCE. */
+export const NO_SEQUENCE = -1;
 
 interface BatchMeta {
   firstSeq: number;
@@ -110,7 +117,7 @@ export class ProducerStates {
 
   /** Checks a batch of `count` records from (producerId, epoch) starting at `firstSeq`, with its max timestamp. */
   check(producerId: bigint, epoch: number, firstSeq: number, count: number, maxTimestamp: number): SequenceCheck {
-    const lastSeq = (firstSeq + count - 1) % (MAX_SEQUENCE + 1);
+    const lastSeq = firstSeq === NO_SEQUENCE ? NO_SEQUENCE : (firstSeq + count - 1) % (MAX_SEQUENCE + 1);
     const entry = this.producers.get(producerId);
     const accept = (reset: boolean): SequenceCheck => ({
       kind: 'append',
@@ -133,6 +140,8 @@ export class ProducerStates {
     });
     if (!entry) return accept(true);
     if (epoch < entry.epoch) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `Producer ${producerId} epoch ${epoch} is older than ${entry.epoch}.` };
+    // A coordinator's batch: no sequence to follow on or to recognise a retry by.
+    if (firstSeq === NO_SEQUENCE) return accept(epoch > entry.epoch);
     if (epoch > entry.epoch) {
       if (firstSeq !== 0) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `A new epoch ${epoch} of producer ${producerId} must start at sequence 0, not ${firstSeq}.` };
       return accept(true);
@@ -281,7 +290,8 @@ export class ProducerStates {
       this.ongoing.add(e.currentTxn);
     }
     const offsetDelta = b.lastOffset - b.baseOffset;
-    this.push(e, { firstSeq: b.baseSequence, lastSeq: (b.baseSequence + offsetDelta) % (MAX_SEQUENCE + 1), offsetDelta, baseOffset: Promise.resolve(b.baseOffset) }, b.maxTimestamp);
+    const lastSeq = b.baseSequence === NO_SEQUENCE ? NO_SEQUENCE : (b.baseSequence + offsetDelta) % (MAX_SEQUENCE + 1);
+    this.push(e, { firstSeq: b.baseSequence, lastSeq, offsetDelta, baseOffset: Promise.resolve(b.baseOffset) }, b.maxTimestamp);
   }
 
   /** Loads the entries of a snapshot file (those already expired at `now` are left out). */
@@ -290,10 +300,13 @@ export class ProducerStates {
     for (const s of entries) {
       if (s.currentTxnFirstOffset < 0 && now - s.timestamp >= this.expirationMs()) continue;
       const e = newEntry(s.epoch, s.timestamp, s.coordinatorEpoch);
-      // A marker-only entry (Kafka writes them too) has no batch to remember.
+      // A marker-only entry (Kafka writes them too) has no batch to remember; a coordinator's
+      // batch has one without a sequence, kept so the next snapshot still has the producer.
       if (s.lastSequence >= 0) {
         const firstSeq = (s.lastSequence - s.offsetDelta + MAX_SEQUENCE + 1) % (MAX_SEQUENCE + 1);
         e.batches.push({ firstSeq, lastSeq: s.lastSequence, offsetDelta: s.offsetDelta, baseOffset: Promise.resolve(s.lastOffset - s.offsetDelta) });
+      } else if (s.lastOffset >= 0) {
+        e.batches.push({ firstSeq: NO_SEQUENCE, lastSeq: NO_SEQUENCE, offsetDelta: s.offsetDelta, baseOffset: Promise.resolve(s.lastOffset - s.offsetDelta) });
       }
       if (s.currentTxnFirstOffset >= 0) {
         e.currentTxn = { producerId: s.producerId, firstOffset: s.currentTxnFirstOffset };

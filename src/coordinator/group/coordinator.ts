@@ -4,34 +4,25 @@
  * partitions of that topic it has loaded (loadPartition, when this broker becomes a partition's
  * leader; unloadPartition when it stops being one), as Kafka's GroupMetadataManager does; the
  * single broker loads them all at start.
+ *
+ * Offsets committed inside a transaction (TxnOffsetCommit) are written as the producer's
+ * transactional batch and held pending (txn-offsets.ts) until the broker reports the producer's
+ * marker on that partition (completeTransaction); OffsetFetch serves only committed offsets.
  */
-import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { TrackedScheduler, type Scheduler, type Timer } from '../scheduler.js';
 import { BackgroundWork, warnOnFailure, type FailureReport } from '../background.js';
 import type { Group } from './group.js';
 import { Membership, type GroupConfig } from './membership.js';
-import { OffsetCache, type CommittedOffset, type OffsetEntry } from './offsets.js';
+import { loggedAt, OffsetCache, type CommittedOffset, type OffsetEntry } from './offsets.js';
 import { NotCoordinatorError, ownershipError, PartitionOwnership, type Claim, type OwnershipStatus } from './ownership.js';
-import { groupKey, groupValue, offsetKey, offsetValue, partitionForGroup } from './records.js';
+import { groupKey, groupRecord, offsetKey, offsetValue, partitionForGroup } from './records.js';
 import { replayPartition, type ReplayedPartition } from './replay.js';
+import { commitErrorFor, commitGroupError, txnCommitGroupError } from './commit-checks.js';
+import { PendingTxnOffsets, TxnCommitFlights } from './txn-offsets.js';
+import type { KeyValue, OffsetsTopic, TxnProducer } from './offsets-log.js';
 
-export interface KeyValue {
-  key: Buffer;
-  value: Buffer | null;
-}
-
-/** The __consumer_offsets topic as the coordinator sees it. */
-export interface OffsetsTopic {
-  readonly partitions: number;
-  /**
-   * Appends records to one partition; resolves once they are durable (acknowledged). The
-   * coordinator applies a write to its state only after that, and only if it still owns the
-   * partition then; it never reads its own writes back.
-   */
-  append(partition: number, records: KeyValue[]): Promise<void>;
-  /** Every record of one partition, oldest first, up to its end (read while it may still grow). */
-  read(partition: number): AsyncIterable<KeyValue>;
-}
+export type { KeyValue, OffsetsLogEntry, OffsetsTopic, TxnProducer } from './offsets-log.js';
 
 export interface OffsetCommitEntry {
   topic: string;
@@ -39,6 +30,30 @@ export interface OffsetCommitEntry {
   offset: bigint;
   leaderEpoch: number;
   metadata: string | null;
+}
+
+/** One partition of a TxnOffsetCommit, named as in the request. */
+export interface TxnOffsetCommitEntry {
+  topic: string;
+  partition: number;
+  committedOffset: bigint;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+}
+
+/**
+ * A TxnOffsetCommit: `memberId` '', `groupInstanceId` null and `generationId` -1 (what v0-2
+ * send) leave the member unchecked; `transactionalId` is for logs only.
+ */
+export interface TxnOffsetCommit {
+  groupId: string;
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  generationId: number;
+  entries: TxnOffsetCommitEntry[];
 }
 
 export interface CoordinatorConfig extends GroupConfig {
@@ -53,35 +68,13 @@ export interface CoordinatorConfig extends GroupConfig {
  */
 export type LoadOutcome = 'loaded' | 'stale-epoch' | 'superseded';
 
-/**
- * What an offset commit whose append failed answers, as Kafka's GroupMetadataManager maps a log
- * append error: the partition moved away (or its disk failed) sends the client to look for the
- * coordinator again; too few replicas is a retriable COORDINATOR_NOT_AVAILABLE.
- */
-function commitErrorFor(err: unknown): number {
-  if (err instanceof NotCoordinatorError) return ErrorCode.NOT_COORDINATOR;
-  if (!(err instanceof KafkaError)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  switch (err.code) {
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    default:
-      return err.code;
-  }
-}
-
 export class GroupCoordinator {
   readonly membership: Membership;
   /** Committed offsets of the groups of loaded partitions. */
   readonly offsets = new OffsetCache();
+  /** Offsets of transactions whose marker has not come yet (TxnOffsetCommit), not served. */
+  private readonly pending = new PendingTxnOffsets();
+  private readonly flights = new TxnCommitFlights();
   private readonly ownership = new PartitionOwnership();
   /** The replay of each claim, so that a repeated election at the same epoch waits for the same one. */
   private readonly loads = new WeakMap<Claim, Promise<LoadOutcome>>();
@@ -176,6 +169,11 @@ export class GroupCoordinator {
       // as in Kafka: ListGroups and DescribeGroups show it after a restart too.
       if (!this.groups.has(groupId)) this.membership.getOrCreate(groupId);
     }
+    for (const groupId of replayed.pending.groups()) {
+      this.pending.adopt(groupId, replayed.pending);
+      // A transactional commit created its group too (Kafka's replay does the same).
+      if (!this.groups.has(groupId)) this.membership.getOrCreate(groupId);
+    }
     // Restored members must heartbeat within their session timeout, or they go.
     for (const group of replayed.groups.values()) this.membership.restoreSessions(group);
   }
@@ -197,6 +195,8 @@ export class GroupCoordinator {
     this.ownership.release(partition);
     for (const group of [...this.groups.values()]) if (this.partitionFor(group.groupId) === partition) this.membership.unload(group);
     for (const groupId of this.offsets.groups()) if (this.partitionFor(groupId) === partition) this.offsets.forget(groupId);
+    for (const groupId of this.pending.groups()) if (this.partitionFor(groupId) === partition) this.pending.forget(groupId);
+    this.flights.dropPartition(partition);
   }
 
   /**
@@ -237,47 +237,30 @@ export class GroupCoordinator {
    * same claim. Otherwise it throws NotCoordinatorError: the partition moved away before or while
    * the append ran, and its new coordinator replays whatever the log kept.
    */
-  private async appendOwned(groupId: string, records: KeyValue[], apply: () => void): Promise<void> {
+  private async appendOwned(groupId: string, records: KeyValue[], apply: (firstOffset: number) => void, producer?: TxnProducer): Promise<void> {
     const partition = this.partitionFor(groupId);
     const claim = this.ownership.owned(partition);
     if (!claim) throw new NotCoordinatorError(partition);
+    let firstOffset: number;
     try {
-      await this.topic.append(partition, records);
+      firstOffset = await this.topic.append(partition, records, producer);
     } catch (err) {
       throw this.ownership.holds(claim) ? err : new NotCoordinatorError(partition);
     }
     if (!this.ownership.holds(claim)) throw new NotCoordinatorError(partition);
-    apply();
+    apply(firstOffset);
   }
 
   private storeGroup(group: Group, apply: () => void = () => {}): Promise<void> {
-    const value =
-      group.state === 'Dead'
-        ? null
-        : groupValue({
-            protocolType: group.protocolType ?? '',
-            generationId: group.generationId,
-            protocolName: group.protocolName,
-            leader: group.leaderId,
-            stateTimestamp: group.stateTimestamp,
-            members: [...group.members.values()].map((m) => ({
-              memberId: m.memberId,
-              groupInstanceId: m.groupInstanceId,
-              clientId: m.clientId,
-              clientHost: m.clientHost,
-              rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-              sessionTimeoutMs: m.sessionTimeoutMs,
-              subscription: m.metadataFor(group.protocolName ?? ''),
-              assignment: m.assignment,
-            })),
-          });
-    return this.appendOwned(group.groupId, [{ key: groupKey(group.groupId), value }], apply);
+    return this.appendOwned(group.groupId, [{ key: groupKey(group.groupId), value: groupRecord(group) }], apply);
   }
 
   private writeOffsets(groupId: string, entries: OffsetEntry[], alsoApply: () => void = () => {}): Promise<void> {
     const records = entries.map((e) => ({ key: offsetKey(groupId, e.topic, e.partition), value: e.value === null ? null : offsetValue(e.value) }));
-    return this.appendOwned(groupId, records, () => {
-      this.offsets.apply(groupId, entries);
+    return this.appendOwned(groupId, records, (firstOffset) => {
+      this.offsets.apply(groupId, loggedAt(entries, firstOffset));
+      // A tombstone deletes the partition's pending transactional offsets too, as in Kafka.
+      for (const e of entries) if (e.value === null) this.pending.removePartition(groupId, e.topic, e.partition);
       alsoApply();
     });
   }
@@ -287,26 +270,28 @@ export class GroupCoordinator {
     return ownershipError(this.owns(groupId));
   }
 
+  /** OFFSET_METADATA_TOO_LARGE for entries whose metadata passes offset.metadata.max.bytes; the others are accepted. */
+  private acceptMetadata<E extends { topic: string; partition: number; metadata: string | null }>(entries: E[], value: (e: E) => CommittedOffset): { codes: number[]; accepted: OffsetEntry[] } {
+    const codes: number[] = [];
+    const accepted: OffsetEntry[] = [];
+    for (const e of entries) {
+      const tooLarge = e.metadata !== null && Buffer.byteLength(e.metadata) > this.config.offsetMetadataMaxBytes;
+      codes.push(tooLarge ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE);
+      if (!tooLarge) accepted.push({ topic: e.topic, partition: e.partition, value: value(e) });
+    }
+    return { codes, accepted };
+  }
+
   /** Validates and stores commits; returns an error code per entry, in order. */
   async commitOffsets(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number, entries: OffsetCommitEntry[], expireTimestamp: number): Promise<number[]> {
     const groupError = this.membership.isClosed
       ? ErrorCode.NOT_COORDINATOR
       : groupId === ''
         ? ErrorCode.INVALID_GROUP_ID
-        : this.refusal(groupId) || this.commitGroupError(groupId, memberId, groupInstanceId, generationId);
+        : this.refusal(groupId) || commitGroupError(this.groups.get(groupId), memberId, groupInstanceId, generationId);
     if (groupError !== ErrorCode.NONE) return entries.map(() => groupError);
     const now = this.scheduler.now();
-    const codes: number[] = [];
-    const accepted: OffsetEntry[] = [];
-    for (const e of entries) {
-      if (e.metadata !== null && Buffer.byteLength(e.metadata) > this.config.offsetMetadataMaxBytes) {
-        codes.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
-        continue;
-      }
-      codes.push(ErrorCode.NONE);
-      const value: CommittedOffset = { offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp };
-      accepted.push({ topic: e.topic, partition: e.partition, value });
-    }
+    const { codes, accepted } = this.acceptMetadata(entries, (e) => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp }));
     if (accepted.length > 0) {
       try {
         // A commit for a group nobody joined creates it, Empty, as Kafka does (simple consumers, tools).
@@ -319,18 +304,70 @@ export class GroupCoordinator {
     return codes;
   }
 
-  private commitGroupError(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
-    const group = this.groups.get(groupId);
-    if (generationId < 0 && memberId === '') {
-      // Commits from outside the group protocol are allowed only while the group has no members.
-      return !group || group.state === 'Empty' ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  /**
+   * TxnOffsetCommit: validates like Kafka (routing, then the member when one is named, see
+   * txnCommitGroupError) and writes the accepted offsets as one transactional batch of the
+   * producer to the group's partition. They stay pending for (group, producer) until
+   * completeTransaction; a group that did not exist is created, Empty. Returns an error code per
+   * entry, in order.
+   */
+  async commitTransactionalOffsets(request: TxnOffsetCommit): Promise<number[]> {
+    const { groupId, producerId, entries } = request;
+    const groupError = this.membership.isClosed
+      ? ErrorCode.NOT_COORDINATOR
+      : groupId === ''
+        ? ErrorCode.INVALID_GROUP_ID
+        : this.refusal(groupId) || txnCommitGroupError(this.groups.get(groupId), request.memberId, request.groupInstanceId, request.generationId);
+    if (groupError !== ErrorCode.NONE) return entries.map(() => groupError);
+    const now = this.scheduler.now();
+    const { codes, accepted } = this.acceptMetadata(entries, (e) => ({ offset: e.committedOffset, leaderEpoch: e.committedLeaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp: -1 }));
+    if (accepted.length === 0) return codes;
+    const partition = this.partitionFor(groupId);
+    const records = accepted.map((e) => ({ key: offsetKey(groupId, e.topic, e.partition), value: e.value === null ? null : offsetValue(e.value) }));
+    this.flights.begin(partition, producerId);
+    try {
+      await this.appendOwned(
+        groupId,
+        records,
+        (firstOffset) => {
+          const logged = loggedAt(accepted, firstOffset);
+          const missed = this.flights.missed(partition, producerId, firstOffset);
+          if (!missed) this.pending.add(groupId, producerId, logged);
+          else if (missed.committed) for (const e of logged) if (e.value) this.offsets.materialize(groupId, e.topic, e.partition, { ...e.value, recordOffset: e.recordOffset });
+          this.membership.getOrCreate(groupId);
+        },
+        { producerId, producerEpoch: request.producerEpoch },
+      );
+    } catch (err) {
+      const code = commitErrorFor(err);
+      return entries.map(() => code);
+    } finally {
+      this.flights.end(partition, producerId);
     }
-    if (!group || group.state === 'Dead') return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (groupInstanceId !== null && group.staticMembers.has(groupInstanceId) && group.staticMembers.get(groupInstanceId) !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
-    if (!group.members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-    return ErrorCode.NONE;
+    return codes;
+  }
+
+  /**
+   * The broker appended (and replicated) a COMMIT (`committed`) or ABORT marker of `producerId`
+   * to __consumer_offsets partition `offsetsPartition`, at `markerOffset` when told: every group
+   * of that partition with offsets pending for the producer has them committed (each unless a
+   * commit written later in the log is there) or dropped. Offsets written after the marker stay
+   * pending for the producer's next transaction. A producer with nothing pending, or a partition
+   * not loaded here (its replay reads the marker), changes nothing.
+   */
+  completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean, markerOffset?: number): void {
+    if (this.membership.isClosed || this.ownership.status(offsetsPartition) !== 'owned') return;
+    const at = markerOffset ?? Infinity;
+    // A commit of the producer whose append is still running meets this marker when it lands before it.
+    this.flights.completed(offsetsPartition, producerId, { committed, markerOffset: at });
+    for (const groupId of this.pending.groupsOf(producerId)) {
+      if (this.partitionFor(groupId) === offsetsPartition) this.pending.complete(groupId, producerId, committed, this.offsets, at);
+    }
+  }
+
+  /** Whether a transaction not yet ended holds an offset of the group for this partition (OffsetFetch's UNSTABLE_OFFSET_COMMIT). */
+  hasPendingOffsets(groupId: string, topic: string, partition: number): boolean {
+    return this.pending.hasPending(groupId, topic, partition);
   }
 
   /** DeleteGroups for one group: only when it has no members. */
@@ -341,7 +378,9 @@ export class GroupCoordinator {
     if (!group && !this.offsets.hasOffsets(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group && group.state !== 'Empty' && group.state !== 'Dead') return ErrorCode.NON_EMPTY_GROUP;
     try {
-      const removed = this.offsets.tombstones(groupId);
+      // Partitions only an open transaction has an offset for get a tombstone too (Kafka's
+      // deleteAllOffsets): it drops the pending offsets, and the marker then finds none.
+      const removed = withPending(this.offsets.tombstones(groupId), this.pending.partitionsOf(groupId));
       if (removed.length > 0) await this.writeOffsets(groupId, removed);
       if (group) {
         group.transition('Dead', this.scheduler.now());
@@ -382,14 +421,22 @@ export class GroupCoordinator {
    */
   async deleteTopicOffsets(topics: ReadonlySet<string>): Promise<number> {
     let removed = 0;
-    for (const groupId of this.offsets.groups()) {
+    for (const groupId of new Set([...this.offsets.groups(), ...this.pending.groups()])) {
       if (this.membership.isClosed) break;
-      const gone = this.offsets.ofTopics(groupId, topics);
+      const gone = withPending(this.offsets.ofTopics(groupId, topics), this.pending.partitionsOf(groupId).filter((p) => topics.has(p.topic)));
       if (gone.length === 0 || !(await this.removeOffsetsIfOwned(groupId, gone))) continue;
       removed += gone.length;
-      if (this.groups.get(groupId)?.state === 'Empty' && !this.offsets.hasOffsets(groupId)) await this.deleteGroup(groupId);
+      if (this.groups.get(groupId)?.state === 'Empty' && this.isEmptyOfOffsets(groupId)) await this.deleteGroup(groupId);
     }
     return removed;
+  }
+
+  /**
+   * No committed offsets and no open transaction with offsets for the group: an Empty group may
+   * then be removed by expiry or topic deletion (Kafka keeps a group whose transactions are open).
+   */
+  private isEmptyOfOffsets(groupId: string): boolean {
+    return !this.offsets.hasOffsets(groupId) && !this.pending.hasOpenTransactions(groupId);
   }
 
   /** Removes offsets of empty groups past offsets.retention.minutes; drops groups left with nothing. */
@@ -400,10 +447,11 @@ export class GroupCoordinator {
       if (this.membership.isClosed) break;
       const group = this.groups.get(groupId);
       if (group && group.state !== 'Empty') continue;
-      const gone = this.offsets.expired(groupId, now, this.config.offsetsRetentionMs, group?.stateTimestamp ?? 0);
+      // An offset a transaction is about to replace does not expire yet, as in Kafka.
+      const gone = this.offsets.expired(groupId, now, this.config.offsetsRetentionMs, group?.stateTimestamp ?? 0).filter((e) => !this.pending.hasPending(groupId, e.topic, e.partition));
       if (gone.length === 0 || !(await this.removeOffsetsIfOwned(groupId, gone))) continue;
       expired += gone.length;
-      if (group && !this.offsets.hasOffsets(groupId)) await this.deleteGroup(groupId);
+      if (group && this.isEmptyOfOffsets(groupId)) await this.deleteGroup(groupId);
     }
     return expired;
   }
@@ -418,4 +466,10 @@ export class GroupCoordinator {
       throw err;
     }
   }
+}
+
+/** Tombstones for `committed` plus those of `pending` partitions not among them. */
+function withPending(committed: OffsetEntry[], pending: { topic: string; partition: number }[]): OffsetEntry[] {
+  const have = new Set(committed.map((e) => `${e.partition}:${e.topic}`));
+  return [...committed, ...pending.filter((p) => !have.has(`${p.partition}:${p.topic}`)).map((p) => ({ ...p, value: null }))];
 }

@@ -2,6 +2,8 @@
  * Committed offsets per group, as the coordinator serves them. A commit is answered only after
  * its records are durable in __consumer_offsets (the persistence callback); the map here is the
  * cache rebuilt from that topic when one of its partitions is loaded, for the groups it holds.
+ * Each offset keeps the log offset of its record: when a transaction's offsets are committed,
+ * they replace a committed one only if they were written after it (Kafka compares the same).
  */
 
 export interface CommittedOffset {
@@ -20,10 +22,25 @@ export interface OffsetEntry {
   readonly value: CommittedOffset | null;
 }
 
-export class OffsetCache {
-  private readonly byGroup = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+/** A committed offset with the log offset of the record that holds it. */
+export interface LoggedOffset extends CommittedOffset {
+  readonly recordOffset: number;
+}
 
-  apply(groupId: string, entries: readonly OffsetEntry[]): void {
+/** An entry as it was written: `recordOffset` is where its record is in __consumer_offsets. */
+export interface LoggedEntry extends OffsetEntry {
+  readonly recordOffset: number;
+}
+
+/** The entries of one write whose first record landed at `firstOffset`, one record each, in order. */
+export function loggedAt(entries: readonly OffsetEntry[], firstOffset: number): LoggedEntry[] {
+  return entries.map((e, i) => ({ ...e, recordOffset: firstOffset + i }));
+}
+
+export class OffsetCache {
+  private readonly byGroup = new Map<string, Map<string, Map<number, LoggedOffset>>>();
+
+  apply(groupId: string, entries: readonly LoggedEntry[]): void {
     let topics = this.byGroup.get(groupId);
     for (const e of entries) {
       if (e.value === null) {
@@ -40,17 +57,29 @@ export class OffsetCache {
         partitions = new Map();
         topics.set(e.topic, partitions);
       }
-      partitions.set(e.partition, e.value);
+      partitions.set(e.partition, { ...e.value, recordOffset: e.recordOffset });
     }
     if (topics && topics.size === 0) this.byGroup.delete(groupId);
   }
 
-  get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+  /**
+   * A committed transaction's offset for one partition: it becomes the committed one unless the
+   * offset committed now was written later in the log (a plain commit after the transactional
+   * one). Returns whether it did.
+   */
+  materialize(groupId: string, topic: string, partition: number, value: LoggedOffset): boolean {
+    const current = this.get(groupId, topic, partition);
+    if (current && current.recordOffset > value.recordOffset) return false;
+    this.apply(groupId, [{ topic, partition, value, recordOffset: value.recordOffset }]);
+    return true;
+  }
+
+  get(groupId: string, topic: string, partition: number): LoggedOffset | undefined {
     return this.byGroup.get(groupId)?.get(topic)?.get(partition);
   }
 
   /** Every committed offset of a group: topic -> partition -> offset. */
-  all(groupId: string): ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>> {
+  all(groupId: string): ReadonlyMap<string, ReadonlyMap<number, LoggedOffset>> {
     return this.byGroup.get(groupId) ?? new Map();
   }
 

@@ -17,6 +17,7 @@ import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { DecodeError } from '../../protocol/codec-errors.js';
 import type { CommittedOffset } from './offsets.js';
+import type { Group } from './group.js';
 
 export interface GroupRecordMember {
   memberId: string;
@@ -114,6 +115,28 @@ export function groupValue(v: GroupRecordValue): Buffer {
     w.bytes(m.assignment);
   }
   return w.toBuffer();
+}
+
+/** The group metadata record's value for `group` as it is now; a tombstone (null) once it is Dead. */
+export function groupRecord(group: Group): Buffer | null {
+  if (group.state === 'Dead') return null;
+  return groupValue({
+    protocolType: group.protocolType ?? '',
+    generationId: group.generationId,
+    protocolName: group.protocolName,
+    leader: group.leaderId,
+    stateTimestamp: group.stateTimestamp,
+    members: [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      subscription: m.metadataFor(group.protocolName ?? ''),
+      assignment: m.assignment,
+    })),
+  });
 }
 
 export function parseGroupValue(value: Buffer): GroupRecordValue {

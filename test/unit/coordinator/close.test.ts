@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualScheduler, TrackedScheduler } from '../../../src/coordinator/scheduler.js';
-import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
+import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsLogEntry, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
 import type { JoinRequest } from '../../../src/coordinator/group/membership.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 
@@ -22,15 +22,15 @@ class ControlledTopic implements OffsetsTopic {
   holding = false;
   appended = 0;
   private held: (() => void)[] = [];
-  async append(_partition: number, _records: KeyValue[]): Promise<void> {
+  async append(_partition: number, _records: KeyValue[]): Promise<number> {
     if (this.failing) throw new Error('log closed');
     if (this.holding) await new Promise<void>((resolve) => this.held.push(resolve));
-    this.appended++;
+    return this.appended++;
   }
   release(): void {
     for (const r of this.held.splice(0)) r();
   }
-  async *read(_partition: number): AsyncIterable<KeyValue> {}
+  async *read(_partition: number): AsyncIterable<OffsetsLogEntry> {}
 }
 
 const req = (over: Partial<JoinRequest> = {}): JoinRequest => ({

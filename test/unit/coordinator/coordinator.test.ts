@@ -2,21 +2,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
-import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
+import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsLogEntry, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
+import { appendRecords } from './offsets-log-twin.js';
 import { groupKey, groupValue, offsetKey, offsetValue, parseGroupValue, parseKey, parseOffsetValue, partitionForGroup } from '../../../src/coordinator/group/records.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 
 const CONFIG: CoordinatorConfig = { minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 100, offsetMetadataMaxBytes: 16, offsetsRetentionMs: 60_000 };
 
 class MemoryOffsetsTopic implements OffsetsTopic {
-  readonly logs: KeyValue[][] = [[], [], []];
+  readonly logs: OffsetsLogEntry[][] = [[], [], []];
   get partitions(): number {
     return this.logs.length;
   }
-  async append(partition: number, records: KeyValue[]): Promise<void> {
-    this.logs[partition].push(...records);
+  async append(partition: number, records: KeyValue[]): Promise<number> {
+    return appendRecords(this.logs[partition], records);
   }
-  async *read(partition: number): AsyncIterable<KeyValue> {
+  async *read(partition: number): AsyncIterable<OffsetsLogEntry> {
     yield* this.logs[partition];
   }
 }

@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
-import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
+import { GroupCoordinator, type CoordinatorConfig, type KeyValue, type OffsetsLogEntry, type OffsetsTopic } from '../../../src/coordinator/group/coordinator.js';
+import { appendRecords } from './offsets-log-twin.js';
 import type { JoinRequest } from '../../../src/coordinator/group/membership.js';
 import { offsetKey, offsetValue } from '../../../src/coordinator/group/records.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/error-codes.js';
@@ -33,7 +34,7 @@ function deferred(): Deferred {
  * set; a read sees records added to the log while it runs (the log may grow by replication).
  */
 class GatedOffsetsTopic implements OffsetsTopic {
-  readonly logs: KeyValue[][] = [[], [], []];
+  readonly logs: OffsetsLogEntry[][] = [[], [], []];
   readGate: Deferred | null = null;
   appendGate: Deferred | null = null;
   /** When set, appends fail with it (what the partition layer throws). */
@@ -41,13 +42,13 @@ class GatedOffsetsTopic implements OffsetsTopic {
   get partitions(): number {
     return this.logs.length;
   }
-  async append(partition: number, records: KeyValue[]): Promise<void> {
+  async append(partition: number, records: KeyValue[]): Promise<number> {
     const gate = this.appendGate;
     if (gate) await gate.promise;
     if (this.appendFailure) throw this.appendFailure;
-    this.logs[partition].push(...records);
+    return appendRecords(this.logs[partition], records);
   }
-  async *read(partition: number): AsyncIterable<KeyValue> {
+  async *read(partition: number): AsyncIterable<OffsetsLogEntry> {
     const gate = this.readGate;
     if (gate) await gate.promise;
     const log = this.logs[partition];
@@ -55,7 +56,7 @@ class GatedOffsetsTopic implements OffsetsTopic {
   }
   /** What another broker, leader of the partition meanwhile, commits (replicated to this log). */
   commitElsewhere(partition: number, group: string, topic: string, p: number, offset: bigint): void {
-    this.logs[partition].push({ key: offsetKey(group, topic, p), value: offsetValue({ offset, leaderEpoch: 0, metadata: '', commitTimestamp: 1, expireTimestamp: -1 }) });
+    appendRecords(this.logs[partition], [{ key: offsetKey(group, topic, p), value: offsetValue({ offset, leaderEpoch: 0, metadata: '', commitTimestamp: 1, expireTimestamp: -1 }) }]);
   }
 }
 
