@@ -10,7 +10,11 @@ export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitRe
   maxVersion: 9,
   async handle(ctx, request) {
     const flat = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, p })));
-    const known = flat.map(({ topic, p }) => ctx.broker.replicas.get(topic, p.partitionIndex) !== undefined);
+    // The cluster's topics, not this broker's replicas: the coordinator need not host the partition.
+    const known = flat.map(({ topic, p }) => {
+      const record = ctx.broker.topics.get(topic);
+      return record !== undefined && p.partitionIndex >= 0 && p.partitionIndex < record.partitions;
+    });
     const entries = flat
       .filter((_, i) => known[i])
       .map(({ topic, p }) => ({ topic, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata }));

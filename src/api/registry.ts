@@ -30,6 +30,7 @@ import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { endTxnHandler } from './end-txn.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
@@ -66,6 +67,7 @@ const ALL: readonly AnyApiHandler[] = [
   addOffsetsToTxnHandler,
   endTxnHandler,
   writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
   offsetForLeaderEpochHandler,
   electLeadersHandler,
   describeLogDirsHandler,

@@ -10,6 +10,8 @@ import { appendCommitted } from '../partition/committed-append.js';
 import { logValidationConfig } from '../config/log-validation-config.js';
 import type { BrokerServices } from './services.js';
 
+const OFFSETS_TOPIC = '__consumer_offsets';
+
 export interface MarkerToWrite {
   readonly producerId: bigint;
   readonly producerEpoch: number;
@@ -21,6 +23,7 @@ export async function appendMarkerHere(broker: BrokerServices, marker: MarkerToW
   const partition = broker.replicas.get(topic, index);
   const record = broker.topics.get(topic);
   if (!partition || !record) return record && index >= 0 && index < record.partitions ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  let markerOffset = -1;
   try {
     const options = {
       purgatory: broker.replicas.purgatory,
@@ -29,11 +32,15 @@ export async function appendMarkerHere(broker: BrokerServices, marker: MarkerToW
     };
     await appendCommitted(partition, options, async () => {
       const type = marker.committed ? ControlType.COMMIT : ControlType.ABORT;
-      return (await partition.appendTxnMarker({ producerId: marker.producerId, producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, type })).offset;
+      markerOffset = (await partition.appendTxnMarker({ producerId: marker.producerId, producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, type })).offset;
+      return markerOffset;
     });
   } catch (err) {
     if (err instanceof KafkaError) return err.code;
     throw err;
   }
+  // The transaction's offset commits on this partition become committed (or are dropped), in
+  // their place in the log relative to the marker.
+  if (topic === OFFSETS_TOPIC) broker.groups.completeTransaction(index, marker.producerId, marker.committed, markerOffset);
   return ErrorCode.NONE;
 }

@@ -328,6 +328,11 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
+  /** Whether `producerId` has a transaction open on this partition (batches written, no marker yet). */
+  hasOpenTransaction(producerId: bigint): boolean {
+    return this.producers.currentTransaction(producerId) !== null;
+  }
+
   /** KIP-890: the guard to verify a transactional batch of `producerId` under, or null when its transaction is open here already. */
   verificationGuard(producerId: bigint): VerificationGuard | null {
     return this.producers.currentTransaction(producerId) ? null : this.guards.take(producerId);
