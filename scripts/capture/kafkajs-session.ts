@@ -30,6 +30,18 @@ export async function kafkajsSession(proxy: RecordingProxy, bootstrap: string): 
     await idempotent.send({ topic: 'golden-kafkajs-tmp', messages: CAPTURE_MESSAGES.map((m) => ({ key: m.key, value: m.value, headers: { source: 'kafkajs' }, partition: 0 })) });
     await idempotent.disconnect();
   });
+  proxy.label = 'transactional';
+  const transactional = kafka.producer({ transactionalId: 'golden-kafkajs-txn', idempotent: true, maxInFlightRequests: 1 });
+  await step('kafkajs transactions', async () => {
+    await transactional.connect();
+    for (const commit of [true, false]) {
+      const txn = await transactional.transaction();
+      await txn.send({ topic: 'golden-kafkajs-tmp', messages: CAPTURE_MESSAGES.map((m) => ({ key: m.key, value: m.value, headers: { source: 'kafkajs' }, partition: 0 })) });
+      await txn.sendOffsets({ consumerGroupId: 'golden-kafkajs-txn-group', topics: [{ topic: 'golden-kafkajs', partitions: [{ partition: 0, offset: '1' }] }] });
+      await (commit ? txn.commit() : txn.abort());
+    }
+    await transactional.disconnect();
+  });
   proxy.label = '';
   await step('kafkajs offsets', () => admin.fetchTopicOffsets('golden-kafkajs'));
   await step('kafkajs offsets by time', () => admin.fetchTopicOffsetsByTimestamp('golden-kafkajs', 1_000));

@@ -226,9 +226,11 @@ test('producer fields: control batches, idempotent batches without a sequence, t
   const noSeq = await rejected(assembleBatch(three, 3, { producerId: 7n, producerEpoch: 0, baseSequence: -1 }));
   assert.equal(noSeq.errorCode, ErrorCode.INVALID_RECORD);
   assert.match(noSeq.message, /Invalid sequence number -1 in record batch with producerId 7/);
-  const txn = await rejected(assembleBatch(three, 3, { attributes: 0x10, producerId: 7n, producerEpoch: 0, baseSequence: 0 }));
-  assert.equal(txn.errorCode, ErrorCode.INVALID_RECORD);
-  assert.match(txn.message, /Transactional batches are not supported/);
+  // A transactional batch passes the validator (the partition checks its transaction) but needs a producer id.
+  assert.ok((await validate(assembleBatch(three, 3, { attributes: 0x10, producerId: 7n, producerEpoch: 0, baseSequence: 0 }))).ok);
+  const txnWithoutProducer = await rejected(assembleBatch(three, 3, { attributes: 0x10, producerId: -1n, producerEpoch: -1, baseSequence: -1 }));
+  assert.equal(txnWithoutProducer.errorCode, ErrorCode.INVALID_RECORD);
+  assert.match(txnWithoutProducer.message, /transactional record batch without a producer id/);
   // kafkajs sends producerId -1 with epoch 0 and sequence 0 when not idempotent; Kafka accepts that.
   assert.ok((await validate(assembleBatch(three, 3, { producerId: -1n, producerEpoch: 0, baseSequence: 0 }))).ok);
   assert.ok((await validate(assembleBatch(three, 3, { producerId: 7n, producerEpoch: 3, baseSequence: 40 }))).ok);

@@ -13,7 +13,7 @@ import type { ProduceRequest } from '../../../src/protocol/generated/index.js';
 import { CAPTURE_MESSAGES, type FixtureEntry } from '../../../scripts/capture/fixture-format.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../../test/fixtures/frames');
-const CODEC: Record<string, CompressionType> = { none: CompressionType.None, idempotent: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
+const CODEC: Record<string, CompressionType> = { none: CompressionType.None, idempotent: CompressionType.None, transactional: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
 
 const clients = readdirSync(ROOT);
 
@@ -48,6 +48,7 @@ for (const client of clients) {
         assert.equal(view.magic, 2);
         assert.equal(view.compression, CODEC[e.label], `compression bits for ${e.label}`);
         assert.ok(view.isCrcValid(), 'CRC-32C of the captured batch');
+        assert.equal(view.isTransactional, e.label === 'transactional', 'the transactional attribute bit');
         for (const r of await readBatchRecords(view)) got.push(`${r.key?.toString()}=${r.value?.toString()}|${r.headers.map((h) => `${h.key}:${h.value?.toString()}`).join()}`);
       }
       assert.deepEqual(got, CAPTURE_MESSAGES.map((m) => `${m.key}=${m.value}|source:${client}`));
