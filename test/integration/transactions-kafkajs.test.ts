@@ -309,7 +309,10 @@ test('across broker restarts the producer goes on, committed data and group offs
     // And all of it survives one more restart.
     await restart();
     assert.deepEqual(values(await readTopic(b.bootstrap, 'rs-out', 'read_committed')), ['r1-0', 'r2-0', 'r4-0', 'r1-1', 'r2-1', 'r4-1']);
-    assert.deepEqual(await latestOffsets(b.bootstrap, 'rs-out', [0, 1], 1), [8, 8], 'four records and four markers per partition, none left open');
+    // A stop right after EndTxn is answered may come before the markers' completion is logged;
+    // the restarted coordinator then writes the markers again, as Kafka's does, so the offsets
+    // may hold an extra marker: only "nothing left open" is asserted.
+    assert.deepEqual(await latestOffsets(b.bootstrap, 'rs-out', [0, 1], 1), await latestOffsets(b.bootstrap, 'rs-out', [0, 1], 0), 'no transaction is left open');
     assert.deepEqual(await groupOffset(), ['11']);
   } finally {
     await admin.disconnect().catch(() => undefined);
