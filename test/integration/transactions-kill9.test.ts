@@ -6,6 +6,8 @@
 // output's read_uncommitted end has passed a seeded random threshold, and starts it again. At the
 // end the output read with read_committed must hold every input record exactly once, in order, and
 // the group's committed offsets must be the input's end: whatever was cut half way was aborted.
+// A third case kills the loop and the broker in turn, so the broker recovers over aborted
+// transactions (their index entries) and the loop's restarts meet a recovered coordinator.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +16,7 @@ import kafkajs from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker-process.js';
 import { Prng } from '../helpers/prng.js';
 import { tempDir } from '../helpers/storage.js';
-import { latestOffsets, readTopic } from '../helpers/txn-reads.js';
+import { latestOffsets, readTopic, values } from '../helpers/txn-reads.js';
 
 const PYTHON = '/usr/bin/python3';
 const LOOP = fileURLToPath(new URL('../../../test/python/txn_eos_loop.py', import.meta.url));
@@ -61,14 +63,28 @@ class Loop {
   }
 }
 
-/** The seeded thresholds of the output's read_uncommitted end at which to kill: spread over the run, never near its end. */
-function killPoints(seed: number, kills: number): number[] {
-  const prng = new Prng(seed);
-  const span = (RECORDS * 0.8) / (kills + 1);
-  return Array.from({ length: kills }, (_, i) => Math.round(span * (i + 1) + (prng.next() - 0.5) * span * 0.6));
+interface KillPoint {
+  /** Kill once the output's read_uncommitted end (records and markers) has reached this. */
+  end: number;
+  /** And only while a transaction has records in the output (high watermark past the last stable offset). */
+  inTransaction: boolean;
 }
 
-async function runCase(t: TestContext, victim: 'loop' | 'broker', seed: number, kills: number): Promise<void> {
+/**
+ * The seeded kill points: spread over the run, never near its end; most of them inside a
+ * transaction (which has then to be aborted or, once its commit was logged, completed), the others
+ * wherever the loop is at that moment.
+ */
+function killPoints(seed: number, kills: number): KillPoint[] {
+  const prng = new Prng(seed);
+  const span = (RECORDS * 0.8) / (kills + 1);
+  return Array.from({ length: kills }, (_, i) => ({ end: Math.round(span * (i + 1) + (prng.next() - 0.5) * span * 0.6), inTransaction: prng.chance(0.75) }));
+}
+
+/** Whom each kill hits: always the loop, always the broker, or each in turn (the loop first, so the broker restarts over aborted transactions). */
+type Victims = 'loop' | 'broker' | 'both';
+
+async function runCase(t: TestContext, victim: Victims, seed: number, kills: number): Promise<void> {
   const { dir, cleanup } = await tempDir(`tributary-kill9-${victim}-`);
   const IN = `k9-in-${victim}`;
   const OUT = `k9-out-${victim}`;
@@ -100,22 +116,28 @@ async function runCase(t: TestContext, victim: 'loop' | 'broker', seed: number, 
       loop = new Loop(loopArgs);
       loops.push(loop);
     };
-    const outputEnd = async () => (broker.running ? (await latestOffsets(broker.bootstrap, OUT, PARTITIONS, 0).catch(() => [-1])).reduce((a, b) => a + b, 0) : -1);
+    const sum = (offsets: number[]) => offsets.reduce((a, b) => a + b, 0);
+    /** The output's summed high watermark and last stable offset (-1 while the broker is away). */
+    const outputEnds = async () => {
+      if (!broker.running) return { end: -1, lso: -1 };
+      const [end, lso] = await Promise.all([0, 1].map(async (isolation) => sum(await latestOffsets(broker.bootstrap, OUT, PARTITIONS, isolation as 0 | 1).catch(() => [-1]))));
+      return { end, lso };
+    };
 
     const points = killPoints(seed, kills);
     const at: string[] = [];
     for (const [i, point] of points.entries()) {
-      let end = await outputEnd();
-      while (end < point) {
-        if (Date.now() > deadline) throw stuck(`the output end to pass ${point} (kill ${i + 1}), it is ${end}`);
-        if (loop.exitCode === 0) throw new Error(`the loop finished before kill ${i + 1} at output end ${point}`);
+      let seen = await outputEnds();
+      while (seen.end < point.end || (point.inTransaction && seen.end <= seen.lso)) {
+        if (Date.now() > deadline) throw stuck(`the output end to pass ${point.end} (kill ${i + 1}), it is ${seen.end}`);
+        if (loop.exitCode === 0) throw new Error(`the loop finished before kill ${i + 1} at output end ${point.end}`);
         reviveLoop();
-        await new Promise((r) => setTimeout(r, 10));
-        end = await outputEnd();
+        await new Promise((r) => setTimeout(r, 5));
+        seen = await outputEnds();
       }
-      const lso = (await latestOffsets(broker.bootstrap, OUT, PARTITIONS, 1).catch(() => [-1])).reduce((a, b) => a + b, 0);
-      at.push(`${end}${end > lso ? ' (in a transaction)' : ''}`);
-      if (victim === 'loop') {
+      const hit = victim === 'both' ? (i % 2 === 0 ? 'loop' : 'broker') : victim;
+      at.push(`${hit} at ${seen.end}${seen.end > seen.lso ? ' (in a transaction)' : ''}`);
+      if (hit === 'loop') {
         await loop.kill();
         loop = new Loop(loopArgs);
         loops.push(loop);
@@ -124,7 +146,7 @@ async function runCase(t: TestContext, victim: 'loop' | 'broker', seed: number, 
         await broker.start();
       }
     }
-    t.diagnostic(`killed the ${victim} at output ends ${at.join(', ')}`);
+    t.diagnostic(`killed the ${at.join(', ')}`);
 
     // Let the last loop finish: it exits 0 once the committed offsets reach the input's end.
     while (loop.exitCode !== 0) {
@@ -165,10 +187,56 @@ async function runCase(t: TestContext, victim: 'loop' | 'broker', seed: number, 
   }
 }
 
+test('a broker killed after aborted transactions (and with one open) restarts, still hides them, and the open one is aborted', { timeout: 60_000 }, async () => {
+  const { dir, cleanup } = await tempDir('tributary-kill9-aborts-');
+  const broker = await BrokerProcess.start(dir, CONFIG);
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 } });
+  const txnProducer = async () => {
+    const p = kafka.producer({ transactionalId: 'k9-aborts', idempotent: true, maxInFlightRequests: 1, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 } });
+    await p.connect();
+    return p;
+  };
+  const first = await txnProducer();
+  let second: Awaited<ReturnType<typeof txnProducer>> | null = null;
+  try {
+    const one = async (value: string, end: 'commit' | 'abort' | 'open') => {
+      const t = await first.transaction();
+      await t.send({ topic: 'k9-aborts', messages: [{ value, partition: 0 }] });
+      if (end === 'commit') await t.commit();
+      if (end === 'abort') await t.abort();
+    };
+    await one('c0', 'commit'); // 0, marker 1
+    await one('a0', 'abort'); // 2, marker 3
+    await one('a1', 'abort'); // 4, marker 5
+    await one('c1', 'commit'); // 6, marker 7
+    await one('a2', 'abort'); // 8, marker 9
+    await one('open', 'open'); // 10, no marker yet
+    await broker.kill();
+    await broker.start();
+    assert.deepEqual(await readTopic(broker.bootstrap, 'k9-aborts', 'read_committed'), ['0:0:c0', '0:6:c1'], 'read_committed after the crash: the committed records, up to the open transaction');
+    second = await txnProducer();
+    const t = await second.transaction(); // aborts the open transaction
+    await t.send({ topic: 'k9-aborts', messages: [{ value: 'c2', partition: 0 }] });
+    await t.commit();
+    assert.deepEqual(values(await readTopic(broker.bootstrap, 'k9-aborts', 'read_committed')), ['c0', 'c1', 'c2']);
+    assert.deepEqual(values(await readTopic(broker.bootstrap, 'k9-aborts', 'read_uncommitted')), ['c0', 'a0', 'a1', 'c1', 'a2', 'open', 'c2']);
+    assert.deepEqual(await latestOffsets(broker.bootstrap, 'k9-aborts', [0], 1), await latestOffsets(broker.bootstrap, 'k9-aborts', [0], 0), 'nothing is left open');
+  } finally {
+    await first.disconnect().catch(() => undefined);
+    await second?.disconnect().catch(() => undefined);
+    await broker.stop();
+    await cleanup();
+  }
+});
+
 test('kill -9 of the consume-transform-produce loop, 4 times: the output holds every input record exactly once', { timeout: 150_000 }, async (t) => {
   await runCase(t, 'loop', 0x5eed01, 4);
 });
 
 test('kill -9 of the broker, 3 times, under a running loop: the output holds every input record exactly once', { timeout: 150_000 }, async (t) => {
   await runCase(t, 'broker', 0x5eed02, 3);
+});
+
+test('kill -9 of the loop and of the broker in turn, 4 times: the output holds every input record exactly once', { timeout: 150_000 }, async (t) => {
+  await runCase(t, 'both', 0x5eed03, 4);
 });

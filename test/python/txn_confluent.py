@@ -96,6 +96,8 @@ def eos(bootstrap, topic_in, topic_out, group, count):
     p.begin_transaction()
     p.produce(topic_out, value=b'aborted', partition=0)
     p.send_offsets_to_transaction([TopicPartition(topic_in, tp.partition, 1) for tp in assignment], c.consumer_group_metadata(), TIMEOUT_S)
+    # Delivered first (abort_transaction purges what is still queued), so that the abort has a record to abort.
+    p.flush(TIMEOUT_S)
     p.abort_transaction(TIMEOUT_S)
 
     committed = c.committed(assignment, timeout=TIMEOUT_S)
