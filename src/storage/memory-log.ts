@@ -7,7 +7,7 @@ import type { AppendedBatches, BatchHeader, PartitionLog, SegmentTime } from './
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { sidecarsPast } from './file-names.js';
 import { followerBatches } from './follower-batches.js';
-import { collectFrom, type AbortedTxn } from './txn-index.js';
+import { collectFrom, isIndexed, type AbortedTxn } from './txn-index.js';
 
 interface StoredBatch {
   baseOffset: number;
@@ -164,7 +164,7 @@ export class MemoryLog implements PartitionLog {
 
   async appendAbortedTxn(t: AbortedTxn): Promise<void> {
     const last = this.aborted[this.aborted.length - 1];
-    if (last && last.lastOffset === t.lastOffset && last.producerId === t.producerId) return;
+    if (isIndexed(this.aborted, t)) return;
     if (last && last.lastOffset > t.lastOffset) throw new RangeError(`aborted transaction ending at ${t.lastOffset} is below the last one (${last.lastOffset})`);
     this.aborted.push({ producerId: t.producerId, firstOffset: t.firstOffset, lastOffset: t.lastOffset, lastStableOffset: t.lastStableOffset });
   }

@@ -78,6 +78,15 @@ export function collectFrom(entries: readonly AbortedTxn[], fetchOffset: number,
   return { found, complete: false };
 }
 
+/**
+ * Whether `entries` (in marker order) hold `t`'s marker already. Recovery replays every marker
+ * since the last producer snapshot, so those before the last entry are often there.
+ */
+export function isIndexed(entries: readonly AbortedTxn[], t: AbortedTxn): boolean {
+  const last = entries[entries.length - 1];
+  return last !== undefined && last.lastOffset >= t.lastOffset && entries.some((e) => e.lastOffset === t.lastOffset && e.producerId === t.producerId);
+}
+
 /** One segment's aborted-transaction index file. Calls are serialized by the log's write queue. */
 export class TransactionIndex {
   private loaded: AbortedTxn[] | null = null;
@@ -114,12 +123,13 @@ export class TransactionIndex {
 
   /**
    * Appends an entry (its last offset must be above every entry's) and fsyncs it; an entry already
-   * there for the same marker (a rebuild replaying it) changes nothing.
+   * there for the same marker changes nothing: recovery replays every marker since the last
+   * producer snapshot, and those before the last entry are in the index already.
    */
   async append(t: AbortedTxn): Promise<void> {
     const entries = await this.entries();
     const last = entries[entries.length - 1];
-    if (last && last.lastOffset === t.lastOffset && last.producerId === t.producerId) return;
+    if (isIndexed(entries, t)) return;
     if (last && last.lastOffset > t.lastOffset) throw new RangeError(`aborted transaction ending at ${t.lastOffset} is below the last one of ${this.path} (${last.lastOffset})`);
     const fh = await this.fs.open(this.path, 'update');
     try {

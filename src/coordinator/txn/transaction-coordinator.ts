@@ -204,17 +204,23 @@ export class TransactionCoordinator {
   }
 
   /**
-   * Stops serving: every shard answers NOT_COORDINATOR, timers are cancelled, retries waiting
-   * give up, and the writes and marker rounds under way are awaited, so nothing touches the logs
-   * afterwards. Transactions left half-completed are completed by the next load.
+   * Stops serving: new requests answer NOT_COORDINATOR, timers are cancelled and nothing is
+   * retried any more. Writes and marker rounds under way may finish for up to `graceMs` (so a
+   * clean stop right after an EndTxn usually leaves the transaction completed, not to be completed
+   * again by the next load); then every shard closes, late outcomes change nothing, and close()
+   * resolves once nothing touches the logs. A transaction left half-completed is completed by the
+   * next load.
    */
-  async close(): Promise<void> {
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
-    for (const claim of [...this.shards.keys()]) this.drop(claim);
-    for (const p of this.ownership.partitions()) this.ownership.release(p);
     for (const t of this.timers) t.cancel();
     this.scheduler.close();
     for (const wake of [...this.pauses]) wake();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([this.background.settled(), new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs).unref()))]);
+    clearTimeout(grace);
+    for (const claim of [...this.shards.keys()]) this.drop(claim);
+    for (const p of this.ownership.partitions()) this.ownership.release(p);
     await this.background.settled();
   }
 
@@ -321,7 +327,7 @@ export class TransactionCoordinator {
     const shard = this.shardOfPartition(write.partition);
     if (outcome.markers && shard) this.sendMarkers(shard, outcome.markers);
     const next = outcome.next;
-    if (next) {
+    if (next && !(outcome.retry && this.closed)) {
       const run = outcome.retry ? this.pause(this.timings.retryBackoffMs).then(() => this.execute(next)) : this.execute(next);
       this.background.run('completing a transaction', run);
     }
@@ -347,6 +353,8 @@ export class TransactionCoordinator {
       if (progress.completion) this.background.run('completing a transaction', this.execute(progress.completion));
       if (progress.cancelled) return;
       pending = progress.retry;
+      // A stopping coordinator retries nothing: the next load sends what is left.
+      if (pending && this.closed) return;
       if (pending) await this.pause(this.timings.retryBackoffMs);
     }
   }
