@@ -1,10 +1,12 @@
 // @platformatic/kafka against an in-process broker: admin, producing with each codec it has on
 // Node 20 (its zstd needs Node 22's zlib), and reading back without a group through its raw
-// Fetch and ListOffsets calls (it picks flexible versions: Metadata 12, Produce 11, Fetch 17).
+// Fetch and ListOffsets calls (it picks flexible versions: Metadata 12, Produce 11, Fetch 17), and
+// its transactions (commit and abort, read back by a read_committed kafkajs consumer).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
+import kafkajs from 'kafkajs';
 
 let broker: RunningBroker;
 const clientOptions = () => ({ clientId: 'platformatic-test', bootstrapBrokers: [broker.bootstrap], retries: 0 });
@@ -75,3 +77,43 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4'] as const) {
     }
   });
 }
+
+test('platformatic transactions: committed records are read under read_committed, aborted ones never', async () => {
+  const admin = new Admin(clientOptions());
+  await admin.createTopics({ topics: ['pf-txn'], partitions: 2, replicas: 1 });
+  await admin.close();
+  const producer = new Producer({ ...clientOptions(), idempotent: true, transactionalId: 'pf-txn-producer', serializers: stringSerializers });
+  try {
+    const send = async (values: [number, string][], commit: boolean) => {
+      const txn = await producer.beginTransaction();
+      await txn.send({ messages: values.map(([partition, value]) => ({ topic: 'pf-txn', key: value, value, partition })) });
+      await (commit ? txn.commit() : txn.abort());
+    };
+    await send([[0, 'c1'], [1, 'c2']], true);
+    await send([[0, 'a1'], [1, 'a2']], false);
+    await send([[0, 'c3']], true);
+  } finally {
+    await producer.close();
+  }
+  // Partition 0: c1, commit marker, a1, abort marker, c3, commit marker; read_committed skips a1.
+  const kafka = new kafkajs.Kafka({ brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: 'pf-txn-reader', readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'pf-txn', fromBeginning: true });
+  const seen: string[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push(`${partition}:${String(message.value)}`);
+        if (seen.length === 3) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  assert.deepEqual(seen.sort(), ['0:c1', '0:c3', '1:c2']);
+  const offsets = await kafka.admin();
+  await offsets.connect();
+  const ends = await offsets.fetchTopicOffsets('pf-txn');
+  await offsets.disconnect();
+  assert.deepEqual(ends.map((p) => [p.partition, p.high]).sort(), [[0, '6'], [1, '4']], 'each transaction end took one offset (a marker) per partition');
+});

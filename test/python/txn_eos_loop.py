@@ -21,7 +21,7 @@ import time
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID, Consumer, KafkaException, Producer
 
 TIMEOUT_S = 30
-BATCH = 50
+BATCH = 10
 
 
 def log(text):
