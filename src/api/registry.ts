@@ -30,6 +30,9 @@ import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { endTxnHandler } from './end-txn.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
+import { describeProducersHandler } from './describe-producers.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
@@ -66,6 +69,9 @@ const ALL: readonly AnyApiHandler[] = [
   addOffsetsToTxnHandler,
   endTxnHandler,
   writeTxnMarkersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
+  describeProducersHandler,
   offsetForLeaderEpochHandler,
   electLeadersHandler,
   describeLogDirsHandler,
