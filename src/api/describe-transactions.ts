@@ -3,7 +3,9 @@
  * it (state name, producer id and epoch, timeout, start time, partitions), or why not: the id is
  * not coordinated here (NOT_COORDINATOR), its partition is still loading
  * (COORDINATOR_LOAD_IN_PROGRESS), it is unknown (TRANSACTIONAL_ID_NOT_FOUND), or it is empty
- * (INVALID_REQUEST). Each id answers on its own, as in Kafka.
+ * (INVALID_REQUEST). Each id answers on its own, as in Kafka; unlike Kafka, an id asked for twice
+ * is answered once (each answer lists the transaction's partitions, so repeating one id would make
+ * the answer many times the request's size).
  */
 import type { DescribeTransactionsRequest, DescribeTransactionsResponseInput, DescribeTransactionsResponseTransactionStateInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -44,7 +46,7 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, request) {
-    const transactionStates = request.transactionalIds.map((id) => {
+    const transactionStates = [...new Set(request.transactionalIds)].map((id) => {
       const view = ctx.broker.transactions.describe(id);
       if (typeof view === 'number') return failed(id, view);
       // An id being expired is gone already as far as clients are concerned.
@@ -53,6 +55,6 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
     return { throttleTimeMs: 0, transactionStates };
   },
   errorResponse(request, errorCode) {
-    return { throttleTimeMs: 0, transactionStates: request.transactionalIds.map((id) => failed(id, errorCode)) };
+    return { throttleTimeMs: 0, transactionStates: [...new Set(request.transactionalIds)].map((id) => failed(id, errorCode)) };
   },
 };

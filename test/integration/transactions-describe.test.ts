@@ -93,6 +93,8 @@ test('DescribeTransactions: the open transaction, a committed one, an unknown id
   assert.deepEqual([unknown.transactionalId, unknown.errorCode], ['never-seen', ErrorCode.TRANSACTIONAL_ID_NOT_FOUND]);
   assert.deepEqual([blank.transactionalId, blank.errorCode], ['', ErrorCode.INVALID_REQUEST]);
   assert.deepEqual((await describeTxns()).transactionStates, [], 'no ids, no answers');
+  const repeated = await describeTxns(OPEN, 'never-seen', OPEN, OPEN);
+  assert.deepEqual(repeated.transactionStates.map((s) => [s.transactionalId, s.transactionState]), [[OPEN, 'Ongoing'], ['never-seen', '']], 'an id asked for twice is answered once');
 });
 
 test('ListTransactions: every id, filtered by state, producer id and duration; unknown states echoed', async () => {
@@ -188,4 +190,9 @@ test('DescribeProducers: the open transaction\'s start offset, a committed produ
   assert.deepEqual([missing.name, missing.partitions.map((p) => p.errorCode)], ['no-such-topic', [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
   assert.deepEqual(illegal.partitions.map((p) => p.errorCode), [ErrorCode.INVALID_TOPIC_EXCEPTION]);
   assert.match(illegal.partitions[0].errorMessage ?? '', /illegal/);
+
+  // Each answer lists all of a partition's producers: a partition asked for again, in the same
+  // topic entry or another, is answered once, so repeats cannot multiply the answer's size.
+  const repeats = await ask<DescribeProducersResponse>(61, 0, { topics: [{ name: TOPIC, partitionIndexes: [1, 0, 1, ...new Array<number>(100_000).fill(0)] }, { name: TOPIC, partitionIndexes: [0, 1] }] });
+  assert.deepEqual(repeats.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.errorCode, p.activeProducers.length])]), [[TOPIC, [[1, 0, p1.activeProducers.length], [0, 0, 1]]]]);
 });
