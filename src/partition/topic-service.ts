@@ -170,6 +170,9 @@ export class TopicService {
     if (replicas <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, got ${replicas}.`);
     const brokers = this.view.brokers().length;
     if (replicas > brokers) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicas} time(s): The target replication factor of ${replicas} cannot be reached because only ${brokers} broker(s) are registered.`);
+    // The limits first: laying out 2^31 - 1 partitions, as a request may ask, would take the heap.
+    const overLimit = this.budget.check(name, 0, partitions);
+    if (overLimit) return fail(overLimit.errorCode, overLimit.message);
     try {
       return this.newStates(name, 0, partitions, replicas);
     } catch (err) {

@@ -26,6 +26,8 @@ test('a topic of 65,535 partitions is refused with INVALID_PARTITIONS and nothin
     assert.deepEqual([grown.errorCode, grown.errorMessage], [ErrorCode.INVALID_PARTITIONS, 'Topic grown would have 65535 partitions, more than tributary.topic.max.partitions (1000).']);
     assert.equal((await admin.createPartitions('grown', 65_535, true)).errorCode, ErrorCode.INVALID_PARTITIONS);
     assert.equal((await admin.createTopic('huge', 65_535, true)).errorCode, ErrorCode.INVALID_PARTITIONS);
+    // Refused before any replica is assigned: laying out the largest count a request can carry took the heap.
+    assert.equal((await admin.createTopic('huge', 2 ** 31 - 1)).errorCode, ErrorCode.INVALID_PARTITIONS);
     assert.equal(await partitionDirCount(broker.dataDir), before + 1);
     assert.deepEqual((await admin.metadata(['huge', 'grown'])).map((t) => [t.name, t.errorCode, t.partitions]), [
       ['huge', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0],
