@@ -31,6 +31,9 @@ import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { endTxnHandler } from './end-txn.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
 import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
+import { describeProducersHandler } from './describe-producers.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
@@ -68,6 +71,9 @@ const ALL: readonly AnyApiHandler[] = [
   endTxnHandler,
   writeTxnMarkersHandler,
   txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
+  describeProducersHandler,
   offsetForLeaderEpochHandler,
   electLeadersHandler,
   describeLogDirsHandler,

@@ -5,6 +5,7 @@ import { registerStart } from './start.js';
 import { registerGroups } from './groups.js';
 import { registerClusterCommands } from './cluster.js';
 import { registerPartitionCommands } from './partitions.js';
+import { registerTransactionCommands } from './transactions.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -13,6 +14,7 @@ registerStart(program);
 registerGroups(program);
 registerClusterCommands(program);
 registerPartitionCommands(program);
+registerTransactionCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

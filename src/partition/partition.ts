@@ -17,7 +17,7 @@ import { highWatermarkOf, laggingReplicas, mayJoinIsr } from './isr-policy.js';
 import { buildMarkerBatch, ControlType, type ControlTypeValue } from '../protocol/records/control-record.js';
 import { replayCopiedBatches } from './replayed-producers.js';
 import type { AbortedTxn } from '../storage/txn-index.js';
-import type { CompletedTxn } from './producer-state.js';
+import type { ActiveProducer, CompletedTxn } from './producer-state.js';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
@@ -300,6 +300,11 @@ export class Partition {
     // Partitions no idempotent producer wrote to (most of them) cost nothing at shutdown.
     if (this.producers.isEmpty) return;
     await saveProducerSnapshot(this.log, this.producers, this.log.logEndOffset);
+  }
+
+  /** The producers this replica knows, with their open transactions (DescribeProducers). */
+  activeProducers(): ActiveProducer[] {
+    return this.producers.active();
   }
 
   /** Forgets producers idle for producer.id.expiration.ms; returns how many went. */

@@ -88,6 +88,20 @@ export interface ProducerBatch {
   isTransactional?: boolean;
 }
 
+/** One producer as DescribeProducers reports it: a copy, the state itself stays private. */
+export interface ActiveProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  /** The last sequence of its last batch; -1 for a producer known only by its markers. */
+  readonly lastSequence: number;
+  /** The largest timestamp of its last batch or marker. */
+  readonly lastTimestamp: number;
+  /** The coordinator epoch of its last marker; -1 before any. */
+  readonly coordinatorEpoch: number;
+  /** The first offset of its open transaction; -1 when none is open. */
+  readonly currentTxnStartOffset: number;
+}
+
 export type SequenceCheck = { kind: 'append'; record(baseOffset: Promise<number>): void } | { kind: 'duplicate'; baseOffset: Promise<number> } | { kind: 'error'; errorCode: number; message: string };
 
 function nextSeq(seq: number): number {
@@ -159,6 +173,18 @@ export class ProducerStates {
     e.batches.push(batch);
     if (e.batches.length > CACHED_BATCHES) e.batches.shift();
     e.lastTimestamp = Math.max(e.lastTimestamp, maxTimestamp);
+  }
+
+  /** Every producer known now, in the order they were first seen (Kafka's activeProducers). */
+  active(): ActiveProducer[] {
+    return [...this.producers].map(([producerId, e]) => ({
+      producerId,
+      producerEpoch: e.epoch,
+      lastSequence: e.batches.length > 0 ? e.batches[e.batches.length - 1].lastSeq : -1,
+      lastTimestamp: e.lastTimestamp,
+      coordinatorEpoch: e.coordinatorEpoch,
+      currentTxnStartOffset: e.currentTxn?.firstOffset ?? -1,
+    }));
   }
 
   /** The producer's open transaction, or null. */
