@@ -195,7 +195,8 @@ test('consume-transform-produce with sendOffsets: offsets commit with the transa
     await consumer.disconnect();
     assert.deepEqual(await outValues(0), expected(0, 10));
     assert.deepEqual(await outValues(1), expected(1, 10));
-    assert.deepEqual(await groupOffsets(), [[0, '10'], [1, '10']], 'the offsets sent in the transactions are the group\'s committed offsets');
+    // Visible once the last transaction's marker reaches __consumer_offsets, just after its commit.
+    await pollUntil(async () => JSON.stringify(await groupOffsets()) === JSON.stringify([[0, '10'], [1, '10']]), 'the offsets sent in the transactions to be committed');
 
     // An aborted transaction's records and offsets come to nothing, also while it is open.
     const txn = await producer.transaction();
@@ -213,7 +214,7 @@ test('consume-transform-produce with sendOffsets: offsets commit with the transa
     await consumer.disconnect();
     assert.deepEqual(await outValues(0), expected(0, 13), 'nothing before the committed offset is processed again');
     assert.deepEqual(await outValues(1), expected(1, 10));
-    assert.deepEqual(await groupOffsets(), [[0, '13'], [1, '10']]);
+    await pollUntil(async () => JSON.stringify(await groupOffsets()) === JSON.stringify([[0, '13'], [1, '10']]), 'the new offsets to be committed');
   } finally {
     await admin.disconnect();
     await producer.disconnect();
@@ -278,6 +279,13 @@ test('across broker restarts the producer goes on, committed data and group offs
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'rs-out', numPartitions: 2 }, { topic: 'rs-in', numPartitions: 1 }] });
     const groupOffset = async () => (await admin.fetchOffsets({ groupId: GROUP, topics: ['rs-in'] }))[0].partitions.map((p) => p.offset);
+    // EndTxn is answered once the commit is logged; the offsets become visible when the marker
+    // reaches their partition, a moment later (as in Kafka: clients wait with require_stable).
+    const groupOffsetBecomes = async (expected: string[], what?: string) => {
+      let got = await groupOffset();
+      for (const deadline = Date.now() + 10_000; got.join() !== expected.join() && Date.now() < deadline; got = await groupOffset()) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(got, expected, what);
+    };
     const inTxn = async (p: Awaited<ReturnType<typeof txnProducer>>, tag: string, offset: string) => {
       const t = await p.transaction();
       await t.send({ topic: 'rs-out', messages: [{ value: `${tag}-0`, partition: 0 }, { value: `${tag}-1`, partition: 1 }] });
@@ -292,7 +300,7 @@ test('across broker restarts the producer goes on, committed data and group offs
 
     // The same producer (same id and epoch, kept by the coordinator's log) goes on.
     await (await inTxn(producer, 'r2', '8')).commit();
-    assert.deepEqual(await groupOffset(), ['8']);
+    await groupOffsetBecomes(['8']);
 
     // A transaction open at the restart: once a new producer with the id initialises, it is aborted
     // and read_committed consumers get past it.
@@ -304,7 +312,7 @@ test('across broker restarts the producer goes on, committed data and group offs
     await rejectsWithType(open.commit(), 'INVALID_PRODUCER_EPOCH', 'the producer from before the restart is fenced (EndTxn)');
     assert.deepEqual(values(await readTopic(b.bootstrap, 'rs-out', 'read_committed')), ['r1-0', 'r2-0', 'r4-0', 'r1-1', 'r2-1', 'r4-1']);
     assert.deepEqual(values(await readTopic(b.bootstrap, 'rs-out', 'read_uncommitted')), ['r1-0', 'r2-0', 'r3-0', 'r4-0', 'r1-1', 'r2-1', 'r3-1', 'r4-1']);
-    assert.deepEqual(await groupOffset(), ['11'], 'the aborted transaction\'s offset (9) never lands');
+    await groupOffsetBecomes(['11'], 'the aborted transaction\'s offset (9) never lands');
 
     // And all of it survives one more restart.
     await restart();
