@@ -1,5 +1,5 @@
-// read_committed against transactional data written through the partition API (the transaction
-// coordinator and WriteTxnMarkers are not served yet): kafkajs (readUncommitted: false) and kcat
+// read_committed against transactional data written straight through the partition API (batches
+// and markers placed exactly, without a coordinator; transactions-*.test.ts go through one): kafkajs (readUncommitted: false) and kcat
 // (isolation.level=read_committed) get the committed records in offset order and never an aborted
 // one or one past the last stable offset; ListOffsets read_committed answers the LSO. (librdkafka
 // reads read_committed by default, so kcat's read_uncommitted run says so.)
