@@ -45,7 +45,7 @@ export async function restoreProducerState(log: PartitionLog, states: ProducerSt
     }
     const entries = decodeSnapshot((await log.readSidecar(s.name)) ?? Buffer.alloc(0));
     if (!entries) continue;
-    states.load(entries, now);
+    states.load(entries, now, s.offset);
     from = Math.max(s.offset, log.logStartOffset);
     break;
   }

@@ -320,8 +320,11 @@ export class ProducerStates {
     this.push(e, { firstSeq: b.baseSequence, lastSeq, offsetDelta, baseOffset: Promise.resolve(b.baseOffset) }, b.maxTimestamp);
   }
 
-  /** Loads the entries of a snapshot file (those already expired at `now` are left out). */
-  load(entries: SnapshotEntry[], now: number): void {
+  /**
+   * Loads the entries of the snapshot taken where the log ended at `snapshotOffset` (those already
+   * expired at `now` are left out).
+   */
+  load(entries: SnapshotEntry[], now: number, snapshotOffset: number): void {
     this.clear();
     for (const s of entries) {
       if (s.currentTxnFirstOffset < 0 && now - s.timestamp >= this.expirationMs()) continue;
@@ -333,6 +336,10 @@ export class ProducerStates {
         e.batches.push({ firstSeq, lastSeq: s.lastSequence, offsetDelta: s.offsetDelta, baseOffset: Promise.resolve(s.lastOffset - s.offsetDelta) });
       } else if (s.lastOffset >= 0) {
         e.batches.push({ firstSeq: NO_SEQUENCE, lastSeq: NO_SEQUENCE, offsetDelta: s.offsetDelta, baseOffset: Promise.resolve(s.lastOffset - s.offsetDelta) });
+      } else {
+        // Known only by markers, somewhere below the snapshot's offset: the next snapshot must
+        // keep it too, or its epochs stop fencing after a second restart.
+        e.lastMarkerOffset = snapshotOffset - 1;
       }
       if (s.currentTxnFirstOffset >= 0) {
         e.currentTxn = { producerId: s.producerId, firstOffset: s.currentTxnFirstOffset };

@@ -38,9 +38,26 @@ test('a producer known by unsequenced batches keeps its open transaction through
   assert.deepEqual(entries.map((e) => [e.lastSequence, e.lastOffset, e.offsetDelta, e.currentTxnFirstOffset]), [[NO_SEQUENCE, 5, 2, 3]]);
   for (let round = 1; round <= 2; round++) {
     const loaded = new ProducerStates();
-    loaded.load(entries, 2_000);
+    loaded.load(entries, 2_000, 6);
     assert.equal(loaded.firstUnstableOffset, 3, `round ${round}: the transaction is open`);
     entries = await loaded.entriesBelow(6);
     assert.equal(entries.length, 1, `round ${round}: the next snapshot still has the producer`);
+  }
+});
+
+test('a producer known only by markers stays in every later snapshot, so its epochs fence after any number of restarts', async () => {
+  const replayed = new ProducerStates();
+  replayed.replayMarker(PID, 4, 7, 10, true, 1_000);
+  let entries = await replayed.entriesBelow(11);
+  assert.deepEqual(entries.map((e) => [e.epoch, e.coordinatorEpoch, e.lastSequence, e.lastOffset]), [[4, 7, NO_SEQUENCE, -1]]);
+  for (let round = 1; round <= 3; round++) {
+    const loaded = new ProducerStates();
+    loaded.load(entries, 2_000, 11 + round);
+    const old = loaded.checkMarker(PID, 3, 7, 2_000);
+    assert.equal(old.kind === 'error' ? old.errorCode : 0, ErrorCode.INVALID_PRODUCER_EPOCH, `round ${round}: an older producer epoch is fenced`);
+    const coordinator = loaded.checkMarker(PID, 4, 6, 2_000);
+    assert.equal(coordinator.kind === 'error' ? coordinator.errorCode : 0, ErrorCode.TRANSACTION_COORDINATOR_FENCED, `round ${round}: an older coordinator epoch is fenced`);
+    entries = await loaded.entriesBelow(12 + round);
+    assert.equal(entries.length, 1, `round ${round}: the next snapshot keeps the producer`);
   }
 });
