@@ -16,8 +16,8 @@ import type { ReplicaManager } from '../partition/replica-manager.js';
 import type { TopicService } from '../partition/topic-service.js';
 import type { Partition } from '../partition/partition.js';
 import type { Purgatory } from '../partition/purgatory.js';
-import { partitionKey } from '../partition/purgatory.js';
-import { waitForHighWatermark } from '../partition/delayed-produce.js';
+import { appendCommitted } from '../partition/committed-append.js';
+import { logValidationConfig } from '../config/log-validation-config.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { batchesIn } from '../protocol/records/batch-records.js';
 
@@ -49,7 +49,7 @@ export async function createOffsetsTopic(config: BrokerConfig, topics: TopicServ
 }
 
 /** Offsets partition `index` as the coordinator reads and writes it: on whatever partition is hosted now, led here. */
-function offsetsPartition(config: BrokerConfig, replicas: ReplicaManager, hosting: GroupHosting, index: number): OffsetsPartition {
+function offsetsPartition(config: BrokerConfig, topics: TopicService, replicas: ReplicaManager, hosting: GroupHosting, index: number): OffsetsPartition {
   const hosted = () => {
     const p = replicas.get(OFFSETS_TOPIC, index);
     if (!p) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} is not hosted here`);
@@ -64,20 +64,15 @@ function offsetsPartition(config: BrokerConfig, replicas: ReplicaManager, hostin
     get highWatermark() {
       return hosted().acknowledgedEnd;
     },
+    // As Kafka writes offsets with acks=all: the commit stands once every in-sync replica has it.
     append: async (batch) => {
       const p = hosted();
-      if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} is led by broker ${p.leaderId}`);
-      const { baseOffset } = await p.append(batch, null);
-      // As Kafka writes offsets with acks=all: the commit stands once every in-sync replica has it.
-      const outcome = await waitForHighWatermark(hosting.purgatory, {
-        key: partitionKey(OFFSETS_TOPIC, index),
-        highWatermark: () => p.highWatermark,
-        targetOffset: baseOffset + 1 + lastOffsetDelta(batch),
-        isLeader: () => p.isLeader,
-        timeoutMs: config.int('offsets.commit.timeout.ms'),
+      const minInsyncReplicas = logValidationConfig(config, topics.get(OFFSETS_TOPIC)?.configs ?? {}).minInsyncReplicas;
+      let baseOffset = -1;
+      await appendCommitted(p, { purgatory: hosting.purgatory, timeoutMs: config.int('offsets.commit.timeout.ms'), minInsyncReplicas }, async () => {
+        baseOffset = (await p.append(batch, null)).baseOffset;
+        return baseOffset + lastOffsetDelta(batch);
       });
-      if (outcome === 'timeout') throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the replicas of ${OFFSETS_TOPIC}-${index} did not copy the commit in time`);
-      if (outcome !== 'reached') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} moved before the commit was replicated`);
       return baseOffset;
     },
     read: async (offset, maxBytes) => (await hosted().readForReplica(offset, maxBytes, true)).records,
@@ -94,7 +89,7 @@ export async function startGroupCoordinator(config: BrokerConfig, topics: TopicS
   // A lone broker creates the topic at start; a cluster at the first FindCoordinator, once brokers are up.
   if (!hosting.clustered) await createOffsetsTopic(config, topics, 1);
   const count = topics.get(OFFSETS_TOPIC)?.partitions ?? config.int('offsets.topic.num.partitions');
-  const partitions = Array.from({ length: count }, (_, i) => offsetsPartition(config, replicas, hosting, i));
+  const partitions = Array.from({ length: count }, (_, i) => offsetsPartition(config, topics, replicas, hosting, i));
   const coordinator = new GroupCoordinator(
     scheduler,
     {
