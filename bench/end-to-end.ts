@@ -6,7 +6,8 @@
  *
  *   npm run build && node dist/bench/end-to-end.js [COUNT] [RATE]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { startBrokerChild } from './broker-child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,16 +21,6 @@ const work = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
 const tool = join(work, 'rdkafka-bench');
 execFileSync('gcc', ['-O2', '-o', tool, join(root, 'bench', 'e2e', 'rdkafka-bench.c'), '-lrdkafka']);
 
-function startBroker(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', join(work, 'data'), '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('broker ready')) res(child);
-    });
-    child.on('exit', (code) => rej(new Error(`broker exited with ${code}`)));
-  });
-}
-
 function run(args: string[]): string {
   return execFileSync(tool, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
 }
@@ -42,7 +33,7 @@ function mbps(line: string): string {
 }
 
 const port = 19000 + Math.floor(Math.random() * 1000);
-const broker = await startBroker(port);
+const broker = await startBrokerChild(join(work, 'data'), port);
 const bootstrap = `127.0.0.1:${port}`;
 const dd = spawn('dd', ['if=/dev/zero', `of=${join(work, 'dd.bin')}`, 'bs=1M', 'count=256', 'conv=fdatasync']);
 let ddLine = '';

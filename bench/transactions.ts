@@ -7,7 +7,8 @@
  *
  *   npm run build && node dist/bench/transactions.js [SCALE]   (SCALE multiplies the number of transactions, default 1)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startBrokerChild } from './broker-child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,16 +25,6 @@ const SHAPES: [number, number][] = [
 const size = 1024;
 const work = mkdtempSync(join(tmpdir(), 'tributary-txn-bench-'));
 
-function startBroker(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', join(work, 'data'), '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('broker ready')) res(child);
-    });
-    child.on('exit', (code) => rej(new Error(`broker exited with ${code}`)));
-  });
-}
-
 function run(topic: string, transactions: number, perTxn: number, plain: boolean): string {
   const args = [join(root, 'bench', 'txn', 'txn_bench.py'), bootstrap, topic, String(transactions), String(perTxn), String(size), ...(plain ? ['plain'] : [])];
   return execFileSync('/usr/bin/python3', args, { encoding: 'utf8' }).trim();
@@ -42,7 +33,7 @@ function run(topic: string, transactions: number, perTxn: number, plain: boolean
 const recordsPerSecond = (line: string): number => Number(/([\d.]+) records\/s/.exec(line)?.[1] ?? NaN);
 
 const port = 19000 + Math.floor(Math.random() * 1000);
-const broker = await startBroker(port);
+const broker = await startBrokerChild(join(work, 'data'), port);
 const bootstrap = `127.0.0.1:${port}`;
 try {
   // Warm-up: creates __transaction_state and the topics' first segments outside the measurement.

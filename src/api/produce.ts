@@ -19,7 +19,7 @@ import { isInternalTopic } from '../metadata/topic-names.js';
 import { waitForHighWatermark } from '../partition/delayed-produce.js';
 import { partitionKey } from '../partition/purgatory.js';
 import type { Partition } from '../partition/partition.js';
-import type { VerificationGuard } from '../partition/verification-guards.js';
+import type { VerificationGuard } from '../partition/transaction-rules.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
 
@@ -100,7 +100,7 @@ async function verifyTransaction(ctx: RequestContext, partition: Partition, reco
   if (!verifier || transactionalId === null) return { errorCode: ErrorCode.NONE };
   const view = new RecordBatchView(records);
   if (!view.isTransactional) return { errorCode: ErrorCode.NONE };
-  const guard = partition.verificationGuard(view.producerId);
+  const guard = partition.transactions.guardFor(view.producerId);
   if (!guard) return { errorCode: ErrorCode.NONE };
   const errorCode = await verifier({ transactionalId, producerId: view.producerId, producerEpoch: view.producerEpoch, topic: partition.topic, partition: partition.index });
   return { errorCode, guard };

@@ -23,7 +23,7 @@ async function verify(ctx: RequestContext, request: TxnOffsetCommitRequest): Pro
   const partition = ctx.broker.groups.partitionFor(request.groupId);
   const hosted = ctx.broker.replicas.get(OFFSETS_TOPIC, partition);
   // The transaction is open on the partition already: it was verified with its first commit.
-  if (hosted?.hasOpenTransaction(request.producerId)) return ErrorCode.NONE;
+  if (hosted?.transactions.isOpen(request.producerId)) return ErrorCode.NONE;
   return commitError(await verifier({ transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch, topic: OFFSETS_TOPIC, partition }));
 }
 

@@ -3,12 +3,13 @@
  * waiting for it to grow. On a single node the high watermark is the end of what the flush
  * policy acknowledged, so a consumer never reads a record a crash could still take back.
  */
-import { VerificationGuards, type VerificationGuard } from './verification-guards.js';
+import { TransactionRules, type VerificationGuard } from './transaction-rules.js';
+import { firstRecordWhere } from './record-search.js';
 import { LogOfflineError, type PartitionLog, type SegmentTime } from '../storage/partition-log.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { KafkaError, ErrorCode } from '../protocol/error-codes.js';
 import { ProducerStates } from './producer-state.js';
-import { batchesIn, readBatchRecords } from '../protocol/records/batch-records.js';
+import { batchesIn } from '../protocol/records/batch-records.js';
 import { restoreProducerState, saveProducerSnapshot } from './producer-persistence.js';
 import type { PartitionState } from '../metadata/metadata-store.js';
 import { FollowerProgress } from './follower-progress.js';
@@ -67,7 +68,8 @@ export class Partition {
   private hwm: number;
   private readonly listeners = new Set<() => void>();
   private readonly producers: ProducerStates;
-  private readonly guards = new VerificationGuards();
+  /** What this partition's open transactions allow, and KIP-890's verification guards. */
+  readonly transactions: TransactionRules;
   leaderEpoch = 0;
   /** The partition's state as the cluster's metadata has it (replicas, ISR, leader, epochs). */
   private state: PartitionState | null = null;
@@ -103,6 +105,7 @@ export class Partition {
     this.ackedEnd = log.logEndOffset;
     this.writtenEnd = log.logEndOffset;
     this.producers = new ProducerStates(context.producerIdExpirationMs);
+    this.transactions = new TransactionRules(this.producers, `${topic}-${index}`);
     log.setFirstUnstableOffsetSource(() => this.producers.firstUnstableOffset);
     // Kafka snapshots producer state at every roll, so a restart replays at most one segment.
     log.onRoll((baseOffset) => {
@@ -333,16 +336,6 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
-  /** Whether `producerId` has a transaction open on this partition (batches written, no marker yet). */
-  hasOpenTransaction(producerId: bigint): boolean {
-    return this.producers.currentTransaction(producerId) !== null;
-  }
-
-  /** KIP-890: the guard to verify a transactional batch of `producerId` under, or null when its transaction is open here already. */
-  verificationGuard(producerId: bigint): VerificationGuard | null {
-    return this.producers.currentTransaction(producerId) ? null : this.guards.take(producerId);
-  }
-
   /**
    * Appends validated batches; resolves when they are acknowledged and visible to consumers.
    * A batch of an idempotent producer is checked against that producer's sequence first: a retry
@@ -359,14 +352,8 @@ export class Partition {
     const check = this.producers.check(view.producerId, view.producerEpoch, view.baseSequence, view.lastOffsetDelta + 1, Number(view.maxTimestamp));
     if (check.kind === 'error') return Promise.reject(new KafkaError(check.errorCode, check.message));
     if (check.kind === 'duplicate') return check.baseOffset.then((baseOffset) => ({ baseOffset, duplicate: true }));
-    const open = this.producers.currentTransaction(view.producerId);
-    if (!view.isTransactional && open) {
-      return Promise.reject(new KafkaError(ErrorCode.INVALID_TXN_STATE, `Producer ${view.producerId} sent a non-transactional batch while its transaction is open.`));
-    }
-    if (view.isTransactional && !open && guard && !this.guards.holds(guard)) {
-      return Promise.reject(new KafkaError(ErrorCode.INVALID_TXN_STATE, `The transaction of producer ${view.producerId} ended while its batch for ${this.topic}-${this.index} was being verified.`));
-    }
-    this.guards.drop(view.producerId);
+    const refused = this.transactions.refusal(view.producerId, view.isTransactional, guard);
+    if (refused) return Promise.reject(refused);
     // The log end now bounds the transaction's first offset before the append gives it.
     const lowerBound = this.log.logEndOffset;
     const appended = this.appendToLog(batches, logAppendTime);
@@ -388,7 +375,7 @@ export class Partition {
     // Checked and applied at once after the build: markers and batches keep their call order.
     const check = this.producers.checkMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch, this.context.now());
     if (check.kind === 'error') throw new KafkaError(check.errorCode, check.message);
-    this.guards.drop(m.producerId);
+    this.transactions.markerAccepted(m.producerId);
     const offset = this.appendToLog(batch, null);
     const indexAbort = (c: CompletedTxn): Promise<void> => this.log.appendAbortedTxn({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: c.lastStableOffset }).catch(this.storageError);
     await check.settle(offset, m.type === ControlType.ABORT, indexAbort);
@@ -445,12 +432,7 @@ export class Partition {
     const found = await this.log.offsetForTimestamp(timestamp).catch(this.storageError);
     if (!found || found.offset >= this.hwm) return null;
     const bytes = await this.log.read(found.offset, 1, this.hwm, true).catch(this.storageError);
-    for (const view of batchesIn(bytes)) {
-      for (const r of await readBatchRecords(view)) {
-        if (r.offset >= BigInt(found.offset) && r.timestamp >= BigInt(timestamp)) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
-      }
-    }
-    return found;
+    return (await firstRecordWhere(bytes, (o, t) => o >= BigInt(found.offset) && t >= BigInt(timestamp))) ?? found;
   }
 
   /** ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp below the high watermark. */
@@ -458,12 +440,7 @@ export class Partition {
     const found = await this.log.maxTimestamp().catch(this.storageError);
     if (!found || found.offset >= this.hwm) return found;
     const bytes = await this.log.read(found.offset, 1, this.hwm, true).catch(this.storageError);
-    for (const view of batchesIn(bytes)) {
-      for (const r of await readBatchRecords(view)) {
-        if (r.timestamp === BigInt(found.timestamp)) return { offset: Number(r.offset), timestamp: found.timestamp };
-      }
-    }
-    return found;
+    return (await firstRecordWhere(bytes, (_, t) => t === BigInt(found.timestamp))) ?? found;
   }
 
   /** The log's segments with their file times (ListOffsets v0, see legacy-offsets.ts). */

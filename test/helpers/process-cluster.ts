@@ -12,12 +12,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdServer } from './etcd.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { freePort } from './broker-process.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 const READY = 'Tributary broker ready';
@@ -49,18 +49,6 @@ interface Node {
   /** How many output chunks were ever kept (`output` holds the last ones). */
   outputCount: number;
   links: BrokerLinks | null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export class ProcessCluster {

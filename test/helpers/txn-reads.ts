@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { kcat, parseJsonLines } from './kcat.js';
 import { RawClient } from './raw-client.js';
 import type { ListOffsetsResponse } from '../../src/protocol/generated/index.js';
+import type { Kafka } from 'kafkajs';
 
 export type Isolation = 'read_committed' | 'read_uncommitted';
 
@@ -84,4 +85,34 @@ export async function rejectsWithType(promise: Promise<unknown>, type: string, w
   assert.ok(rejected, `${what}: expected a rejection with ${type}, but it succeeded`);
   const chain = errorChain(caught);
   assert.ok(chain.types.includes(type), `${what}: expected ${type}, got ${chain.types.join(', ') || 'no Kafka error type'} (${chain.text})`);
+}
+
+/**
+ * What a kafkajs read_committed consumer group reads of `topic` from the beginning, as
+ * `partition:value`, once it has `count` records; then it waits `settleMs` more (an aborted
+ * record would come with the same fetches) and leaves the group.
+ */
+export async function consumeCommitted(kafka: Kafka, topic: string, groupId: string, count: number, settleMs = 0): Promise<string[]> {
+  const consumer = kafka.consumer({ groupId, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${seen.length} of ${count} committed records of ${topic}: ${seen.join(',')}`)), 30_000);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          seen.push(`${partition}:${String(message.value)}`);
+          if (seen.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { startCluster, type RunningCluster } from '../../src/broker/cluster.js';
 import { askBroker, waitUntil } from '../helpers/cluster-admin.js';
+import { consumeCommitted } from '../helpers/txn-reads.js';
 import type { FindCoordinatorResponse } from '../../src/protocol/generated/index.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -32,30 +33,9 @@ after(async () => {
 
 const kafkaOf = () => new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
 
+/** Everything read_committed, as values, sorted (a new group each time, 500 ms more for anything aborted to show). */
 async function readCommitted(expected: number): Promise<string[]> {
-  const consumer = kafkaOf().consumer({ groupId: `reader-${Date.now()}`, readUncommitted: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  const seen: string[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${seen.length} of ${expected} committed records: ${seen.join(',')}`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(String(message.value));
-          if (seen.length >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-    // Anything beyond the expected count (an aborted record) would arrive with the same fetches.
-    await new Promise((r) => setTimeout(r, 500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen.sort();
+  return (await consumeCommitted(kafkaOf(), TOPIC, `reader-${Date.now()}`, expected, 500)).map((s) => s.slice(s.indexOf(':') + 1)).sort();
 }
 
 async function coordinatorOf(): Promise<number> {

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
+import { consumeCommitted } from '../helpers/txn-reads.js';
 import kafkajs from 'kafkajs';
 
 let broker: RunningBroker;
@@ -97,20 +98,7 @@ test('platformatic transactions: committed records are read under read_committed
   }
   // Partition 0: c1, commit marker, a1, abort marker, c3, commit marker; read_committed skips a1.
   const kafka = new kafkajs.Kafka({ brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: 'pf-txn-reader', readUncommitted: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic: 'pf-txn', fromBeginning: true });
-  const seen: string[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        seen.push(`${partition}:${String(message.value)}`);
-        if (seen.length === 3) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  assert.deepEqual(seen.sort(), ['0:c1', '0:c3', '1:c2']);
+  assert.deepEqual((await consumeCommitted(kafka, 'pf-txn', 'pf-txn-reader', 3)).sort(), ['0:c1', '0:c3', '1:c2']);
   const offsets = await kafka.admin();
   await offsets.connect();
   const ends = await offsets.fetchTopicOffsets('pf-txn');

@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
 import { askBroker, waitUntil } from '../helpers/cluster-admin.js';
+import { consumeCommitted } from '../helpers/txn-reads.js';
 import type { Dispatcher } from '../../src/server/dispatch.js';
 import type { FindCoordinatorResponse, ListOffsetsResponse } from '../../src/protocol/generated/index.js';
 
@@ -94,18 +95,5 @@ test('a transaction whose markers did not go out before its coordinator stopped 
   brokers.delete(coordinator);
   await waitUntil('the other broker completed the transaction', async () => (await lastStableOffset(dataLeader)) === 4n);
 
-  const consumer = kafka.consumer({ groupId: 'failover-reader', readUncommitted: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  const seen: string[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push(String(message.value));
-        if (seen.length === 3) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  assert.deepEqual(seen, ['one', 'two', 'three']);
+  assert.deepEqual(await consumeCommitted(kafka, TOPIC, 'failover-reader', 3), ['0:one', '0:two', '0:three']);
 });

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { askBroker, waitUntil } from '../helpers/cluster-admin.js';
+import { consumeCommitted } from '../helpers/txn-reads.js';
 import type { FindCoordinatorResponse, ListOffsetsResponse } from '../../src/protocol/generated/index.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -70,19 +71,6 @@ test('a coordinator killed -9 with its markers unwritten completes the transacti
   await cluster.startBroker(coordinator);
   await waitUntil('the restarted coordinator wrote the COMMIT marker', async () => (await endOffset(leader, 1).catch(() => -1n)) === 4n, 60_000);
 
-  const consumer = kafka.consumer({ groupId: 'kill9-coord-reader', readUncommitted: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  const seen: string[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push(String(message.value));
-        if (seen.length === 3) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  assert.deepEqual(seen, ['one', 'two', 'three']);
+  assert.deepEqual(await consumeCommitted(kafka, TOPIC, 'kill9-coord-reader', 3), ['0:one', '0:two', '0:three']);
   assert.equal(await endOffset(leader, 0), 4n, 'one marker, written once');
 });
