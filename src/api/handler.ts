@@ -12,6 +12,12 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** The client's address, for logs. */
   readonly clientHost: string;
+  /** The client's IP address alone (what ACLs match). */
+  readonly clientAddress: string;
+  /** The authenticated Kafka principal ("User:alice"), User:ANONYMOUS when none. */
+  readonly principal: string;
+  /** The name of the listener the request arrived on (its advertised address is what clients get). */
+  readonly listenerName: string;
   readonly broker: BrokerServices;
   readonly log: Logger;
   /** Aborted when the client's connection closes: nobody will read the answer any more. */

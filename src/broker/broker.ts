@@ -269,9 +269,9 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
 function gatedUntil(ready: Promise<void>, next: Dispatcher): Dispatcher {
   let open = false;
   void ready.then(() => (open = true));
-  return (frame, services, clientHost, log, closed) => {
-    if (open) return next(frame, services, clientHost, log, closed);
-    return { responseBytesEstimate: 0, answer: ready.then(() => next(frame, services, clientHost, log, closed).answer) };
+  return (frame, services, session, log, closed) => {
+    if (open) return next(frame, services, session, log, closed);
+    return { responseBytesEstimate: 0, answer: ready.then(() => next(frame, services, session, log, closed).answer) };
   };
 }
 

@@ -14,6 +14,7 @@ import { FrameSizeError, FrameSplitter } from './frame-splitter.js';
 import { dispatch, type Dispatched, type Dispatcher, type DispatchResult } from './dispatch.js';
 import type { RequestBytesPool } from './request-bytes-pool.js';
 import type { BrokerServices } from '../api/services.js';
+import { ClientSession, PLAINTEXT_LISTENER, type ListenerIdentity } from './client-session.js';
 
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
@@ -60,6 +61,7 @@ export class Connection {
   private idleSince = Date.now();
   readonly log: Logger;
   readonly clientHost: string;
+  readonly session: ClientSession;
   private drainedCallbacks: (() => void)[] = [];
   /** Bytes of started, unsettled requests plus the answers reserved or built for them. */
   private slotBytes = 0;
@@ -80,8 +82,10 @@ export class Connection {
     private readonly onClose: (c: Connection) => void,
     private readonly dispatcher: Dispatcher = dispatch,
     private readonly pool: RequestBytesPool | null = null,
+    listener: ListenerIdentity = PLAINTEXT_LISTENER,
   ) {
-    this.clientHost = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.session = ClientSession.forSocket(socket.remoteAddress, socket.remotePort, listener);
+    this.clientHost = this.session.host;
     this.log = log.child({ client: this.clientHost });
     this.splitter = new FrameSplitter(limits.maxFrameBytes);
     this.stopWatchingPool = pool?.watch(this.guard('pausing for the request memory pool', () => this.updateReading())) ?? (() => {});
@@ -213,7 +217,7 @@ export class Connection {
     this.slotBytes += frame.length;
     let dispatched: Dispatched;
     try {
-      dispatched = this.dispatcher(frame, this.services, this.clientHost, this.log, this.closedSignal.signal);
+      dispatched = this.dispatcher(frame, this.services, this.session, this.log, this.closedSignal.signal);
     } catch (err) {
       // A dispatcher that throws (a decoder bug) fails this request only: the requests before it
       // are still answered, in order, before the connection closes.

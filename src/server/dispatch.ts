@@ -17,6 +17,7 @@ import { unsupportedApiVersionsResponse } from '../api/api-versions.js';
 import type { BrokerServices } from '../api/services.js';
 import type { RequestContext } from '../api/handler.js';
 import { responseBytesEstimate } from './response-estimate.js';
+import type { ClientSession } from './client-session.js';
 
 export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
 
@@ -32,7 +33,7 @@ const DECODED_BYTES_PER_ELEMENT = 64;
 
 /** Turns one request frame into what the connection sends back; a seam for fault-injection tests. */
 /** `closed` is aborted when the client's connection goes: a request waiting for data stops waiting. */
-export type Dispatcher = (frame: Buffer, services: BrokerServices, clientHost: string, log: Logger, closed?: AbortSignal) => Dispatched;
+export type Dispatcher = (frame: Buffer, services: BrokerServices, session: ClientSession, log: Logger, closed?: AbortSignal) => Dispatched;
 
 const CLOSE: DispatchResult = { kind: 'close' };
 
@@ -40,7 +41,7 @@ function settled(result: DispatchResult): Dispatched {
   return { responseBytesEstimate: 0, answer: Promise.resolve(result) };
 }
 
-export function dispatch(frame: Buffer, services: BrokerServices, clientHost: string, log: Logger, closed?: AbortSignal): Dispatched {
+export function dispatch(frame: Buffer, services: BrokerServices, session: ClientSession, log: Logger, closed?: AbortSignal): Dispatched {
   let decoded: DecodedRequest;
   try {
     decoded = decodeRequestFrame(frame);
@@ -59,11 +60,11 @@ export function dispatch(frame: Buffer, services: BrokerServices, clientHost: st
   return {
     responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
     decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
-    answer: answer(decoded, services, clientHost, log, closed),
+    answer: answer(decoded, services, session, log, closed),
   };
 }
 
-async function answer(decoded: DecodedRequest, services: BrokerServices, clientHost: string, log: Logger, closed: AbortSignal | undefined): Promise<DispatchResult> {
+async function answer(decoded: DecodedRequest, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined): Promise<DispatchResult> {
   const { header, body } = decoded;
   const apiKey = header.requestApiKey;
   const version = header.requestApiVersion;
@@ -89,7 +90,18 @@ async function answer(decoded: DecodedRequest, services: BrokerServices, clientH
     log.warn(`closing connection: ${handler.name} v${version} is not supported (this broker serves v${handler.minVersion}-${handler.maxVersion})`);
     return CLOSE;
   }
-  const ctx: RequestContext = { apiVersion: version, correlationId: header.correlationId, clientId: header.clientId, clientHost, broker: services, log, connectionClosed: closed };
+  const ctx: RequestContext = {
+    apiVersion: version,
+    correlationId: header.correlationId,
+    clientId: header.clientId,
+    clientHost: session.host,
+    clientAddress: session.address,
+    principal: session.principal,
+    listenerName: session.listener.name,
+    broker: services,
+    log,
+    connectionClosed: closed,
+  };
   try {
     const response = await handler.handle(ctx, body);
     return response === null ? { kind: 'none' } : respond(response);

@@ -10,6 +10,7 @@ import { ConnectionQuotas, type ConnectionQuotaConfig } from './connection-quota
 import { RequestBytesPool } from './request-bytes-pool.js';
 import { dispatch, type Dispatcher } from './dispatch.js';
 import type { BrokerServices } from '../api/services.js';
+import { PLAINTEXT_LISTENER, type ListenerIdentity } from './client-session.js';
 
 export interface ListenerLimits extends ConnectionLimits, ConnectionQuotaConfig {
   /** queued.max.request.bytes: request bytes read and not yet answered, over all connections (≤ 0: unbounded). */
@@ -41,6 +42,8 @@ export class Listener {
     private readonly limits: ListenerLimits,
     private readonly log: Logger,
     private readonly dispatcher: Dispatcher = dispatch,
+    /** The listener's name and security protocol, as each of its connections reports them. */
+    readonly identity: ListenerIdentity = PLAINTEXT_LISTENER,
   ) {
     this.quotas = new ConnectionQuotas(limits);
     this.pool = new RequestBytesPool(limits.maxQueuedRequestBytes);
@@ -64,7 +67,7 @@ export class Listener {
         if (counted) this.quotas.release(address);
         counted = false;
       };
-      const conn = new Connection(socket, this.services, this.limits, this.log, release, this.dispatcher, this.pool);
+      const conn = new Connection(socket, this.services, this.limits, this.log, release, this.dispatcher, this.pool, this.identity);
       this.connections.add(conn);
     } catch (err) {
       // Setting up one connection failed (its socket may already be gone): drop it, keep listening.

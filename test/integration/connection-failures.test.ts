@@ -76,12 +76,12 @@ test('frames shorter than a request header close the connection', async () => {
  * continuation that writes responses). Every other frame takes the real path.
  */
 async function faultyBroker(logLines: string[]): Promise<RunningBroker> {
-  const wrapDispatcher = (next: Dispatcher): Dispatcher => (frame, services, clientHost, log): Dispatched => {
+  const wrapDispatcher = (next: Dispatcher): Dispatcher => (frame, services, session, log): Dispatched => {
     const clientId = parseRequestHeader(frame).header.clientId ?? '';
     if (clientId === 'fault:throw') throw new TypeError('decoder bug (thrown)');
     if (clientId === 'fault:reject') return { responseBytesEstimate: 0, answer: Promise.reject(new RangeError('handler bug (rejected)')) };
     if (clientId === 'fault:unwritable') return { responseBytesEstimate: 0, answer: Promise.resolve({ kind: 'response', chunks: [42 as unknown as Buffer] }) };
-    return next(frame, services, clientHost, log);
+    return next(frame, services, session, log);
   };
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {

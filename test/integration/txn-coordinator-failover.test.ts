@@ -26,9 +26,9 @@ const brokers = new Map<number, RunningBroker>();
 const refusing = new Set<number>();
 
 function refuseMarkersOn(nodeId: number): (next: Dispatcher) => Dispatcher {
-  return (next) => (frame, services, clientHost, log, closed) => {
+  return (next) => (frame, services, session, log, closed) => {
     if (refusing.has(nodeId) && frame.readInt16BE(0) === WRITE_TXN_MARKERS) return { responseBytesEstimate: 0, answer: Promise.resolve({ kind: 'close' }) };
-    return next(frame, services, clientHost, log, closed);
+    return next(frame, services, session, log, closed);
   };
 }
 
