@@ -10,8 +10,8 @@
  * after connection.failed.authentication.delay.ms, then the connection closes. With
  * connections.max.reauth.ms, a session ends after that long (KIP-368): the client re-authenticates
  * with SaslHandshake + SaslAuthenticate on the same connection, as the same principal, or the next
- * request after the end closes the connection. Mechanisms answer synchronously, so each frame's
- * effect on the state is settled before the connection hands over the next.
+ * request after the end closes the connection. PLAIN and SCRAM answer synchronously; OAUTHBEARER's
+ * check settles later, and until it does the connection is not authenticated.
  */
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -52,6 +52,13 @@ export interface SaslGateOptions {
 }
 
 const CLOSE: DispatchResult = { kind: 'close' };
+
+type Outcome = SaslStep | SaslAuthenticationError;
+
+/** Applies `fn` to a value that may still be coming, without a promise when it is already here. */
+function settle<T, R>(value: T | Promise<T>, fn: (v: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
 
 function settled(result: DispatchResult | Promise<DispatchResult>): Dispatched {
   return { responseBytesEstimate: 0, answer: Promise.resolve(result) };
@@ -159,35 +166,46 @@ class GateStep {
       s.phase = 'failed';
       return respond({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: `Unexpected ${message}`, authBytes: Buffer.alloc(0) } satisfies SaslAuthenticateResponseInput, true);
     }
-    const step = this.step(request.authBytes);
-    if (step instanceof SaslAuthenticationError) {
-      return this.options.delay(this.settings.failedAuthenticationDelayMs).then(() =>
-        respond({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: step.message, authBytes: Buffer.alloc(0) } satisfies SaslAuthenticateResponseInput, true),
-      );
-    }
-    const response: SaslAuthenticateResponseInput = { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.challenge };
-    if (step.done && version >= 1) response.sessionLifetimeMs = BigInt(this.settings.reauthMs);
-    return respond(response);
+    return settle(this.step(request.authBytes), (step) => {
+      if (step instanceof SaslAuthenticationError) {
+        return this.options.delay(this.settings.failedAuthenticationDelayMs).then(() =>
+          respond({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: step.message, authBytes: Buffer.alloc(0) } satisfies SaslAuthenticateResponseInput, true),
+        );
+      }
+      const response: SaslAuthenticateResponseInput = { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.challenge };
+      // KIP-368: how long the session lasts (0: for ever), so the client re-authenticates in time.
+      if (step.done && version >= 1) response.sessionLifetimeMs = BigInt(s.expiresAt === null ? 0 : Math.max(0, s.expiresAt - this.options.now()));
+      return respond(response);
+    });
   }
 
   rawToken(frame: Buffer): DispatchResult | Promise<DispatchResult> {
-    const step = this.step(frame);
-    if (step instanceof SaslAuthenticationError) return this.options.delay(this.settings.failedAuthenticationDelayMs).then(() => CLOSE);
-    const size = Buffer.alloc(4);
-    size.writeInt32BE(step.challenge.length);
-    return { kind: 'response', chunks: [size, step.challenge] };
+    return settle(this.step(frame), (step) => {
+      if (step instanceof SaslAuthenticationError) return this.options.delay(this.settings.failedAuthenticationDelayMs).then(() => CLOSE);
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(step.challenge.length);
+      return { kind: 'response', chunks: [size, step.challenge] };
+    });
   }
 
   /** Feeds a token to the exchange; on completion the connection is authenticated (or fails). */
-  private step(token: Buffer): SaslStep | SaslAuthenticationError {
-    const s = this.state;
-    let step: SaslStep;
+  private step(token: Buffer): Outcome | Promise<Outcome> {
+    let next: SaslStep | Promise<SaslStep>;
     try {
-      step = (s.exchange as SaslExchange).next(token);
+      next = (this.state.exchange as SaslExchange).next(token);
     } catch (err) {
-      if (!(err instanceof SaslAuthenticationError)) throw err;
-      return this.failed(err);
+      return this.caught(err);
     }
+    return next instanceof Promise ? next.then((step) => this.completed(step), (err: unknown) => this.caught(err)) : this.completed(next);
+  }
+
+  private caught(err: unknown): SaslAuthenticationError {
+    if (!(err instanceof SaslAuthenticationError)) throw err;
+    return this.failed(err);
+  }
+
+  private completed(step: SaslStep): Outcome {
+    const s = this.state;
     if (!step.done) return step;
     const principal = userPrincipal(step.user);
     if (s.reauthenticating && principal !== s.principal) {
@@ -197,7 +215,8 @@ class GateStep {
     s.phase = 'authenticated';
     s.exchange = null;
     s.reauthenticating = false;
-    s.expiresAt = this.settings.reauthMs > 0 ? this.options.now() + this.settings.reauthMs : null;
+    // With re-authentication on, a session also ends when its credential does (an OAuth token's exp), as in Kafka.
+    s.expiresAt = this.settings.reauthMs > 0 ? Math.min(this.options.now() + this.settings.reauthMs, step.expiresAtMs ?? Infinity) : null;
     this.session.principal = principal;
     this.log.debug({ principal, mechanism: s.mechanism }, 'authenticated');
     return step;
