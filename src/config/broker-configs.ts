@@ -111,6 +111,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('sasl.oauthbearer.expected.issuer', ConfigType.String, '', 'The issuer a token\'s iss claim must be; empty: not checked.'),
   def('sasl.oauthbearer.sub.claim.name', ConfigType.String, 'sub', 'The claim holding the principal name.'),
   def('sasl.oauthbearer.clock.skew.seconds', ConfigType.Int, '30', 'Tolerated clock difference with the token issuer when checking exp and nbf.', atLeast(0)),
+  // Client quotas (src/security/quota/), set with AlterClientQuotas.
+  def('quota.window.num', ConfigType.Int, '11', 'Windows a client\'s byte rate is measured over (the oldest is dropped as a new one starts).', atLeast(1)),
+  def('quota.window.size.seconds', ConfigType.Int, '1', 'Length of each quota window.', atLeast(1)),
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).
   def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,...) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
   def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
