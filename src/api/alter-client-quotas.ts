@@ -31,7 +31,7 @@ function applyOps(entity: QuotaEntity, current: Readonly<Record<string, number>>
       continue;
     }
     if (!Number.isFinite(op.value) || op.value <= 0) return `The value of ${op.key} must be positive, not ${op.value}`;
-    if (op.key !== 'request_percentage' && op.key !== 'controller_mutation_rate' && !Number.isInteger(op.value)) return `The value of ${op.key} must be a whole number, not ${op.value}`;
+    if (op.key !== 'request_percentage' && op.key !== 'controller_mutation_rate' && op.key !== 'connection_creation_rate' && !Number.isInteger(op.value)) return `The value of ${op.key} must be a whole number, not ${op.value}`;
     next[op.key] = op.value;
   }
   return next;

@@ -244,7 +244,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => (options.scheduler ?? systemScheduler).now(),
       delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
-    listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, authenticated), identity);
+    const limits = {
+      ...listenerLimits(config),
+      ipConnectionCreationRate: (ip: string) => clientQuotas.connectionCreationRate(ip),
+      rateWindows: config.int('quota.window.num'),
+      rateWindowMs: config.int('quota.window.size.seconds') * 1000,
+    };
+    listener = new Listener(services, limits, log, gatedUntil(ready, authenticated), identity);
     const address = await listener.listen(host, port);
     bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
     registrar = await BrokerRegistrar.start(store, clusterView, config, () => config.advertised ?? bound, log);

@@ -47,6 +47,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('queued.max.request.bytes', ConfigType.Long, '-1', 'Bytes of requests read and not yet answered, over all connections, before no connection is read (-1: unbounded).'),
   def('max.connections', ConfigType.Int, '2147483647', 'Connections the listener serves at once; a connection above it is closed when accepted.', atLeast(0)),
   def('max.connections.per.ip', ConfigType.Int, '2147483647', 'Connections one IP address may have open; one above it is closed when accepted.', atLeast(0)),
+  def('max.connection.creation.rate', ConfigType.Int, '2147483647', 'New connections per second the listener accepts (over the quota windows); one over it is closed when accepted.', atLeast(0)),
   def('max.connections.per.ip.overrides', ConfigType.String, '', 'Per-address exceptions to max.connections.per.ip: "address:count,..." (IP addresses; host names are not resolved).', validPerIpOverrides),
   def('tributary.connection.max.inflight.requests', ConfigType.Int, '500', 'Requests one connection may have started and not yet answered; further pipelined requests wait unread.', atLeast(1)),
   def('tributary.connection.max.inflight.bytes', ConfigType.Long, '67108864', 'Bytes one connection may hold (requests under way, the most their answers may take, answers waiting for their turn, unsent output) before it starts no further request and stops reading.', atLeast(1)),

@@ -174,3 +174,31 @@ test('a throttled Fetch is answered empty with the wait; a kafkajs consumer stil
   await consumer.disconnect();
   assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i));
 });
+
+test('an address over its connection_creation_rate has its new connections closed; others are served', async () => {
+  // platformatic's admin has no ip entities: AlterClientQuotas by hand, on a connection older than the quota.
+  const control = await KafkaConnection.open(broker.bootstrap);
+  const ipQuota = (op: { key: string; value: number; remove: boolean }) =>
+    control.request<{ entries: { errorCode: number }[] }>(49, 1, { validateOnly: false, entries: [{ entity: [{ entityType: 'ip', entityName: '127.0.0.1' }], ops: [op] }] });
+  assert.equal((await ipQuota({ key: 'connection_creation_rate', value: 3, remove: false })).entries[0].errorCode, 0);
+  const outcomes: string[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      try {
+        const c = await KafkaConnection.open(broker.bootstrap);
+        await c.request(18, 3, { clientSoftwareName: 'rate', clientSoftwareVersion: '1' }, 10_000);
+        outcomes.push('served');
+        c.close();
+      } catch {
+        outcomes.push('closed');
+      }
+    }
+  } finally {
+    assert.equal((await ipQuota({ key: 'connection_creation_rate', value: 0, remove: true })).entries[0].errorCode, 0);
+    control.close();
+  }
+  // Measured over at least one second: three connections fit, the next ones do not.
+  assert.deepEqual(outcomes, ['served', 'served', 'served', 'closed', 'closed', 'closed']);
+  const after = await KafkaConnection.open(broker.bootstrap);
+  after.close();
+});

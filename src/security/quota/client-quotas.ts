@@ -85,6 +85,12 @@ export class ClientQuotas {
     return this.byEntity.get(entityKey(entity)) ?? {};
   }
 
+  /** The connection_creation_rate of an address: its own IP entity's, else the default IP entity's. */
+  connectionCreationRate(ip: string): number | null {
+    if (this.byEntity.size === 0) return null;
+    return this.byEntity.get(entityKey({ ip }))?.connection_creation_rate ?? this.byEntity.get(entityKey({ ip: null }))?.connection_creation_rate ?? null;
+  }
+
   /** The quota that applies to the client, and the sensor that counts it; null when none does. */
   limitFor(kind: ByteRateKind, user: string, clientId: string): { limit: number; sensor: string } | null {
     for (const entity of candidates(user, clientId)) {
