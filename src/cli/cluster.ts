@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { saslFromEnvironment } from './sasl-env.js';
+import { registerTopicCommands } from './topics.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
 import { clusterInfo, describeTopic, electLeaders, errorName, type ElectionRow } from './cluster-queries.js';
@@ -96,13 +97,13 @@ export function registerClusterCommands(program: Command): void {
     .description('cluster id, controller and live brokers')
     .option(...bootstrap)
     .action((o: Common) => withConnection(o, info));
-  program
-    .command('topic')
-    .description('inspect topics')
+  const topic = program.command('topic').description('create, list, describe, change and delete topics');
+  topic
     .command('describe <topic>')
     .description('partitions with leader, leader epoch, replicas, in-sync replicas and offline replicas')
     .option(...bootstrap)
-    .action((topic: string, o: Common) => withConnection(o, (c) => describe(c, topic)));
+    .action((name: string, o: Common) => withConnection(o, (c) => describe(c, name)));
+  registerTopicCommands(topic);
   program
     .command('leader')
     .description('partition leadership')

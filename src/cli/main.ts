@@ -7,8 +7,16 @@ import { registerClusterCommands } from './cluster.js';
 import { registerPartitionCommands } from './partitions.js';
 import { registerTransactionCommands } from './transactions.js';
 import { registerUserCommands } from './users.js';
+import { registerProduceCommand } from './produce.js';
+import { registerConsumeCommand } from './consume.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+// Output piped into `head` and the like: a closed pipe ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = new Command('tributary').description('Tributary: a Kafka-compatible event streaming broker').version(pkg.version);
 registerStart(program);
@@ -17,6 +25,8 @@ registerClusterCommands(program);
 registerPartitionCommands(program);
 registerTransactionCommands(program);
 registerUserCommands(program);
+registerProduceCommand(program);
+registerConsumeCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,0 +1,124 @@
+// `tributary topic create|list|alter-config|add-partitions|delete`, `produce` and `consume`, run as a
+// user runs them (child processes) against an in-process broker; what they did is checked with
+// kafkajs's admin and consumer, and what they print is checked line by line.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+
+const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
+import { startBroker, type RunningBroker } from '../helpers/broker.js';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
+let broker: RunningBroker;
+let kafka: InstanceType<typeof Kafka>;
+
+async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (input === undefined) {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args, '-b', broker.bootstrap], { timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '-b', broker.bootstrap], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await cli(args, input);
+  assert.equal(r.code, 0, `tributary ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  broker = await startBroker({ port: 0, config: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2' } });
+  kafka = new Kafka({ clientId: 'cli-check', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+});
+
+after(async () => {
+  await broker?.stop();
+});
+
+test('topic create, list, alter-config, add-partitions and delete do what they say', async () => {
+  const created = await ok(['topic', 'create', 'cli-orders', 'cli-audit', '-p', '3', '-c', 'cleanup.policy=compact', '-c', 'retention.ms=86400000']);
+  assert.match(created, /TOPIC\s+PARTITIONS\s+REPLICAS\ncli-orders\s+3\s+1\ncli-audit\s+3\s+1/);
+  const listed = JSON.parse(await ok(['topic', 'list', '--json'])) as { topics: { topic: string; partitions: number }[] };
+  assert.deepEqual(listed.topics.filter((t) => t.topic.startsWith('cli-')), [{ topic: 'cli-audit', partitions: 3, replicas: 1 }, { topic: 'cli-orders', partitions: 3, replicas: 1 }]);
+  assert.match(await ok(['topic', 'alter-config', 'cli-orders', '--set', 'retention.ms=3600000', '--delete', 'cleanup.policy']), /Altered cli-orders: retention.ms=3600000, cleanup.policy \(default\)/);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const configs = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cli-orders', configNames: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: false });
+    const values = Object.fromEntries(configs.resources[0].configEntries.map((c) => [c.configName, c.configValue]));
+    assert.deepEqual(values, { 'retention.ms': '3600000', 'cleanup.policy': 'delete' });
+    await ok(['topic', 'add-partitions', 'cli-orders', '--total', '5']);
+    const md = await admin.fetchTopicMetadata({ topics: ['cli-orders'] });
+    assert.equal(md.topics[0].partitions.length, 5);
+    assert.match(await ok(['topic', 'delete', 'cli-audit']), /Deleted cli-audit\./);
+    assert.ok(!(await admin.listTopics()).includes('cli-audit'));
+  } finally {
+    await admin.disconnect();
+  }
+});
+
+test('produce takes keys, headers and compression; consume prints formats, JSON, counts and timestamps', async () => {
+  await ok(['topic', 'create', 'cli-events', '-p', '1']);
+  const lines = Array.from({ length: 30 }, (_, i) => `k${i}|value ${i}`);
+  const produced = await cli(['produce', 'cli-events', '-k', '|', '-H', 'source=cli', '-H', 'run=1', '-z', 'gzip', '--no-progress'], `${lines.join('\n')}\n`);
+  assert.equal(produced.code, 0, produced.stderr);
+  assert.match(produced.stderr, /Produced 30 records to cli-events\./);
+
+  const consumer = kafka.consumer({ groupId: 'cli-verify' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'cli-events', fromBeginning: true });
+  const seen: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({ eachMessage: async ({ message }) => void (seen.push(`${message.key?.toString()}=${message.value?.toString()};${message.headers?.source?.toString()},${message.headers?.run?.toString()}`) === 30 && resolve()) }).catch(reject);
+  });
+  await consumer.disconnect();
+  assert.deepEqual(seen, Array.from({ length: 30 }, (_, i) => `k${i}=value ${i};cli,1`));
+
+  const formatted = await ok(['consume', 'cli-events', '-e', '-f', '%p/%o %k -> %v [%h]\\n']);
+  assert.deepEqual(formatted.trimEnd().split('\n'), Array.from({ length: 30 }, (_, i) => `0/${i} k${i} -> value ${i} [source=cli,run=1]`));
+  const json = (await ok(['consume', 'cli-events', '-o', '25', '-e', '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { offset: number; key: string; value: string; headers: Record<string, string> });
+  assert.deepEqual(json.map((r) => [r.offset, r.key, r.value, r.headers.source]), [25, 26, 27, 28, 29].map((i) => [i, `k${i}`, `value ${i}`, 'cli']));
+  assert.deepEqual((await ok(['consume', 'cli-events', '-n', '3'])).split('\n').slice(0, 3), ['value 0', 'value 1', 'value 2']);
+  assert.equal(await ok(['consume', 'cli-events', '--timestamp', String(Date.now() + 60_000), '-e']), '', 'a time after every record starts at the end');
+});
+
+test('consume in a group commits, so the next run goes on where the last stopped', async () => {
+  await ok(['topic', 'create', 'cli-queue', '-p', '1']);
+  await ok(['produce', 'cli-queue', '--no-progress'], 'one\ntwo\nthree\nfour\n');
+  assert.deepEqual((await ok(['consume', 'cli-queue', '-g', 'cli-workers', '-n', '2'])).trim().split('\n'), ['one', 'two']);
+  assert.deepEqual((await ok(['consume', 'cli-queue', '-g', 'cli-workers', '-e'])).trim().split('\n'), ['three', 'four']);
+});
+
+test('mistakes end in one line on stderr and a failing exit code', async () => {
+  const cases: [string[], RegExp][] = [
+    [['produce', 'cli-events', '--acks', 'most'], /^--acks must be all, 1 or 0, not most$/],
+    [['consume', 'cli-nope', '-e'], /^topic cli-nope does not exist$|^Unknown topic cli-nope\.$/],
+    [['topic', 'create', 'cli-x', '-p', 'zero'], /^--partitions must be a whole number/],
+    [['topic', 'alter-config', 'cli-events'], /^give at least one --set or --delete$/],
+    [['topic', 'create', 'cli-events'], /already exists/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args, args[0] === 'produce' ? 'x\n' : undefined);
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.match(r.stderr.trim(), message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
+});
