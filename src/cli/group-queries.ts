@@ -5,7 +5,9 @@
 import type { KafkaConnection } from '../client/kafka-connection.js';
 import {
   decodeConsumerProtocolAssignment,
+  type DeleteGroupsResponse,
   type DescribeGroupsResponse,
+  type FindCoordinatorResponse,
   type ListGroupsResponse,
   type ListOffsetsResponse,
   type MetadataResponse,
@@ -91,4 +93,25 @@ export async function commitOffsets(c: KafkaConnection, groupId: string, offsets
     topics: [...byTopic].map(([name, rows]) => ({ name, partitions: rows.map((r) => ({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, committedMetadata: '' })) })),
   });
   for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `OffsetCommit ${t.name}-${p.partitionIndex}`);
+}
+
+/** DeleteGroups for each group at its coordinator (FindCoordinator first), answered per group. */
+export async function deleteGroups(c: KafkaConnection, groupIds: string[], open: (address: string) => Promise<KafkaConnection>): Promise<{ groupId: string; errorCode: number }[]> {
+  const out: { groupId: string; errorCode: number }[] = [];
+  for (const groupId of groupIds) {
+    const found = await c.request<FindCoordinatorResponse>(10, 4, { keyType: 0, coordinatorKeys: [groupId] });
+    const coordinator = found.coordinators[0];
+    if (!coordinator || coordinator.errorCode !== 0) {
+      out.push({ groupId, errorCode: coordinator?.errorCode ?? -1 });
+      continue;
+    }
+    const at = await open(`${coordinator.host}:${coordinator.port}`);
+    try {
+      const res = await at.request<DeleteGroupsResponse>(42, 2, { groupsNames: [groupId] });
+      out.push({ groupId, errorCode: res.results[0]?.errorCode ?? -1 });
+    } finally {
+      at.close();
+    }
+  }
+  return out;
 }

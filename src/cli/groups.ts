@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { formatTable } from './table.js';
-import { assignedPartitions, CliError, commitOffsets, committedOffsets, describeGroup, listGroups, offsetsAt, topicPartitions, type CommittedRow } from './group-queries.js';
+import { assignedPartitions, CliError, commitOffsets, committedOffsets, deleteGroups, describeGroup, listGroups, offsetsAt, topicPartitions, type CommittedRow } from './group-queries.js';
+import { describeError } from '../protocol/error-codes.js';
 import { saslFromEnvironment } from './sasl-env.js';
 
 interface Common {
@@ -94,7 +95,7 @@ async function reset(c: KafkaConnection, groupId: string, o: ResetOptions): Prom
 }
 
 export function registerGroups(program: Command): void {
-  const groups = program.command('groups').description('inspect consumer groups and reset their offsets');
+  const groups = program.command('group').alias('groups').description('inspect consumer groups, reset their offsets, delete them');
   const bootstrap = ['-b, --bootstrap <host:port>', 'broker address', '127.0.0.1:9092'] as const;
   groups
     .command('list')
@@ -122,4 +123,16 @@ export function registerGroups(program: Command): void {
     .option('--to-datetime <iso>', 'the first offset at or after a time, e.g. 2026-11-24T10:00:00Z')
     .option('--execute', 'commit the new offsets')
     .action((group: string, o: ResetOptions) => withConnection(o, (c) => reset(c, group, o)));
+  groups
+    .command('delete <groups...>')
+    .description('delete empty groups and their committed offsets (DeleteGroups at each group\'s coordinator)')
+    .option(...bootstrap)
+    .action((names: string[], o: Common) =>
+      withConnection(o, async (c) => {
+        const results = await deleteGroups(c, names, (address) => KafkaConnection.open(address, 10_000, 'tributary-cli', saslFromEnvironment()));
+        const failed = results.filter((r) => r.errorCode !== 0);
+        for (const r of results) if (r.errorCode === 0) console.log(`Deleted group ${r.groupId}.`);
+        if (failed.length > 0) throw new CliError(failed.map((r) => `${r.groupId}: ${describeError(r.errorCode)?.name ?? r.errorCode} (${describeError(r.errorCode)?.message ?? 'unknown error'})`).join('; '));
+      }),
+    );
 }

@@ -105,6 +105,12 @@ test('consume in a group commits, so the next run goes on where the last stopped
   await ok(['produce', 'cli-queue', '--no-progress'], 'one\ntwo\nthree\nfour\n');
   assert.deepEqual((await ok(['consume', 'cli-queue', '-g', 'cli-workers', '-n', '2'])).trim().split('\n'), ['one', 'two']);
   assert.deepEqual((await ok(['consume', 'cli-queue', '-g', 'cli-workers', '-e'])).trim().split('\n'), ['three', 'four']);
+  assert.match(await ok(['group', 'list']), /cli-workers\s+Empty\s+consumer/);
+  assert.match(await ok(['group', 'delete', 'cli-workers']), /Deleted group cli-workers\./);
+  assert.doesNotMatch(await ok(['groups', 'list']), /cli-workers/);
+  const again = await cli(['group', 'delete', 'cli-workers']);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr.trim(), /^cli-workers: GROUP_ID_NOT_FOUND/);
 });
 
 test('mistakes end in one line on stderr and a failing exit code', async () => {
