@@ -20,7 +20,9 @@ import { kafkaAssigner } from './assignment.js';
 import { ControllerCampaign, controllerRequests } from './controller.js';
 import { startReplication, type Replication } from './replication.js';
 import { coordinatorLocator } from './coordinators.js';
-import { Listener, type ServerLoad } from '../server/listener.js';
+import type { ServerLoad } from '../server/listener.js';
+import { BrokerListeners, planListeners, type BoundListener } from './listeners.js';
+import { peerConnector } from './peer-connector.js';
 import { dispatch, type Dispatcher } from '../server/dispatch.js';
 import type { BrokerServices } from '../api/services.js';
 import { openLogFactory, type StorageKind } from './storage.js';
@@ -39,9 +41,9 @@ import { FetchSessionCache } from '../partition/fetch-sessions.js';
 import '../api/registry.js';
 
 export interface BrokerOptions {
-  /** Port to listen on; 0 picks a free one. Overrides `listeners`. */
+  /** Port of the first listener in `listeners`; 0 picks a free one. The other listeners keep theirs. */
   port?: number;
-  /** Host to listen on (default 127.0.0.1). */
+  /** Host of the first listener (default: the one in `listeners`, 127.0.0.1 unless configured). */
   host?: string;
   /** Data directory; a temporary one (removed on stop) when omitted. */
   dataDir?: string;
@@ -68,10 +70,12 @@ export interface BrokerOptions {
 }
 
 export interface RunningBroker {
-  /** "host:port", ready for a client's bootstrap servers. */
+  /** "host:port" of the first listener, ready for a client's bootstrap servers. */
   readonly bootstrap: string;
   readonly host: string;
   readonly port: number;
+  /** Every listener with the address it is bound to, in the order of `listeners`. */
+  readonly listeners: readonly BoundListener[];
   readonly dataDir: string;
   readonly clusterId: string;
   readonly config: BrokerConfig;
@@ -103,9 +107,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   if (options.dataDir !== undefined) overrides.push(['log.dirs', options.dataDir]);
   else if (temporaryDir) overrides.push(['log.dirs', temporaryDir]);
   const config = new BrokerConfig(baseConfig ? [...baseConfigEntries(baseConfig)] : [], overrides);
-  const listen = config.listener;
-  const host = options.host ?? listen.host;
-  const port = options.port ?? listen.port;
+  // Checked (and the TLS certificates loaded) before anything starts.
+  const listenerPlan = planListeners(config, { host: options.host, port: options.port }, log);
 
   const store: MetadataStore = await openMetadataStore(config, log);
   let view: ClusterView | null = null;
@@ -119,7 +122,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let groups: RunningGroupCoordinator | null = null;
   let transactions: RunningTransactionCoordinator | null = null;
   let peers: PeerRequests | null = null;
-  let listener: Listener | null = null;
+  let listeners: BrokerListeners | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -135,7 +138,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     // Followers stop copying now, so leaders do not take this broker back into their ISRs.
     await replication?.stop();
     // Stop accepting; requests in flight may finish (up to 5 s) while the rest shuts down.
-    const closing = listener?.close(5000);
+    const closing = listeners?.close(5000);
     // Waiting long polls answer now.
     replicas?.wakeAll();
     // Topic mutations still running end (a large CreatePartitions stops early) before the groups
@@ -160,7 +163,6 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
   };
 
-  let bound = { host, port };
   try {
     view = await ClusterView.open(store, {
       connection: (state, cause) =>
@@ -169,7 +171,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     });
     const clusterView = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
-    replication = startReplication(config, store, clusterView, log);
+    const connector = peerConnector(config, clusterView);
+    replication = startReplication(config, store, clusterView, connector, log);
     replicas = new ReplicaManager(logs, replication.context);
     replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
     applier = new MetadataApplier(config.nodeId, clusterView, replicas, {
@@ -184,7 +187,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const topicService = topics;
     let groupCoordinator: RunningGroupCoordinator | null = null;
     let transactionCoordinator: RunningTransactionCoordinator | null = null;
-    const peerRequests = new PeerRequests(clusterView, config.nodeId, config.int('request.timeout.ms'));
+    const peerRequests = new PeerRequests(connector, config.nodeId, config.int('request.timeout.ms'));
     peers = peerRequests;
     const localTransactions = (): TransactionCoordinator => {
       if (!transactionCoordinator) throw new Error('the transaction coordinator is not started yet');
@@ -194,7 +197,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       config,
       nodeId: config.nodeId,
       clusterId: store.clusterId,
-      endpoint: () => config.advertised ?? bound,
+      endpoint: (listenerName) => listeners?.endpoint(listenerName) ?? null,
       cluster: clusterView,
       topics: topicService,
       replicas,
@@ -206,7 +209,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         return localTransactions();
       },
       verifyTransaction: config.bool('transaction.partition.verification.enable') ? transactionVerifier(clusterView, config.nodeId, localTransactions, peerRequests) : undefined,
-      coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
+      coordinators: coordinatorLocator(config, clusterView, topicService, (listenerName) => listeners?.endpoint(listenerName) ?? null),
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       fetchSessions: new FetchSessionCache({
@@ -217,10 +220,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => Date.now(),
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;
-    listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, inner));
-    const address = await listener.listen(host, port);
-    bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
-    registrar = await BrokerRegistrar.start(store, clusterView, config, () => config.advertised ?? bound, log);
+    const bound = new BrokerListeners(listenerPlan, config, services, listenerLimits(config), log, gatedUntil(ready, inner));
+    await bound.listen();
+    listeners = bound;
+    registrar = await BrokerRegistrar.start(store, clusterView, config, () => bound.endpoints(), log);
     controller = new ControllerCampaign(registrar, store, config, log);
     // A lone broker is its own controller from the start (clients send admin requests to it).
     if (config.etcdEndpoints.length === 0) await clusterView.waitFor(() => clusterView.controller() !== null);
@@ -243,20 +246,26 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await shutdown().catch((cleanupErr: unknown) => log.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
     throw err;
   }
-  log.info({ address: `${bound.host}:${bound.port}`, dataDir: config.dataDir, clusterId: store.clusterId, nodeId: config.nodeId }, `Tributary broker ready on ${bound.host}:${bound.port}`);
+  const first = (listeners as BrokerListeners).bound[0];
+  const boundListeners = (listeners as BrokerListeners).bound;
+  log.info(
+    { listeners: boundListeners.map((l) => `${l.name}://${l.host}:${l.port}`), dataDir: config.dataDir, clusterId: store.clusterId, nodeId: config.nodeId },
+    `Tributary broker ready on ${boundListeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(', ')}`,
+  );
 
   let stopping: Promise<void> | null = null;
   return {
-    bootstrap: `${bound.host}:${bound.port}`,
-    host: bound.host,
-    port: bound.port,
+    bootstrap: `${first.host}:${first.port}`,
+    host: first.host,
+    port: first.port,
+    listeners: boundListeners,
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
     groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     transactionCoordinatorForTests: (transactions as RunningTransactionCoordinator).coordinator,
     partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
-    serverLoad: () => (listener as Listener).load(),
+    serverLoad: () => (listeners as BrokerListeners).load(),
     waitingFetches: () => (replicas as ReplicaManager).waitingFetches,
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));

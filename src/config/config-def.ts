@@ -18,6 +18,11 @@ export enum ConfigType {
   Password = 9,
 }
 
+/** A configuration the broker cannot start with; the message says which key and why. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
 export const LONG_MAX = '9223372036854775807';
 
 export interface ConfigDef {

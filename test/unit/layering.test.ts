@@ -17,12 +17,13 @@ const ALLOWED: Record<string, string[]> = {
   coordinator: ['coordinator', 'partition', 'protocol'],
   api: ['api', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol'],
   controller: ['controller', 'metadata', 'config', 'protocol'],
-  server: ['server', 'api', 'protocol'],
+  security: ['security', 'metadata', 'config', 'protocol'],
+  server: ['server', 'api', 'security', 'protocol'],
   client: ['client', 'protocol'],
   cli: ['cli', 'root', 'broker', 'client', 'config', 'protocol'],
   // The composition root: src/broker/ (startBroker, startCluster and the wiring they own) and src/index.ts.
-  broker: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
-  root: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  broker: ['root', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  root: ['root', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
 };
 
 function layerOf(file: string): string {
