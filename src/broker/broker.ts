@@ -108,7 +108,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   else if (temporaryDir) overrides.push(['log.dirs', temporaryDir]);
   const config = new BrokerConfig(baseConfig ? [...baseConfigEntries(baseConfig)] : [], overrides);
   // Checked (and the TLS certificates loaded) before anything starts.
-  const listenerPlan = planListeners(config, { host: options.host, port: options.port }, log);
+  let listenerPlan: ReturnType<typeof planListeners>;
+  try {
+    listenerPlan = planListeners(config, { host: options.host, port: options.port }, log);
+  } catch (err) {
+    if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const store: MetadataStore = await openMetadataStore(config, log);
   let view: ClusterView | null = null;
