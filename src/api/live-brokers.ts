@@ -15,3 +15,9 @@ export function liveBrokers(ctx: RequestContext): { nodeId: number; host: string
   }
   return out.sort((a, b) => a.nodeId - b.nodeId);
 }
+
+/** Whether broker `nodeId` has a listener of the name the request came in on (this broker has, by definition). */
+export function reachableOnListener(ctx: RequestContext, nodeId: number): boolean {
+  if (nodeId === ctx.broker.nodeId) return true;
+  return ctx.broker.cluster.broker(nodeId)?.endpoints.some((e) => e.name === ctx.listenerName) ?? false;
+}
