@@ -50,6 +50,8 @@ export class Listener {
   private readonly quotas: ConnectionQuotas;
   private readonly pool: RequestBytesPool;
   private refused = 0;
+  /** The TCP sockets under this listener's TLS connections (handshaking or established), closed last at shutdown. */
+  private readonly rawTlsSockets = new Set<Socket>();
 
   constructor(
     private readonly services: BrokerServices,
@@ -65,8 +67,46 @@ export class Listener {
   ) {
     this.quotas = shared.quotas;
     this.pool = shared.pool;
-    this.server = tls ? tls.createServer((socket) => this.acceptTls(socket)) : createServer((socket: Socket) => this.accept(socket, null));
+    const handshakes = tls?.createServer((socket) => this.acceptTls(socket)) ?? null;
+    this.server = createServer((socket: Socket) => {
+      // The limits count TCP connections from accept, TLS handshakes under way included: one
+      // refused is closed before its handshake starts.
+      const release = this.admit(socket);
+      if (!release) return;
+      if (!handshakes) {
+        this.accept(socket, null, release);
+        return;
+      }
+      this.rawTlsSockets.add(socket);
+      socket.once('close', () => {
+        this.rawTlsSockets.delete(socket);
+        release();
+      });
+      try {
+        handshakes.handshake(socket);
+      } catch (err) {
+        socket.destroy();
+        this.log.error({ err }, 'closing a new connection: starting its TLS handshake failed');
+      }
+    });
     this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
+  }
+
+  /** Counts a new connection against the limits: its release (callable more than once), or null when refused and closed. */
+  private admit(socket: Socket): (() => void) | null {
+    const address = socket.remoteAddress ?? '?';
+    const refusal = this.quotas.tryAdmit(address);
+    if (refusal !== null) {
+      this.refused++;
+      this.log.info(`refusing a connection from ${address}: ${refusal}`);
+      socket.destroy();
+      return null;
+    }
+    let counted = true;
+    return () => {
+      if (counted) this.quotas.release(address);
+      counted = false;
+    };
   }
 
   private acceptTls(socket: TLSSocket): void {
@@ -81,24 +121,15 @@ export class Listener {
         return;
       }
     }
-    this.accept(socket, principal);
+    // The raw socket's close releases its place in the limits.
+    this.accept(socket, principal, () => undefined);
   }
 
-  private accept(socket: Socket, principal: string | null): void {
-    const address = socket.remoteAddress ?? '?';
+  private accept(socket: Socket, principal: string | null, releaseLimits: () => void): void {
     try {
-      const refusal = this.quotas.tryAdmit(address);
-      if (refusal !== null) {
-        this.refused++;
-        this.log.info(`refusing a connection from ${address}: ${refusal}`);
-        socket.destroy();
-        return;
-      }
-      let counted = true;
       const release = (c: Connection) => {
         this.connections.delete(c);
-        if (counted) this.quotas.release(address);
-        counted = false;
+        releaseLimits();
       };
       const conn = new Connection(socket, this.services, this.limits, this.log, release, this.dispatcher, this.pool, this.identity);
       // Before any request: the socket's data events come at the earliest on the next turn.
@@ -106,6 +137,7 @@ export class Listener {
       this.connections.add(conn);
     } catch (err) {
       // Setting up one connection failed (its socket may already be gone): drop it, keep listening.
+      releaseLimits();
       socket.destroy();
       this.log.error({ err }, 'closing a new connection: setting it up failed');
     }
@@ -156,6 +188,8 @@ export class Listener {
     await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     for (const c of this.connections) c.destroy();
+    // Handshakes still under way (and the TCP side of the TLS connections just closed).
+    for (const s of this.rawTlsSockets) s.destroy();
     await closed;
   }
 }

@@ -179,3 +179,49 @@ test('a client below ssl.enabled.protocols is refused (here TLSv1.3 only: a TLSv
     await broker.stop();
   }
 });
+
+test('max.connections counts TLS connections from accept: one over the limit is closed before its handshake, with one log line', async () => {
+  const logs: string[] = [];
+  const { broker } = await observedBroker({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'max.connections': '1' }, logs);
+  const count = (text: string) => logs.filter((l) => l.includes(text)).length;
+  try {
+    const first = await openTls(broker.bootstrap, certs.ca);
+    await assert.rejects(openTls(broker.bootstrap, certs.ca));
+    assert.equal(broker.serverLoad().connectionsRefused, 1);
+    assert.equal(count('refusing a connection'), 1);
+    first.close();
+    const deadline = Date.now() + 10_000;
+    while (broker.serverLoad().connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // The refused socket's close must not have released the first connection's place twice.
+    const again = await openTls(broker.bootstrap, certs.ca);
+    await assert.rejects(openTls(broker.bootstrap, certs.ca));
+    again.close();
+    assert.equal(count('refusing a connection'), 2);
+    assert.equal(count('TLS handshake failed'), 0, 'a refused connection is not a failed handshake');
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('a TLS client on a PLAINTEXT listener is closed (its ClientHello is no Kafka frame), the listener keeps serving', async () => {
+  const broker = await startBroker({ port: 0 });
+  try {
+    await assert.rejects(openTls(broker.bootstrap, certs.ca));
+    const conn = await KafkaConnection.open(broker.bootstrap);
+    const md = await conn.request<MetadataResponse>(3, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    conn.close();
+    assert.deepEqual(md.brokers.map((b) => b.port), [broker.port]);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('stop() closes a TLS handshake still under way (a client that connected and sent nothing)', async () => {
+  const broker = await startBroker({ port: 0, config: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile } });
+  const silent = connect({ host: '127.0.0.1', port: broker.port });
+  const closed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+  silent.once('error', () => undefined);
+  await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+  await broker.stop();
+  await closed;
+});

@@ -9,6 +9,7 @@
  * the old context, with one error logged per broken version of the files.
  */
 import { statSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { createSecureContext, createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../config/config-def.js';
@@ -59,16 +60,23 @@ export class TlsServerContext {
       .join('|');
   }
 
-  /** A TLS server calling `onSecure` with each connection whose handshake completed. */
-  createServer(onSecure: (socket: TLSSocket) => void): Server {
+  /**
+   * A TLS server that never listens itself: the listener accepts TCP connections (within its
+   * limits) and hands each to `handshake`, node:tls's documented way to inject a connection
+   * (emitting 'connection'). `onSecure` gets each connection whose handshake completed.
+   */
+  createServer(onSecure: (socket: TLSSocket) => void): { handshake(raw: Socket): void } {
     const server = createServer({ ...this.options }, onSecure);
-    // Runs before node:tls's own 'connection' handler, which wraps the socket with the context current then.
-    server.prependListener('connection', () => this.reloadIfChanged(server));
     server.on('tlsClientError', (err, socket) => {
       this.log.info({ client: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, listener: this.settings.listenerName, err: err.message }, 'TLS handshake failed; closing the connection');
       socket.destroy();
     });
-    return server;
+    return {
+      handshake: (raw) => {
+        this.reloadIfChanged(server);
+        server.emit('connection', raw);
+      },
+    };
   }
 
   private reloadIfChanged(server: Server): void {
