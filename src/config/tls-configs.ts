@@ -50,7 +50,7 @@ export const SSL_CONFIG_DEFS: readonly ConfigDef[] = [
   def('ssl.client.auth', ConfigType.String, 'none', 'Whether clients must present a certificate: required (refused without one), requested (asked, not required), none.', oneOf('required', 'requested', 'none')),
   def('ssl.enabled.protocols', ConfigType.List, TLS_PROTOCOLS.join(','), 'TLS versions accepted; TLSv1.2 and TLSv1.3 are the only ones Tributary allows.', listOf(...TLS_PROTOCOLS)),
   def('ssl.protocol', ConfigType.String, 'TLSv1.3', 'Accepted for compatibility: the versions are ssl.enabled.protocols.', oneOf('TLS', 'TLSv1.2', 'TLSv1.3')),
-  def('ssl.cipher.suites', ConfigType.List, '', 'Cipher suites allowed (OpenSSL or IANA names as node:tls takes them); empty: Node\'s defaults. TLS 1.3 suites are not restricted by this.'),
+  def('ssl.cipher.suites', ConfigType.List, '', 'Cipher suites allowed, in OpenSSL\'s names (ECDHE-ECDSA-AES256-GCM-SHA384; TLS 1.3 ones as TLS_AES_256_GCM_SHA384); empty: Node\'s defaults. TLS 1.3 suites stay at their defaults unless the list names some.'),
   def('ssl.principal.mapping.rules', ConfigType.String, 'DEFAULT', 'Rules mapping a client certificate\'s subject (RFC 2253) to a user name: RULE:pattern/replacement/[LU], ..., DEFAULT (the subject itself).'),
   def('ssl.endpoint.identification.algorithm', ConfigType.String, 'https', 'When a broker connects to a peer over SSL: https checks the peer\'s certificate against its host name; empty turns the check off.'),
 ];

@@ -225,3 +225,44 @@ test('stop() closes a TLS handshake still under way (a client that connected and
   await broker.stop();
   await closed;
 });
+
+test('a replaced trust store is used for the next client certificate', async () => {
+  const other = certs.otherCa();
+  const stranger = other.issue('stranger-2', '/CN=carol');
+  const trust = join(certs.dir, 'live-trust.pem');
+  copyFileSync(certs.caFile, trust);
+  const { broker, seen } = await observedBroker({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.truststore.location': trust, 'ssl.client.auth': 'required' });
+  try {
+    await assert.rejects(openTls(broker.bootstrap, certs.ca, stranger).then((c) => c.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' })));
+    copyFileSync(other.caFile, trust);
+    const conn = await openTls(broker.bootstrap, certs.ca, stranger);
+    await conn.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    conn.close();
+    assert.deepEqual([...new Set(seen.map((s) => s.principal))], ['User:CN=carol']);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('a SASL_SSL listener hands the connection over after the TLS handshake, with no principal from the certificate (SASL names it)', async () => {
+  const { broker, seen } = await observedBroker({ listeners: 'SASL_SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.truststore.location': certs.caFile, 'ssl.client.auth': 'required' });
+  try {
+    const conn = await openTls(broker.bootstrap, certs.ca, { cert: certs.client.cert, key: certs.client.key });
+    await conn.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    conn.close();
+    assert.deepEqual(seen, [{ listener: 'SASL_SSL', principal: 'User:ANONYMOUS' }]);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('ssl.cipher.suites restricts the TLS 1.2 suites', async () => {
+  const broker = await startBroker({ port: 0, config: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'ECDHE-ECDSA-AES256-GCM-SHA384' } });
+  try {
+    await assert.rejects(KafkaConnection.open(broker.bootstrap, 5000, 'cipher', { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
+    const conn = await KafkaConnection.open(broker.bootstrap, 5000, 'cipher', { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256' });
+    conn.close();
+  } finally {
+    await broker.stop();
+  }
+});
