@@ -36,7 +36,7 @@ export function planListeners(config: BrokerConfig, override: { host?: string; p
   if (config.etcdEndpoints.length > 0) checkInterBrokerListener(parsed);
   return parsed.listeners.map((spec, i) => {
     const own = i === 0 ? { ...spec, host: override.host ?? spec.host, port: override.port ?? spec.port } : spec;
-    return { spec: own, tls: usesTls(own.securityProtocol) ? new TlsServerContext(tlsSettings(config, own.name), log) : null };
+    return { spec: own, tls: usesTls(own.securityProtocol) ? new TlsServerContext(tlsSettings(config, own.name, own.securityProtocol === 'SASL_SSL'), log) : null };
   });
 }
 

@@ -47,7 +47,7 @@ export const SSL_CONFIG_DEFS: readonly ConfigDef[] = [
   def('ssl.truststore.location', ConfigType.String, null, 'A PEM file of the CA certificates that client certificates (and, between brokers, peer certificates) must chain to. Re-read when it changes.'),
   secret('ssl.truststore.password', 'The trust store password; PEM trust stores take none.'),
   secret('ssl.truststore.certificates', 'CA certificates in PEM form, instead of ssl.truststore.location.'),
-  def('ssl.client.auth', ConfigType.String, 'none', 'Whether clients must present a certificate: required (refused without one), requested (asked, not required), none.', oneOf('required', 'requested', 'none')),
+  def('ssl.client.auth', ConfigType.String, 'none', 'Whether clients must present a certificate: required (refused without one), requested (asked, not required), none. On a SASL_SSL listener only listener.name.<name>.ssl.client.auth applies (KIP-684).', oneOf('required', 'requested', 'none')),
   def('ssl.enabled.protocols', ConfigType.List, TLS_PROTOCOLS.join(','), 'TLS versions accepted; TLSv1.2 and TLSv1.3 are the only ones Tributary allows.', listOf(...TLS_PROTOCOLS)),
   def('ssl.protocol', ConfigType.String, 'TLSv1.3', 'Accepted for compatibility: the versions are ssl.enabled.protocols.', oneOf('TLS', 'TLSv1.2', 'TLSv1.3')),
   def('ssl.cipher.suites', ConfigType.List, '', 'Cipher suites allowed, in OpenSSL\'s names (ECDHE-ECDSA-AES256-GCM-SHA384; TLS 1.3 ones as TLS_AES_256_GCM_SHA384); empty: Node\'s defaults. TLS 1.3 suites stay at their defaults unless the list names some.'),

@@ -244,15 +244,31 @@ test('a replaced trust store is used for the next client certificate', async () 
   }
 });
 
-test('a SASL_SSL listener hands the connection over after the TLS handshake, with no principal from the certificate (SASL names it)', async () => {
-  const { broker, seen } = await observedBroker({ listeners: 'SASL_SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.truststore.location': certs.caFile, 'ssl.client.auth': 'required' });
+test('a SASL_SSL listener hands the connection over after the TLS handshake, with no principal from the certificate (SASL names it); ssl.client.auth applies to it only listener-prefixed (KIP-684)', async () => {
+  const config = { listeners: 'SASL_SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.truststore.location': certs.caFile };
+  const apiVersions = async (broker: RunningBroker, client?: { cert: string; key: string }) => {
+    const conn = await openTls(broker.bootstrap, certs.ca, client);
+    try {
+      await conn.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    } finally {
+      conn.close();
+    }
+  };
+  const prefixed = await observedBroker({ ...config, 'listener.name.sasl_ssl.ssl.client.auth': 'required' });
   try {
-    const conn = await openTls(broker.bootstrap, certs.ca, { cert: certs.client.cert, key: certs.client.key });
-    await conn.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
-    conn.close();
-    assert.deepEqual(seen, [{ listener: 'SASL_SSL', principal: 'User:ANONYMOUS' }]);
+    await apiVersions(prefixed.broker, { cert: certs.client.cert, key: certs.client.key });
+    assert.deepEqual(prefixed.seen, [{ listener: 'SASL_SSL', principal: 'User:ANONYMOUS' }]);
+    await assert.rejects(apiVersions(prefixed.broker), 'listener-prefixed ssl.client.auth=required applies to SASL_SSL');
   } finally {
-    await broker.stop();
+    await prefixed.broker.stop();
+  }
+  // KIP-684: the global ssl.client.auth does not apply to SASL_SSL listeners.
+  const global = await observedBroker({ ...config, 'ssl.client.auth': 'required' });
+  try {
+    await apiVersions(global.broker);
+    assert.deepEqual(global.seen, [{ listener: 'SASL_SSL', principal: 'User:ANONYMOUS' }]);
+  } finally {
+    await global.broker.stop();
   }
 });
 

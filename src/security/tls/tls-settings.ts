@@ -47,7 +47,12 @@ function set(v: string | null): string | null {
   return v === null || v === '' ? null : v;
 }
 
-export function tlsSettings(config: BrokerConfig, listenerName: string): TlsSettings {
+/**
+ * `saslSsl`: the listener is SASL_SSL, where (KIP-684) ssl.client.auth applies only when set with
+ * the listener prefix: a global ssl.client.auth=required meant for SSL listeners does not make
+ * SASL clients present certificates.
+ */
+export function tlsSettings(config: BrokerConfig, listenerName: string, saslSsl = false): TlsSettings {
   const value = (key: string) => set(listenerValue(config, listenerName, key));
   const where = `listener ${listenerName}`;
   for (const key of ['ssl.keystore.type', 'ssl.truststore.type']) {
@@ -66,7 +71,8 @@ export function tlsSettings(config: BrokerConfig, listenerName: string): TlsSett
   if (value('ssl.truststore.password')) throw new ConfigError(`${where}: SSL trust store password cannot be specified for PEM format`);
   const protocols = (value('ssl.enabled.protocols') ?? 'TLSv1.2,TLSv1.3').split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (protocols.length === 0) throw new ConfigError(`${where}: ssl.enabled.protocols names no protocol (TLSv1.2, TLSv1.3)`);
-  const clientAuth = (value('ssl.client.auth') ?? 'none') as ClientAuth;
+  const clientAuthKey = `listener.name.${listenerName.toLowerCase()}.ssl.client.auth`;
+  const clientAuth = ((saslSsl ? (config.explicit(clientAuthKey) === undefined ? null : value('ssl.client.auth')) : value('ssl.client.auth')) ?? 'none') as ClientAuth;
   const truststore: Store | null = trustFile ? { file: trustFile } : trustInline ? { inline: trustInline } : null;
   return {
     listenerName,
