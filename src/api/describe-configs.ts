@@ -59,7 +59,7 @@ function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: bo
     const explicit = ctx.broker.config.explicit(d.name);
     return {
       name: d.name,
-      // A secret (a private key, a password) is never sent back, as Kafka answers it.
+      // As Kafka: a password's value never leaves the broker, only whether one is set.
       value: d.sensitive === true ? null : (explicit ?? d.defaultValue),
       readOnly: true,
       isDefault: ctx.apiVersion === 0 && explicit === undefined,

@@ -23,6 +23,10 @@ import { coordinatorLocator } from './coordinators.js';
 import type { ServerLoad } from '../server/listener.js';
 import { BrokerListeners, planListeners, type BoundListener } from './listeners.js';
 import { peerConnector } from './peer-connector.js';
+import { saslGate } from '../server/sasl-gate.js';
+import { ScramCredentials } from '../security/sasl/scram-credentials.js';
+import { saslSettings, type SaslListenerSettings } from '../security/sasl/sasl-settings.js';
+import { usesSasl } from '../security/principal.js';
 import { dispatch, type Dispatcher } from '../server/dispatch.js';
 import type { BrokerServices } from '../api/services.js';
 import { openLogFactory, type StorageKind } from './storage.js';
@@ -129,6 +133,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let transactions: RunningTransactionCoordinator | null = null;
   let peers: PeerRequests | null = null;
   let listeners: BrokerListeners | null = null;
+  let scram: ScramCredentials | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -165,6 +170,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await replicas?.close();
     await logs?.close();
     await view?.close();
+    await scram?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
   };
@@ -176,6 +182,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       invalid: (key, err) => log.error({ err, key }, 'a metadata value could not be read; it is treated as absent'),
     });
     const clusterView = view;
+    scram = await ScramCredentials.open(store, (key) => log.error({ key }, 'a SCRAM credential record could not be read; the user cannot authenticate with it'));
+    const credentials = scram;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     const connector = peerConnector(config, clusterView);
     replication = startReplication(config, store, clusterView, connector, log);
@@ -218,6 +226,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       coordinators: coordinatorLocator(config, clusterView, topicService, (listenerName) => listeners?.endpoint(listenerName) ?? null),
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
+      scramCredentials: credentials,
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
@@ -226,7 +235,17 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => Date.now(),
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;
-    const bound = new BrokerListeners(listenerPlan, config, services, listenerLimits(config), log, gatedUntil(ready, inner));
+    // Each SASL listener (SASL_PLAINTEXT, SASL_SSL) with its mechanisms; TLS happens below it, in the listener.
+    const sasl = new Map<string, SaslListenerSettings>();
+    for (const { spec } of listenerPlan) {
+      if (usesSasl(spec.securityProtocol)) sasl.set(spec.name, saslSettings(config, spec.name, (user, mechanism) => credentials.lookup(user, mechanism)));
+    }
+    const authenticated = saslGate(inner, {
+      settingsFor: (name) => sasl.get(name) ?? null,
+      now: () => (options.scheduler ?? systemScheduler).now(),
+      delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    const bound = new BrokerListeners(listenerPlan, config, services, listenerLimits(config), log, gatedUntil(ready, authenticated));
     await bound.listen();
     listeners = bound;
     registrar = await BrokerRegistrar.start(store, clusterView, config, () => bound.endpoints(), log);
@@ -280,6 +299,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   };
 }
 
+/**
+ * The first listener's name and security protocol (NAME://host:port; the name maps to a protocol
+ * through listener.security.protocol.map, or is one).
+ */
 /** A dispatcher that holds each request until `ready` resolves, then hands it to `next`. */
 function gatedUntil(ready: Promise<void>, next: Dispatcher): Dispatcher {
   let open = false;

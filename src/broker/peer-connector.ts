@@ -40,7 +40,7 @@ export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConn
     endpoint: (brokerId) => view.broker(brokerId)?.endpoints.find((e) => e.name === listenerName),
     open(endpoint, timeoutMs, clientId) {
       const options = tls ? clientTls(tls, endpoint.host) : undefined;
-      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, options);
+      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, undefined, options);
     },
   };
 }

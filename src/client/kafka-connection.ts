@@ -9,6 +9,7 @@ import { API_BY_KEY, decodeResponseHeader } from '../protocol/generated/index.js
 import { responseHeaderVersion } from '../protocol/headers.js';
 import { Reader } from '../protocol/reader.js';
 import { ResponseFrames } from './response-frames.js';
+import { authenticate, type SaslCredentials } from './sasl-client.js';
 
 interface Pending {
   apiKey: number;
@@ -31,8 +32,23 @@ export class KafkaConnection {
     socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
 
-  /** Connects to `bootstrap` ("host:port"); over TLS with `tls` (resolved once the handshake completed). */
-  static open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', tls?: ConnectionOptions): Promise<KafkaConnection> {
+  /**
+   * Opens a connection (over TLS with `tls`, resolved once the handshake completed) and, with
+   * `sasl`, authenticates it before resolving.
+   */
+  static async open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', sasl?: SaslCredentials, tls?: ConnectionOptions): Promise<KafkaConnection> {
+    const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId, tls);
+    if (!sasl) return c;
+    try {
+      await authenticate(c, sasl);
+      return c;
+    } catch (err) {
+      c.close();
+      throw err;
+    }
+  }
+
+  private static connect(bootstrap: string, timeoutMs: number, clientId: string, tls: ConnectionOptions | undefined): Promise<KafkaConnection> {
     const at = bootstrap.lastIndexOf(':');
     const host = bootstrap.slice(0, at);
     const port = Number(bootstrap.slice(at + 1));

@@ -13,8 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TopicRecord } from './local-store.js';
+import type { SecurityRecordKind, SecurityRecordWrite } from './security-records.js';
 
-export type { TopicRecord };
+export type { TopicRecord, SecurityRecordKind, SecurityRecordWrite };
 
 /** One partition's leadership and replica set. */
 export interface PartitionState {
@@ -151,14 +152,15 @@ export interface ProducerIdBlock {
 }
 
 /** What to watch: topics, brokers, the controller, every partition, or one topic's partitions. */
-export type WatchScope = 'topics' | 'brokers' | 'controller' | 'partitions' | { readonly partitionsOf: string };
+export type WatchScope = 'topics' | 'brokers' | 'controller' | 'partitions' | { readonly partitionsOf: string } | { readonly security: SecurityRecordKind };
 
 /** One key's change; a null value means it is gone. */
 export type MetadataChange =
   | { readonly kind: 'topic'; readonly name: string; readonly topic: TopicRecord | null }
   | { readonly kind: 'partition'; readonly topicId: string; readonly partition: number; readonly state: VersionedPartitionState | null }
   | { readonly kind: 'broker'; readonly nodeId: number; readonly broker: RegisteredBroker | null }
-  | { readonly kind: 'controller'; readonly controller: ControllerInfo | null };
+  | { readonly kind: 'controller'; readonly controller: ControllerInfo | null }
+  | { readonly kind: 'security'; readonly recordKind: SecurityRecordKind; readonly key: string; readonly value: string | null };
 
 export interface MetadataWatchBatch {
   /** The store revision these changes bring the watcher to; batches arrive in revision order. */
@@ -233,6 +235,14 @@ export interface MetadataStore {
   /** Brokers whose session is alive, by node id. */
   brokers(): Promise<RegisteredBroker[]>;
   controller(): Promise<ControllerInfo | null>;
+
+  /** Every record of one kind of security metadata (security-records.ts), key → value. */
+  securityRecords(kind: SecurityRecordKind): Promise<Map<string, string>>;
+  /**
+   * Applies the writes (puts, and deletes as null values) all together or not at all; at most
+   * MAX_SECURITY_WRITES of them per call. Watchers of the kind hear of each key that changed.
+   */
+  writeSecurityRecords(kind: SecurityRecordKind, writes: readonly SecurityRecordWrite[]): Promise<void>;
 
   /** A block of producer ids no other allocation, on any broker, ever returned. */
   allocateProducerIds(nodeId: number): Promise<ProducerIdBlock>;

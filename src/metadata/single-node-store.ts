@@ -33,6 +33,7 @@ import { PartitionStateFile } from './partition-state-file.js';
 import { ProducerIdBlockFile } from './producer-ids.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { SUPERSEDED } from './metadata-store.js';
+import { MAX_SECURITY_WRITES, SECURITY_RECORD_KINDS, SecurityRecordFile, type SecurityRecordKind, type SecurityRecordWrite } from './security-records.js';
 
 interface Watcher {
   scope: WatchScope;
@@ -44,6 +45,7 @@ function inScope(scope: WatchScope, c: MetadataChange): boolean {
   if (scope === 'brokers') return c.kind === 'broker';
   if (scope === 'controller') return c.kind === 'controller';
   if (scope === 'partitions') return c.kind === 'partition';
+  if ('security' in scope) return c.kind === 'security' && c.recordKind === scope.security;
   return c.kind === 'partition' && c.topicId === scope.partitionsOf;
 }
 
@@ -58,11 +60,14 @@ export class SingleNodeMetadataStore implements MetadataStore {
     private readonly local: LocalMetadataStore,
     private readonly partitions: PartitionStateFile,
     private readonly producerIds: ProducerIdBlockFile,
+    private readonly security: ReadonlyMap<SecurityRecordKind, SecurityRecordFile>,
   ) {}
 
   static async open(dataDir: string, nodeId: number): Promise<SingleNodeMetadataStore> {
     const local = await LocalMetadataStore.open(dataDir, nodeId);
-    return new SingleNodeMetadataStore(local, await PartitionStateFile.open(dataDir, nodeId), await ProducerIdBlockFile.open(dataDir));
+    const security = new Map<SecurityRecordKind, SecurityRecordFile>();
+    for (const kind of SECURITY_RECORD_KINDS) security.set(kind, await SecurityRecordFile.open(dataDir, kind));
+    return new SingleNodeMetadataStore(local, await PartitionStateFile.open(dataDir, nodeId), await ProducerIdBlockFile.open(dataDir), security);
   }
 
   get clusterId(): string {
@@ -173,6 +178,28 @@ export class SingleNodeMetadataStore implements MetadataStore {
     return this.controllerHeld?.info ?? null;
   }
 
+  async securityRecords(kind: SecurityRecordKind): Promise<Map<string, string>> {
+    return this.securityFile(kind).all();
+  }
+
+  writeSecurityRecords(kind: SecurityRecordKind, writes: readonly SecurityRecordWrite[]): Promise<void> {
+    if (writes.length > MAX_SECURITY_WRITES) return Promise.reject(new RangeError(`at most ${MAX_SECURITY_WRITES} security records per write, got ${writes.length}`));
+    return this.serial(async () => {
+      const file = this.securityFile(kind);
+      const before = file.all();
+      await file.apply(writes);
+      const after = file.all();
+      const changed = new Set(writes.map((w) => w.key));
+      this.publish([...changed].filter((key) => before.get(key) !== after.get(key)).map((key) => ({ kind: 'security', recordKind: kind, key, value: after.get(key) ?? null })));
+    });
+  }
+
+  private securityFile(kind: SecurityRecordKind): SecurityRecordFile {
+    const file = this.security.get(kind);
+    if (!file) throw new Error(`no security records of kind ${String(kind)}`);
+    return file;
+  }
+
   allocateProducerIds(_nodeId: number): Promise<ProducerIdBlock> {
     return this.producerIds.allocate();
   }
@@ -243,6 +270,9 @@ export class SingleNodeMetadataStore implements MetadataStore {
     if (scope === 'topics') return this.local.topics().map((topic) => ({ kind: 'topic', name: topic.name, topic }));
     if (scope === 'brokers') return (await this.brokers()).map((broker) => ({ kind: 'broker', nodeId: broker.nodeId, broker }));
     if (scope === 'controller') return this.controllerHeld ? [{ kind: 'controller', controller: this.controllerHeld.info }] : [];
+    if (typeof scope === 'object' && 'security' in scope) {
+      return [...this.securityFile(scope.security).all()].map(([key, value]) => ({ kind: 'security', recordKind: scope.security, key, value }));
+    }
     const topics = scope === 'partitions' ? this.local.topics() : [this.local.topicById(scope.partitionsOf)].filter((t) => t !== undefined);
     const changes: MetadataChange[] = [];
     for (const t of topics) changes.push(...this.partitionChanges(t.topicId, await this.partitionStates(t.topicId)));
@@ -250,6 +280,7 @@ export class SingleNodeMetadataStore implements MetadataStore {
   }
 
   private publish(changes: MetadataChange[]): void {
+    if (changes.length === 0) return;
     const revision = this.partitions.nextRevision();
     for (const w of this.watchers) {
       const mine = changes.filter((c) => inScope(w.scope, c));

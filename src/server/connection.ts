@@ -272,6 +272,11 @@ export class Connection {
         if (!wrote) this.socket.cork();
         wrote = true;
         for (const chunk of result.chunks) this.socket.write(chunk);
+        if (result.closeAfter === true) {
+          // end() flushes what was written (uncorking it) before the socket closes.
+          this.close();
+          wrote = false;
+        }
       }
     }
     if (wrote) this.socket.uncork();

@@ -19,7 +19,8 @@ import type { RequestContext } from '../api/handler.js';
 import { responseBytesEstimate } from './response-estimate.js';
 import type { ClientSession } from './client-session.js';
 
-export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
+/** `closeAfter`: the connection closes once this response is written (a failed authentication). */
+export type DispatchResult = { kind: 'response'; chunks: Buffer[]; closeAfter?: boolean } | { kind: 'none' } | { kind: 'close' };
 
 /** A request under way: what its decoded form and its answer may cost in memory, and the answer. */
 export interface Dispatched {

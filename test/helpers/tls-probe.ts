@@ -18,5 +18,5 @@ export function serverFingerprint(host: string, port: number, ca: string, timeou
 
 /** The project's Kafka client over TLS (optionally with a client certificate). */
 export function openTls(bootstrap: string, ca: string, client?: { cert: string; key: string }): Promise<KafkaConnection> {
-  return KafkaConnection.open(bootstrap, 10_000, 'tls-test', { ca: [ca], ...client });
+  return KafkaConnection.open(bootstrap, 10_000, 'tls-test', undefined, { ca: [ca], ...client });
 }

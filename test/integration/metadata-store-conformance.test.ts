@@ -206,6 +206,41 @@ for (const [name, harness] of [['single-node', singleNode], ['etcd', etcdStore]]
       await one.close();
     });
 
+    withStore('keeps security records per kind, writes them all or none, and tells watchers', async (store, reopen) => {
+      await store.writeSecurityRecords('scram', [
+        { key: 'alice/SCRAM-SHA-256', value: '{"v":1}' },
+        { key: 'b/ob with spaces & slashes', value: 'x' },
+      ]);
+      await store.writeSecurityRecords('acl', [{ key: 'TOPIC:LITERAL:orders', value: '[]' }]);
+      const watched = new WatchRecorder();
+      const sub = await store.watch({ security: 'scram' }, watched);
+      assert.deepEqual(watched.batches[0].changes.map((c) => c.kind === 'security' && [c.key, c.value]).sort(), [
+        ['alice/SCRAM-SHA-256', '{"v":1}'],
+        ['b/ob with spaces & slashes', 'x'],
+      ]);
+      await store.writeSecurityRecords('scram', [
+        { key: 'alice/SCRAM-SHA-256', value: null },
+        { key: 'carol/SCRAM-SHA-512', value: 'y' },
+      ]);
+      // Another kind's writes are not this watch's.
+      await store.writeSecurityRecords('acl', [{ key: 'GROUP:PREFIXED:g', value: '[]' }]);
+      await watched.until((r) => r.afterSnapshot.length === 2, 'one deletion and one put');
+      assert.deepEqual(watched.afterSnapshot.map((c) => c.kind === 'security' && [c.recordKind, c.key, c.value]).sort(), [
+        ['scram', 'alice/SCRAM-SHA-256', null],
+        ['scram', 'carol/SCRAM-SHA-512', 'y'],
+      ]);
+      await sub.close();
+      await assert.rejects(store.writeSecurityRecords('scram', Array.from({ length: 101 }, (_, i) => ({ key: `u${i}`, value: 'v' }))), RangeError);
+      const again = await reopen(store);
+      assert.deepEqual([...(await again.securityRecords('scram'))].sort(), [
+        ['b/ob with spaces & slashes', 'x'],
+        ['carol/SCRAM-SHA-512', 'y'],
+      ]);
+      assert.deepEqual([...(await again.securityRecords('acl'))].map(([k]) => k).sort(), ['GROUP:PREFIXED:g', 'TOPIC:LITERAL:orders']);
+      assert.equal((await again.securityRecords('quota')).size, 0);
+      if (again !== store) await again.close();
+    });
+
     withStore('watches deliver a snapshot, then every change in revision order', async (store) => {
       const existing = await store.createTopic({ name: 'before', configs: {}, partitions: [state(1)] });
       const topics = new WatchRecorder();

@@ -172,7 +172,7 @@ test('settings Tributary refuses at start, with a ConfigError that says why', as
 test('a client below ssl.enabled.protocols is refused (here TLSv1.3 only: a TLSv1.2 client)', async () => {
   const broker = await startBroker({ port: 0, config: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.enabled.protocols': 'TLSv1.3' } });
   try {
-    await assert.rejects(KafkaConnection.open(broker.bootstrap, 5000, 'old-tls', { ca: [certs.ca], maxVersion: 'TLSv1.2' }));
+    await assert.rejects(KafkaConnection.open(broker.bootstrap, 5000, 'old-tls', undefined, { ca: [certs.ca], maxVersion: 'TLSv1.2' }));
     const conn = await openTls(broker.bootstrap, certs.ca);
     conn.close();
   } finally {
@@ -275,8 +275,8 @@ test('a SASL_SSL listener hands the connection over after the TLS handshake, wit
 test('ssl.cipher.suites restricts the TLS 1.2 suites', async () => {
   const broker = await startBroker({ port: 0, config: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.server.pemFile, 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'ECDHE-ECDSA-AES256-GCM-SHA384' } });
   try {
-    await assert.rejects(KafkaConnection.open(broker.bootstrap, 5000, 'cipher', { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
-    const conn = await KafkaConnection.open(broker.bootstrap, 5000, 'cipher', { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256' });
+    await assert.rejects(KafkaConnection.open(broker.bootstrap, 5000, 'cipher', undefined, { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
+    const conn = await KafkaConnection.open(broker.bootstrap, 5000, 'cipher', undefined, { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256' });
     conn.close();
   } finally {
     await broker.stop();

@@ -9,6 +9,7 @@
  *   <prefix>/brokers/<node id>               a broker's registration, under its session lease
  *   <prefix>/controller                      the controller's node id, under its session lease
  *   <prefix>/producer-ids                    the first producer id of the next block
+ *   <prefix>/security/<kind>/<key>           SCRAM credentials, ACLs, quotas (key URI-encoded)
  *
  * Partition states are keyed by topic id, not name: a topic deleted and created again under the
  * same name gets new keys, so a stale writer cannot touch the new topic's partitions.
@@ -85,6 +86,25 @@ export class EtcdKeys {
 
   partition(topicId: string, partition: number): string {
     return this.partitionsOf(topicId) + String(partition);
+  }
+
+  securityPrefix(kind: string): string {
+    return `${this.root}/security/${kind}/`;
+  }
+
+  /** Security keys are free text (user names, resource names): encoded, so '/' cannot nest them. */
+  security(kind: string, key: string): string {
+    return this.securityPrefix(kind) + encodeURIComponent(key);
+  }
+
+  parseSecurity(kind: string, key: string): string | null {
+    const prefix = this.securityPrefix(kind);
+    if (!key.startsWith(prefix)) return null;
+    try {
+      return decodeURIComponent(key.slice(prefix.length));
+    } catch {
+      return null;
+    }
   }
 
   /** The topic name, node id or (topic id, partition) a key under one of the prefixes names. */

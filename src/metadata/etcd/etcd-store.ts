@@ -26,7 +26,8 @@ import {
 } from '../metadata-store.js';
 import { corruptValue } from '../metadata-errors.js';
 import { decodeBroker, decodeNextProducerId, encodeNextProducerId, ValueError } from '../metadata-codec.js';
-import { EtcdConnection, createdAt, getOp, modifiedAt, putOp, rangeResult, type EtcdConnectionOptions } from './etcd-client.js';
+import { EtcdConnection, createdAt, deleteOp, getOp, modifiedAt, putOp, rangeResult, type EtcdConnectionOptions } from './etcd-client.js';
+import { MAX_SECURITY_WRITES, type SecurityRecordKind, type SecurityRecordWrite } from '../security-records.js';
 import { EtcdKeys, keyRange, prefixRange, type KeyRange } from './etcd-keys.js';
 import { EtcdTopics } from './etcd-topics.js';
 import { EtcdBrokerSession } from './broker-session.js';
@@ -152,6 +153,24 @@ export class EtcdMetadataStore implements MetadataStore {
     return kv ? this.decoded(kv, () => controllerInfo(kv)) : null;
   }
 
+  async securityRecords(kind: SecurityRecordKind): Promise<Map<string, string>> {
+    const { kvs } = await this.conn.rangeAll(prefixRange(this.keys.securityPrefix(kind)));
+    const records = new Map<string, string>();
+    for (const kv of kvs) {
+      const key = this.keys.parseSecurity(kind, kv.key.toString('utf8'));
+      if (key !== null) records.set(key, kv.value.toString('utf8'));
+    }
+    return records;
+  }
+
+  async writeSecurityRecords(kind: SecurityRecordKind, writes: readonly SecurityRecordWrite[]): Promise<void> {
+    if (writes.length > MAX_SECURITY_WRITES) throw new RangeError(`at most ${MAX_SECURITY_WRITES} security records per write, got ${writes.length}`);
+    if (writes.length === 0) return;
+    // One transaction: a batch of ACLs or a credential's several mechanisms land together.
+    const ops = writes.map((w) => (w.value === null ? deleteOp(this.keys.security(kind, w.key)) : putOp(this.keys.security(kind, w.key), Buffer.from(w.value, 'utf8'))));
+    await this.conn.txn(`${kind} records`, [], ops);
+  }
+
   /** Kafka's ZooKeeper-era scheme: read the counter, move it by a block with compare-and-set, retry on a lost race. */
   async allocateProducerIds(nodeId: number): Promise<ProducerIdBlock> {
     const key = this.keys.producerIds;
@@ -216,6 +235,13 @@ export class EtcdMetadataStore implements MetadataStore {
     }
     if (scope === 'controller') {
       return { range: keyRange(keys.controller), convert: (c) => ({ kind: 'controller', controller: c.kv ? this.decoded(c.kv, () => controllerInfo(c.kv as IKeyValue)) : null }) };
+    }
+    if (typeof scope === 'object' && 'security' in scope) {
+      const kind = scope.security;
+      return {
+        range: prefixRange(keys.securityPrefix(kind)),
+        convert: (c) => ({ kind: 'security', recordKind: kind, key: keys.parseSecurity(kind, c.key) ?? fail(c), value: c.kv ? c.kv.value.toString('utf8') : null }),
+      };
     }
     const prefix = scope === 'partitions' ? keys.partitionsPrefix : keys.partitionsOf(scope.partitionsOf);
     return {
