@@ -1,8 +1,8 @@
 /**
- * Produce and consume throughput over PLAINTEXT and SSL, same broker, same run: one broker child
- * process with both listeners, librdkafka's producer (acks=all, 1 KiB records) and consumer on
- * each. Certificates are made for the run (test/helpers/test-certs.ts). Prints figures, asserts
- * nothing. Needs gcc and `apt-get install librdkafka-dev`. (SASL_SSL joins when SASL is served.)
+ * Produce and consume throughput over PLAINTEXT, SSL and SASL_SSL (PLAIN), same broker, same run:
+ * one broker child process with the three listeners, librdkafka's producer (acks=all, 1 KiB
+ * records) and consumer on each. Certificates are made for the run (test/helpers/test-certs.ts).
+ * Prints figures, asserts nothing. Needs gcc and `apt-get install librdkafka-dev`.
  *
  *   npm run build && node dist/bench/tls-throughput.js [COUNT]
  */
@@ -34,11 +34,18 @@ function mbps(line: string): string {
 }
 
 const port = 19000 + Math.floor(Math.random() * 1000);
-const broker = await startBrokerChild(join(work, 'data'), port, [`listeners=PLAINTEXT://127.0.0.1:${port},SSL://127.0.0.1:${port + 1}`, `ssl.keystore.location=${certs.server.pemFile}`]);
+const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_bench="bench-secret";';
+const broker = await startBrokerChild(join(work, 'data'), port, [
+  `listeners=PLAINTEXT://127.0.0.1:${port},SSL://127.0.0.1:${port + 1},SASL_SSL://127.0.0.1:${port + 2}`,
+  `ssl.keystore.location=${certs.server.pemFile}`,
+  'sasl.enabled.mechanisms=PLAIN',
+  `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas}`,
+]);
 try {
   const paths = [
     { name: 'PLAINTEXT', bootstrap: `127.0.0.1:${port}`, conf: '' },
     { name: 'SSL', bootstrap: `127.0.0.1:${port + 1}`, conf: `security.protocol=SSL;ssl.ca.location=${certs.caFile}` },
+    { name: 'SASL_SSL', bootstrap: `127.0.0.1:${port + 2}`, conf: `security.protocol=SASL_SSL;ssl.ca.location=${certs.caFile};sasl.mechanism=PLAIN;sasl.username=bench;sasl.password=bench-secret` },
   ];
   for (const p of paths) {
     const topic = `bench-${p.name.toLowerCase()}`;
