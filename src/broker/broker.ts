@@ -25,6 +25,7 @@ import { BrokerListeners, planListeners, type BoundListener } from './listeners.
 import { peerConnector } from './peer-connector.js';
 import { saslGate } from '../server/sasl-gate.js';
 import { ScramCredentials } from '../security/sasl/scram-credentials.js';
+import { ClientQuotas } from '../security/quota/client-quotas.js';
 import { saslSettings, type SaslListenerSettings } from '../security/sasl/sasl-settings.js';
 import { usesSasl } from '../security/principal.js';
 import { dispatch, type Dispatcher } from '../server/dispatch.js';
@@ -134,6 +135,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let peers: PeerRequests | null = null;
   let listeners: BrokerListeners | null = null;
   let scram: ScramCredentials | null = null;
+  let quotas: ClientQuotas | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -171,6 +173,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await logs?.close();
     await view?.close();
     await scram?.close();
+    await quotas?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
   };
@@ -184,6 +187,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const clusterView = view;
     scram = await ScramCredentials.open(store, (key) => log.error({ key }, 'a SCRAM credential record could not be read; the user cannot authenticate with it'));
     const credentials = scram;
+    quotas = await ClientQuotas.open(store, { windows: config.int('quota.window.num'), windowMs: config.int('quota.window.size.seconds') * 1000 }, (key) =>
+      log.error({ key }, 'a client quota record could not be read; it is ignored'),
+    );
+    const clientQuotas = quotas;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     const connector = peerConnector(config, clusterView);
     replication = startReplication(config, store, clusterView, connector, log);
@@ -227,6 +234,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       scramCredentials: credentials,
+      clientQuotas,
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
@@ -245,7 +253,14 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => (options.scheduler ?? systemScheduler).now(),
       delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
-    const bound = new BrokerListeners(listenerPlan, config, services, listenerLimits(config), log, gatedUntil(ready, authenticated));
+    // Broker-wide, as Kafka's unprefixed keys: every listener counts against the same limits.
+    const limits = {
+      ...listenerLimits(config),
+      ipConnectionCreationRate: (ip: string) => clientQuotas.connectionCreationRate(ip),
+      rateWindows: config.int('quota.window.num'),
+      rateWindowMs: config.int('quota.window.size.seconds') * 1000,
+    };
+    const bound = new BrokerListeners(listenerPlan, config, services, limits, log, gatedUntil(ready, authenticated));
     await bound.listen();
     listeners = bound;
     registrar = await BrokerRegistrar.start(store, clusterView, config, () => bound.endpoints(), log);

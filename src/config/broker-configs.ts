@@ -51,6 +51,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('queued.max.request.bytes', ConfigType.Long, '-1', 'Bytes of requests read and not yet answered, over all connections, before no connection is read (-1: unbounded).'),
   def('max.connections', ConfigType.Int, '2147483647', 'Connections the listener serves at once; a connection above it is closed when accepted.', atLeast(0)),
   def('max.connections.per.ip', ConfigType.Int, '2147483647', 'Connections one IP address may have open; one above it is closed when accepted.', atLeast(0)),
+  def('max.connection.creation.rate', ConfigType.Int, '2147483647', 'New connections per second the listener accepts (over the quota windows); one over it is closed when accepted.', atLeast(0)),
   def('max.connections.per.ip.overrides', ConfigType.String, '', 'Per-address exceptions to max.connections.per.ip: "address:count,..." (IP addresses; host names are not resolved).', validPerIpOverrides),
   def('tributary.connection.max.inflight.requests', ConfigType.Int, '500', 'Requests one connection may have started and not yet answered; further pipelined requests wait unread.', atLeast(1)),
   def('tributary.connection.max.inflight.bytes', ConfigType.Long, '67108864', 'Bytes one connection may hold (requests under way, the most their answers may take, answers waiting for their turn, unsent output) before it starts no further request and stops reading.', atLeast(1)),
@@ -115,6 +116,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('sasl.oauthbearer.expected.issuer', ConfigType.String, '', 'The issuer a token\'s iss claim must be; empty: not checked.'),
   def('sasl.oauthbearer.sub.claim.name', ConfigType.String, 'sub', 'The claim holding the principal name.'),
   def('sasl.oauthbearer.clock.skew.seconds', ConfigType.Int, '30', 'Tolerated clock difference with the token issuer when checking exp and nbf.', atLeast(0)),
+  // Client quotas (src/security/quota/), set with AlterClientQuotas.
+  def('quota.window.num', ConfigType.Int, '11', 'Windows a client\'s byte rate is measured over (the oldest is dropped as a new one starts).', atLeast(1)),
+  def('quota.window.size.seconds', ConfigType.Int, '1', 'Length of each quota window.', atLeast(1)),
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).
   def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,...) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
   def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
