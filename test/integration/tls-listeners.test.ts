@@ -14,6 +14,7 @@ import { makeTestCerts, type TestCerts } from '../helpers/test-certs.js';
 import { openTls, serverFingerprint } from '../helpers/tls-probe.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import type { Dispatcher } from '../../src/server/dispatch.js';
+import { BrokerConfig } from '../../src/config/broker-configs.js';
 import type { DescribeClusterResponse, FindCoordinatorResponse, MetadataResponse } from '../../src/protocol/generated/index.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -278,6 +279,18 @@ test('ssl.cipher.suites restricts the TLS 1.2 suites', async () => {
     await assert.rejects(KafkaConnection.open(broker.bootstrap, 5000, 'cipher', undefined, { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
     const conn = await KafkaConnection.open(broker.bootstrap, 5000, 'cipher', undefined, { ca: [certs.ca], ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256' });
     conn.close();
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('inline PEM values in server.properties written with line continuations, as in Kafka\'s docs', async () => {
+  // Kafka's docs: "ssl.keystore.certificate.chain=-----BEGIN CERTIFICATE----- \\" then the base64 lines, each ending in " \\".
+  const continued = (pem: string) => pem.trim().split('\n').join(' \\\n    ');
+  const text = ['listeners=SSL://127.0.0.1:0', `ssl.keystore.key=${continued(certs.server.key)}`, `ssl.keystore.certificate.chain=${continued(certs.server.cert)}`, ''].join('\n');
+  const broker = await startBroker({ port: 0 }, BrokerConfig.fromProperties(text));
+  try {
+    assert.equal(await serverFingerprint('127.0.0.1', broker.port, certs.ca), certs.server.fingerprint);
   } finally {
     await broker.stop();
   }

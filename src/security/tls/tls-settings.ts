@@ -98,8 +98,20 @@ export function materialFiles(s: TlsSettings): string[] {
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
+/**
+ * One PEM block with its base64 rewrapped at 64 columns: an inline value from a properties file
+ * arrives joined into one line (Kafka's docs write it with `\` continuations), which OpenSSL's PEM
+ * reader does not take. A block with headers (legacy encrypted keys: Proc-Type, DEK-Info) is kept as it is.
+ */
+function normalizePem(label: string, block: string): string {
+  const body = block.slice(`-----BEGIN ${label}-----`.length, block.length - `-----END ${label}-----`.length);
+  if (body.includes(':')) return block;
+  const base64 = body.replace(/\s+/g, '');
+  return `-----BEGIN ${label}-----\n${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
+}
+
 function pemBlocks(text: string, what: string): { label: string; pem: string }[] {
-  const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: m[0] }));
+  const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: normalizePem(m[1], m[0]) }));
   if (blocks.length === 0) throw new ConfigError(`${what} holds no PEM block; Tributary reads PEM only (convert a JKS or PKCS12 store with keytool and openssl pkcs12)`);
   return blocks;
 }
