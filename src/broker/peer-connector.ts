@@ -39,7 +39,13 @@ export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConn
     listenerName,
     endpoint: (brokerId) => view.broker(brokerId)?.endpoints.find((e) => e.name === listenerName),
     open(endpoint, timeoutMs, clientId) {
-      const options = tls ? clientTls(tls, endpoint.host) : undefined;
+      let options: ConnectionOptions | undefined;
+      try {
+        options = tls ? clientTls(tls, endpoint.host) : undefined;
+      } catch (err) {
+        // A key store replaced by a broken file: this link fails (and is retried), the broker goes on.
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
       return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, undefined, options);
     },
   };
