@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function startBrokerChild(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `settings`: extra `key=value` config (each passed as --set); one setting `listeners` replaces --listen. */
+export function startBrokerChild(dataDir: string, port: number, settings: string[] = []): Promise<ChildProcess> {
+  const listen = settings.some((s) => s.startsWith('listeners=')) ? [] : ['--listen', `127.0.0.1:${port}`];
+  const set = settings.flatMap((s) => ['--set', s]);
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, ...listen, ...set, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('broker ready')) res(child);

@@ -47,10 +47,26 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Extra client properties from RDKAFKA_BENCH_CONF ("key=value;key=value"), e.g. security.protocol=SSL. */
+static void extra_conf(rd_kafka_conf_t *conf) {
+  const char *env = getenv("RDKAFKA_BENCH_CONF");
+  if (!env || !*env) return;
+  char *copy = strdup(env), *save = NULL;
+  for (char *kv = strtok_r(copy, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+    char *eq = strchr(kv, '=');
+    if (!eq) { fprintf(stderr, "RDKAFKA_BENCH_CONF: %s is not key=value\n", kv); exit(2); }
+    *eq = 0;
+    char err[512];
+    if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) { fprintf(stderr, "%s: %s\n", kv, err); exit(2); }
+  }
+  free(copy);
+}
+
 static rd_kafka_conf_t *base_conf(const char *bootstrap) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) { fprintf(stderr, "%s\n", err); exit(2); }
+  extra_conf(conf);
   return conf;
 }
 

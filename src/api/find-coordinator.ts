@@ -19,9 +19,9 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
   async handle(ctx, request) {
     const keyTypeError = request.keyType !== GROUP && request.keyType !== TRANSACTION ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE;
     const locate = async (key: string): Promise<LocatedCoordinator> => {
-      if (request.keyType === GROUP) return ctx.broker.coordinators.group(key);
+      if (request.keyType === GROUP) return ctx.broker.coordinators.group(key, ctx.listenerName);
       if (key === '') return { errorCode: ErrorCode.INVALID_REQUEST, message: 'A transactional id may not be empty.', nodeId: -1, host: '', port: -1 };
-      return ctx.broker.coordinators.transaction(key);
+      return ctx.broker.coordinators.transaction(key, ctx.listenerName);
     };
     if (ctx.apiVersion < 4) {
       if (keyTypeError !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: keyTypeError, errorMessage: `Unknown key type ${request.keyType}`, nodeId: -1, host: '', port: -1 };

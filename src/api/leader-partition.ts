@@ -37,7 +37,7 @@ export function leaderPartition(ctx: RequestContext, topic: string, index: numbe
 export function leaderEndpoints(ctx: RequestContext, leaderIds: Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
   const out = [];
   for (const id of new Set(leaderIds)) {
-    const endpoint = id >= 0 ? ctx.broker.cluster.broker(id)?.endpoints[0] : undefined;
+    const endpoint = id >= 0 ? ctx.broker.cluster.broker(id)?.endpoints.find((e) => e.name === ctx.listenerName) : undefined;
     if (endpoint) out.push({ nodeId: id, host: endpoint.host, port: endpoint.port, rack: ctx.broker.cluster.broker(id)?.rack ?? null });
   }
   return out;

@@ -4,7 +4,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { topicNameError, isInternalTopic } from '../metadata/topic-names.js';
 import type { TopicRecord } from '../metadata/local-store.js';
 import type { ApiHandler, RequestContext } from './handler.js';
-import { liveBrokers } from './live-brokers.js';
+import { liveBrokers, reachableOnListener } from './live-brokers.js';
 import { ALL_TOPIC_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, ZERO_UUID } from './constants.js';
 
 function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
@@ -18,11 +18,16 @@ function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean
       continue;
     }
     const offline = state.replicas.filter((id) => !cluster.isAlive(id));
+    const liveLeader = state.leader >= 0 && cluster.isAlive(state.leader);
+    // A live leader without the listener the client is on (a cluster part way through a listener
+    // change) cannot be reached: Kafka answers LISTENER_NOT_FOUND from v6, LEADER_NOT_AVAILABLE before.
+    const reachable = liveLeader && reachableOnListener(ctx, state.leader);
+    const unreachable = ctx.apiVersion >= 6 ? ErrorCode.LISTENER_NOT_FOUND : ErrorCode.LEADER_NOT_AVAILABLE;
     partitions.push({
       // As Kafka: a partition without a live leader is LEADER_NOT_AVAILABLE, with its replicas listed.
-      errorCode: state.leader >= 0 && cluster.isAlive(state.leader) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      errorCode: reachable ? ErrorCode.NONE : liveLeader ? unreachable : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p,
-      leaderId: state.leader >= 0 && cluster.isAlive(state.leader) ? state.leader : -1,
+      leaderId: reachable ? state.leader : -1,
       leaderEpoch: state.leaderEpoch,
       replicaNodes: [...state.replicas],
       isrNodes: [...state.isr],

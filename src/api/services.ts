@@ -21,9 +21,10 @@ export interface LocatedCoordinator {
 
 export interface CoordinatorLocator {
   /** The broker coordinating `groupId` (the leader of its __consumer_offsets partition). */
-  group(groupId: string): Promise<LocatedCoordinator>;
+  group(groupId: string, listenerName: string): Promise<LocatedCoordinator>;
   /** The broker coordinating `transactionalId` (the leader of its __transaction_state partition). */
-  transaction(transactionalId: string): Promise<LocatedCoordinator>;
+  transaction(transactionalId: string, listenerName: string): Promise<LocatedCoordinator>;
+  // Both answer with the coordinator's endpoint on `listenerName`, the listener the request came in on.
 }
 
 export interface NamedPartition {
@@ -60,8 +61,11 @@ export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly nodeId: number;
   readonly clusterId: string;
-  /** Where clients reach this broker (the advertised listener, or the bound address). */
-  endpoint(): { host: string; port: number };
+  /**
+   * Where clients of listener `listenerName` reach this broker (its advertised address, or the
+   * bound one); null when this broker has no listener of that name.
+   */
+  endpoint(listenerName: string): { host: string; port: number } | null;
   /** The cluster's metadata as this broker sees it: brokers, controller, partition states. */
   readonly cluster: ClusterView;
   readonly topics: TopicService;

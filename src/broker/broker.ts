@@ -20,14 +20,14 @@ import { kafkaAssigner } from './assignment.js';
 import { ControllerCampaign, controllerRequests } from './controller.js';
 import { startReplication, type Replication } from './replication.js';
 import { coordinatorLocator } from './coordinators.js';
-import { Listener, type ServerLoad } from '../server/listener.js';
+import type { ServerLoad } from '../server/listener.js';
+import { BrokerListeners, planListeners, type BoundListener } from './listeners.js';
+import { peerConnector } from './peer-connector.js';
 import { saslGate } from '../server/sasl-gate.js';
-import type { ListenerIdentity } from '../server/client-session.js';
 import { ScramCredentials } from '../security/sasl/scram-credentials.js';
 import { ClientQuotas } from '../security/quota/client-quotas.js';
 import { saslSettings, type SaslListenerSettings } from '../security/sasl/sasl-settings.js';
-import { isSecurityProtocol, usesSasl } from '../security/principal.js';
-import { ConfigError } from '../config/broker-configs.js';
+import { usesSasl } from '../security/principal.js';
 import { dispatch, type Dispatcher } from '../server/dispatch.js';
 import type { BrokerServices } from '../api/services.js';
 import { openLogFactory, type StorageKind } from './storage.js';
@@ -46,9 +46,9 @@ import { FetchSessionCache } from '../partition/fetch-sessions.js';
 import '../api/registry.js';
 
 export interface BrokerOptions {
-  /** Port to listen on; 0 picks a free one. Overrides `listeners`. */
+  /** Port of the first listener in `listeners`; 0 picks a free one. The other listeners keep theirs. */
   port?: number;
-  /** Host to listen on (default 127.0.0.1). */
+  /** Host of the first listener (default: the one in `listeners`, 127.0.0.1 unless configured). */
   host?: string;
   /** Data directory; a temporary one (removed on stop) when omitted. */
   dataDir?: string;
@@ -75,10 +75,12 @@ export interface BrokerOptions {
 }
 
 export interface RunningBroker {
-  /** "host:port", ready for a client's bootstrap servers. */
+  /** "host:port" of the first listener, ready for a client's bootstrap servers. */
   readonly bootstrap: string;
   readonly host: string;
   readonly port: number;
+  /** Every listener with the address it is bound to, in the order of `listeners`. */
+  readonly listeners: readonly BoundListener[];
   readonly dataDir: string;
   readonly clusterId: string;
   readonly config: BrokerConfig;
@@ -110,9 +112,14 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   if (options.dataDir !== undefined) overrides.push(['log.dirs', options.dataDir]);
   else if (temporaryDir) overrides.push(['log.dirs', temporaryDir]);
   const config = new BrokerConfig(baseConfig ? [...baseConfigEntries(baseConfig)] : [], overrides);
-  const listen = config.listener;
-  const host = options.host ?? listen.host;
-  const port = options.port ?? listen.port;
+  // Checked (and the TLS certificates loaded) before anything starts.
+  let listenerPlan: ReturnType<typeof planListeners>;
+  try {
+    listenerPlan = planListeners(config, { host: options.host, port: options.port }, log);
+  } catch (err) {
+    if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const store: MetadataStore = await openMetadataStore(config, log);
   let view: ClusterView | null = null;
@@ -126,7 +133,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let groups: RunningGroupCoordinator | null = null;
   let transactions: RunningTransactionCoordinator | null = null;
   let peers: PeerRequests | null = null;
-  let listener: Listener | null = null;
+  let listeners: BrokerListeners | null = null;
   let scram: ScramCredentials | null = null;
   let quotas: ClientQuotas | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
@@ -144,7 +151,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     // Followers stop copying now, so leaders do not take this broker back into their ISRs.
     await replication?.stop();
     // Stop accepting; requests in flight may finish (up to 5 s) while the rest shuts down.
-    const closing = listener?.close(5000);
+    const closing = listeners?.close(5000);
     // Waiting long polls answer now.
     replicas?.wakeAll();
     // Topic mutations still running end (a large CreatePartitions stops early) before the groups
@@ -171,7 +178,6 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
   };
 
-  let bound = { host, port };
   try {
     view = await ClusterView.open(store, {
       connection: (state, cause) =>
@@ -186,7 +192,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     );
     const clientQuotas = quotas;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
-    replication = startReplication(config, store, clusterView, log);
+    const connector = peerConnector(config, clusterView);
+    replication = startReplication(config, store, clusterView, connector, log);
     replicas = new ReplicaManager(logs, replication.context);
     replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
     applier = new MetadataApplier(config.nodeId, clusterView, replicas, {
@@ -201,7 +208,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const topicService = topics;
     let groupCoordinator: RunningGroupCoordinator | null = null;
     let transactionCoordinator: RunningTransactionCoordinator | null = null;
-    const peerRequests = new PeerRequests(clusterView, config.nodeId, config.int('request.timeout.ms'));
+    const peerRequests = new PeerRequests(connector, config.nodeId, config.int('request.timeout.ms'));
     peers = peerRequests;
     const localTransactions = (): TransactionCoordinator => {
       if (!transactionCoordinator) throw new Error('the transaction coordinator is not started yet');
@@ -211,7 +218,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       config,
       nodeId: config.nodeId,
       clusterId: store.clusterId,
-      endpoint: () => config.advertised ?? bound,
+      endpoint: (listenerName) => listeners?.endpoint(listenerName) ?? null,
       cluster: clusterView,
       topics: topicService,
       replicas,
@@ -223,7 +230,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         return localTransactions();
       },
       verifyTransaction: config.bool('transaction.partition.verification.enable') ? transactionVerifier(clusterView, config.nodeId, localTransactions, peerRequests) : undefined,
-      coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
+      coordinators: coordinatorLocator(config, clusterView, topicService, (listenerName) => listeners?.endpoint(listenerName) ?? null),
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       scramCredentials: credentials,
@@ -236,24 +243,27 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => Date.now(),
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;
-    const identity = firstListenerIdentity(config);
+    // Each SASL listener (SASL_PLAINTEXT, SASL_SSL) with its mechanisms; TLS happens below it, in the listener.
     const sasl = new Map<string, SaslListenerSettings>();
-    if (usesSasl(identity.securityProtocol)) sasl.set(identity.name, saslSettings(config, identity.name, (user, mechanism) => credentials.lookup(user, mechanism)));
+    for (const { spec } of listenerPlan) {
+      if (usesSasl(spec.securityProtocol)) sasl.set(spec.name, saslSettings(config, spec.name, (user, mechanism) => credentials.lookup(user, mechanism)));
+    }
     const authenticated = saslGate(inner, {
       settingsFor: (name) => sasl.get(name) ?? null,
       now: () => (options.scheduler ?? systemScheduler).now(),
       delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
+    // Broker-wide, as Kafka's unprefixed keys: every listener counts against the same limits.
     const limits = {
       ...listenerLimits(config),
       ipConnectionCreationRate: (ip: string) => clientQuotas.connectionCreationRate(ip),
       rateWindows: config.int('quota.window.num'),
       rateWindowMs: config.int('quota.window.size.seconds') * 1000,
     };
-    listener = new Listener(services, limits, log, gatedUntil(ready, authenticated), identity);
-    const address = await listener.listen(host, port);
-    bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
-    registrar = await BrokerRegistrar.start(store, clusterView, config, () => config.advertised ?? bound, log);
+    const bound = new BrokerListeners(listenerPlan, config, services, limits, log, gatedUntil(ready, authenticated));
+    await bound.listen();
+    listeners = bound;
+    registrar = await BrokerRegistrar.start(store, clusterView, config, () => bound.endpoints(), log);
     controller = new ControllerCampaign(registrar, store, config, log);
     // A lone broker is its own controller from the start (clients send admin requests to it).
     if (config.etcdEndpoints.length === 0) await clusterView.waitFor(() => clusterView.controller() !== null);
@@ -276,20 +286,26 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await shutdown().catch((cleanupErr: unknown) => log.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
     throw err;
   }
-  log.info({ address: `${bound.host}:${bound.port}`, dataDir: config.dataDir, clusterId: store.clusterId, nodeId: config.nodeId }, `Tributary broker ready on ${bound.host}:${bound.port}`);
+  const first = (listeners as BrokerListeners).bound[0];
+  const boundListeners = (listeners as BrokerListeners).bound;
+  log.info(
+    { listeners: boundListeners.map((l) => `${l.name}://${l.host}:${l.port}`), dataDir: config.dataDir, clusterId: store.clusterId, nodeId: config.nodeId },
+    `Tributary broker ready on ${boundListeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(', ')}`,
+  );
 
   let stopping: Promise<void> | null = null;
   return {
-    bootstrap: `${bound.host}:${bound.port}`,
-    host: bound.host,
-    port: bound.port,
+    bootstrap: `${first.host}:${first.port}`,
+    host: first.host,
+    port: first.port,
+    listeners: boundListeners,
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
     groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     transactionCoordinatorForTests: (transactions as RunningTransactionCoordinator).coordinator,
     partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
-    serverLoad: () => (listener as Listener).load(),
+    serverLoad: () => (listeners as BrokerListeners).load(),
     waitingFetches: () => (replicas as ReplicaManager).waitingFetches,
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));
@@ -302,20 +318,6 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
  * The first listener's name and security protocol (NAME://host:port; the name maps to a protocol
  * through listener.security.protocol.map, or is one).
  */
-function firstListenerIdentity(config: BrokerConfig): ListenerIdentity {
-  const first = (config.get('listeners') ?? '').split(',')[0].trim();
-  const m = /^([A-Za-z0-9_]+):\/\//.exec(first);
-  const name = m ? m[1].toUpperCase() : 'PLAINTEXT';
-  const mapped = (config.get('listener.security.protocol.map') ?? '')
-    .split(',')
-    .map((e) => e.trim().split(':'))
-    .find(([n]) => n.toUpperCase() === name)?.[1]
-    ?.toUpperCase();
-  const protocol = mapped ?? name;
-  if (!isSecurityProtocol(protocol)) throw new ConfigError(`listener ${name} has no security protocol: add it to listener.security.protocol.map`);
-  return { name, securityProtocol: protocol };
-}
-
 /** A dispatcher that holds each request until `ready` resolves, then hands it to `next`. */
 function gatedUntil(ready: Promise<void>, next: Dispatcher): Dispatcher {
   let open = false;

@@ -66,6 +66,8 @@ export class PeerCrashDetector implements PeerLinkEvents {
     private readonly view: ClusterView,
     private readonly store: MetadataStore,
     private readonly log: Logger,
+    /** The peer's endpoint on the inter-broker listener (the port its links connect to). */
+    private readonly endpointOf: (nodeId: number) => { host: string; port: number } | undefined,
     private readonly probe: (host: string, port: number) => Promise<ProbeOutcome> = probePort,
     private readonly reprobePausesMs: readonly number[] = REPROBE_PAUSES_MS,
   ) {}
@@ -118,7 +120,7 @@ export class PeerCrashDetector implements PeerLinkEvents {
 
   private async judge(nodeId: number): Promise<void> {
     const broker = this.view.broker(nodeId);
-    const endpoint = broker?.endpoints[0];
+    const endpoint = broker ? this.endpointOf(nodeId) : undefined;
     if (this.closed || !broker || !endpoint || this.reachedAt.get(nodeId) !== broker.epoch || this.judged.get(nodeId) === broker.epoch) return;
     this.judged.set(nodeId, broker.epoch);
     let ended = false;

@@ -4,8 +4,8 @@
  * replica fetchers keep their own links (replica-link.ts): a long-polling follower fetch must not
  * queue a marker behind it.
  */
-import { KafkaConnection } from '../client/kafka-connection.js';
-import type { ClusterView } from '../metadata/cluster-view.js';
+import type { KafkaConnection } from '../client/kafka-connection.js';
+import type { PeerConnector } from './peer-connector.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 
 export class PeerRequests {
@@ -13,7 +13,7 @@ export class PeerRequests {
   private closed = false;
 
   constructor(
-    private readonly view: ClusterView,
+    private readonly peers: PeerConnector,
     private readonly nodeId: number,
     private readonly timeoutMs: number,
   ) {}
@@ -41,9 +41,9 @@ export class PeerRequests {
     const open = this.connections.get(brokerId);
     const existing = open ? await open.catch(() => null) : null;
     if (existing && !existing.isClosed) return existing;
-    const endpoint = this.view.broker(brokerId)?.endpoints[0];
-    if (!endpoint) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered`);
-    const opening = KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, this.timeoutMs, `tributary-broker-${this.nodeId}`);
+    const endpoint = this.peers.endpoint(brokerId);
+    if (!endpoint) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered with a ${this.peers.listenerName} listener`);
+    const opening = this.peers.open(endpoint, this.timeoutMs, `tributary-broker-${this.nodeId}`);
     this.connections.set(brokerId, opening);
     opening.catch(() => {
       if (this.connections.get(brokerId) === opening) this.connections.delete(brokerId);

@@ -27,13 +27,14 @@ export class BrokerRegistrar {
     private readonly store: MetadataStore,
     private readonly view: ClusterView,
     private readonly config: BrokerConfig,
-    private readonly endpoint: () => { host: string; port: number },
+    /** This broker's advertised endpoint on every listener, as peers and clients reach it. */
+    private readonly endpoints: () => BrokerEndpoint[],
     private readonly log: Logger,
   ) {}
 
   /** Registers and resolves once this broker's own view lists it. */
-  static async start(store: MetadataStore, view: ClusterView, config: BrokerConfig, endpoint: () => { host: string; port: number }, log: Logger): Promise<BrokerRegistrar> {
-    const registrar = new BrokerRegistrar(store, view, config, endpoint, log);
+  static async start(store: MetadataStore, view: ClusterView, config: BrokerConfig, endpoints: () => BrokerEndpoint[], log: Logger): Promise<BrokerRegistrar> {
+    const registrar = new BrokerRegistrar(store, view, config, endpoints, log);
     await registrar.register();
     return registrar;
   }
@@ -53,11 +54,6 @@ export class BrokerRegistrar {
     this.closed = true;
     this.abort.abort();
     await this.current?.close();
-  }
-
-  private endpoints(): BrokerEndpoint[] {
-    const { host, port } = this.endpoint();
-    return [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host, port }];
   }
 
   private async register(): Promise<void> {

@@ -4,7 +4,8 @@
  * bounded by replica.socket.timeout.ms. It tells `events` when it reaches the leader and when a
  * connection fails, which is how a crashed leader is noticed early (peer-crash-detector.ts).
  */
-import { KafkaConnection } from '../client/kafka-connection.js';
+import type { KafkaConnection } from '../client/kafka-connection.js';
+import type { PeerConnector } from './peer-connector.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { FetchResponse, ListOffsetsResponse, OffsetForLeaderEpochResponse } from '../protocol/generated/index.js';
 import type { FollowerFetch, LeaderLink } from '../partition/replica-fetcher.js';
@@ -20,8 +21,8 @@ const LIST_OFFSETS_VERSION = 7;
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
 const EARLIEST = -2n;
 
-export function leaderLinkFactory(view: ClusterView, nodeId: number, socketTimeoutMs: number, events: PeerLinkEvents): (leaderId: number) => LeaderLink | null {
-  return (leaderId) => (view.broker(leaderId) ? new BrokerLink(view, leaderId, nodeId, socketTimeoutMs, events) : null);
+export function leaderLinkFactory(view: ClusterView, peers: PeerConnector, nodeId: number, socketTimeoutMs: number, events: PeerLinkEvents): (leaderId: number) => LeaderLink | null {
+  return (leaderId) => (view.broker(leaderId) ? new BrokerLink(peers, leaderId, nodeId, socketTimeoutMs, events) : null);
 }
 
 class BrokerLink implements LeaderLink {
@@ -29,7 +30,7 @@ class BrokerLink implements LeaderLink {
   private closed = false;
 
   constructor(
-    private readonly view: ClusterView,
+    private readonly peers: PeerConnector,
     private readonly leaderId: number,
     private readonly nodeId: number,
     private readonly timeoutMs: number,
@@ -38,9 +39,9 @@ class BrokerLink implements LeaderLink {
 
   private connect(): Promise<KafkaConnection> {
     if (this.closed) return Promise.reject(new Error('the link is closed'));
-    const endpoint = this.view.broker(this.leaderId)?.endpoints[0];
-    if (!endpoint) return Promise.reject(new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${this.leaderId} is not registered`));
-    const opening = KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, this.timeoutMs, `tributary-replica-${this.nodeId}`);
+    const endpoint = this.peers.endpoint(this.leaderId);
+    if (!endpoint) return Promise.reject(new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${this.leaderId} is not registered with a ${this.peers.listenerName} listener`));
+    const opening = this.peers.open(endpoint, this.timeoutMs, `tributary-replica-${this.nodeId}`);
     this.connection = opening;
     opening.then(
       () => this.events.reached(this.leaderId),

@@ -10,6 +10,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { Partition, PartitionContext } from '../partition/partition.js';
 import { ReplicaFetchers } from '../partition/replica-fetchers.js';
 import { leaderLinkFactory } from './replica-link.js';
+import type { PeerConnector } from './peer-connector.js';
 import { NO_PEER_EVENTS, PeerCrashDetector, type PeerLinkEvents } from './peer-crash-detector.js';
 
 export interface Replication {
@@ -32,10 +33,10 @@ export interface Replication {
  * that elected a new leader took it from that ISR, and from then on the new leader no longer
  * fetches from the old one, so the old one's high watermark cannot pass what the new one holds.
  */
-export function startReplication(config: BrokerConfig, store: MetadataStore, view: ClusterView, log: Logger): Replication {
+export function startReplication(config: BrokerConfig, store: MetadataStore, view: ClusterView, peers: PeerConnector, log: Logger): Replication {
   const nodeId = config.nodeId;
-  const peerEvents = config.bool('tributary.broker.crash.detection.enable') ? new PeerCrashDetector(view, store, log) : NO_PEER_EVENTS;
-  const fetchers = new ReplicaFetchers(leaderLinkFactory(view, nodeId, config.int('replica.socket.timeout.ms'), peerEvents), {
+  const peerEvents = config.bool('tributary.broker.crash.detection.enable') ? new PeerCrashDetector(view, store, log, (id) => peers.endpoint(id)) : NO_PEER_EVENTS;
+  const fetchers = new ReplicaFetchers(leaderLinkFactory(view, peers, nodeId, config.int('replica.socket.timeout.ms'), peerEvents), {
     nodeId,
     maxWaitMs: config.int('replica.fetch.wait.max.ms'),
     minBytes: config.int('replica.fetch.min.bytes'),

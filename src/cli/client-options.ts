@@ -1,14 +1,17 @@
 /**
  * What the commands built on @platformatic/kafka pass it to reach the cluster: the bootstrap
- * address, a client id, and SASL credentials from the environment (TRIBUTARY_SASL_*, see
- * sasl-env.ts). Their errors become one line for the terminal.
+ * address, a client id, SASL credentials and TLS settings from the environment (TRIBUTARY_SASL_*,
+ * TRIBUTARY_TLS_*, see sasl-env.ts and tls-env.ts). Their errors become one line for the terminal.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { saslFromEnvironment } from './sasl-env.js';
+import { tlsFromEnvironment } from './tls-env.js';
 
 export interface ClientOptions {
   clientId: string;
   bootstrapBrokers: string[];
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+  tls?: ConnectionOptions;
   retries: number;
   timeout: number;
 }
@@ -17,6 +20,8 @@ export function clientOptions(bootstrap: string, clientId = 'tributary-cli'): Cl
   const sasl = saslFromEnvironment();
   const mechanism = sasl?.mechanism;
   const options: ClientOptions = { clientId, bootstrapBrokers: bootstrap.split(',').map((b) => b.trim()), retries: 2, timeout: 10_000 };
+  const tls = tlsFromEnvironment();
+  if (tls) options.tls = tls;
   if (sasl && (mechanism === 'PLAIN' || mechanism === 'SCRAM-SHA-256' || mechanism === 'SCRAM-SHA-512')) options.sasl = { mechanism, username: sasl.username, password: sasl.password };
   return options;
 }

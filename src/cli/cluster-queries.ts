@@ -9,6 +9,7 @@ import type { AlterPartitionReassignmentsResponse, ElectLeadersResponse, ListPar
 import { describeError } from '../protocol/error-codes.js';
 import { CliError, check } from './group-queries.js';
 import { saslFromEnvironment } from './sasl-env.js';
+import { tlsFromEnvironment } from './tls-env.js';
 
 const NO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -53,7 +54,7 @@ export async function connectToController(c: KafkaConnection): Promise<KafkaConn
   const info = await clusterInfo(c);
   const controller = info.brokers.find((b) => b.nodeId === info.controllerId);
   if (!controller) throw new CliError(info.controllerId < 0 ? 'the cluster has no controller right now; try again' : `the controller, broker ${info.controllerId}, is not among the live brokers`);
-  return KafkaConnection.open(`${controller.host}:${controller.port}`, 10_000, 'tributary-cli', saslFromEnvironment());
+  return KafkaConnection.open(`${controller.host}:${controller.port}`, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment());
 }
 
 export interface ElectionRow {

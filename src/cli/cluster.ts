@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { saslFromEnvironment } from './sasl-env.js';
 import { registerTopicCommands } from './topics.js';
+import { tlsFromEnvironment } from './tls-env.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
 import { clusterInfo, describeTopic, electLeaders, errorName, type ElectionRow } from './cluster-queries.js';
@@ -19,7 +20,7 @@ interface Common {
 export async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
   let c: KafkaConnection;
   try {
-    c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment());
+    c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment());
   } catch (err) {
     if (!(err instanceof CliError) && !(err instanceof Error && /^SASL /.test(err.message))) throw err;
     console.error(err.message);

@@ -8,13 +8,14 @@ import { formatTable } from './table.js';
 import { assignedPartitions, CliError, commitOffsets, committedOffsets, deleteGroups, describeGroup, listGroups, offsetsAt, topicPartitions, type CommittedRow } from './group-queries.js';
 import { describeError } from '../protocol/error-codes.js';
 import { saslFromEnvironment } from './sasl-env.js';
+import { tlsFromEnvironment } from './tls-env.js';
 
 interface Common {
   bootstrap: string;
 }
 
 async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
-  const c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment());
+  const c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment());
   try {
     await fn(c);
   } catch (err) {
@@ -129,7 +130,7 @@ export function registerGroups(program: Command): void {
     .option(...bootstrap)
     .action((names: string[], o: Common) =>
       withConnection(o, async (c) => {
-        const results = await deleteGroups(c, names, (address) => KafkaConnection.open(address, 10_000, 'tributary-cli', saslFromEnvironment()));
+        const results = await deleteGroups(c, names, (address) => KafkaConnection.open(address, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment()));
         const failed = results.filter((r) => r.errorCode !== 0);
         for (const r of results) if (r.errorCode === 0) console.log(`Deleted group ${r.groupId}.`);
         if (failed.length > 0) throw new CliError(failed.map((r) => `${r.groupId}: ${describeError(r.errorCode)?.name ?? r.errorCode} (${describeError(r.errorCode)?.message ?? 'unknown error'})`).join('; '));

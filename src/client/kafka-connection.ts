@@ -3,6 +3,7 @@
  * socket, requests answered in order by correlation id. Not a general-purpose client.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { encodeRequestFrame } from '../protocol/request-codec.js';
 import { API_BY_KEY, decodeResponseHeader } from '../protocol/generated/index.js';
 import { responseHeaderVersion } from '../protocol/headers.js';
@@ -31,9 +32,12 @@ export class KafkaConnection {
     socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
 
-  /** Opens a connection and, with `sasl`, authenticates it before resolving. */
-  static async open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', sasl?: SaslCredentials): Promise<KafkaConnection> {
-    const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId);
+  /**
+   * Opens a connection (over TLS with `tls`, resolved once the handshake completed) and, with
+   * `sasl`, authenticates it before resolving.
+   */
+  static async open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', sasl?: SaslCredentials, tls?: ConnectionOptions): Promise<KafkaConnection> {
+    const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId, tls);
     if (!sasl) return c;
     try {
       await authenticate(c, sasl);
@@ -44,12 +48,13 @@ export class KafkaConnection {
     }
   }
 
-  private static connect(bootstrap: string, timeoutMs: number, clientId: string): Promise<KafkaConnection> {
+  private static connect(bootstrap: string, timeoutMs: number, clientId: string, tls: ConnectionOptions | undefined): Promise<KafkaConnection> {
     const at = bootstrap.lastIndexOf(':');
     const host = bootstrap.slice(0, at);
     const port = Number(bootstrap.slice(at + 1));
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, timeout: timeoutMs }, () => {
+      const open = (onReady: () => void): Socket => (tls ? connectTls({ ...tls, host, port, timeout: timeoutMs }, onReady) : connect({ host, port, timeout: timeoutMs }, onReady));
+      const socket = open(() => {
         socket.setTimeout(0);
         // A request goes out as several writes (header, body parts): with Nagle's algorithm the
         // later ones would wait for the peer's delayed ACK, up to 40 ms on Linux, on every

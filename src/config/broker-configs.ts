@@ -2,9 +2,11 @@
  * Broker-level configuration keys with Kafka's names and defaults, and the typed view the broker
  * reads. Sources, lowest first: defaults, a server.properties file, `--set key=value` overrides.
  */
-import { atLeast, between, checkValue, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
+import { atLeast, between, checkValue, ConfigError, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
 import { TOPIC_CONFIG_DEFS } from './topic-configs.js';
 import { parsePerIpOverrides } from './per-ip-overrides.js';
+import { parseListeners, type ListenersConfig } from './listeners.js';
+import { LISTENER_CONFIG_DEFS, SSL_CONFIG_DEFS } from './tls-configs.js';
 
 function validPerIpOverrides(v: string): string | null {
   try {
@@ -30,8 +32,10 @@ function def(name: string, type: ConfigType, defaultValue: string | null, doc: s
 
 export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('node.id', ConfigType.Int, '1', 'This broker\'s id in the cluster (broker.id is accepted too).', atLeast(0)),
-  def('listeners', ConfigType.List, 'PLAINTEXT://127.0.0.1:9092', 'Where the broker listens: NAME://host:port.'),
-  def('advertised.listeners', ConfigType.List, null, 'What clients are told to connect to; defaults to listeners.'),
+  def('listeners', ConfigType.List, 'PLAINTEXT://127.0.0.1:9092', 'Where the broker listens: NAME://host:port,... (an empty host: every interface). Each name has a security protocol (listener.security.protocol.map).'),
+  def('advertised.listeners', ConfigType.List, null, 'What clients are told to connect to, per listener name (a subset of listeners); a listener left out advertises its bound address.'),
+  ...LISTENER_CONFIG_DEFS,
+  ...SSL_CONFIG_DEFS,
   def('log.dirs', ConfigType.List, './data', 'The data directory (log.dir is accepted too).'),
   def('num.partitions', ConfigType.Int, '1', 'Partitions of an auto-created topic or of a CreateTopics request asking for the default.', atLeast(1)),
   def('default.replication.factor', ConfigType.Int, '1', 'Replication factor of auto-created topics.', atLeast(1)),
@@ -141,9 +145,7 @@ export const ALL_BROKER_DEFS: ReadonlyMap<string, ConfigDef> = new Map([...BROKE
 
 const ALIASES: Record<string, string> = { 'broker.id': 'node.id', 'log.dir': 'log.dirs' };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** The broker's configuration: raw string values by Kafka key, with typed accessors. */
 export class BrokerConfig {
@@ -206,9 +208,12 @@ export class BrokerConfig {
     return (this.get('log.dirs') ?? './data').split(',')[0].trim();
   }
 
-  /** The first listener as host and port. */
-  get listener(): { host: string; port: number } {
-    return parseListener(this.get('listeners') ?? '');
+  private parsedListeners: ListenersConfig | null = null;
+
+  /** listeners, advertised.listeners, the protocol map and the inter-broker listener, checked as Kafka checks them. */
+  get listeners(): ListenersConfig {
+    this.parsedListeners ??= parseListeners(this);
+    return this.parsedListeners;
   }
 
   /** tributary.metadata.etcd.endpoints as a list; empty for a single broker with its metadata on its own disk. */
@@ -222,11 +227,6 @@ export class BrokerConfig {
   /** max.connections.per.ip.overrides as address → count. */
   get perIpOverrides(): Map<string, number> {
     return parsePerIpOverrides(this.get('max.connections.per.ip.overrides') ?? '');
-  }
-
-  get advertised(): { host: string; port: number } | null {
-    const v = this.explicit('advertised.listeners');
-    return v ? parseListener(v) : null;
   }
 
   /** Retention in ms, from log.retention.ms, else .minutes, else .hours, as Kafka resolves it. */
@@ -249,11 +249,4 @@ export class BrokerConfig {
     if (brokerSynonym === null) return fallback;
     return this.explicit(brokerSynonym) ?? fallback;
   }
-}
-
-function parseListener(text: string): { host: string; port: number } {
-  const first = text.split(',')[0].trim();
-  const m = /^(?:[A-Za-z_]+:\/\/)?\[?([^\]]*?)\]?:(\d+)$/.exec(first);
-  if (!m) throw new ConfigError(`cannot read a host:port from listener "${first}"`);
-  return { host: m[1] === '' ? '0.0.0.0' : m[1], port: Number(m[2]) };
 }

@@ -18,6 +18,11 @@ export enum ConfigType {
   Password = 9,
 }
 
+/** A configuration the broker cannot start with; the message says which key and why. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
 export const LONG_MAX = '9223372036854775807';
 
 export interface ConfigDef {
@@ -89,10 +94,32 @@ export function listOf(...allowed: string[]): (v: string) => string | null {
   };
 }
 
-/** Reads a Kafka `.properties` text: `key=value` or `key: value` lines, `#` and `!` comments. */
+/**
+ * The logical lines of a `.properties` text: a line ending in an odd number of backslashes goes on
+ * in the next one, whose leading white space is dropped (java.util.Properties), as inline PEM
+ * values (ssl.keystore.key, ssl.keystore.certificate.chain) are written.
+ */
+function logicalLines(text: string): string[] {
+  const out: string[] = [];
+  let pending: string | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const line: string = pending === null ? raw : pending + raw.replace(/^\s+/, '');
+    const trailing = /\\+$/.exec(line)?.[0].length ?? 0;
+    const comment = pending === null && /^\s*[#!]/.test(line);
+    if (trailing % 2 === 1 && !comment) pending = line.slice(0, -1);
+    else {
+      out.push(line);
+      pending = null;
+    }
+  }
+  if (pending !== null) out.push(pending);
+  return out;
+}
+
+/** Reads a Kafka `.properties` text: `key=value` or `key: value` lines, `#` and `!` comments, `\` line continuations. */
 export function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const rawLine of text.split(/\r?\n/)) {
+  for (const rawLine of logicalLines(text)) {
     const line = rawLine.trim();
     if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
     const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);

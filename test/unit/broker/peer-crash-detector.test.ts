@@ -32,7 +32,7 @@ test('a peer is ended only when reached before at its epoch and its port refuses
     await view.waitFor(() => view.broker(2) !== undefined);
     const outcomes: ProbeOutcome[] = [];
     const probed: string[] = [];
-    const detector = new PeerCrashDetector(view, store, silent, async (host, port) => {
+    const detector = new PeerCrashDetector(view, store, silent, (id) => view.broker(id)?.endpoints[0], async (host, port) => {
       probed.push(`${host}:${port}`);
       return outcomes.shift() ?? 'unknown';
     }, NO_PAUSES);
@@ -81,7 +81,7 @@ test('a follower fetching on a connection that ends is judged like a dropped lin
     let probes = 0;
     let judged: () => void = () => undefined;
     const probedOnce = new Promise<void>((resolve) => (judged = resolve));
-    const detector = new PeerCrashDetector(view, store, silent, async () => {
+    const detector = new PeerCrashDetector(view, store, silent, (id) => view.broker(id)?.endpoints[0], async () => {
       probes++;
       judged();
       return 'refused';

@@ -1,0 +1,52 @@
+/**
+ * How this broker reaches its peers (replica fetchers, transaction markers, produce verification):
+ * at the peer's endpoint on the inter-broker listener (inter.broker.listener.name), over TLS when
+ * that listener is SSL, with this broker's key store as its client certificate when it has one and
+ * its trust store as the CAs. The TLS files are read at each connect, so a reloaded certificate is
+ * used by the next link. Inter-broker SASL is refused at start (listeners.ts).
+ */
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import type { BrokerConfig } from '../config/broker-configs.js';
+import type { ClusterView } from '../metadata/cluster-view.js';
+import type { BrokerEndpoint } from '../metadata/metadata-store.js';
+import { KafkaConnection } from '../client/kafka-connection.js';
+import { loadTlsMaterial, tlsSettings, type TlsSettings } from '../security/tls/tls-settings.js';
+
+export interface PeerConnector {
+  /** The listener peers are reached on. */
+  readonly listenerName: string;
+  /** Broker `brokerId`'s endpoint on that listener, if it is registered with one. */
+  endpoint(brokerId: number): BrokerEndpoint | undefined;
+  open(endpoint: BrokerEndpoint, timeoutMs: number, clientId: string): Promise<KafkaConnection>;
+}
+
+function clientTls(settings: TlsSettings, host: string): ConnectionOptions {
+  const material = loadTlsMaterial(settings);
+  return {
+    ...material,
+    servername: isIP(host) === 0 ? host : undefined,
+    rejectUnauthorized: true,
+    checkServerIdentity: settings.verifyPeerHost ? checkServerIdentity : () => undefined,
+  };
+}
+
+export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConnector {
+  const listenerName = config.listeners.interBrokerListener;
+  const listener = config.listeners.listeners.find((l) => l.name === listenerName);
+  const tls = listener?.securityProtocol === 'SSL' ? tlsSettings(config, listenerName) : null;
+  return {
+    listenerName,
+    endpoint: (brokerId) => view.broker(brokerId)?.endpoints.find((e) => e.name === listenerName),
+    open(endpoint, timeoutMs, clientId) {
+      let options: ConnectionOptions | undefined;
+      try {
+        options = tls ? clientTls(tls, endpoint.host) : undefined;
+      } catch (err) {
+        // A key store replaced by a broken file: this link fails (and is retried), the broker goes on.
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, undefined, options);
+    },
+  };
+}
