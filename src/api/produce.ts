@@ -22,6 +22,7 @@ import type { Partition } from '../partition/partition.js';
 import type { VerificationGuard } from '../partition/transaction-rules.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
+import { noteProduced } from './traffic-events.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 
@@ -75,6 +76,7 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     if (err instanceof KafkaError) return partitionError(data.index, err.code, err.message);
     throw err;
   }
+  noteProduced(ctx.broker, topicName, data.index, ErrorCode.NONE, data.records?.length ?? 0, validated.records);
   if (acks === -1) {
     const committed = await awaitCommit(ctx, partition, leaderEpoch, baseOffset, validated.records, timeoutMs, minIsr);
     if (committed) return committed;
@@ -152,10 +154,15 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     const pending = request.topicData.map((t) => ({
       name: t.name,
       partitions: t.partitionData.map((p) =>
-        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId).catch((err: unknown) => {
-          ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
-          return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
-        }),
+        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId)
+          .catch((err: unknown) => {
+            ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
+            return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
+          })
+          .then((answer) => {
+            if (answer.errorCode !== ErrorCode.NONE) noteProduced(ctx.broker, t.name, p.index, answer.errorCode, 0, null);
+            return answer;
+          }),
       ),
     }));
     const responses = [];

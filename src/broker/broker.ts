@@ -36,6 +36,8 @@ import { appendMarkerHere } from '../api/txn-marker-append.js';
 import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { systemScheduler, type Scheduler } from '../coordinator/scheduler.js';
 import { FetchSessionCache } from '../partition/fetch-sessions.js';
+import { BrokerObservation, BrokerState } from './observed.js';
+import type { RunningAdminServer } from '../http/admin-server.js';
 import '../api/registry.js';
 
 export interface BrokerOptions {
@@ -75,6 +77,8 @@ export interface RunningBroker {
   readonly dataDir: string;
   readonly clusterId: string;
   readonly config: BrokerConfig;
+  /** Where the admin HTTP server (tributary.admin.listener) listens; null when it is off. */
+  readonly adminAddress: { host: string; port: number } | null;
   /** What the listener holds right now: connections, requests under way, bytes queued. */
   serverLoad(): ServerLoad;
   /** Fetches waiting for data right now (long polls). */
@@ -107,7 +111,16 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const host = options.host ?? listen.host;
   const port = options.port ?? listen.port;
 
-  const store: MetadataStore = await openMetadataStore(config, log);
+  // The admin server comes first, so that /health and /ready answer while the rest starts.
+  const observation = new BrokerObservation({ config });
+  const admin = await startAdmin(config, observation, log);
+  let store: MetadataStore;
+  try {
+    store = await openMetadataStore(config, log);
+  } catch (err) {
+    await admin?.close();
+    throw err;
+  }
   let view: ClusterView | null = null;
   let logs: Awaited<ReturnType<typeof openLogFactory>> | null = null;
   let replicas: ReplicaManager | null = null;
@@ -129,6 +142,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
    * logs closed after it. Also undoes a start that failed half way: no timer stays armed, no log open.
    */
   const shutdown = async () => {
+    observation.state = BrokerState.SHUTTING_DOWN;
     markReady();
     // Leadership moves to other replicas before anything stops (a lone broker has nowhere to move it).
     if (config.etcdEndpoints.length > 0) await controller?.controlledShutdown().catch((err: unknown) => log.warn({ err }, 'controlled shutdown failed'));
@@ -158,6 +172,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await view?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+    await admin?.close();
   };
 
   let bound = { host, port };
@@ -168,9 +183,11 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       invalid: (key, err) => log.error({ err, key }, 'a metadata value could not be read; it is treated as absent'),
     });
     const clusterView = view;
+    observation.parts.view = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     replication = startReplication(config, store, clusterView, log);
     replicas = new ReplicaManager(logs, replication.context);
+    observation.parts.replicas = replicas;
     replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
     applier = new MetadataApplier(config.nodeId, clusterView, replicas, {
       onError: (topic, err) => log.error({ err, topic }, 'applying a metadata change to the partition logs failed'),
@@ -218,6 +235,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;
     listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, inner));
+    const serving = listener;
+    Object.assign(observation.parts, { services, serverLoad: () => serving.load(), listenerName: serving.identity.name, groups: () => groupCoordinator?.coordinator ?? null });
     const address = await listener.listen(host, port);
     bound = { host: address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host, port: address.port };
     registrar = await BrokerRegistrar.start(store, clusterView, config, () => config.advertised ?? bound, log);
@@ -239,6 +258,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     });
     transactionCoordinator = transactions;
     markReady();
+    observation.state = BrokerState.RUNNING;
   } catch (err) {
     await shutdown().catch((cleanupErr: unknown) => log.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
     throw err;
@@ -253,6 +273,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
+    adminAddress: admin ? { host: admin.host, port: admin.port } : null,
     groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     transactionCoordinatorForTests: (transactions as RunningTransactionCoordinator).coordinator,
     partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
@@ -263,6 +284,14 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       return stopping;
     },
   };
+}
+
+/** Starts the admin HTTP server when tributary.admin.listener is set; its code (and prom-client) loads only then. */
+async function startAdmin(config: BrokerConfig, observation: BrokerObservation, log: Logger): Promise<RunningAdminServer | null> {
+  const address = config.adminListener;
+  if (!address) return null;
+  const { startAdminServer } = await import('../http/admin-server.js');
+  return startAdminServer(address.host, address.port, observation, log);
 }
 
 /** A dispatcher that holds each request until `ready` resolves, then hands it to `next`. */

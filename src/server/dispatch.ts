@@ -18,6 +18,7 @@ import type { BrokerServices } from '../api/services.js';
 import type { RequestContext } from '../api/handler.js';
 import { responseBytesEstimate } from './response-estimate.js';
 import type { ClientSession } from './client-session.js';
+import { startTrace, traceAnswered, type RequestTrace } from './request-trace.js';
 
 export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
 
@@ -26,6 +27,8 @@ export interface Dispatched {
   readonly responseBytesEstimate: number;
   readonly decodedBytesEstimate?: number;
   readonly answer: Promise<DispatchResult>;
+  /** Present while someone listens on the request channel (request-trace.ts); the connection completes it. */
+  readonly trace?: RequestTrace;
 }
 
 /** Rough heap cost of one decoded array element (a small object or a boxed value). */
@@ -57,19 +60,22 @@ export function dispatch(frame: Buffer, services: BrokerServices, session: Clien
     // Any other exception is a decoder bug: the connection's boundary closes the connection.
     throw err;
   }
+  const trace = startTrace(services, session, decoded.header.requestApiKey, decoded.header.requestApiVersion, decoded.api.name, decoded.body, frame.length);
   return {
     responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
     decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
-    answer: answer(decoded, services, session, log, closed),
+    answer: answer(decoded, services, session, log, closed, trace),
+    trace,
   };
 }
 
-async function answer(decoded: DecodedRequest, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined): Promise<DispatchResult> {
+async function answer(decoded: DecodedRequest, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined, trace?: RequestTrace): Promise<DispatchResult> {
   const { header, body } = decoded;
   const apiKey = header.requestApiKey;
   const version = header.requestApiVersion;
   const handler = handlerFor(apiKey);
   const respond = (response: unknown): DispatchResult => {
+    traceAnswered(trace, response);
     try {
       return { kind: 'response', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response) };
     } catch (err) {

@@ -20,8 +20,10 @@ const ALLOWED: Record<string, string[]> = {
   server: ['server', 'api', 'protocol'],
   client: ['client', 'protocol'],
   cli: ['cli', 'root', 'broker', 'client', 'config', 'protocol'],
+  // The admin HTTP server sees the broker only through src/broker/observed.ts.
+  http: ['http', 'broker'],
   // The composition root: src/broker/ (startBroker, startCluster and the wiring they own) and src/index.ts.
-  broker: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  broker: ['root', 'http', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
   root: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
 };
 
