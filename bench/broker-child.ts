@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function startBrokerChild(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json', '--admin-listener', 'off'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('broker ready')) res(child);
