@@ -4,6 +4,8 @@
 // group committed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { httpGet, scrape, scrapeUntil, type Metrics } from '../helpers/prometheus.js';
@@ -165,4 +167,14 @@ test('/health, /ready, unknown paths, methods other than GET and HEAD', async ()
   assert.equal(head.body, '');
   assert.match(String(head.headers['content-type']), /^text\/plain; version=0\.0\.4/);
   assert.equal((await httpGet(admin, '/metrics?name=x')).status, 200);
+});
+
+test('every metric the shipped Grafana dashboard queries is in the exposition', async () => {
+  const dashboard = JSON.parse(await readFile(fileURLToPath(new URL('../../../dashboards/tributary.json', import.meta.url)), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+  assert.ok(exprs.length >= 20);
+  const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(kafka_[a-z_]+|nodejs_[a-z0-9_]+|process_[a-z_]+)\b/g)].map((m) => m[1])));
+  const m = await scrape(admin);
+  const missing = [...used].filter((name) => m.samples(name).length === 0);
+  assert.deepEqual(missing, []);
 });
