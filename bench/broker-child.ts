@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function startBrokerChild(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json', '--admin-listener', 'off'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `adminListener`: the admin HTTP server's host:port, or 'off' (the default here: benchmarks measure the broker alone). */
+export function startBrokerChild(dataDir: string, port: number, adminListener = 'off'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json', '--admin-listener', adminListener], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('broker ready')) res(child);

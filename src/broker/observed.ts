@@ -86,6 +86,8 @@ export interface ObservedBroker {
   groups(): GroupSnapshot[];
   committedOffsets(): CommittedOffset[];
   cluster(): ClusterSnapshot | null;
+  /** Whether a topic of this name exists now (per-topic series of deleted topics are dropped, as Kafka drops their metrics). */
+  topicExists(name: string): boolean;
   /** Connections now per listener name. */
   listeners(): { name: string; connections: number; refused: number }[];
   /** Operations waiting in the purgatory, by kind ('fetch', 'produce'). */
@@ -195,6 +197,10 @@ export class BrokerObservation implements ObservedBroker {
       }
     }
     return { activeController, topics: topics.length, partitions, offlinePartitions: offline, preferredReplicaImbalance: imbalance, liveBrokers: view.brokers().length };
+  }
+
+  topicExists(name: string): boolean {
+    return this.parts.view?.topic(name) !== undefined;
   }
 
   listeners(): { name: string; connections: number; refused: number }[] {

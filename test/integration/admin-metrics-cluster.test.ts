@@ -1,13 +1,14 @@
 // The replication metrics of a three-broker cluster (startCluster, real etcd): followers' fetches
 // count as FetchFollower and ReplicationBytesOut on the leader, exactly one broker reports itself
 // the active controller, and stopping a follower makes the leader report its partition
-// under-replicated.
+// under-replicated; /ready follows the broker's link to etcd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { startCluster } from '../../src/broker/cluster.js';
 import type { RunningBroker } from '../../src/broker/broker.js';
-import { scrape, scrapeUntil } from '../helpers/prometheus.js';
+import { httpGet, scrape, scrapeUntil } from '../helpers/prometheus.js';
+import { startEtcd } from '../helpers/etcd.js';
 
 const { Kafka, logLevel } = kafkajs;
 const TOPIC = 'replicated-metrics';
@@ -56,3 +57,34 @@ test('a cluster reports follower fetches, one active controller, and an under-re
     await cluster.stop();
   }
 });
+
+test('/ready is 503 while a cluster broker cannot reach etcd, and 200 again once it can', async () => {
+  const etcd = await startEtcd();
+  const cluster = await startCluster({ brokers: 1, etcd: etcd.endpoint, config: { 'tributary.admin.listener': '127.0.0.1:0', 'offsets.topic.num.partitions': '1', 'broker.session.timeout.ms': '1000', 'broker.heartbeat.interval.ms': '200' } });
+  try {
+    const address = adminOf(cluster.brokers.get(1));
+    assert.equal((await httpGet(address, '/ready')).status, 200);
+    await etcd.kill();
+    const down = await poll('/ready to say 503', async () => {
+      const r = await httpGet(address, '/ready');
+      return r.status === 503 ? r : undefined;
+    });
+    assert.match(JSON.parse(down.body).reason, /metadata store/);
+    assert.equal((await httpGet(address, '/health')).status, 200, 'alive all the same');
+    await etcd.restart();
+    await poll('/ready to say 200 again', async () => ((await httpGet(address, '/ready')).status === 200 ? true : undefined), 30_000);
+  } finally {
+    await cluster.stop();
+    await etcd.stop();
+  }
+});
+
+async function poll<T>(what: string, attempt: () => Promise<T | undefined>, boundMs = 20_000): Promise<T> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const got = await attempt().catch(() => undefined);
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -178,3 +178,25 @@ test('every metric the shipped Grafana dashboard queries is in the exposition', 
   const missing = [...used].filter((name) => m.samples(name).length === 0);
   assert.deepEqual(missing, []);
 });
+
+test('a deleted topic\'s series go with it, as Kafka drops its topic metrics', async () => {
+  const doomed = 'metrics-doomed';
+  const a = kafka.admin();
+  await a.connect();
+  try {
+    await a.createTopics({ topics: [{ topic: doomed }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: doomed, messages: [{ value: 'gone soon' }] });
+    await producer.disconnect();
+    const before = await scrape(admin);
+    assert.equal(before.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: doomed }), 1);
+    assert.ok(before.value('kafka_log_log_size', { topic: doomed, partition: '0' }) !== undefined);
+    await a.deleteTopics({ topics: [doomed] });
+    const after = await scrapeUntil(admin, (m) => m.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: doomed }) === undefined, 'the deleted topic\'s series gone');
+    assert.equal(after.value('kafka_log_log_size', { topic: doomed, partition: '0' }), undefined);
+    assert.equal(after.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: TOPIC }), N, 'other topics keep theirs');
+  } finally {
+    await a.disconnect();
+  }
+});

@@ -16,8 +16,21 @@ class TopicCounter {
   private readonly children = new Map<string, Counter.Internal>();
   private readonly all: Counter.Internal;
 
-  constructor(registry: Registry, name: string, help: string) {
-    this.counter = new Counter({ name, help, labelNames: ['topic'], registers: [registry] });
+  constructor(registry: Registry, name: string, help: string, exists: (topic: string) => boolean) {
+    const children = this.children;
+    this.counter = new Counter({
+      name,
+      help,
+      labelNames: ['topic'],
+      registers: [registry],
+      collect() {
+        for (const topic of children.keys()) {
+          if (exists(topic)) continue;
+          this.remove(topic);
+          children.delete(topic);
+        }
+      },
+    });
     this.all = this.counter.labels({});
   }
 
@@ -30,7 +43,8 @@ class TopicCounter {
 }
 
 export function topicMetrics(registry: Registry, broker: ObservedBroker, onError: (err: unknown) => void): () => void {
-  const c = (name: string, help: string) => new TopicCounter(registry, `kafka_server_brokertopicmetrics_${name}_total`, help);
+  const exists = (topic: string) => broker.topicExists(topic);
+  const c = (name: string, help: string) => new TopicCounter(registry, `kafka_server_brokertopicmetrics_${name}_total`, help, exists);
   const messagesIn = c('messagesin', 'Records appended by client produce requests (MessagesInPerSec).');
   const bytesIn = c('bytesin', 'Record bytes of client produce requests appended (BytesInPerSec).');
   const bytesOut = c('bytesout', 'Record bytes sent to consumers in Fetch answers (BytesOutPerSec).');
