@@ -15,7 +15,7 @@ import { dispatch, type Dispatched, type Dispatcher, type DispatchResult } from 
 import type { RequestBytesPool } from './request-bytes-pool.js';
 import type { BrokerServices } from '../api/services.js';
 import { ClientSession, PLAINTEXT_LISTENER, type ListenerIdentity } from './client-session.js';
-import { traceWritten, type RequestTrace } from './request-trace.js';
+import { traceDone, writeTraced, type RequestTrace } from './request-trace.js';
 
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
@@ -266,7 +266,7 @@ export class Connection {
     while (this.slots.length > 0 && this.slots[0].settled) {
       const { result, responseBytes, trace } = this.slots.shift() as Slot;
       this.slotBytes -= responseBytes;
-      if (trace && (this.closed || result.kind !== 'response')) traceWritten(trace, this.socket, null, this.closed ? 'close' : result.kind);
+      if (trace && (this.closed || result.kind !== 'response')) traceDone(trace, this.closed ? 'close' : result.kind);
       if (this.closed) continue;
       if (result.kind === 'close') {
         this.close();
@@ -275,8 +275,8 @@ export class Connection {
       if (result.kind === 'response') {
         if (!wrote) this.socket.cork();
         wrote = true;
-        for (const chunk of result.chunks) this.socket.write(chunk);
-        if (trace) traceWritten(trace, this.socket, result.chunks, 'response');
+        if (trace) writeTraced(trace, this.socket, result.chunks);
+        else for (const chunk of result.chunks) this.socket.write(chunk);
       }
     }
     if (wrote) this.socket.uncork();

@@ -54,26 +54,36 @@ export function traceAnswered(trace: RequestTrace | undefined, response: unknown
   trace.answeredAt = performance.now();
 }
 
-/**
- * The connection handed the answer to the socket (or dropped it): publishes once the socket wrote
- * it. `chunks` are the answer's bytes, null when nothing was written.
- */
-export function traceWritten(trace: RequestTrace, socket: Socket, chunks: readonly Buffer[] | null, outcome: RequestTrace['outcome']): void {
+/** The connection dropped the request's answer, or had none to send (acks=0): publishes now. */
+export function traceDone(trace: RequestTrace, outcome: RequestTrace['outcome']): void {
   const now = performance.now();
   trace.writtenAt = now;
+  trace.sentAt = now;
   trace.outcome = outcome;
   if (trace.response === null) trace.answeredAt = now;
-  if (chunks === null) {
-    trace.sentAt = now;
+  requestChannel.publish(trace);
+}
+
+/**
+ * Writes a traced answer to the socket in the connection's place (the same writes, in order), the
+ * last chunk with a callback: it publishes once the socket wrote the answer's last byte.
+ */
+export function writeTraced(trace: RequestTrace, socket: Socket, chunks: readonly Buffer[]): void {
+  trace.writtenAt = performance.now();
+  trace.outcome = 'response';
+  const last = chunks.length - 1;
+  for (let i = 0; i < last; i++) {
+    trace.responseBytes += chunks[i].length;
+    socket.write(chunks[i]);
+  }
+  if (last < 0) {
+    trace.sentAt = trace.writtenAt;
     requestChannel.publish(trace);
     return;
   }
-  for (const c of chunks) trace.responseBytes += c.length;
-  // Writes complete in order: an empty write's callback runs once the answer's bytes are written.
-  socket.write(EMPTY, () => {
+  trace.responseBytes += chunks[last].length;
+  socket.write(chunks[last], () => {
     trace.sentAt = performance.now();
     requestChannel.publish(trace);
   });
 }
-
-const EMPTY = Buffer.alloc(0);

@@ -5,7 +5,8 @@
  */
 import { sep } from 'node:path';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { HistogramCells } from './cells.js';
 import { FLUSH_CHANNEL_NAME, type FlushEvent } from '../../broker/observed.js';
 import { guarded, type Scrape } from './scrape.js';
 
@@ -31,7 +32,7 @@ export function logMetrics(registry: Registry, scrape: Scrape, onError: (err: un
   perPartition('logstartoffset', 'First offset of the partition log (LogStartOffset).', (p) => p.logStartOffset);
   perPartition('logendoffset', 'Offset the next record of the partition log gets (LogEndOffset).', (p) => p.logEndOffset);
 
-  const flush = new Histogram({ name: 'kafka_log_logflushstats_logflushrateandtimems', help: 'Milliseconds of one log flush: a group-commit round of fdatasyncs of a partition log (LogFlushRateAndTimeMs).', buckets: FLUSH_TIME_BUCKETS_MS, registers: [registry] });
+  const flush = new HistogramCells(registry, 'kafka_log_logflushstats_logflushrateandtimems', 'Milliseconds of one log flush: a group-commit round of fdatasyncs of a partition log (LogFlushRateAndTimeMs).', [], FLUSH_TIME_BUCKETS_MS).cell();
   const ownDir = scrape.broker.dataDir.endsWith(sep) ? scrape.broker.dataDir : scrape.broker.dataDir + sep;
   const onFlush = guarded<FlushEvent>(onError, (e) => {
     if (e.dir.startsWith(ownDir)) flush.observe(e.durationMs);

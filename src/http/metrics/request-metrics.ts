@@ -10,66 +10,67 @@
  * multiplying series (16 buckets × 4 histograms × the APIs actually used).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { REQUEST_CHANNEL_NAME, type ObservedBroker, type RequestTrace } from '../../broker/observed.js';
+import { CounterCells, HistogramCells, type CounterCell, type HistogramCell } from './cells.js';
 import { guarded } from './scrape.js';
 
 export const REQUEST_TIME_BUCKETS_MS = [0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
 const FETCH_KEY = 1;
 
+/** The series of one API name, found once: the request path then only adds to numbers. */
 interface ApiSeries {
-  requests: Map<number, Counter.Internal>;
-  total: Histogram.Internal<'request'>;
-  local: Histogram.Internal<'request'>;
-  responseQueue: Histogram.Internal<'request'>;
-  responseSend: Histogram.Internal<'request'>;
+  requests: Map<number, CounterCell>;
+  errors: Map<number, CounterCell>;
+  total: HistogramCell;
+  local: HistogramCell;
+  responseQueue: HistogramCell;
+  responseSend: HistogramCell;
 }
 
 export function requestMetrics(registry: Registry, broker: ObservedBroker, onError: (err: unknown) => void): () => void {
-  const requests = new Counter({ name: 'kafka_network_requestmetrics_requests_total', help: 'Requests answered, by API (Kafka RequestsPerSec) and version.', labelNames: ['request', 'version'], registers: [registry] });
-  const errors = new Counter({ name: 'kafka_network_requestmetrics_errors_total', help: 'Error codes in answers, by API and Kafka error name (NONE included), counted per partition or entry as Kafka counts them (ErrorsPerSec).', labelNames: ['request', 'error'], registers: [registry] });
-  const histogram = (name: string, help: string) => new Histogram({ name, help, labelNames: ['request'], buckets: REQUEST_TIME_BUCKETS_MS, registers: [registry] });
+  const requests = new CounterCells(registry, 'kafka_network_requestmetrics_requests_total', 'Requests answered, by API (Kafka RequestsPerSec) and version.', ['request', 'version']);
+  const errors = new CounterCells(registry, 'kafka_network_requestmetrics_errors_total', 'Error codes in answers, by API and Kafka error name (NONE included), counted per partition or entry as Kafka counts them (ErrorsPerSec).', ['request', 'error']);
+  const histogram = (name: string, help: string) => new HistogramCells(registry, name, help, ['request'], REQUEST_TIME_BUCKETS_MS);
   const total = histogram('kafka_network_requestmetrics_totaltimems', 'Milliseconds from a complete request frame to the last byte of its answer written (TotalTimeMs).');
   const local = histogram('kafka_network_requestmetrics_localtimems', 'Milliseconds from a complete request frame to its answer built: the handler, its waits in the purgatory included (Tributary does not split LocalTimeMs from RemoteTimeMs).');
   const responseQueue = histogram('kafka_network_requestmetrics_responsequeuetimems', 'Milliseconds an answer waited for the answers before it on its connection (ResponseQueueTimeMs).');
   const responseSend = histogram('kafka_network_requestmetrics_responsesendtimems', 'Milliseconds from an answer handed to the socket to its last byte written (ResponseSendTimeMs).');
 
-  // Children are looked up once per API: a label hash per request would be the most costly part.
   const byName = new Map<string, ApiSeries>();
   const series = (name: string): ApiSeries => {
     let s = byName.get(name);
-    if (!s) {
-      s = { requests: new Map(), total: total.labels(name), local: local.labels(name), responseQueue: responseQueue.labels(name), responseSend: responseSend.labels(name) };
-      byName.set(name, s);
-    }
+    if (!s) byName.set(name, (s = { requests: new Map(), errors: new Map(), total: total.cell(name), local: local.cell(name), responseQueue: responseQueue.cell(name), responseSend: responseSend.cell(name) }));
     return s;
   };
-  const errorChildren = new Map<string, Counter.Internal>();
 
-  const observe = (name: string, version: number, t: RequestTrace) => {
-    const s = series(name);
+  const observe = (s: ApiSeries, name: string, version: number, t: RequestTrace) => {
     let counter = s.requests.get(version);
-    if (!counter) s.requests.set(version, (counter = requests.labels(name, String(version))));
-    counter.inc();
+    if (!counter) s.requests.set(version, (counter = requests.cell(name, String(version))));
+    counter.value++;
     s.total.observe(t.sentAt - t.receivedAt);
     s.local.observe(t.answeredAt - t.receivedAt);
     s.responseQueue.observe(t.writtenAt - t.answeredAt);
     s.responseSend.observe(t.sentAt - t.writtenAt);
   };
 
+  const counts = new Map<number, number>();
   const onRequest = guarded<RequestTrace>(onError, (t) => {
     if (t.broker !== broker.services) return;
-    observe(t.apiName, t.apiVersion, t);
-    if (t.apiKey === FETCH_KEY) observe(isFollowerFetch(t.request, t.apiVersion) ? 'FetchFollower' : 'FetchConsumer', t.apiVersion, t);
+    const s = series(t.apiName);
+    observe(s, t.apiName, t.apiVersion, t);
+    if (t.apiKey === FETCH_KEY) {
+      const role = isFollowerFetch(t.request, t.apiVersion) ? 'FetchFollower' : 'FetchConsumer';
+      observe(series(role), role, t.apiVersion, t);
+    }
     if (t.response === null) return;
-    const counts = new Map<number, number>();
+    counts.clear();
     collectErrorCodes(t.response, counts, 0);
     for (const [code, n] of counts) {
-      const key = `${t.apiName}\u0000${code}`;
-      let child = errorChildren.get(key);
-      if (!child) errorChildren.set(key, (child = errors.labels(t.apiName, broker.errorName(code))));
-      child.inc(n);
+      let cell = s.errors.get(code);
+      if (!cell) s.errors.set(code, (cell = errors.cell(t.apiName, broker.errorName(code))));
+      cell.value += n;
     }
   });
   subscribe(REQUEST_CHANNEL_NAME, onRequest);
@@ -89,8 +90,11 @@ export function collectErrorCodes(node: unknown, counts: Map<number, number>, de
     for (const item of node) if (item !== null && typeof item === 'object') collectErrorCodes(item, counts, depth + 1);
     return;
   }
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'errorCode' && typeof value === 'number') counts.set(value, (counts.get(value) ?? 0) + 1);
-    else if (value !== null && typeof value === 'object') collectErrorCodes(value, counts, depth + 1);
+  const record = node as Record<string, unknown>;
+  for (const key in record) {
+    const value = record[key];
+    if (key === 'errorCode') {
+      if (typeof value === 'number') counts.set(value, (counts.get(value) ?? 0) + 1);
+    } else if (value !== null && typeof value === 'object') collectErrorCodes(value, counts, depth + 1);
   }
 }

@@ -1,44 +1,37 @@
 /**
  * Kafka's BrokerTopicMetrics (kafka.server:type=BrokerTopicMetrics) from the Produce and Fetch
  * handlers' channels. As in Kafka each counter has a series per topic (label `topic`) and one
- * without the label for all topics together: sum one or the other, never both.
+ * without the label for all topics together: sum one or the other, never both. A deleted topic's
+ * series are dropped, as Kafka drops its metrics.
  * Messages and bytes in count client produce (not replication, not the coordinators' own writes);
  * bytes out count consumer fetches, ReplicationBytesOut the fetches of follower brokers.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { FETCHED_CHANNEL_NAME, PRODUCED_CHANNEL_NAME, type FetchedEvent, type ObservedBroker, type ProducedEvent } from '../../broker/observed.js';
+import { CounterCells, type CounterCell } from './cells.js';
 import { guarded } from './scrape.js';
 
-/** A counter with a child per topic and the all-topics series, children kept per topic name. */
+/** A counter with a series per topic and the all-topics series. */
 class TopicCounter {
-  private readonly counter: Counter<'topic'>;
-  private readonly children = new Map<string, Counter.Internal>();
-  private readonly all: Counter.Internal;
+  private readonly cells: CounterCells;
+  private readonly byTopic = new Map<string, CounterCell>();
+  private readonly all: CounterCell;
 
   constructor(registry: Registry, name: string, help: string, exists: (topic: string) => boolean) {
-    const children = this.children;
-    this.counter = new Counter({
-      name,
-      help,
-      labelNames: ['topic'],
-      registers: [registry],
-      collect() {
-        for (const topic of children.keys()) {
-          if (exists(topic)) continue;
-          this.remove(topic);
-          children.delete(topic);
-        }
-      },
-    });
-    this.all = this.counter.labels({});
+    this.cells = new CounterCells(registry, name, help, ['topic']);
+    this.all = this.cells.cell();
+    this.cells.onRender = () => {
+      for (const topic of this.byTopic.keys()) if (!exists(topic)) this.byTopic.delete(topic);
+      this.cells.removeWhere(exists);
+    };
   }
 
   inc(topic: string, n: number): void {
-    let child = this.children.get(topic);
-    if (!child) this.children.set(topic, (child = this.counter.labels(topic)));
-    child.inc(n);
-    this.all.inc(n);
+    let cell = this.byTopic.get(topic);
+    if (!cell) this.byTopic.set(topic, (cell = this.cells.cell(topic)));
+    cell.value += n;
+    this.all.value += n;
   }
 }
 
@@ -52,7 +45,7 @@ export function topicMetrics(registry: Registry, broker: ObservedBroker, onError
   const failedProduce = c('failedproducerequests', 'Partitions of produce requests refused with an error (FailedProduceRequestsPerSec).');
   const totalFetch = c('totalfetchrequests', 'Partitions of Fetch answers, consumers and followers (TotalFetchRequestsPerSec).');
   const failedFetch = c('failedfetchrequests', 'Partitions of Fetch answers with an error (FailedFetchRequestsPerSec).');
-  const replicationOut = new Counter({ name: 'kafka_server_brokertopicmetrics_replicationbytesout_total', help: 'Record bytes sent to follower brokers (ReplicationBytesOutPerSec).', registers: [registry] });
+  const replicationOut = new CounterCells(registry, 'kafka_server_brokertopicmetrics_replicationbytesout_total', 'Record bytes sent to follower brokers (ReplicationBytesOutPerSec).', []).cell();
 
   const onProduced = guarded<ProducedEvent>(onError, (e) => {
     if (e.broker !== broker.services) return;
@@ -69,7 +62,7 @@ export function topicMetrics(registry: Registry, broker: ObservedBroker, onError
     totalFetch.inc(e.topic, 1);
     if (e.errorCode !== 0) failedFetch.inc(e.topic, 1);
     if (e.bytes === 0) return;
-    if (e.follower) replicationOut.inc(e.bytes);
+    if (e.follower) replicationOut.value += e.bytes;
     else bytesOut.inc(e.topic, e.bytes);
   });
   subscribe(PRODUCED_CHANNEL_NAME, onProduced);
