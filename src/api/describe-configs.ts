@@ -59,7 +59,8 @@ function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: bo
     const explicit = ctx.broker.config.explicit(d.name);
     return {
       name: d.name,
-      value: explicit ?? d.defaultValue,
+      // As Kafka: a password's value never leaves the broker, only whether one is set.
+      value: d.sensitive === true ? null : (explicit ?? d.defaultValue),
       readOnly: true,
       isDefault: ctx.apiVersion === 0 && explicit === undefined,
       configSource: explicit === undefined ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER,

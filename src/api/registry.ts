@@ -39,6 +39,10 @@ import { electLeadersHandler } from './elect-leaders.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -79,6 +83,10 @@ const ALL: readonly AnyApiHandler[] = [
   describeLogDirsHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);

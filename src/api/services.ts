@@ -7,6 +7,7 @@ import type { TransactionCoordinator } from '../coordinator/txn/transaction-coor
 import type { ProducerIdManager } from '../metadata/producer-ids.js';
 import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
+import type { ScramCredentials } from '../security/sasl/scram-credentials.js';
 
 /** A coordinator's broker, or why there is none now. */
 export interface LocatedCoordinator {
@@ -71,6 +72,8 @@ export interface BrokerServices {
   /** Where group coordinators are (FindCoordinator). */
   readonly coordinators: CoordinatorLocator;
   readonly producerIds: ProducerIdManager;
+  /** The cluster's SCRAM credentials (Describe/AlterUserScramCredentials, the SASL exchange). */
+  readonly scramCredentials: ScramCredentials;
   /** The controller's requests, when this broker is the controller (ElectLeaders, AlterPartitionReassignments). */
   readonly controller: ControllerRequests;
   /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */

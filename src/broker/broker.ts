@@ -21,6 +21,12 @@ import { ControllerCampaign, controllerRequests } from './controller.js';
 import { startReplication, type Replication } from './replication.js';
 import { coordinatorLocator } from './coordinators.js';
 import { Listener, type ServerLoad } from '../server/listener.js';
+import { saslGate } from '../server/sasl-gate.js';
+import type { ListenerIdentity } from '../server/client-session.js';
+import { ScramCredentials } from '../security/sasl/scram-credentials.js';
+import { saslSettings, type SaslListenerSettings } from '../security/sasl/sasl-settings.js';
+import { isSecurityProtocol, usesSasl } from '../security/principal.js';
+import { ConfigError } from '../config/broker-configs.js';
 import { dispatch, type Dispatcher } from '../server/dispatch.js';
 import type { BrokerServices } from '../api/services.js';
 import { openLogFactory, type StorageKind } from './storage.js';
@@ -133,6 +139,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let transactions: RunningTransactionCoordinator | null = null;
   let peers: PeerRequests | null = null;
   let listener: Listener | null = null;
+  let scram: ScramCredentials | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -170,6 +177,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await replicas?.close();
     await logs?.close();
     await view?.close();
+    await scram?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
     await admin?.close();
@@ -183,6 +191,8 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       invalid: (key, err) => log.error({ err, key }, 'a metadata value could not be read; it is treated as absent'),
     });
     const clusterView = view;
+    scram = await ScramCredentials.open(store, (key) => log.error({ key }, 'a SCRAM credential record could not be read; the user cannot authenticate with it'));
+    const credentials = scram;
     observation.parts.view = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     replication = startReplication(config, store, clusterView, log);
@@ -226,6 +236,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       coordinators: coordinatorLocator(config, clusterView, topicService, () => config.advertised ?? bound),
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
+      scramCredentials: credentials,
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
@@ -234,7 +245,15 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => Date.now(),
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;
-    listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, inner));
+    const identity = firstListenerIdentity(config);
+    const sasl = new Map<string, SaslListenerSettings>();
+    if (usesSasl(identity.securityProtocol)) sasl.set(identity.name, saslSettings(config, identity.name, (user, mechanism) => credentials.lookup(user, mechanism)));
+    const authenticated = saslGate(inner, {
+      settingsFor: (name) => sasl.get(name) ?? null,
+      now: () => (options.scheduler ?? systemScheduler).now(),
+      delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, authenticated), identity);
     const serving = listener;
     Object.assign(observation.parts, { services, serverLoad: () => serving.load(), listenerName: serving.identity.name, groups: () => groupCoordinator?.coordinator ?? null });
     const address = await listener.listen(host, port);
@@ -284,6 +303,24 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       return stopping;
     },
   };
+}
+
+/**
+ * The first listener's name and security protocol (NAME://host:port; the name maps to a protocol
+ * through listener.security.protocol.map, or is one).
+ */
+function firstListenerIdentity(config: BrokerConfig): ListenerIdentity {
+  const first = (config.get('listeners') ?? '').split(',')[0].trim();
+  const m = /^([A-Za-z0-9_]+):\/\//.exec(first);
+  const name = m ? m[1].toUpperCase() : 'PLAINTEXT';
+  const mapped = (config.get('listener.security.protocol.map') ?? '')
+    .split(',')
+    .map((e) => e.trim().split(':'))
+    .find(([n]) => n.toUpperCase() === name)?.[1]
+    ?.toUpperCase();
+  const protocol = mapped ?? name;
+  if (!isSecurityProtocol(protocol)) throw new ConfigError(`listener ${name} has no security protocol: add it to listener.security.protocol.map`);
+  return { name, securityProtocol: protocol };
 }
 
 /** Starts the admin HTTP server when tributary.admin.listener is set; its code (and prom-client) loads only then. */

@@ -8,6 +8,7 @@ import { KafkaConnection } from '../client/kafka-connection.js';
 import type { AlterPartitionReassignmentsResponse, ElectLeadersResponse, ListPartitionReassignmentsResponse, MetadataResponse } from '../protocol/generated/index.js';
 import { describeError } from '../protocol/error-codes.js';
 import { CliError, check } from './group-queries.js';
+import { saslFromEnvironment } from './sasl-env.js';
 
 const NO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -52,7 +53,7 @@ export async function connectToController(c: KafkaConnection): Promise<KafkaConn
   const info = await clusterInfo(c);
   const controller = info.brokers.find((b) => b.nodeId === info.controllerId);
   if (!controller) throw new CliError(info.controllerId < 0 ? 'the cluster has no controller right now; try again' : `the controller, broker ${info.controllerId}, is not among the live brokers`);
-  return KafkaConnection.open(`${controller.host}:${controller.port}`);
+  return KafkaConnection.open(`${controller.host}:${controller.port}`, 10_000, 'tributary-cli', saslFromEnvironment());
 }
 
 export interface ElectionRow {

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { KafkaConnection } from '../client/kafka-connection.js';
+import { saslFromEnvironment } from './sasl-env.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
 import { clusterInfo, describeTopic, electLeaders, errorName, type ElectionRow } from './cluster-queries.js';
@@ -15,7 +16,15 @@ interface Common {
 }
 
 export async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
-  const c = await KafkaConnection.open(opts.bootstrap);
+  let c: KafkaConnection;
+  try {
+    c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment());
+  } catch (err) {
+    if (!(err instanceof CliError) && !(err instanceof Error && /^SASL /.test(err.message))) throw err;
+    console.error(err.message);
+    process.exitCode = 1;
+    return;
+  }
   try {
     await fn(c);
   } catch (err) {

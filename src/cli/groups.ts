@@ -6,13 +6,14 @@ import type { Command } from 'commander';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { formatTable } from './table.js';
 import { assignedPartitions, CliError, commitOffsets, committedOffsets, describeGroup, listGroups, offsetsAt, topicPartitions, type CommittedRow } from './group-queries.js';
+import { saslFromEnvironment } from './sasl-env.js';
 
 interface Common {
   bootstrap: string;
 }
 
 async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
-  const c = await KafkaConnection.open(opts.bootstrap);
+  const c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment());
   try {
     await fn(c);
   } catch (err) {

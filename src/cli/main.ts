@@ -6,6 +6,7 @@ import { registerGroups } from './groups.js';
 import { registerClusterCommands } from './cluster.js';
 import { registerPartitionCommands } from './partitions.js';
 import { registerTransactionCommands } from './transactions.js';
+import { registerUserCommands } from './users.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -15,6 +16,7 @@ registerGroups(program);
 registerClusterCommands(program);
 registerPartitionCommands(program);
 registerTransactionCommands(program);
+registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -10,6 +10,7 @@ import type { DescribeProducersResponse, DescribeTransactionsResponse, FindCoord
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CliError, check } from './group-queries.js';
 import { clusterInfo, describeTopic } from './cluster-queries.js';
+import { saslFromEnvironment } from './sasl-env.js';
 
 /** How long a coordinator that is loading (or moving) is waited for, as the admin client's default.api.timeout.ms would. */
 const RETRY_FOR_MS = 15_000;
@@ -27,7 +28,7 @@ async function retrying<T extends { errorCode: number }>(attempt: () => Promise<
 }
 
 async function atBroker<T>(host: string, port: number, fn: (c: KafkaConnection) => Promise<T>): Promise<T> {
-  const c = await KafkaConnection.open(`${host}:${port}`);
+  const c = await KafkaConnection.open(`${host}:${port}`, 10_000, 'tributary-cli', saslFromEnvironment());
   try {
     return await fn(c);
   } finally {

@@ -8,6 +8,7 @@ import { API_BY_KEY, decodeResponseHeader } from '../protocol/generated/index.js
 import { responseHeaderVersion } from '../protocol/headers.js';
 import { Reader } from '../protocol/reader.js';
 import { ResponseFrames } from './response-frames.js';
+import { authenticate, type SaslCredentials } from './sasl-client.js';
 
 interface Pending {
   apiKey: number;
@@ -30,7 +31,20 @@ export class KafkaConnection {
     socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
 
-  static open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli'): Promise<KafkaConnection> {
+  /** Opens a connection and, with `sasl`, authenticates it before resolving. */
+  static async open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', sasl?: SaslCredentials): Promise<KafkaConnection> {
+    const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId);
+    if (!sasl) return c;
+    try {
+      await authenticate(c, sasl);
+      return c;
+    } catch (err) {
+      c.close();
+      throw err;
+    }
+  }
+
+  private static connect(bootstrap: string, timeoutMs: number, clientId: string): Promise<KafkaConnection> {
     const at = bootstrap.lastIndexOf(':');
     const host = bootstrap.slice(0, at);
     const port = Number(bootstrap.slice(at + 1));

@@ -107,6 +107,17 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   // for minutes and grow its memory without bound. See the README's configuration section.
   def('tributary.topic.max.partitions', ConfigType.Int, '1000', 'Most partitions one topic may have; CreateTopics, CreatePartitions and auto-creation beyond it answer INVALID_PARTITIONS.', atLeast(1)),
   def('tributary.broker.max.partitions', ConfigType.Int, '5000', 'Most partitions of all topics (internal ones included) this broker holds; creations beyond it answer POLICY_VIOLATION.', atLeast(1)),
+  // Authentication (src/security/sasl/); each key may be set per listener with listener.name.<name>.<key>.
+  def('sasl.enabled.mechanisms', ConfigType.List, 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512', 'SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (Kafka defaults to GSSAPI, which Tributary does not implement).'),
+  { ...def('sasl.jaas.config', ConfigType.Password, null, 'JAAS login module for PLAIN: org.apache.kafka.common.security.plain.PlainLoginModule required user_<name>="<password>" ...; (per listener and mechanism: listener.name.<l>.plain.sasl.jaas.config).'), sensitive: true },
+  def('connections.max.reauth.ms', ConfigType.Long, '0', 'Lifetime of an authenticated SASL session (KIP-368): clients re-authenticate before it ends or are disconnected; 0: sessions never end.', atLeast(0)),
+  def('connection.failed.authentication.delay.ms', ConfigType.Int, '100', 'How long a failed authentication waits before its answer and the closing of the connection (slows down password guessing).', atLeast(0)),
+  def('sasl.oauthbearer.jwks.endpoint.url', ConfigType.String, null, 'Where OAUTHBEARER\'s token signing keys are: an http(s) JWKS endpoint or a file: URL of a JWKS file.'),
+  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', ConfigType.Long, '3600000', 'How long keys fetched from an http(s) JWKS endpoint are kept before they are fetched again.', atLeast(1)),
+  def('sasl.oauthbearer.expected.audience', ConfigType.List, '', 'Audiences a token must name (one of them) in its aud claim; empty: not checked.'),
+  def('sasl.oauthbearer.expected.issuer', ConfigType.String, '', 'The issuer a token\'s iss claim must be; empty: not checked.'),
+  def('sasl.oauthbearer.sub.claim.name', ConfigType.String, 'sub', 'The claim holding the principal name.'),
+  def('sasl.oauthbearer.clock.skew.seconds', ConfigType.Int, '30', 'Tolerated clock difference with the token issuer when checking exp and nbf.', atLeast(0)),
   // Operability: the admin HTTP server (src/http/).
   def('tributary.admin.listener', ConfigType.String, '', 'host:port of the admin HTTP server (GET /metrics, /health, /ready); empty: none. It has no authentication: keep it on loopback or a private network. `tributary start` uses 127.0.0.1:9644 unless set.', validHostPort),
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).

@@ -277,6 +277,11 @@ export class Connection {
         wrote = true;
         if (trace) writeTraced(trace, this.socket, result.chunks);
         else for (const chunk of result.chunks) this.socket.write(chunk);
+        if (result.closeAfter === true) {
+          // end() flushes what was written (uncorking it) before the socket closes.
+          this.close();
+          wrote = false;
+        }
       }
     }
     if (wrote) this.socket.uncork();

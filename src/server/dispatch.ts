@@ -20,7 +20,8 @@ import { responseBytesEstimate } from './response-estimate.js';
 import type { ClientSession } from './client-session.js';
 import { startTrace, traceAnswered, type RequestTrace } from './request-trace.js';
 
-export type DispatchResult = { kind: 'response'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close' };
+/** `closeAfter`: the connection closes once this response is written (a failed authentication). */
+export type DispatchResult = { kind: 'response'; chunks: Buffer[]; closeAfter?: boolean } | { kind: 'none' } | { kind: 'close' };
 
 /** A request under way: what its decoded form and its answer may cost in memory, and the answer. */
 export interface Dispatched {

@@ -15,16 +15,19 @@ const ALLOWED: Record<string, string[]> = {
   config: ['config', 'protocol'],
   partition: ['partition', 'storage', 'metadata', 'protocol', 'config'],
   coordinator: ['coordinator', 'partition', 'protocol'],
-  api: ['api', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol'],
+  // Authentication and authorization sit under the handlers: a handler checks its ACLs (the spine's "check, authorize").
+  security: ['security', 'metadata', 'config', 'protocol'],
+  api: ['api', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol'],
   controller: ['controller', 'metadata', 'config', 'protocol'],
-  server: ['server', 'api', 'protocol'],
-  client: ['client', 'protocol'],
+  server: ['server', 'api', 'security', 'protocol'],
+  // The SCRAM arithmetic is shared with the server side.
+  client: ['client', 'security', 'protocol'],
   cli: ['cli', 'root', 'broker', 'client', 'config', 'protocol'],
   // The admin HTTP server sees the broker only through src/broker/observed.ts.
   http: ['http', 'broker'],
   // The composition root: src/broker/ (startBroker, startCluster and the wiring they own) and src/index.ts.
-  broker: ['root', 'http', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
-  root: ['root', 'broker', 'controller', 'api', 'server', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  broker: ['root', 'http', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  root: ['root', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
 };
 
 function layerOf(file: string): string {
