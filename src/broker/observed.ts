@@ -17,6 +17,7 @@ import { describeError } from '../protocol/error-codes.js';
 export { REQUEST_CHANNEL_NAME, type RequestTrace } from '../server/request-trace.js';
 export { PRODUCED_CHANNEL_NAME, FETCHED_CHANNEL_NAME, type ProducedEvent, type FetchedEvent } from '../api/traffic-events.js';
 export { FLUSH_CHANNEL_NAME, type FlushEvent } from '../storage/flush-events.js';
+export { REPLICATED_CHANNEL_NAME, type ReplicatedEvent } from '../partition/replication-events.js';
 export type { BrokerServices } from '../api/services.js';
 
 /** Published by the broker when a leader's ISR change was written (replication.ts). */

@@ -41,6 +41,11 @@ test('a cluster reports follower fetches, one active controller, and an under-re
     const followerFetches = onLeader.samples('kafka_network_requestmetrics_requests_total').filter((s) => s.labels.request === 'FetchFollower');
     assert.ok(followerFetches.reduce((n, s) => n + s.value, 0) > 0, 'the followers fetch from the leader');
     assert.equal(onLeader.value('kafka_cluster_partition_replicascount', { topic: TOPIC, partition: '0' }), 3);
+    const followerIds = partition.replicas.filter((id) => id !== partition.leader);
+    for (const id of followerIds) {
+      const onFollower = await scrapeUntil(adminOf(cluster.brokers.get(id)), (m) => (m.value('kafka_server_brokertopicmetrics_replicationbytesin_total') ?? 0) > 0, `replication bytes in on follower ${id}`);
+      assert.equal(onFollower.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: TOPIC }), undefined, 'copies are not client produce');
+    }
     let activeControllers = 0;
     for (const b of cluster.brokers.values()) activeControllers += (await scrape(adminOf(b))).value('kafka_controller_kafkacontroller_activecontrollercount') ?? 0;
     assert.equal(activeControllers, 1, 'exactly one broker is the active controller');

@@ -8,7 +8,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Registry } from 'prom-client';
-import { FETCHED_CHANNEL_NAME, PRODUCED_CHANNEL_NAME, type FetchedEvent, type ObservedBroker, type ProducedEvent } from '../../broker/observed.js';
+import { FETCHED_CHANNEL_NAME, PRODUCED_CHANNEL_NAME, REPLICATED_CHANNEL_NAME, type FetchedEvent, type ObservedBroker, type ProducedEvent, type ReplicatedEvent } from '../../broker/observed.js';
 import { CounterCells, type CounterCell } from './cells.js';
 import { guarded } from './scrape.js';
 
@@ -45,6 +45,7 @@ export function topicMetrics(registry: Registry, broker: ObservedBroker, onError
   const failedProduce = c('failedproducerequests', 'Partitions of produce requests refused with an error (FailedProduceRequestsPerSec).');
   const totalFetch = c('totalfetchrequests', 'Partitions of Fetch answers, consumers and followers (TotalFetchRequestsPerSec).');
   const failedFetch = c('failedfetchrequests', 'Partitions of Fetch answers with an error (FailedFetchRequestsPerSec).');
+  const replicationIn = new CounterCells(registry, 'kafka_server_brokertopicmetrics_replicationbytesin_total', 'Record bytes this broker copied from leaders as a follower (ReplicationBytesInPerSec).', []).cell();
   const replicationOut = new CounterCells(registry, 'kafka_server_brokertopicmetrics_replicationbytesout_total', 'Record bytes sent to follower brokers (ReplicationBytesOutPerSec).', []).cell();
 
   const onProduced = guarded<ProducedEvent>(onError, (e) => {
@@ -65,10 +66,15 @@ export function topicMetrics(registry: Registry, broker: ObservedBroker, onError
     if (e.follower) replicationOut.value += e.bytes;
     else bytesOut.inc(e.topic, e.bytes);
   });
+  const onReplicated = guarded<ReplicatedEvent>(onError, (e) => {
+    if (e.nodeId === broker.nodeId) replicationIn.value += e.bytes;
+  });
   subscribe(PRODUCED_CHANNEL_NAME, onProduced);
   subscribe(FETCHED_CHANNEL_NAME, onFetched);
+  subscribe(REPLICATED_CHANNEL_NAME, onReplicated);
   return () => {
     unsubscribe(PRODUCED_CHANNEL_NAME, onProduced);
     unsubscribe(FETCHED_CHANNEL_NAME, onFetched);
+    unsubscribe(REPLICATED_CHANNEL_NAME, onReplicated);
   };
 }
