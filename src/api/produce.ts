@@ -23,6 +23,7 @@ import type { VerificationGuard } from '../partition/transaction-rules.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
 import { noteProduced } from './traffic-events.js';
+import { timedWait } from './wait-timing.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 
@@ -112,7 +113,7 @@ async function verifyTransaction(ctx: RequestContext, partition: Partition, reco
 async function awaitCommit(ctx: RequestContext, partition: Partition, leaderEpoch: number, baseOffset: number, records: Buffer, timeoutMs: number, minIsr: number): Promise<ProduceResponsePartitionProduceResponseInput | null> {
   const tp = `${partition.topic}-${partition.index}`;
   const lastOffset = baseOffset + lastOffsetDeltaOfAll(records);
-  const outcome = await waitForHighWatermark(ctx.broker.replicas.purgatory, {
+  const outcome = await timedWait(ctx, waitForHighWatermark(ctx.broker.replicas.purgatory, {
     key: partitionKey(partition.topic, partition.index),
     highWatermark: () => partition.highWatermark,
     targetOffset: lastOffset + 1,
@@ -120,7 +121,7 @@ async function awaitCommit(ctx: RequestContext, partition: Partition, leaderEpoc
     isLeader: () => partition.isLeader && partition.leaderEpoch === leaderEpoch,
     timeoutMs,
     signal: ctx.connectionClosed,
-  });
+  }));
   if (outcome === 'reached') {
     if (partition.inSyncReplicas.length < minIsr) {
       return partitionError(partition.index, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `The batch was written to ${tp}, but the ISR (${partition.inSyncReplicas.length}) shrank below min.insync.replicas (${minIsr}) before it was replicated.`);

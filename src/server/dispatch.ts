@@ -108,6 +108,7 @@ async function answer(decoded: DecodedRequest, services: BrokerServices, session
     broker: services,
     log,
     connectionClosed: closed,
+    timing: trace,
   };
   try {
     const response = await handler.handle(ctx, body);

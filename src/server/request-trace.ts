@@ -7,7 +7,8 @@
  * one event loop can tell them apart:
  *   received  the frame was complete and handed to the dispatcher (Tributary has no request queue
  *             between network and handler threads, so Kafka's RequestQueueTimeMs has no twin here)
- *   answered  the handler's response was encoded (the handler's work and its waits in the purgatory)
+ *   answered  the handler's response was encoded (the handler's work and its waits in the purgatory,
+ *             which it notes in remoteStartedAt / remoteEndedAt: see api/wait-timing.ts)
  *   written   the answer was handed to the socket, after the answers before it on its connection
  *   sent      the socket wrote the last byte of it to the kernel
  */
@@ -16,11 +17,12 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { BrokerServices } from '../api/services.js';
 import type { ClientSession } from './client-session.js';
+import type { WaitTiming } from '../api/handler.js';
 
 export const REQUEST_CHANNEL_NAME = 'tributary:server:request';
 export const requestChannel = channel(REQUEST_CHANNEL_NAME);
 
-export interface RequestTrace {
+export interface RequestTrace extends WaitTiming {
   /** The broker that served it (several may run in one process). */
   readonly broker: BrokerServices;
   readonly session: ClientSession;
@@ -44,7 +46,7 @@ export interface RequestTrace {
 export function startTrace(broker: BrokerServices, session: ClientSession, apiKey: number, apiVersion: number, apiName: string, request: unknown, requestBytes: number): RequestTrace | undefined {
   if (!requestChannel.hasSubscribers) return undefined;
   const now = performance.now();
-  return { broker, session, apiKey, apiVersion, apiName, request, requestBytes, response: null, responseBytes: 0, receivedAt: now, answeredAt: now, writtenAt: now, sentAt: now, outcome: 'none' };
+  return { broker, session, apiKey, apiVersion, apiName, request, requestBytes, response: null, responseBytes: 0, receivedAt: now, answeredAt: now, writtenAt: now, sentAt: now, outcome: 'none', remoteStartedAt: -1, remoteEndedAt: -1 };
 }
 
 /** The handler answered with `response` (about to be encoded). */

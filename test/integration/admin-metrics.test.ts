@@ -75,6 +75,7 @@ test('request counts per API and version, error codes per API, and latency histo
   assert.ok(total && total.count >= 1 && total.sum > 0);
   assert.equal(total.buckets['+Inf'], total.count);
   assert.ok(m.histogram('kafka_network_requestmetrics_localtimems', { request: 'Produce' }));
+  assert.ok(m.histogram('kafka_network_requestmetrics_remotetimems', { request: 'Produce' }));
   assert.ok(m.histogram('kafka_network_requestmetrics_responsequeuetimems', { request: 'Metadata' }));
   assert.ok(m.histogram('kafka_network_requestmetrics_responsesendtimems', { request: 'ApiVersions' }));
   assert.equal(m.type('kafka_network_requestmetrics_totaltimems'), 'histogram');
@@ -97,6 +98,8 @@ test('a consumer group reads everything; bytes out and Fetch counts follow; lag 
       })
       .catch(reject);
   });
+  // Caught up, its next fetch waits in the purgatory for data (a long poll) before the consumer leaves.
+  await scrapeUntil(admin, (x) => (x.histogram('kafka_network_requestmetrics_remotetimems', { request: 'FetchConsumer' })?.sum ?? 0) >= 50, 'a long poll of the caught-up consumer');
   await consumer.disconnect();
   assert.equal(seen, N);
 
@@ -119,6 +122,11 @@ test('a consumer group reads everything; bytes out and Fetch counts follow; lag 
   assert.ok(fetches('Fetch') > 0);
   assert.equal(fetches('FetchConsumer'), fetches('Fetch'), 'every Fetch came from a consumer');
   assert.equal(fetches('FetchFollower'), 0);
+  // Caught up, the consumer's fetches wait (maxWaitTimeInMs 100) in the purgatory: remote time, not local.
+  const remote = m.histogram('kafka_network_requestmetrics_remotetimems', { request: 'FetchConsumer' });
+  const local = m.histogram('kafka_network_requestmetrics_localtimems', { request: 'FetchConsumer' });
+  assert.ok(remote && local && remote.sum >= 50, `long polls waited ${remote?.sum} ms in all`);
+  assert.ok(local.sum < remote.sum, `local ${local.sum} ms, remote ${remote.sum} ms`);
   assert.ok((m.value('kafka_coordinator_group_groupmetadatamanager_numgroupsempty') ?? 0) >= 1, 'the group is Empty once its consumer left');
   assert.ok((m.value('kafka_coordinator_group_groupmetadatamanager_numoffsets') ?? 0) >= PARTITIONS);
 });

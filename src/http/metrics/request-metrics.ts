@@ -7,7 +7,7 @@
  * millisecond, an fsync'd produce one to ten, a long-polling Fetch up to fetch.max.wait.ms (500 by
  * default), a JoinGroup waits for the rebalance (seconds), and nothing outlives request.timeout.ms
  * (30 000). Roughly ×2.5 steps keep histogram_quantile's error near a bucket's width without
- * multiplying series (16 buckets × 4 histograms × the APIs actually used).
+ * multiplying series (16 buckets × 5 histograms × the APIs actually used).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Registry } from 'prom-client';
@@ -25,6 +25,7 @@ interface ApiSeries {
   errors: Map<number, CounterCell>;
   total: HistogramCell;
   local: HistogramCell;
+  remote: HistogramCell;
   responseQueue: HistogramCell;
   responseSend: HistogramCell;
 }
@@ -34,14 +35,15 @@ export function requestMetrics(registry: Registry, broker: ObservedBroker, onErr
   const errors = new CounterCells(registry, 'kafka_network_requestmetrics_errors_total', 'Error codes in answers, by API and Kafka error name (NONE included), counted per partition or entry as Kafka counts them (ErrorsPerSec).', ['request', 'error']);
   const histogram = (name: string, help: string) => new HistogramCells(registry, name, help, ['request'], REQUEST_TIME_BUCKETS_MS);
   const total = histogram('kafka_network_requestmetrics_totaltimems', 'Milliseconds from a complete request frame to the last byte of its answer written (TotalTimeMs).');
-  const local = histogram('kafka_network_requestmetrics_localtimems', 'Milliseconds from a complete request frame to its answer built: the handler, its waits in the purgatory included (Tributary does not split LocalTimeMs from RemoteTimeMs).');
+  const local = histogram('kafka_network_requestmetrics_localtimems', 'Milliseconds from a complete request frame to its answer built, less its waits in the purgatory (LocalTimeMs).');
+  const remote = histogram('kafka_network_requestmetrics_remotetimems', 'Milliseconds a request waited in the purgatory: for followers (acks=all) or for data (Fetch long polls) (RemoteTimeMs).');
   const responseQueue = histogram('kafka_network_requestmetrics_responsequeuetimems', 'Milliseconds an answer waited for the answers before it on its connection (ResponseQueueTimeMs).');
   const responseSend = histogram('kafka_network_requestmetrics_responsesendtimems', 'Milliseconds from an answer handed to the socket to its last byte written (ResponseSendTimeMs).');
 
   const byName = new Map<string, ApiSeries>();
   const series = (name: string): ApiSeries => {
     let s = byName.get(name);
-    if (!s) byName.set(name, (s = { requests: new Map(), errors: new Map(), total: total.cell(name), local: local.cell(name), responseQueue: responseQueue.cell(name), responseSend: responseSend.cell(name) }));
+    if (!s) byName.set(name, (s = { requests: new Map(), errors: new Map(), total: total.cell(name), local: local.cell(name), remote: remote.cell(name), responseQueue: responseQueue.cell(name), responseSend: responseSend.cell(name) }));
     return s;
   };
 
@@ -50,7 +52,9 @@ export function requestMetrics(registry: Registry, broker: ObservedBroker, onErr
     if (!counter) s.requests.set(version, (counter = requests.cell(name, String(version))));
     counter.value++;
     s.total.observe(t.sentAt - t.receivedAt);
-    s.local.observe(t.answeredAt - t.receivedAt);
+    const waited = t.remoteStartedAt < 0 ? 0 : Math.max(0, t.remoteEndedAt - t.remoteStartedAt);
+    s.local.observe(Math.max(0, t.answeredAt - t.receivedAt - waited));
+    s.remote.observe(waited);
     s.responseQueue.observe(t.writtenAt - t.answeredAt);
     s.responseSend.observe(t.sentAt - t.writtenAt);
   };
