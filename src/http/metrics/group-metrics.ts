@@ -55,7 +55,8 @@ export function groupMetrics(registry: Registry, scrape: Scrape): void {
     for (const p of scrape.partitions()) hw.set(`${p.topic}\u0000${p.partition}`, p.highWatermark);
     return scrape.committedOffsets().flatMap((o) => {
       const highWatermark = hw.get(`${o.topic}\u0000${o.partition}`);
-      return highWatermark === undefined ? [] : [{ ...o, lag: Math.max(0, highWatermark - o.offset) }];
+      // An offset of -1 (committed as "none") says nothing about progress: no lag is made up for it.
+      return highWatermark === undefined || o.offset < 0 ? [] : [{ ...o, lag: Math.max(0, highWatermark - o.offset) }];
     });
   };
   const labels = (o: { groupId: string; topic: string; partition: number }) => ({ consumergroup: o.groupId, topic: o.topic, partition: String(o.partition) });
