@@ -8,6 +8,7 @@ import type { ProducerIdManager } from '../metadata/producer-ids.js';
 import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { ScramCredentials } from '../security/sasl/scram-credentials.js';
+import type { ClientQuotas } from '../security/quota/client-quotas.js';
 
 /** A coordinator's broker, or why there is none now. */
 export interface LocatedCoordinator {
@@ -74,6 +75,8 @@ export interface BrokerServices {
   readonly producerIds: ProducerIdManager;
   /** The cluster's SCRAM credentials (Describe/AlterUserScramCredentials, the SASL exchange). */
   readonly scramCredentials: ScramCredentials;
+  /** Client quotas (Describe/AlterClientQuotas) and the byte-rate sensors that enforce them. */
+  readonly clientQuotas: ClientQuotas;
   /** The controller's requests, when this broker is the controller (ElectLeaders, AlterPartitionReassignments). */
   readonly controller: ControllerRequests;
   /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */

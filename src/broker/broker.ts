@@ -24,6 +24,7 @@ import { Listener, type ServerLoad } from '../server/listener.js';
 import { saslGate } from '../server/sasl-gate.js';
 import type { ListenerIdentity } from '../server/client-session.js';
 import { ScramCredentials } from '../security/sasl/scram-credentials.js';
+import { ClientQuotas } from '../security/quota/client-quotas.js';
 import { saslSettings, type SaslListenerSettings } from '../security/sasl/sasl-settings.js';
 import { isSecurityProtocol, usesSasl } from '../security/principal.js';
 import { ConfigError } from '../config/broker-configs.js';
@@ -140,6 +141,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let peers: PeerRequests | null = null;
   let listener: Listener | null = null;
   let scram: ScramCredentials | null = null;
+  let quotas: ClientQuotas | null = null;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -178,6 +180,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await logs?.close();
     await view?.close();
     await scram?.close();
+    await quotas?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
     await admin?.close();
@@ -193,6 +196,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     const clusterView = view;
     scram = await ScramCredentials.open(store, (key) => log.error({ key }, 'a SCRAM credential record could not be read; the user cannot authenticate with it'));
     const credentials = scram;
+    quotas = await ClientQuotas.open(store, { windows: config.int('quota.window.num'), windowMs: config.int('quota.window.size.seconds') * 1000 }, (key) =>
+      log.error({ key }, 'a client quota record could not be read; it is ignored'),
+    );
+    const clientQuotas = quotas;
     observation.parts.view = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     replication = startReplication(config, store, clusterView, log);
@@ -237,6 +244,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       controller: controllerRequests(() => controller),
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       scramCredentials: credentials,
+      clientQuotas,
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
@@ -253,7 +261,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       now: () => (options.scheduler ?? systemScheduler).now(),
       delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
-    listener = new Listener(services, listenerLimits(config), log, gatedUntil(ready, authenticated), identity);
+    const limits = {
+      ...listenerLimits(config),
+      ipConnectionCreationRate: (ip: string) => clientQuotas.connectionCreationRate(ip),
+      rateWindows: config.int('quota.window.num'),
+      rateWindowMs: config.int('quota.window.size.seconds') * 1000,
+    };
+    listener = new Listener(services, limits, log, gatedUntil(ready, authenticated), identity);
     const serving = listener;
     Object.assign(observation.parts, { services, serverLoad: () => serving.load(), listenerName: serving.identity.name, groups: () => groupCoordinator?.coordinator ?? null });
     const address = await listener.listen(host, port);

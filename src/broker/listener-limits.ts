@@ -12,5 +12,6 @@ export function listenerLimits(config: BrokerConfig): ListenerLimits {
     maxConnectionsPerIp: config.int('max.connections.per.ip'),
     perIpOverrides: config.perIpOverrides,
     idleTimeoutMs: config.int('connections.max.idle.ms'),
+    maxConnectionCreationRate: config.int('max.connection.creation.rate'),
   };
 }

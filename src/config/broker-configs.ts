@@ -54,6 +54,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('queued.max.request.bytes', ConfigType.Long, '-1', 'Bytes of requests read and not yet answered, over all connections, before no connection is read (-1: unbounded).'),
   def('max.connections', ConfigType.Int, '2147483647', 'Connections the listener serves at once; a connection above it is closed when accepted.', atLeast(0)),
   def('max.connections.per.ip', ConfigType.Int, '2147483647', 'Connections one IP address may have open; one above it is closed when accepted.', atLeast(0)),
+  def('max.connection.creation.rate', ConfigType.Int, '2147483647', 'New connections per second the listener accepts (over the quota windows); one over it is closed when accepted.', atLeast(0)),
   def('max.connections.per.ip.overrides', ConfigType.String, '', 'Per-address exceptions to max.connections.per.ip: "address:count,..." (IP addresses; host names are not resolved).', validPerIpOverrides),
   def('tributary.connection.max.inflight.requests', ConfigType.Int, '500', 'Requests one connection may have started and not yet answered; further pipelined requests wait unread.', atLeast(1)),
   def('tributary.connection.max.inflight.bytes', ConfigType.Long, '67108864', 'Bytes one connection may hold (requests under way, the most their answers may take, answers waiting for their turn, unsent output) before it starts no further request and stops reading.', atLeast(1)),
@@ -118,6 +119,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('sasl.oauthbearer.expected.issuer', ConfigType.String, '', 'The issuer a token\'s iss claim must be; empty: not checked.'),
   def('sasl.oauthbearer.sub.claim.name', ConfigType.String, 'sub', 'The claim holding the principal name.'),
   def('sasl.oauthbearer.clock.skew.seconds', ConfigType.Int, '30', 'Tolerated clock difference with the token issuer when checking exp and nbf.', atLeast(0)),
+  // Client quotas (src/security/quota/), set with AlterClientQuotas.
+  def('quota.window.num', ConfigType.Int, '11', 'Windows a client\'s byte rate is measured over (the oldest is dropped as a new one starts).', atLeast(1)),
+  def('quota.window.size.seconds', ConfigType.Int, '1', 'Length of each quota window.', atLeast(1)),
   // Operability: the admin HTTP server (src/http/).
   def('tributary.admin.listener', ConfigType.String, '', 'host:port of the admin HTTP server (GET /metrics, /health, /ready); empty: none. It has no authentication: keep it on loopback or a private network. `tributary start` uses 127.0.0.1:9644 unless set.', validHostPort),
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).

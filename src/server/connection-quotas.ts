@@ -7,12 +7,31 @@
  * served).
  *
  * Overrides match IP addresses as written; unlike Kafka, host names in them are not resolved.
+ *
+ * Connection creation rates (KIP-612): `max.connection.creation.rate` for the listener, and the
+ * `connection_creation_rate` quota of an IP entity (the address's own, else the default one, set
+ * with AlterClientQuotas) per address, measured over the quota windows. A connection over a rate
+ * is closed when accepted (Kafka closes it for the per-IP rate; for the listener's it delays
+ * accepting instead).
  */
+import { WindowedRate } from '../security/quota/rate.js';
+
 export interface ConnectionQuotaConfig {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   readonly perIpOverrides: ReadonlyMap<string, number>;
+  /** Connections per second the listener accepts (max.connection.creation.rate). */
+  readonly maxConnectionCreationRate?: number;
+  /** The connection_creation_rate quota of an address, or null when none applies. */
+  readonly ipConnectionCreationRate?: (ip: string) => number | null;
+  /** The windows rates are measured over (quota.window.num, quota.window.size.seconds). */
+  readonly rateWindows?: number;
+  readonly rateWindowMs?: number;
+  readonly now?: () => number;
 }
+
+/** How many accepted connections between sweeps of idle per-address rates. */
+const SWEEP_EVERY = 1000;
 
 /** An IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d; count it as a.b.c.d. */
 export function normalizeAddress(address: string): string {
@@ -23,9 +42,37 @@ export class ConnectionQuotas {
   private total = 0;
   private readonly perIp = new Map<string, number>();
   private readonly overrides: ReadonlyMap<string, number>;
+  private readonly listenerRate: WindowedRate;
+  private readonly ipRates = new Map<string, WindowedRate>();
+  private acceptedSinceSweep = 0;
 
   constructor(private readonly config: ConnectionQuotaConfig) {
     this.overrides = new Map([...config.perIpOverrides].map(([address, count]) => [normalizeAddress(address), count]));
+    this.listenerRate = this.newRate();
+  }
+
+  private newRate(): WindowedRate {
+    return new WindowedRate(this.config.rateWindows ?? 11, this.config.rateWindowMs ?? 1000);
+  }
+
+  /** Counts the attempt against the creation rates; why it is over one, or null. */
+  private overRate(ip: string): string | null {
+    const now = (this.config.now ?? Date.now)();
+    const listenerLimit = this.config.maxConnectionCreationRate ?? Infinity;
+    if (Number.isFinite(listenerLimit)) {
+      this.listenerRate.record(1, now);
+      if (this.listenerRate.rate(now) > listenerLimit) return `max.connection.creation.rate=${listenerLimit}/s exceeded`;
+    }
+    const ipLimit = this.config.ipConnectionCreationRate?.(ip) ?? null;
+    if (ipLimit === null) return null;
+    let rate = this.ipRates.get(ip);
+    if (!rate) this.ipRates.set(ip, (rate = this.newRate()));
+    rate.record(1, now);
+    if (++this.acceptedSinceSweep >= SWEEP_EVERY) {
+      this.acceptedSinceSweep = 0;
+      for (const [address, r] of this.ipRates) if (r.idle(now)) this.ipRates.delete(address);
+    }
+    return rate.rate(now) > ipLimit ? `connection_creation_rate=${ipLimit}/s of ${ip} exceeded` : null;
   }
 
   /** Counts a new connection from `address`, or returns why it is refused (and counts nothing). */
@@ -35,6 +82,8 @@ export class ConnectionQuotas {
     const limit = this.overrides.get(ip) ?? this.config.maxConnectionsPerIp;
     const current = this.perIp.get(ip) ?? 0;
     if (current >= limit) return `${limit} connections from ${ip} (max.connections.per.ip) reached`;
+    const overRate = this.overRate(ip);
+    if (overRate !== null) return overRate;
     this.total++;
     this.perIp.set(ip, current + 1);
     return null;

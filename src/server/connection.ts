@@ -75,6 +75,9 @@ export class Connection {
   private failed = false;
   /** Set once the listener was told this connection is gone (exactly once). */
   private released = false;
+  /** Until when (Date.now()) a quota keeps this connection from reading and starting requests (KIP-219). */
+  private mutedUntil = 0;
+  private unmuteTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -142,6 +145,8 @@ export class Connection {
 
   private onSocketClosed(): void {
     this.closed = true;
+    if (this.unmuteTimer) clearTimeout(this.unmuteTimer);
+    this.unmuteTimer = null;
     // Long polls of this connection stop waiting: their answers would go nowhere.
     this.closedSignal.abort();
     if (this.released) return;
@@ -197,7 +202,24 @@ export class Connection {
     return this.slotBytes + this.socket.writableLength;
   }
 
+  /** A quota's wait: nothing is read or started until it is over (requests already started go on). */
+  private mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    if (this.unmuteTimer) clearTimeout(this.unmuteTimer);
+    this.unmuteTimer = setTimeout(
+      this.guard('ending a quota wait', () => {
+        this.unmuteTimer = null;
+        this.mutedUntil = 0;
+        this.pump();
+      }),
+      ms,
+    );
+  }
+
   private canStartAnother(): boolean {
+    if (this.mutedUntil > 0) return false;
     if (this.slots.length === 0) return this.socket.writableLength < this.limits.maxInFlightBytes;
     return this.slots.length < this.limits.maxInFlightRequests && this.bytesInUse < this.limits.maxInFlightBytes;
   }
@@ -272,6 +294,7 @@ export class Connection {
         this.close();
         continue;
       }
+      if ((result.throttleMs ?? 0) > 0) this.mute(result.throttleMs as number);
       if (result.kind === 'response') {
         if (!wrote) this.socket.cork();
         wrote = true;

@@ -18,10 +18,14 @@ import type { BrokerServices } from '../api/services.js';
 import type { RequestContext } from '../api/handler.js';
 import { responseBytesEstimate } from './response-estimate.js';
 import type { ClientSession } from './client-session.js';
+import { FETCH_KEY, fetchThrottle, isReplicaFetch, PRODUCE_KEY, produceThrottle, throttledFetchResponse, type QuotaSubject } from './quota-throttle.js';
 import { startTrace, traceAnswered, type RequestTrace } from './request-trace.js';
 
-/** `closeAfter`: the connection closes once this response is written (a failed authentication). */
-export type DispatchResult = { kind: 'response'; chunks: Buffer[]; closeAfter?: boolean } | { kind: 'none' } | { kind: 'close' };
+/**
+ * `closeAfter`: the connection closes once this response is written (a failed authentication).
+ * `throttleMs`: the client is over a quota; the connection reads nothing for that long after it.
+ */
+export type DispatchResult = { kind: 'response'; chunks: Buffer[]; closeAfter?: boolean; throttleMs?: number } | { kind: 'none'; throttleMs?: number } | { kind: 'close' };
 
 /** A request under way: what its decoded form and its answer may cost in memory, and the answer. */
 export interface Dispatched {
@@ -65,12 +69,12 @@ export function dispatch(frame: Buffer, services: BrokerServices, session: Clien
   return {
     responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
     decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
-    answer: answer(decoded, services, session, log, closed, trace),
+    answer: answer(decoded, frame.length, services, session, log, closed, trace),
     trace,
   };
 }
 
-async function answer(decoded: DecodedRequest, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined, trace?: RequestTrace): Promise<DispatchResult> {
+async function answer(decoded: DecodedRequest, requestBytes: number, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined, trace?: RequestTrace): Promise<DispatchResult> {
   const { header, body } = decoded;
   const apiKey = header.requestApiKey;
   const version = header.requestApiVersion;
@@ -112,6 +116,7 @@ async function answer(decoded: DecodedRequest, services: BrokerServices, session
   };
   try {
     const response = await handler.handle(ctx, body);
+    if (apiKey === PRODUCE_KEY || apiKey === FETCH_KEY) return withQuota(response, respond, { quotas: services.clientQuotas, principal: session.principal, clientId: header.clientId, now: services.now() }, apiKey, requestBytes, body);
     return response === null ? { kind: 'none' } : respond(response);
   } catch (err) {
     log.error({ err, api: handler.name, version }, 'handler failed');
@@ -121,4 +126,22 @@ async function answer(decoded: DecodedRequest, services: BrokerServices, session
       return CLOSE;
     }
   }
+}
+
+/** Applies the client's byte-rate quota to a Produce or Fetch answer (quota-throttle.ts). */
+function withQuota(response: unknown, respond: (r: unknown) => DispatchResult, subject: QuotaSubject, apiKey: number, requestBytes: number, body: unknown): DispatchResult {
+  if (apiKey === PRODUCE_KEY) {
+    const throttleMs = produceThrottle(subject, requestBytes);
+    // acks=0 has no answer to carry the wait; the mute alone slows the producer.
+    if (response === null) return { kind: 'none', throttleMs };
+    if (throttleMs === 0) return respond(response);
+    const result = respond({ ...(response as object), throttleTimeMs: throttleMs });
+    return result.kind === 'response' ? { ...result, throttleMs } : result;
+  }
+  const result = respond(response);
+  if (result.kind !== 'response' || isReplicaFetch(body)) return result;
+  const throttleMs = fetchThrottle(subject, result.chunks.reduce((n, c) => n + c.length, 0));
+  if (throttleMs === 0) return result;
+  const throttled = respond(throttledFetchResponse(response, throttleMs));
+  return throttled.kind === 'response' ? { ...throttled, throttleMs } : throttled;
 }
