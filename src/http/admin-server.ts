@@ -46,6 +46,7 @@ export async function startAdminServer(host: string, port: number, broker: Obser
   server.on('error', (err) => log.error({ err }, 'admin HTTP server error'));
   const address = await listen(server, host, port);
   log.info(`admin HTTP server on http://${address.host}:${address.port} (/metrics, /health, /ready)`);
+  if (!isLoopback(address.host)) log.warn(`the admin HTTP server listens on ${address.host}, beyond loopback: it has no authentication, so keep that network private`);
   let closing: Promise<void> | null = null;
   return {
     ...address,
@@ -58,6 +59,10 @@ export async function startAdminServer(host: string, port: number, broker: Obser
       return closing;
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || host.startsWith('127.') || host === 'localhost' || host.startsWith('::ffff:127.');
 }
 
 function listen(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
