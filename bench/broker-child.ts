@@ -5,11 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** `settings`: extra `key=value` config (each passed as --set); one setting `listeners` replaces --listen. */
-export function startBrokerChild(dataDir: string, port: number, settings: string[] = []): Promise<ChildProcess> {
+/**
+ * `settings`: extra `key=value` config (each passed as --set); one setting `listeners` replaces --listen.
+ * `adminListener`: the admin HTTP server's host:port, or 'off' (the default here: benchmarks measure the broker alone).
+ */
+export function startBrokerChild(dataDir: string, port: number, settings: string[] = [], adminListener = 'off'): Promise<ChildProcess> {
   const listen = settings.some((s) => s.startsWith('listeners=')) ? [] : ['--listen', `127.0.0.1:${port}`];
   const set = settings.flatMap((s) => ['--set', s]);
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, ...listen, ...set, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, ...listen, ...set, '--log-format', 'json', '--admin-listener', adminListener], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('broker ready')) res(child);

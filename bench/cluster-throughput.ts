@@ -124,7 +124,7 @@ async function createTopic(brokers: string[], topic: string, replicationFactor: 
 }
 
 function startSingle(port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), 'start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-format', 'json', '--admin-listener', 'off'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('broker ready')) res(child);

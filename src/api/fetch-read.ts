@@ -9,6 +9,7 @@ import { waitForFetchData, type FetchWatch } from '../partition/delayed-fetch.js
 import type { RequestContext } from './handler.js';
 import { isNotHere, leaderPartition } from './leader-partition.js';
 import { errorForVersion, recordsForVersion, refusedBeforeRead } from './fetch-old-versions.js';
+import { timedWait } from './wait-timing.js';
 
 export interface WantedPartition {
   topic: string;
@@ -146,13 +147,16 @@ export async function readWithLongPoll(
     const hasError = outcomes.some((o) => o.errorCode !== ErrorCode.NONE);
     const remaining = deadline - purgatory.now();
     if (bytes >= opts.minBytes || hasError || remaining <= 0) return outcomes;
-    const woke = await waitForFetchData(purgatory, {
-      watches,
-      isolationLevel: opts.isolationLevel,
-      lookup: (topic, index) => replicas.get(topic, index),
-      timeoutMs: remaining,
-      signal: ctx.connectionClosed,
-    });
+    const woke = await timedWait(
+      ctx,
+      waitForFetchData(purgatory, {
+        watches,
+        isolationLevel: opts.isolationLevel,
+        lookup: (topic, index) => replicas.get(topic, index),
+        timeoutMs: remaining,
+        signal: ctx.connectionClosed,
+      }),
+    );
     // Stopping broker or closed connection: answer with what was read (nobody may be listening).
     if (woke === 'aborted' || woke === 'shutdown') return outcomes;
   }

@@ -11,6 +11,7 @@ import type { ApiHandler, RequestContext } from './handler.js';
 import { readWithLongPoll, type PartitionOutcome, type WantedPartition } from './fetch-read.js';
 import { ZERO_UUID } from './constants.js';
 import { leaderEndpoints } from './leader-partition.js';
+import { noteFetched } from './traffic-events.js';
 
 /** The partitions named in the request (the last mention of a partition wins), topic names resolved from ids for v13+. */
 function requested(ctx: RequestContext, request: FetchRequest): WantedPartition[] {
@@ -135,6 +136,7 @@ function read(ctx: RequestContext, request: FetchRequest, wanted: WantedPartitio
 
 function answer(ctx: RequestContext, sessionId: number, outcomes: PartitionOutcome[], request: FetchRequest): FetchResponseInput {
   const movedTo = outcomes.flatMap((o) => (o.currentLeader ? [o.currentLeader.leaderId] : []));
+  noteFetched(ctx.broker, outcomes, isFollower(request, ctx.apiVersion));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: toResponse(outcomes, request.isolationLevel), nodeEndpoints: leaderEndpoints(ctx, movedTo) };
 }
 

@@ -6,6 +6,15 @@
 import type { Logger } from 'pino';
 import type { BrokerServices } from './services.js';
 
+/**
+ * Where a request's waits in the purgatory are noted while someone measures requests (Kafka's
+ * RemoteTimeMs): the first wait's start and the last one's end, performance.now() ms, -1 before any.
+ */
+export interface WaitTiming {
+  remoteStartedAt: number;
+  remoteEndedAt: number;
+}
+
 export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
@@ -22,6 +31,8 @@ export interface RequestContext {
   readonly log: Logger;
   /** Aborted when the client's connection closes: nobody will read the answer any more. */
   readonly connectionClosed?: AbortSignal;
+  /** Present while requests are measured (see wait-timing.ts). */
+  readonly timing?: WaitTiming;
 }
 
 export interface ApiHandler<Request, Response> {

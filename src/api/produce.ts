@@ -22,6 +22,8 @@ import type { Partition } from '../partition/partition.js';
 import type { VerificationGuard } from '../partition/transaction-rules.js';
 import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
+import { noteProduced } from './traffic-events.js';
+import { timedWait } from './wait-timing.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 
@@ -75,6 +77,7 @@ async function produceToPartition(ctx: RequestContext, topicName: string, data: 
     if (err instanceof KafkaError) return partitionError(data.index, err.code, err.message);
     throw err;
   }
+  noteProduced(ctx.broker, topicName, data.index, ErrorCode.NONE, data.records?.length ?? 0, validated.records);
   if (acks === -1) {
     const committed = await awaitCommit(ctx, partition, leaderEpoch, baseOffset, validated.records, timeoutMs, minIsr);
     if (committed) return committed;
@@ -110,7 +113,7 @@ async function verifyTransaction(ctx: RequestContext, partition: Partition, reco
 async function awaitCommit(ctx: RequestContext, partition: Partition, leaderEpoch: number, baseOffset: number, records: Buffer, timeoutMs: number, minIsr: number): Promise<ProduceResponsePartitionProduceResponseInput | null> {
   const tp = `${partition.topic}-${partition.index}`;
   const lastOffset = baseOffset + lastOffsetDeltaOfAll(records);
-  const outcome = await waitForHighWatermark(ctx.broker.replicas.purgatory, {
+  const outcome = await timedWait(ctx, waitForHighWatermark(ctx.broker.replicas.purgatory, {
     key: partitionKey(partition.topic, partition.index),
     highWatermark: () => partition.highWatermark,
     targetOffset: lastOffset + 1,
@@ -118,7 +121,7 @@ async function awaitCommit(ctx: RequestContext, partition: Partition, leaderEpoc
     isLeader: () => partition.isLeader && partition.leaderEpoch === leaderEpoch,
     timeoutMs,
     signal: ctx.connectionClosed,
-  });
+  }));
   if (outcome === 'reached') {
     if (partition.inSyncReplicas.length < minIsr) {
       return partitionError(partition.index, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `The batch was written to ${tp}, but the ISR (${partition.inSyncReplicas.length}) shrank below min.insync.replicas (${minIsr}) before it was replicated.`);
@@ -152,10 +155,15 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     const pending = request.topicData.map((t) => ({
       name: t.name,
       partitions: t.partitionData.map((p) =>
-        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId).catch((err: unknown) => {
-          ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
-          return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
-        }),
+        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId)
+          .catch((err: unknown) => {
+            ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
+            return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
+          })
+          .then((answer) => {
+            if (answer.errorCode !== ErrorCode.NONE) noteProduced(ctx.broker, t.name, p.index, answer.errorCode, 0, null);
+            return answer;
+          }),
       ),
     }));
     const responses = [];

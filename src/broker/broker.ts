@@ -43,6 +43,8 @@ import { appendMarkerHere } from '../api/txn-marker-append.js';
 import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { systemScheduler, type Scheduler } from '../coordinator/scheduler.js';
 import { FetchSessionCache } from '../partition/fetch-sessions.js';
+import { BrokerObservation, BrokerState } from './observed.js';
+import type { RunningAdminServer } from '../http/admin-server.js';
 import '../api/registry.js';
 
 export interface BrokerOptions {
@@ -84,6 +86,8 @@ export interface RunningBroker {
   readonly dataDir: string;
   readonly clusterId: string;
   readonly config: BrokerConfig;
+  /** Where the admin HTTP server (tributary.admin.listener) listens; null when it is off. */
+  readonly adminAddress: { host: string; port: number } | null;
   /** What the listener holds right now: connections, requests under way, bytes queued. */
   serverLoad(): ServerLoad;
   /** Fetches waiting for data right now (long polls). */
@@ -121,7 +125,16 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     throw err;
   }
 
-  const store: MetadataStore = await openMetadataStore(config, log);
+  // The admin server comes first, so that /health and /ready answer while the rest starts.
+  const observation = new BrokerObservation({ config });
+  const admin = await startAdmin(config, observation, log);
+  let store: MetadataStore;
+  try {
+    store = await openMetadataStore(config, log);
+  } catch (err) {
+    await admin?.close();
+    throw err;
+  }
   let view: ClusterView | null = null;
   let logs: Awaited<ReturnType<typeof openLogFactory>> | null = null;
   let replicas: ReplicaManager | null = null;
@@ -145,6 +158,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
    * logs closed after it. Also undoes a start that failed half way: no timer stays armed, no log open.
    */
   const shutdown = async () => {
+    observation.state = BrokerState.SHUTTING_DOWN;
     markReady();
     // Leadership moves to other replicas before anything stops (a lone broker has nowhere to move it).
     if (config.etcdEndpoints.length > 0) await controller?.controlledShutdown().catch((err: unknown) => log.warn({ err }, 'controlled shutdown failed'));
@@ -176,6 +190,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await quotas?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+    await admin?.close();
   };
 
   try {
@@ -191,10 +206,12 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       log.error({ key }, 'a client quota record could not be read; it is ignored'),
     );
     const clientQuotas = quotas;
+    observation.parts.view = view;
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     const connector = peerConnector(config, clusterView);
     replication = startReplication(config, store, clusterView, connector, log);
     replicas = new ReplicaManager(logs, replication.context);
+    observation.parts.replicas = replicas;
     replicas.expireProducersEvery(config.int('producer.id.expiration.check.interval.ms'));
     applier = new MetadataApplier(config.nodeId, clusterView, replicas, {
       onError: (topic, err) => log.error({ err, topic }, 'applying a metadata change to the partition logs failed'),
@@ -261,6 +278,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       rateWindowMs: config.int('quota.window.size.seconds') * 1000,
     };
     const bound = new BrokerListeners(listenerPlan, config, services, limits, log, gatedUntil(ready, authenticated));
+    Object.assign(observation.parts, { services, listenerLoads: () => bound.loads(), groups: () => groupCoordinator?.coordinator ?? null });
     await bound.listen();
     listeners = bound;
     registrar = await BrokerRegistrar.start(store, clusterView, config, () => bound.endpoints(), log);
@@ -282,6 +300,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     });
     transactionCoordinator = transactions;
     markReady();
+    observation.state = BrokerState.RUNNING;
   } catch (err) {
     await shutdown().catch((cleanupErr: unknown) => log.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
     throw err;
@@ -302,6 +321,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     dataDir: config.dataDir,
     clusterId: store.clusterId,
     config,
+    adminAddress: admin ? { host: admin.host, port: admin.port } : null,
     groupCoordinatorForTests: (groups as RunningGroupCoordinator).coordinator,
     transactionCoordinatorForTests: (transactions as RunningTransactionCoordinator).coordinator,
     partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
@@ -318,6 +338,14 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
  * The first listener's name and security protocol (NAME://host:port; the name maps to a protocol
  * through listener.security.protocol.map, or is one).
  */
+/** Starts the admin HTTP server when tributary.admin.listener is set; its code (and prom-client) loads only then. */
+async function startAdmin(config: BrokerConfig, observation: BrokerObservation, log: Logger): Promise<RunningAdminServer | null> {
+  const address = config.adminListener;
+  if (!address) return null;
+  const { startAdminServer } = await import('../http/admin-server.js');
+  return startAdminServer(address.host, address.port, observation, log);
+}
+
 /** A dispatcher that holds each request until `ready` resolves, then hands it to `next`. */
 function gatedUntil(ready: Promise<void>, next: Dispatcher): Dispatcher {
   let open = false;

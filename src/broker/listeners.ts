@@ -94,6 +94,11 @@ export class BrokerListeners {
     return this.boundAt.map((b) => ({ name: b.name, securityProtocol: b.securityProtocol, ...(this.endpoint(b.name) as { host: string; port: number }) }));
   }
 
+  /** What each listener holds now, by name (connections per listener for the metrics). */
+  loads(): { name: string; load: ServerLoad }[] {
+    return this.plan.map(({ spec }, i) => ({ name: spec.name, load: this.listeners[i].load() }));
+  }
+
   load(): ServerLoad {
     const total: ServerLoad = { connections: 0, connectionsRefused: 0, requestsInFlight: 0, requestsWaitingToStart: 0, responseBytesWaiting: 0, queuedRequestBytes: 0, connectionsReadingPaused: 0 };
     for (const l of this.listeners) {

@@ -12,6 +12,10 @@ import { ReplicaFetchers } from '../partition/replica-fetchers.js';
 import { leaderLinkFactory } from './replica-link.js';
 import type { PeerConnector } from './peer-connector.js';
 import { NO_PEER_EVENTS, PeerCrashDetector, type PeerLinkEvents } from './peer-crash-detector.js';
+import { channel } from 'node:diagnostics_channel';
+import { ISR_CHANGE_CHANNEL_NAME, type IsrChangeEvent } from './observed.js';
+
+const isrChanges = channel(ISR_CHANGE_CHANNEL_NAME);
 
 export interface Replication {
   readonly context: PartitionContext;
@@ -59,6 +63,11 @@ export function startReplication(config: BrokerConfig, store: MetadataStore, vie
       if (!topicId) return { ok: false };
       const result = await store.updatePartitionState(topicId, partition.index, expectedVersion, next);
       if (result.ok) log.info({ topic: partition.topic, partition: partition.index, isr: next.isr, partitionEpoch: next.partitionEpoch }, 'changed the ISR');
+      // Kafka's IsrShrinksPerSec / IsrExpandsPerSec count the leader's committed ISR changes.
+      if (result.ok && isrChanges.hasSubscribers && next.isr.length !== partition.inSyncReplicas.length) {
+        const event: IsrChangeEvent = { nodeId, topic: partition.topic, partition: partition.index, kind: next.isr.length < partition.inSyncReplicas.length ? 'shrink' : 'expand' };
+        isrChanges.publish(event);
+      }
       return result.ok ? { ok: true, version: result.version } : { ok: false };
     },
   };

@@ -13,11 +13,15 @@ interface StartOptions {
   listen?: string;
   nodeId?: string;
   metadata?: string;
+  adminListener?: string;
   config?: string;
   set: string[];
   logLevel: string;
   logFormat: string;
 }
+
+/** Redpanda's admin API port, on loopback: the admin server has no authentication. */
+export const DEFAULT_ADMIN_LISTENER = '127.0.0.1:9644';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -34,6 +38,7 @@ function overrides(opts: StartOptions): [string, string][] {
   if (opts.nodeId) out.push(['node.id', opts.nodeId]);
   if (opts.listen) out.push(['listeners', `PLAINTEXT://${opts.listen}`]);
   if (opts.metadata) out.push(['tributary.metadata.etcd.endpoints', etcdEndpoints(opts.metadata)]);
+  if (opts.adminListener !== undefined) out.push(['tributary.admin.listener', opts.adminListener === 'off' ? '' : opts.adminListener]);
   return out;
 }
 
@@ -56,6 +61,7 @@ export function registerStart(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9092)')
     .option('--node-id <n>', 'broker id (node.id, default 1)')
     .option('--metadata <etcd://host:port,...>', 'join the cluster whose metadata lives in this etcd (tributary.metadata.etcd.endpoints)')
+    .option('--admin-listener <host:port|off>', `admin HTTP server with /metrics, /health, /ready (tributary.admin.listener, default ${DEFAULT_ADMIN_LISTENER}; off: none)`)
     .option('--config <file>', 'a Kafka-style server.properties file')
     .option('--set <key=value>', 'override one config key (repeatable)', collect, [])
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
@@ -70,6 +76,8 @@ export function registerStart(program: Command): void {
         const file = opts.config ? readFileSync(opts.config, 'utf8') : '';
         config = BrokerConfig.fromProperties(file, overrides(opts));
         if (!config.explicit('log.dirs')) config = new BrokerConfig(config.entries(), [['log.dirs', './data']]);
+        // The embedding API leaves the admin server off unless asked; a broker run as a service has one.
+        if (config.explicit('tributary.admin.listener') === undefined) config = new BrokerConfig(config.entries(), [['tributary.admin.listener', DEFAULT_ADMIN_LISTENER]]);
       } catch (err) {
         logger.fatal((err as Error).message);
         process.exitCode = 2;

@@ -11,6 +11,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { FetchResponse, OffsetForLeaderEpochResponse } from '../protocol/generated/index.js';
 import type { Partition } from './partition.js';
 import { FollowerFetchSession, type FollowedPosition } from './follower-fetch-session.js';
+import { noteReplicated } from './replication-events.js';
 
 /** The calls a follower makes to its leader. Each rejects when the leader cannot be reached. */
 export interface LeaderLink {
@@ -211,6 +212,7 @@ export class ReplicaFetcher {
         // Followed still under the same epoch (a role change meanwhile discards what arrived).
         if (this.followed.get(key(f.partition.topic, f.partition.index)) !== f || f.partition.leaderEpoch !== f.epoch) return;
         await f.partition.appendReplicated(records, leaderHighWatermark);
+        noteReplicated(this.settings.nodeId, f.partition.topic, records.length);
         // Records the leader deleted (DeleteRecords, retention) go here too, as Kafka's follower does.
         if (leaderLogStart > f.partition.logStartOffset && leaderLogStart <= f.partition.highWatermark) await f.partition.deleteRecordsBefore(leaderLogStart);
         return;

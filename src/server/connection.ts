@@ -15,6 +15,7 @@ import { dispatch, type Dispatched, type Dispatcher, type DispatchResult } from 
 import type { RequestBytesPool } from './request-bytes-pool.js';
 import type { BrokerServices } from '../api/services.js';
 import { ClientSession, PLAINTEXT_LISTENER, type ListenerIdentity } from './client-session.js';
+import { traceDone, writeTraced, type RequestTrace } from './request-trace.js';
 
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
@@ -47,6 +48,7 @@ interface Slot {
   responseBytes: number;
   /** Whether its request bytes went back to the pool (once, at settle or at close). */
   released: boolean;
+  trace?: RequestTrace;
 }
 
 export class Connection {
@@ -246,6 +248,7 @@ export class Connection {
       dispatched = { responseBytesEstimate: 0, answer: Promise.reject(err) };
     }
     slot.responseBytes = dispatched.responseBytesEstimate;
+    slot.trace = dispatched.trace;
     // A request of many tiny elements costs far more once decoded than its frame's bytes.
     slot.decodedBytes = dispatched.decodedBytesEstimate ?? 0;
     this.slotBytes += slot.responseBytes + slot.decodedBytes;
@@ -283,8 +286,9 @@ export class Connection {
   private flushInOrder(): void {
     let wrote = false;
     while (this.slots.length > 0 && this.slots[0].settled) {
-      const { result, responseBytes } = this.slots.shift() as Slot;
+      const { result, responseBytes, trace } = this.slots.shift() as Slot;
       this.slotBytes -= responseBytes;
+      if (trace && (this.closed || result.kind !== 'response')) traceDone(trace, this.closed ? 'close' : result.kind);
       if (this.closed) continue;
       if (result.kind === 'close') {
         this.close();
@@ -294,7 +298,8 @@ export class Connection {
       if (result.kind === 'response') {
         if (!wrote) this.socket.cork();
         wrote = true;
-        for (const chunk of result.chunks) this.socket.write(chunk);
+        if (trace) writeTraced(trace, this.socket, result.chunks);
+        else for (const chunk of result.chunks) this.socket.write(chunk);
         if (result.closeAfter === true) {
           // end() flushes what was written (uncorking it) before the socket closes.
           this.close();

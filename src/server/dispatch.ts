@@ -19,6 +19,7 @@ import type { RequestContext } from '../api/handler.js';
 import { responseBytesEstimate } from './response-estimate.js';
 import type { ClientSession } from './client-session.js';
 import { FETCH_KEY, fetchThrottle, isReplicaFetch, PRODUCE_KEY, produceThrottle, throttledFetchResponse, type QuotaSubject } from './quota-throttle.js';
+import { startTrace, traceAnswered, type RequestTrace } from './request-trace.js';
 
 /**
  * `closeAfter`: the connection closes once this response is written (a failed authentication).
@@ -31,6 +32,8 @@ export interface Dispatched {
   readonly responseBytesEstimate: number;
   readonly decodedBytesEstimate?: number;
   readonly answer: Promise<DispatchResult>;
+  /** Present while someone listens on the request channel (request-trace.ts); the connection completes it. */
+  readonly trace?: RequestTrace;
 }
 
 /** Rough heap cost of one decoded array element (a small object or a boxed value). */
@@ -62,19 +65,22 @@ export function dispatch(frame: Buffer, services: BrokerServices, session: Clien
     // Any other exception is a decoder bug: the connection's boundary closes the connection.
     throw err;
   }
+  const trace = startTrace(services, session, decoded.header.requestApiKey, decoded.header.requestApiVersion, decoded.api.name, decoded.body, frame.length);
   return {
     responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
     decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,
-    answer: answer(decoded, frame.length, services, session, log, closed),
+    answer: answer(decoded, frame.length, services, session, log, closed, trace),
+    trace,
   };
 }
 
-async function answer(decoded: DecodedRequest, requestBytes: number, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined): Promise<DispatchResult> {
+async function answer(decoded: DecodedRequest, requestBytes: number, services: BrokerServices, session: ClientSession, log: Logger, closed: AbortSignal | undefined, trace?: RequestTrace): Promise<DispatchResult> {
   const { header, body } = decoded;
   const apiKey = header.requestApiKey;
   const version = header.requestApiVersion;
   const handler = handlerFor(apiKey);
   const respond = (response: unknown): DispatchResult => {
+    traceAnswered(trace, response);
     try {
       return { kind: 'response', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response) };
     } catch (err) {
@@ -106,6 +112,7 @@ async function answer(decoded: DecodedRequest, requestBytes: number, services: B
     broker: services,
     log,
     connectionClosed: closed,
+    timing: trace,
   };
   try {
     const response = await handler.handle(ctx, body);

@@ -29,6 +29,7 @@ import { isIoError, LogCompaction, type CompactOptions } from './log-compaction.
 import type { CleanableRange } from './cleaning-policy.js';
 import type { AbortedTxn } from './txn-index.js';
 import { appendAbortedTxnTo, collectAbortedTxnsIn } from './aborted-txns.js';
+import { flushEnded, flushStarted } from './flush-events.js';
 
 export { DEFAULT_LOG_CONFIG, type LogConfig, type OpenOptions } from './log-config.js';
 
@@ -255,6 +256,7 @@ export class DiskLog implements PartitionLog {
     issued(this.writes.completed);
     const segments = [...this.dirty];
     this.dirty.clear();
+    const startedAt = flushStarted();
     try {
       for (const seg of segments) {
         // A segment deleted since it was written (retention, truncation) needs no sync.
@@ -266,6 +268,7 @@ export class DiskLog implements PartitionLog {
       // After a failed fsync the kernel may have dropped the dirty pages: nothing unsynced is safe.
       throw this.fail(err);
     }
+    flushEnded(this.dir, segments.length, startedAt);
   }
 
   private scheduleBackgroundFlush(): void {

@@ -38,6 +38,10 @@ export class MemoryLog implements PartitionLog {
     return this.batches.reduce((n, b) => n + b.bytes.length, 0);
   }
 
+  get segmentCount(): number {
+    return 1;
+  }
+
   async append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null, onWritten?: (endOffset: number) => void): Promise<AppendedBatches> {
     const baseOffset = this.end;
     this.epochs.noteBatch(leaderEpoch, baseOffset);

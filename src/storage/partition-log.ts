@@ -74,6 +74,8 @@ export interface PartitionLog {
   readonly logEndOffset: number;
   /** Bytes the log's batches take (the sum of its segment sizes; DescribeLogDirs reports it). */
   readonly sizeInBytes: number;
+  /** Segments the log is made of (Kafka's NumLogSegments; an in-memory log is one). */
+  readonly segmentCount: number;
   /**
    * Appends validated batches (their base offsets and leader epochs are patched in place) and
    * resolves once the flush policy considers them acknowledged (fsynced under the default).

@@ -59,7 +59,7 @@ export class BrokerProcess {
   async start(): Promise<void> {
     if (this.child) throw new Error('the broker is running');
     const sets = Object.entries(this.config).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-    const args = [CLI, 'start', '--listen', this.bootstrap, '--data-dir', this.dataDir, '--log-format', 'json', '--log-level', 'info', ...sets];
+    const args = [CLI, 'start', '--listen', this.bootstrap, '--data-dir', this.dataDir, '--log-format', 'json', '--log-level', 'info', '--set', 'tributary.admin.listener=', ...sets];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer) => {

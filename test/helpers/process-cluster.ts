@@ -145,7 +145,7 @@ export class ProcessCluster {
     const config = n.links ? { ...this.config, 'advertised.listeners': `PLAINTEXT://127.0.0.1:${n.links.inbound.port}` } : this.config;
     const sets = Object.entries(config).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
     const etcdAddress = n.links ? `127.0.0.1:${n.links.etcd.port}` : this.etcd.endpoint.replace(/^http:\/\//, '');
-    const args = [CLI, 'start', '--metadata', `etcd://${etcdAddress}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', ...sets];
+    const args = [CLI, 'start', '--metadata', `etcd://${etcdAddress}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', '--set', 'tributary.admin.listener=', ...sets];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     n.child = child;
     n.exited = new Promise((resolve) =>

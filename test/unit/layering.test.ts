@@ -24,8 +24,10 @@ const ALLOWED: Record<string, string[]> = {
   client: ['client', 'security', 'protocol'],
   // The CLI salts SCRAM passwords itself (security/sasl/scram-formulas.ts): the broker never sees them.
   cli: ['cli', 'root', 'broker', 'client', 'security', 'config', 'protocol'],
+  // The admin HTTP server sees the broker only through src/broker/observed.ts.
+  http: ['http', 'broker'],
   // The composition root: src/broker/ (startBroker, startCluster and the wiring they own) and src/index.ts.
-  broker: ['root', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
+  broker: ['root', 'http', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
   root: ['root', 'broker', 'controller', 'api', 'server', 'security', 'coordinator', 'partition', 'storage', 'metadata', 'config', 'protocol', 'client', 'cli'],
 };
 

@@ -1,0 +1,131 @@
+/**
+ * The admin HTTP server (tributary.admin.listener): GET /metrics (Prometheus text), /health (the
+ * process serves HTTP) and /ready (storage loaded and, in a cluster, the metadata store reachable;
+ * 503 with a JSON reason otherwise). Loopback by default: it has no authentication.
+ *
+ * Hostile input must not hurt the broker: only GET and HEAD, no request body is ever read (a
+ * request announcing one is answered and its connection closed), headers are bounded in size and
+ * time (slow senders are cut off), connections are bounded in number, and every handler runs in a
+ * failure boundary.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ObservedBroker } from '../broker/observed.js';
+import { brokerMetrics, type BrokerMetrics } from './metrics/registry.js';
+
+/** Admin clients are a scraper, a probe and an operator: a few connections are plenty. */
+const MAX_CONNECTIONS = 64;
+const MAX_HEADER_BYTES = 16 * 1024;
+const HEADERS_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 30_000;
+
+export interface RunningAdminServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdminServer(host: string, port: number, broker: ObservedBroker, log: Logger): Promise<RunningAdminServer> {
+  const metrics = brokerMetrics(broker, (err) => log.warn({ err }, 'a metrics sample failed'));
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
+    handle(req, res, broker, metrics, log).catch((err: unknown) => fail(res, err, log));
+  });
+  server.maxConnections = MAX_CONNECTIONS;
+  server.keepAliveTimeout = 5000;
+  server.setTimeout(IDLE_TIMEOUT_MS, (socket: Socket) => socket.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Malformed requests, oversized headers, timeouts: a short answer when the socket can take it.
+    if (socket.writable && !socket.destroyed) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  });
+  server.on('error', (err) => log.error({ err }, 'admin HTTP server error'));
+  const address = await listen(server, host, port);
+  log.info(`admin HTTP server on http://${address.host}:${address.port} (/metrics, /health, /ready)`);
+  if (!isLoopback(address.host)) log.warn(`the admin HTTP server listens on ${address.host}, beyond loopback: it has no authentication, so keep that network private`);
+  let closing: Promise<void> | null = null;
+  return {
+    ...address,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        metrics.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || host.startsWith('127.') || host === 'localhost' || host.startsWith('::ffff:127.');
+}
+
+function listen(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') reject(new Error('the admin HTTP server has no TCP address'));
+      else resolve({ host: addr.address, port: addr.port });
+    });
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, broker: ObservedBroker, metrics: BrokerMetrics, log: Logger): Promise<void> {
+  // A body is never read: announcing one ends the connection after the answer.
+  if (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.shouldKeepAlive = false;
+  if (req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(req, res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD are served\n', { Allow: 'GET, HEAD' });
+    return;
+  }
+  const path = pathOf(req.url);
+  switch (path) {
+    case '/metrics': {
+      const text = await metrics.render();
+      send(req, res, 200, metrics.contentType, text);
+      return;
+    }
+    case '/health':
+      send(req, res, 200, 'application/json', JSON.stringify({ status: 'ok' }) + '\n');
+      return;
+    case '/ready': {
+      const readiness = broker.readiness();
+      const body = readiness.ready ? { ready: true } : { ready: false, reason: readiness.reason ?? 'not ready' };
+      send(req, res, readiness.ready ? 200 : 503, 'application/json', JSON.stringify(body) + '\n');
+      return;
+    }
+    default:
+      log.debug({ path }, 'admin HTTP: unknown path');
+      send(req, res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /health or /ready\n');
+  }
+}
+
+/** The path of a request target, without query; null for targets that are not a path. */
+function pathOf(url: string | undefined): string | null {
+  if (url === undefined || !url.startsWith('/')) return null;
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(bytes.length), 'Cache-Control': 'no-store', ...headers });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+function fail(res: ServerResponse, err: unknown, log: Logger): void {
+  log.error({ err }, 'admin HTTP request failed');
+  try {
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('internal error\n');
+  } catch {
+    res.destroy();
+  }
+}
