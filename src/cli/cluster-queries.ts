@@ -116,3 +116,39 @@ export async function listReassignments(c: KafkaConnection, topic?: string): Pro
   check(res.errorCode, 'ListPartitionReassignments');
   return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })));
 }
+
+export interface ClusterHealth {
+  healthy: boolean;
+  controllerId: number;
+  liveBrokers: number[];
+  /** Brokers that replicas name but that are not live. */
+  brokersDown: number[];
+  leaderlessPartitions: string[];
+  underReplicatedPartitions: string[];
+}
+
+/** rpk's `cluster health`: brokers down, leaderless and under-replicated partitions, from one Metadata of every topic. */
+export async function clusterHealth(c: KafkaConnection): Promise<ClusterHealth> {
+  const res = await c.request<MetadataResponse>(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const live = new Set(res.brokers.map((b) => b.nodeId));
+  const down = new Set<number>();
+  const leaderless: string[] = [];
+  const under: string[] = [];
+  for (const t of res.topics) {
+    for (const p of t.partitions) {
+      const name = `${t.name}-${p.partitionIndex}`;
+      for (const r of p.replicaNodes) if (!live.has(r)) down.add(r);
+      if (p.leaderId < 0) leaderless.push(name);
+      else if (p.isrNodes.length < p.replicaNodes.length) under.push(name);
+    }
+  }
+  const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+  return {
+    healthy: down.size === 0 && leaderless.length === 0 && under.length === 0 && res.controllerId >= 0,
+    controllerId: res.controllerId,
+    liveBrokers: [...live].sort((a, b) => a - b),
+    brokersDown: [...down].sort((a, b) => a - b),
+    leaderlessPartitions: leaderless.sort(byName),
+    underReplicatedPartitions: under.sort(byName),
+  };
+}

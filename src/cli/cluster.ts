@@ -11,7 +11,8 @@ import { registerTopicCommands } from './topics.js';
 import { tlsFromEnvironment } from './tls-env.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
-import { clusterInfo, describeTopic, electLeaders, errorName, type ElectionRow } from './cluster-queries.js';
+import { clusterHealth, clusterInfo, describeTopic, electLeaders, errorName, type ElectionRow } from './cluster-queries.js';
+import { toJson } from './json.js';
 
 interface Common {
   bootstrap: string;
@@ -47,6 +48,22 @@ async function info(c: KafkaConnection): Promise<void> {
   console.log(`Brokers: ${i.brokers.length}\n`);
   const rows = i.brokers.map((b) => [b.nodeId, b.host, b.port, b.rack ?? '-', b.nodeId === i.controllerId ? 'yes' : '']);
   console.log(formatTable(['ID', 'HOST', 'PORT', 'RACK', 'CONTROLLER'], rows));
+}
+
+async function health(c: KafkaConnection, o: { json?: boolean; exitStatus?: boolean }): Promise<void> {
+  const h = await clusterHealth(c);
+  if (o.exitStatus && !h.healthy) process.exitCode = 1;
+  if (o.json) {
+    console.log(toJson({ ...h }));
+    return;
+  }
+  const names = (xs: readonly (string | number)[]) => (xs.length > 0 ? xs.join(', ') : '-');
+  console.log(`Healthy:                      ${h.healthy}`);
+  console.log(`Controller:                   ${h.controllerId >= 0 ? h.controllerId : 'none'}`);
+  console.log(`Live brokers:                 ${names(h.liveBrokers)}`);
+  console.log(`Brokers down:                 ${names(h.brokersDown)}`);
+  console.log(`Leaderless partitions:        ${names(h.leaderlessPartitions)}`);
+  console.log(`Under-replicated partitions:  ${names(h.underReplicatedPartitions)}`);
 }
 
 async function describe(c: KafkaConnection, topic: string): Promise<void> {
@@ -91,13 +108,19 @@ function report(kind: string, rows: readonly ElectionRow[]): void {
 
 export function registerClusterCommands(program: Command): void {
   const bootstrap = ['-b, --bootstrap <host:port>', 'broker address', '127.0.0.1:9092'] as const;
-  program
-    .command('cluster')
-    .description('the cluster as a whole')
+  const cluster = program.command('cluster').description('the cluster as a whole');
+  cluster
     .command('info')
     .description('cluster id, controller and live brokers')
     .option(...bootstrap)
     .action((o: Common) => withConnection(o, info));
+  cluster
+    .command('health')
+    .description('brokers down, leaderless and under-replicated partitions (as rpk cluster health)')
+    .option(...bootstrap)
+    .option('--json', 'print JSON')
+    .option('--exit-status', 'exit with 1 when the cluster is not healthy (for scripts and probes)')
+    .action((o: Common & { json?: boolean; exitStatus?: boolean }) => withConnection(o, (c) => health(c, o)));
   const topic = program.command('topic').description('create, list, describe, change and delete topics');
   topic
     .command('describe <topic>')

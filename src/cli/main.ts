@@ -9,6 +9,7 @@ import { registerTransactionCommands } from './transactions.js';
 import { registerUserCommands } from './users.js';
 import { registerProduceCommand } from './produce.js';
 import { registerConsumeCommand } from './consume.js';
+import { registerCompletionCommand } from './completion.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -27,6 +28,7 @@ registerTransactionCommands(program);
 registerUserCommands(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
+registerCompletionCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

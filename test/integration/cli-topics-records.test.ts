@@ -128,3 +128,21 @@ test('mistakes end in one line on stderr and a failing exit code', async () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
   }
 });
+
+test('cluster health reports a healthy single broker, in text and JSON', async () => {
+  assert.match(await ok(['cluster', 'health']), /^Healthy:\s+true\nController:\s+1\nLive brokers:\s+1\nBrokers down:\s+-\nLeaderless partitions:\s+-\nUnder-replicated partitions:\s+-\n$/);
+  const h = JSON.parse(await ok(['cluster', 'health', '--json', '--exit-status'])) as { healthy: boolean; liveBrokers: number[] };
+  assert.deepEqual([h.healthy, h.liveBrokers], [true, [1]]);
+});
+
+test('the bash completion script completes commands and options from the command tree', async () => {
+  const { stdout } = await run(process.execPath, [CLI, 'completion', 'bash']);
+  const complete = async (words: string[]) => {
+    const script = `${stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _tributary; echo "\${COMPREPLY[*]}"`;
+    return (await run('/bin/bash', ['-c', script])).stdout.trim().split(' ').sort();
+  };
+  assert.deepEqual(await complete(['tributary', 'to']), ['topic']);
+  assert.deepEqual(await complete(['tributary', 'topic', 'a']), ['add-partitions', 'alter-config']);
+  assert.deepEqual(await complete(['tributary', 'consume', 'orders', '--ti']), ['--timestamp']);
+  assert.deepEqual(await complete(['tributary', 'groups', 'res']), ['reset-offsets']);
+});
