@@ -7,7 +7,7 @@ import type {
 } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { effectiveTopicConfig, SOURCE_DEFAULT, SOURCE_DYNAMIC_TOPIC, SOURCE_STATIC_BROKER } from '../config/topic-config-values.js';
-import { BROKER_CONFIG_DEFS } from '../config/broker-configs.js';
+import { ALL_BROKER_DEFS } from '../config/broker-configs.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { RESOURCE_BROKER, RESOURCE_TOPIC } from './constants.js';
 
@@ -55,7 +55,8 @@ function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: bo
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id ${resource.resourceName} is not this broker (${ctx.broker.nodeId}).`, resourceType: RESOURCE_BROKER, resourceName: resource.resourceName, configs: [] };
   }
   const wanted = wantedKeys(resource);
-  const configs: ConfigEntry[] = BROKER_CONFIG_DEFS.filter((d) => wanted(d.name)).map((d) => {
+  // Every broker key, the ones that give topics their defaults (log.retention.ms, min.insync.replicas …) among them.
+  const configs: ConfigEntry[] = [...ALL_BROKER_DEFS.values()].filter((d) => wanted(d.name)).map((d) => {
     const explicit = ctx.broker.config.explicit(d.name);
     return {
       name: d.name,

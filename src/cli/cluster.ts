@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { saslFromEnvironment } from './sasl-env.js';
 import { registerTopicCommands } from './topics.js';
+import { registerConfigCommands } from './configs.js';
 import { tlsFromEnvironment } from './tls-env.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
@@ -128,6 +129,7 @@ export function registerClusterCommands(program: Command): void {
     .option(...bootstrap)
     .action((name: string, o: Common) => withConnection(o, (c) => describe(c, name)));
   registerTopicCommands(topic);
+  registerConfigCommands(program, topic);
   program
     .command('leader')
     .description('partition leadership')

@@ -146,3 +146,17 @@ test('the bash completion script completes commands and options from the command
   assert.deepEqual(await complete(['tributary', 'consume', 'orders', '--ti']), ['--timestamp']);
   assert.deepEqual(await complete(['tributary', 'groups', 'res']), ['reset-offsets']);
 });
+
+test('config get shows the broker\'s keys with their sources; topic config a topic\'s; config set explains', async () => {
+  const broker = JSON.parse(await ok(['config', 'get', 'min.insync.replicas', 'group.initial.rebalance.delay.ms', '--json'])) as { resource: string; configs: { name: string; value: string; source: string }[] };
+  assert.equal(broker.resource, '1');
+  assert.deepEqual(broker.configs.map((c) => [c.name, c.value, c.source]).sort(), [['group.initial.rebalance.delay.ms', '0', 'static-broker'], ['min.insync.replicas', '1', 'default']]);
+  await ok(['topic', 'create', 'cli-configured', '-c', 'retention.ms=5000']);
+  assert.match(await ok(['topic', 'config', 'cli-configured', 'retention.ms', 'cleanup.policy']), /NAME\s+VALUE\s+SOURCE\ncleanup\.policy\s+delete\s+default\nretention\.ms\s+5000\s+dynamic-topic/);
+  const missing = await cli(['config', 'get', 'no.such.key']);
+  assert.notEqual(missing.code, 0);
+  assert.equal(missing.stderr.trim(), 'no such config: no.such.key');
+  const set = await cli(['config', 'set', 'log.retention.ms=1']);
+  assert.notEqual(set.code, 0);
+  assert.match(set.stderr, /static/);
+});
