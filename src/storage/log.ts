@@ -187,7 +187,7 @@ export class DiskLog implements PartitionLog {
     if (this.active.size > 0 && (this.active.size + batches.length > this.config.segmentBytes || this.now() - this.active.createdAt >= this.config.segmentMs)) this.roll();
     const segment = this.active;
     const position = segment.size;
-    for (const info of infos) segment.indexBatch({ ...info, position: position + info.position });
+    for (const info of infos) segment.indexBatch({ ...info, position: position + info.position }, true);
     const next = infos[infos.length - 1].lastOffset + 1;
     segment.size += batches.length;
     if (segment.size === batches.length) segment.createdAt = this.now();

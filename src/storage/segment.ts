@@ -9,6 +9,7 @@ import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './sp
 import type { HandleCache } from './handle-cache.js';
 import { readFileOrNull, writeWholeFile, type FileSystem, type StorageFile } from './file-system.js';
 import { TransactionIndex, txnIndexFile } from './txn-index.js';
+import { RecentBatches } from './recent-batches.js';
 
 /** What a scan of a batch header tells. */
 export interface BatchInfo {
@@ -56,6 +57,8 @@ export class Segment {
   createdAt: number;
   /** The transactions aborted by markers in this segment (its `.txnindex`). */
   readonly txnIndex: TransactionIndex;
+  /** The last batches appended by this process, for reads at the head of the log (recent-batches.ts). */
+  private readonly recent = new RecentBatches();
 
   constructor(
     readonly dir: string,
@@ -157,12 +160,17 @@ export class Segment {
     this.timeIndex = new TimeIndex();
     this.bytesSinceIndexEntry = 0;
     this.maxTimestamp = -1;
+    this.recent.clear();
     for (const b of await this.scanFrom(0)) this.indexBatch(b);
     await this.writeIndexFiles();
   }
 
-  /** Records a batch in the in-memory indexes (called for every appended or scanned batch). */
-  indexBatch(b: BatchInfo): void {
+  /**
+   * Records a batch in the in-memory indexes (called for every appended or scanned batch); one this
+   * process `appended` is also kept among the recent batches, for reads at the head of the log.
+   */
+  indexBatch(b: BatchInfo, appended = false): void {
+    if (appended) this.recent.note(b);
     const rel = b.baseOffset - this.baseOffset;
     if (this.offsetIndex && (this.offsetIndex.entries.length === 0 || this.bytesSinceIndexEntry >= this.indexIntervalBytes)) {
       this.offsetIndex.add(rel, b.position);
@@ -248,6 +256,8 @@ export class Segment {
   /** The position of the first batch whose last offset is at or past `offset`, or null past the end. */
   async positionOf(offset: number): Promise<BatchInfo | null> {
     const { offsets } = await this.indexes();
+    const recent = this.recent.find(offset);
+    if (recent !== undefined) return recent;
     const start = offsets.lookup(offset - this.baseOffset);
     return this.withFile(async (fh) => {
       const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
@@ -285,6 +295,7 @@ export class Segment {
   async truncateTo(position: number, nextOffset: number): Promise<void> {
     await this.withFile((fh) => fh.truncate(position));
     this.size = position;
+    this.recent.truncateToPosition(position);
     const { offsets, times } = await this.indexes();
     offsets.truncateToPosition(position);
     times.truncateToOffset(nextOffset - this.baseOffset);
@@ -304,6 +315,7 @@ export class Segment {
 
   /** A new segment starts with empty in-memory indexes, before any of its files exist. */
   startEmptyIndexes(): void {
+    this.recent.clear();
     this.offsetIndex = new OffsetIndex();
     this.timeIndex = new TimeIndex();
     this.bytesSinceIndexEntry = 0;
