@@ -1,0 +1,43 @@
+/**
+ * The one place handlers ask the authorizer (Kafka's AuthHelper): without an authorizer
+ * configured every check passes. Handlers call these with the operation Kafka checks for their
+ * API and answer *_AUTHORIZATION_FAILED for what is refused.
+ */
+import { ResourceType, CLUSTER_NAME } from '../security/acl/acl-types.js';
+import type { Requester } from '../security/acl/authorizer.js';
+import type { RequestContext } from './handler.js';
+
+export { AclOperation as Op, ResourceType } from '../security/acl/acl-types.js';
+
+function requester(ctx: RequestContext): Requester {
+  return { principal: ctx.principal, host: ctx.clientAddress, api: ctx.apiName ?? 'unknown' };
+}
+
+/** May the request's principal do `operation` on the named resource? */
+export function authorize(ctx: RequestContext, operation: number, resourceType: number, name: string, audit = true): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === undefined || authorizer.authorize(requester(ctx), operation, resourceType, name, audit);
+}
+
+/** The names (of one resource type) the principal may do `operation` on; each checked once. */
+export function authorizedNames(ctx: RequestContext, operation: number, resourceType: number, names: Iterable<string>, audit = true): Set<string> {
+  const allowed = new Set<string>();
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (authorize(ctx, operation, resourceType, name, audit)) allowed.add(name);
+  }
+  return allowed;
+}
+
+/** `operation` on the CLUSTER resource (kafka-cluster). */
+export function authorizeCluster(ctx: RequestContext, operation: number, audit = true): boolean {
+  return authorize(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME, audit);
+}
+
+/** Kafka's authorizeByResourceType: `operation` on at least one resource of the type. */
+export function authorizeAnyOfType(ctx: RequestContext, operation: number, resourceType: number): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === undefined || authorizer.authorizeByResourceType(requester(ctx), operation, resourceType);
+}
