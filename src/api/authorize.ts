@@ -3,7 +3,8 @@
  * configured every check passes. Handlers call these with the operation Kafka checks for their
  * API and answer *_AUTHORIZATION_FAILED for what is refused.
  */
-import { ResourceType, CLUSTER_NAME } from '../security/acl/acl-types.js';
+import { AclOperation, ResourceType, CLUSTER_NAME } from '../security/acl/acl-types.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import type { Requester } from '../security/acl/authorizer.js';
 import type { RequestContext } from './handler.js';
 
@@ -40,4 +41,31 @@ export function authorizeCluster(ctx: RequestContext, operation: number, audit =
 export function authorizeAnyOfType(ctx: RequestContext, operation: number, resourceType: number): boolean {
   const authorizer = ctx.broker.authorizer;
   return authorizer === undefined || authorizer.authorizeByResourceType(requester(ctx), operation, resourceType);
+}
+
+/** Config resource types of DescribeConfigs/AlterConfigs (Kafka's ConfigResource.Type): a broker's configs are the cluster's to guard. */
+const CONFIG_TOPIC = 2;
+const CONFIG_BROKER = 4;
+const CONFIG_BROKER_LOGGER = 8;
+
+/** Null when the principal may do `operation` (DESCRIBE_CONFIGS / ALTER_CONFIGS) on the config resource, else the error to answer. */
+export function authorizeConfigResource(ctx: RequestContext, operation: number, configResourceType: number, name: string): { errorCode: number; errorMessage: string } | null {
+  if (!ctx.broker.authorizer) return null;
+  if (configResourceType === CONFIG_TOPIC) {
+    return authorize(ctx, operation, ResourceType.TOPIC, name) ? null : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${ctx.principal} may not ${opVerb(operation)} the configs of topic ${name}.` };
+  }
+  if (configResourceType === CONFIG_BROKER || configResourceType === CONFIG_BROKER_LOGGER) {
+    return authorizeCluster(ctx, operation) ? null : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: `${ctx.principal} may not ${opVerb(operation)} broker configs.` };
+  }
+  return null;
+}
+
+function opVerb(operation: number): string {
+  return operation === AclOperation.DESCRIBE_CONFIGS ? 'describe' : 'alter';
+}
+
+/** Null when the principal may do `operation` (READ by default: the group APIs) on the group, else GROUP_AUTHORIZATION_FAILED. */
+export function groupRefusal(ctx: RequestContext, groupId: string, operation: number = AclOperation.READ): { errorCode: number; message: string } | null {
+  if (authorize(ctx, operation, ResourceType.GROUP, groupId)) return null;
+  return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, message: `${ctx.principal} may not use group ${groupId}.` };
 }
