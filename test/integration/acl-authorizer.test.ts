@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
 type Admin = ReturnType<InstanceType<typeof Kafka>['admin']>;
@@ -146,6 +147,28 @@ test('kafkajs createAcls / describeAcls / deleteAcls round trip, with filters', 
   );
   assert.deepEqual(deleted.filterResponses[1].matchingAcls, []);
   assert.deepEqual((await admin.describeAcls({ resourceType: AclResourceTypes.ANY, principal: 'User:alice', ...any })).resources, []);
+});
+
+test('@platformatic/kafka createAcls / describeAcls / deleteAcls round trip (flexible v3)', async () => {
+  const pf = new PlatformaticAdmin({ clientId: 'acl-platformatic', bootstrapBrokers: [broker.bootstrap], retries: 0 });
+  try {
+    const acl = { resourceType: 5, resourceName: 'pf-txn', resourcePatternType: 4, principal: 'User:carol', host: '10.1.2.3', operation: 4, permissionType: 3 } as const;
+    await pf.createAcls({ creations: [acl] });
+    const filter = { resourceType: 5, resourceName: null, resourcePatternType: 1, principal: 'User:carol', host: null, operation: 1, permissionType: 1 } as const;
+    const described = await pf.describeAcls({ filter });
+    assert.deepEqual(
+      described.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType, acls: r.acls.map((a) => ({ ...a })) })),
+      [{ resourceType: 5, resourceName: 'pf-txn', resourcePatternType: 4, acls: [{ principal: 'User:carol', host: '10.1.2.3', operation: 4, permissionType: 3 }] }],
+    );
+    const deleted = await pf.deleteAcls({ filters: [filter] });
+    assert.deepEqual(
+      deleted.map(({ resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType }) => ({ resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType })),
+      [acl],
+    );
+    assert.deepEqual(await pf.describeAcls({ filter }), []);
+  } finally {
+    await pf.close();
+  }
 });
 
 test('a producer gets TOPIC_AUTHORIZATION_FAILED until a LITERAL or PREFIXED ALLOW WRITE exists, and a DENY wins over an ALLOW', async () => {
