@@ -69,3 +69,15 @@ export function groupRefusal(ctx: RequestContext, groupId: string, operation: nu
   if (authorize(ctx, operation, ResourceType.GROUP, groupId)) return null;
   return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, message: `${ctx.principal} may not use group ${groupId}.` };
 }
+
+/**
+ * The bit set of `candidates` (a bit per AclOperation code) the principal has on the resource, for
+ * the authorized-operations fields of Metadata, DescribeCluster and DescribeGroups; all of them
+ * without an authorizer. Not audited: the client asked what it may do, not to do it.
+ */
+export function authorizedOperations(ctx: RequestContext, resourceType: number, name: string, candidates: number): number {
+  if (!ctx.broker.authorizer) return candidates;
+  let bits = 0;
+  for (let op = 0; op < 31; op++) if ((candidates & (1 << op)) !== 0 && authorize(ctx, op, resourceType, name, false)) bits |= 1 << op;
+  return bits;
+}

@@ -1,20 +1,13 @@
 /** DescribeCluster (key 60): the brokers, cluster id and controller, as newer admin clients ask first. */
 import type { DescribeClusterRequest, DescribeClusterResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { ApiHandler, RequestContext } from './handler.js';
-import { authorizeCluster } from './authorize.js';
+import type { ApiHandler } from './handler.js';
+import { authorizedOperations, ResourceType } from './authorize.js';
+import { CLUSTER_NAME } from '../security/acl/acl-types.js';
 import { liveBrokers } from './live-brokers.js';
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './constants.js';
 
 const BROKER_ENDPOINTS = 1;
-
-/** The cluster operations (ALL_CLUSTER_OPERATIONS' bits) the principal has; Kafka answers DescribeCluster itself to everyone. */
-function clusterOperations(ctx: RequestContext): number {
-  if (!ctx.broker.authorizer) return ALL_CLUSTER_OPERATIONS;
-  let bits = 0;
-  for (let op = 0; op < 31; op++) if ((ALL_CLUSTER_OPERATIONS & (1 << op)) !== 0 && authorizeCluster(ctx, op, false)) bits |= 1 << op;
-  return bits;
-}
 
 export const describeClusterHandler: ApiHandler<DescribeClusterRequest, DescribeClusterResponseInput> = {
   apiKey: 60,
@@ -33,7 +26,7 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, Describe
       clusterId: ctx.broker.clusterId,
       controllerId: ctx.broker.cluster.controller()?.nodeId ?? -1,
       brokers: liveBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterOperations(ctx) : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME, ALL_CLUSTER_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
   errorResponse(request, errorCode, message) {

@@ -6,15 +6,8 @@ import type { TopicRecord } from '../metadata/local-store.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { liveBrokers, reachableOnListener } from './live-brokers.js';
 import { ALL_TOPIC_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, ZERO_UUID } from './constants.js';
-import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
+import { authorize, authorizeCluster, authorizedOperations, Op, ResourceType } from './authorize.js';
 
-/** The topic operations (ALL_TOPIC_OPERATIONS' bits) the principal has on the topic. */
-function topicOperations(ctx: RequestContext, name: string): number {
-  if (!ctx.broker.authorizer) return ALL_TOPIC_OPERATIONS;
-  let bits = 0;
-  for (let op = 0; op < 31; op++) if ((ALL_TOPIC_OPERATIONS & (1 << op)) !== 0 && authorize(ctx, op, ResourceType.TOPIC, name, false)) bits |= 1 << op;
-  return bits;
-}
 
 function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
   const cluster = ctx.broker.cluster;
@@ -49,7 +42,7 @@ function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
     partitions,
-    topicAuthorizedOperations: includeOps ? topicOperations(ctx, topic.name) : AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: includeOps ? authorizedOperations(ctx, ResourceType.TOPIC, topic.name, ALL_TOPIC_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }
 

@@ -203,6 +203,15 @@ test('Metadata leaves out topics the principal may not describe and answers TOPI
   await assert.rejects(admin.fetchTopicMetadata({ topics: ['acl-hidden'] }), (err) => kafkaErrorType(err) === 'TOPIC_AUTHORIZATION_FAILED');
   const md = await admin.fetchTopicMetadata({ topics: ['acl-visible'] });
   assert.equal(md.topics[0].name, 'acl-visible');
+  // Authorized operations (KIP-430): DESCRIBE only (bit 8).
+  const raw = await RawClient.open(broker.bootstrap);
+  try {
+    raw.sendRequest(3, 12, 1, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'acl-visible' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: true });
+    const answer = (await raw.response(3, 12, 10_000)) as { body: { topics: { topicAuthorizedOperations: number }[] } } | null;
+    assert.equal(answer?.body.topics[0].topicAuthorizedOperations, 1 << 8);
+  } finally {
+    raw.socket.destroy();
+  }
 });
 
 test('a consumer group needs READ on the group (and on the topic)', async () => {
