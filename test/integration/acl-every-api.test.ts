@@ -89,6 +89,8 @@ const ATTEMPTS: readonly Attempt[] = [
   { what: 'AlterPartitionReassignments', apiKey: 45, version: 0, body: { timeoutMs: 1000, topics: [{ name: T, partitions: [{ partitionIndex: 0, replicas: [1] }] }] }, refusedWith: [CLUSTER] },
   { what: 'ListPartitionReassignments', apiKey: 46, version: 0, body: { timeoutMs: 1000, topics: null }, refusedWith: [CLUSTER] },
   { what: 'OffsetDelete', apiKey: 47, version: 0, body: { groupId: G, topics: [{ name: T, partitions: [{ partitionIndex: 0 }] }] }, refusedWith: [GROUP] },
+  { what: 'DescribeClientQuotas', apiKey: 48, version: 1, body: { components: [], strict: false }, refusedWith: [CLUSTER] },
+  { what: 'AlterClientQuotas', apiKey: 49, version: 1, body: { entries: [{ entity: [{ entityType: 'user', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: false }, refusedWith: [CLUSTER] },
   { what: 'DescribeUserScramCredentials', apiKey: 50, version: 0, body: { users: null }, refusedWith: [CLUSTER] },
   { what: 'AlterUserScramCredentials', apiKey: 51, version: 0, body: { deletions: [{ name: 'x', mechanism: 1 }], upsertions: [] }, refusedWith: [CLUSTER] },
   { what: 'DescribeCluster: served (as Kafka), with no cluster operations', apiKey: 60, version: 1, body: { includeClusterAuthorizedOperations: true, endpointType: 1 }, refusedWith: (b) => assert.equal(b.clusterAuthorizedOperations, 0) },
