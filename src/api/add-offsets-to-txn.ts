@@ -6,6 +6,8 @@
 import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInput } from '../protocol/generated/index.js';
 import { errorForVersion } from '../coordinator/txn/versions.js';
 import type { ApiHandler } from './handler.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { authorize, groupRefusal, Op, ResourceType } from './authorize.js';
 
 export const addOffsetsToTxnHandler: ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInput> = {
   apiKey: 25,
@@ -13,6 +15,9 @@ export const addOffsetsToTxnHandler: ApiHandler<AddOffsetsToTxnRequest, AddOffse
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, request) {
+    if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    const refused = groupRefusal(ctx, request.groupId);
+    if (refused) return { throttleTimeMs: 0, errorCode: refused.errorCode };
     const answer = await ctx.broker.transactions.addOffsets({ transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch, groupId: request.groupId });
     return { throttleTimeMs: 0, errorCode: errorForVersion('AddOffsetsToTxn', ctx.apiVersion, answer.errorCode) };
   },

@@ -12,6 +12,7 @@ import { errorForVersion, topicResults } from '../coordinator/txn/versions.js';
 import type { PartitionError } from '../coordinator/txn/coordinator.js';
 import type { TopicPartition } from '../coordinator/txn/partition-set.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { authorize, authorizeCluster, authorizedNames, Op, ResourceType } from './authorize.js';
 
 type TopicsField = AddPartitionsToTxnRequest['v3AndBelowTopics'];
 
@@ -29,7 +30,18 @@ interface TxnFields {
   readonly partitions: readonly TopicPartition[];
 }
 
+/** A producer's request (v0-3) needs WRITE on its transactional id and on every topic; null when it has them. */
+function refusals(ctx: RequestContext, txn: TxnFields): PartitionError[] | null {
+  if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, txn.transactionalId)) return txn.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }));
+  const topics = new Set(txn.partitions.map((tp) => tp.topic));
+  const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, topics);
+  if (writable.size === topics.size) return null;
+  return txn.partitions.map((tp) => ({ ...tp, errorCode: writable.has(tp.topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
+}
+
 async function addOrVerify(ctx: RequestContext, txn: TxnFields, verifyOnly: boolean): Promise<PartitionError[]> {
+  const refused = ctx.apiVersion < 4 ? refusals(ctx, txn) : null;
+  if (refused) return refused;
   if (txn.partitions.some((tp) => !exists(ctx, tp))) {
     return txn.partitions.map((tp) => ({ ...tp, errorCode: exists(ctx, tp) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
   }
@@ -48,6 +60,8 @@ export const addPartitionsToTxnHandler: ApiHandler<AddPartitionsToTxnRequest, Ad
       const txn = { transactionalId: request.v3AndBelowTransactionalId, producerId: request.v3AndBelowProducerId, producerEpoch: request.v3AndBelowProducerEpoch, partitions: flatten(request.v3AndBelowTopics) };
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: topicResults(await addOrVerify(ctx, txn, false)) };
     }
+    // v4+ come from brokers (KIP-890 verification): Kafka wants CLUSTER_ACTION on the cluster.
+    if (!authorizeCluster(ctx, Op.CLUSTER_ACTION)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not verify transactions.`, ctx.apiVersion);
     const resultsByTransaction = await Promise.all(
       request.transactions.map(async (t) => ({
         transactionalId: t.transactionalId,

@@ -10,6 +10,7 @@ import { CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, type QuotaEntity } from '../security/
 import type { QuotaChange } from '../security/quota/client-quotas.js';
 import type { ApiHandler } from './handler.js';
 import { entityFromWire, type WireEntity } from './client-quota-entities.js';
+import { authorizeCluster, Op as AclOp } from './authorize.js';
 
 interface Op {
   readonly key: string;
@@ -43,6 +44,8 @@ export const alterClientQuotasHandler: ApiHandler<AlterClientQuotasRequest, Alte
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
+    // Kafka: ALTER_CONFIGS on the cluster.
+    if (!authorizeCluster(ctx, AclOp.ALTER_CONFIGS)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not alter client quotas.`, ctx.apiVersion);
     const quotas = ctx.broker.clientQuotas;
     const results: AlterClientQuotasResponseEntryDataInput[] = [];
     const changes: QuotaChange[] = [];

@@ -3,6 +3,7 @@ import type { AlterConfigsRequest, AlterConfigsResponseInput } from '../protocol
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 import { RESOURCE_TOPIC } from './constants.js';
+import { authorizeConfigResource, Op } from './authorize.js';
 
 export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsResponseInput> = {
   apiKey: 33,
@@ -12,6 +13,11 @@ export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsRe
   async handle(ctx, request) {
     const responses = [];
     for (const r of request.resources) {
+      const refused = authorizeConfigResource(ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (refused) {
+        responses.push({ ...refused, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       if (r.resourceType !== RESOURCE_TOPIC) {
         responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered on this broker.', resourceType: r.resourceType, resourceName: r.resourceName });
         continue;

@@ -11,6 +11,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { reassigning } from '../metadata/metadata-store.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import type { PartitionElection } from './services.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 type Answer = AlterPartitionReassignmentsResponseInput;
 
@@ -45,6 +46,7 @@ export const alterPartitionReassignmentsHandler: ApiHandler<AlterPartitionReassi
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.ALTER)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not alter the cluster.`, ctx.apiVersion);
     const requested: Requested[] = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, target: p.replicas })));
     const answer = await ctx.broker.controller.alterReassignments(requested);
     if (answer.errorCode !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: answer.errorCode, errorMessage: 'This is not the active controller.', responses: [] };

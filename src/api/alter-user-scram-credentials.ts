@@ -16,6 +16,7 @@ import { credentialFromSaltedPassword, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATION
 import type { CredentialChange } from '../security/sasl/scram-credentials.js';
 import type { ApiHandler } from './handler.js';
 import { scramMechanismOf } from './scram-mechanisms.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 type Result = AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput;
 
@@ -43,6 +44,7 @@ export const alterUserScramCredentialsHandler: ApiHandler<AlterUserScramCredenti
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.ALTER)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not alter SCRAM credentials (needs ALTER on the cluster).`, ctx.apiVersion);
     const credentials = ctx.broker.scramCredentials;
     const byUser = new Map<string, Alteration[]>();
     const add = (a: Alteration) => byUser.set(a.user, [...(byUser.get(a.user) ?? []), a]);

@@ -9,6 +9,7 @@ import type { ApiHandler, RequestContext } from './handler.js';
 import type { TopicRecord } from '../metadata/local-store.js';
 import { ZERO_UUID } from './constants.js';
 import type { TopicLayout } from '../partition/topic-service.js';
+import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
 
 type CreatableTopic = CreateTopicsRequest['topics'][number];
 
@@ -58,9 +59,13 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsRe
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];
+    // CREATE on the cluster covers every topic; else CREATE on each (Kafka's order: after the duplicate check).
+    const onCluster = authorizeCluster(ctx, Op.CREATE, false);
     for (const t of request.topics) {
       if ((counts.get(t.name) ?? 0) > 1) {
         topics.push(result(t.name, ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic: ${t.name}`));
+      } else if (!onCluster && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, t.name)) {
+        topics.push(result(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${ctx.principal} may not create topic ${t.name}.`));
       } else {
         topics.push(await createOne(ctx, t, request.validateOnly));
       }

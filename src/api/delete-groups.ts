@@ -1,6 +1,7 @@
 /** DeleteGroups (key 42): removes empty groups and their committed offsets. */
 import type { DeleteGroupsRequest, DeleteGroupsResponseInput } from '../protocol/generated/index.js';
 import type { ApiHandler } from './handler.js';
+import { groupRefusal, Op } from './authorize.js';
 
 export const deleteGroupsHandler: ApiHandler<DeleteGroupsRequest, DeleteGroupsResponseInput> = {
   apiKey: 42,
@@ -9,7 +10,7 @@ export const deleteGroupsHandler: ApiHandler<DeleteGroupsRequest, DeleteGroupsRe
   maxVersion: 2,
   async handle(ctx, request) {
     const results = [];
-    for (const groupId of request.groupsNames) results.push({ groupId, errorCode: await ctx.broker.groups.deleteGroup(groupId) });
+    for (const groupId of request.groupsNames) results.push({ groupId, errorCode: groupRefusal(ctx, groupId, Op.DELETE)?.errorCode ?? (await ctx.broker.groups.deleteGroup(groupId)) });
     return { throttleTimeMs: 0, results };
   },
   errorResponse(request, errorCode) {

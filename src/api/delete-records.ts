@@ -3,6 +3,7 @@ import type { DeleteRecordsRequest, DeleteRecordsResponseInput } from '../protoc
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isNotHere, leaderPartition } from './leader-partition.js';
+import { authorizedNames, Op, ResourceType } from './authorize.js';
 
 async function deleteBefore(ctx: RequestContext, topic: string, partitionIndex: number, offset: number): Promise<{ partitionIndex: number; lowWatermark: bigint; errorCode: number }> {
   const p = leaderPartition(ctx, topic, partitionIndex);
@@ -27,7 +28,12 @@ export const deleteRecordsHandler: ApiHandler<DeleteRecordsRequest, DeleteRecord
   maxVersion: 2,
   async handle(ctx, request) {
     const topics = [];
+    const deletable = authorizedNames(ctx, Op.DELETE, ResourceType.TOPIC, request.topics.map((t) => t.name));
     for (const t of request.topics) {
+      if (!deletable.has(t.name)) {
+        topics.push({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) });
+        continue;
+      }
       const partitions = [];
       for (const p of t.partitions) partitions.push(await deleteBefore(ctx, t.name, p.partitionIndex, Number(p.offset)));
       topics.push({ name: t.name, partitions });

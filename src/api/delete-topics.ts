@@ -8,6 +8,7 @@ import type { DeleteTopicsRequest, DeleteTopicsResponseInput, DeleteTopicsRespon
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 import { ZERO_UUID } from './constants.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 /** The names or ids a request asks to delete: `topicNames` up to v5, `topics` (name or id) in v6. */
 function wanted(request: DeleteTopicsRequest): { name: string | null; topicId: string }[] {
@@ -43,6 +44,10 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
       const name = w.name ?? ctx.broker.topics.getById(w.topicId)?.name ?? null;
       if (name === null) {
         responses.push({ name: null, topicId: w.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: `Topic id ${w.topicId} does not exist.` });
+        continue;
+      }
+      if (!authorize(ctx, Op.DELETE, ResourceType.TOPIC, name)) {
+        responses.push({ name: w.name, topicId: w.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${ctx.principal} may not delete topic ${name}.` });
         continue;
       }
       // By id, the deletion applies only if the name still belongs to that id when its turn comes.

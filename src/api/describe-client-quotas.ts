@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { CLIENT_ID, IP, USER, type QuotaEntity } from '../security/quota/quota-entity.js';
 import type { ApiHandler } from './handler.js';
 import { entityToWire } from './client-quota-entities.js';
+import { authorizeCluster, Op as AclOp } from './authorize.js';
 
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
@@ -26,6 +27,8 @@ export const describeClientQuotasHandler: ApiHandler<DescribeClientQuotasRequest
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, request) {
+    // Kafka: DESCRIBE_CONFIGS on the cluster.
+    if (!authorizeCluster(ctx, AclOp.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: `${ctx.principal} may not describe client quotas.`, entries: null };
     const invalid = (message: string): DescribeClientQuotasResponseInput => ({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message, entries: null });
     const types = request.components.map((c) => c.entityType);
     if (new Set(types).size !== types.length) return invalid('Duplicate filter component entity type');

@@ -2,6 +2,8 @@
 import type { DescribeClusterRequest, DescribeClusterResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
+import { authorizedOperations, ResourceType } from './authorize.js';
+import { CLUSTER_NAME } from '../security/acl/acl-types.js';
 import { liveBrokers } from './live-brokers.js';
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './constants.js';
 
@@ -24,7 +26,7 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, Describe
       clusterId: ctx.broker.clusterId,
       controllerId: ctx.broker.cluster.controller()?.nodeId ?? -1,
       brokers: liveBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME, ALL_CLUSTER_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
   errorResponse(request, errorCode, message) {

@@ -10,6 +10,7 @@ import { effectiveTopicConfig, SOURCE_DEFAULT, SOURCE_DYNAMIC_TOPIC, SOURCE_STAT
 import { ALL_BROKER_DEFS } from '../config/broker-configs.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { RESOURCE_BROKER, RESOURCE_TOPIC } from './constants.js';
+import { authorizeConfigResource, Op } from './authorize.js';
 
 type Resource = DescribeConfigsRequest['resources'][number];
 type ConfigEntry = DescribeConfigsResponseDescribeConfigsResourceResultInput;
@@ -81,6 +82,8 @@ export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, Describe
   maxVersion: 4,
   handle(ctx, request) {
     const results = request.resources.map((r) => {
+      const refused = authorizeConfigResource(ctx, Op.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      if (refused) return { ...refused, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
       if (r.resourceType === RESOURCE_TOPIC) return describeTopic(ctx, r, request.includeSynonyms, request.includeDocumentation);
       if (r.resourceType === RESOURCE_BROKER) return describeBroker(ctx, r, request.includeDocumentation);
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} has no configs here.`, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };

@@ -4,6 +4,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './constants.js';
 import { ownershipError } from '../coordinator/group/ownership.js';
+import { authorizedOperations, groupRefusal, Op, ResourceType } from './authorize.js';
 
 /** Group operations without an authorizer: READ 3, DELETE 6, DESCRIBE 8. */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -14,8 +15,10 @@ export const describeGroupsHandler: ApiHandler<DescribeGroupsRequest, DescribeGr
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, request) {
-    const ops = request.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
     const groups = request.groups.map((groupId) => {
+      const ops = request.includeAuthorizedOperations ? authorizedOperations(ctx, ResourceType.GROUP, groupId, ALL_GROUP_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED;
+      const denied = groupRefusal(ctx, groupId, Op.DESCRIBE);
+      if (denied) return { errorCode: denied.errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: ops };
       // A group whose __consumer_offsets partition is not loaded here: NOT_COORDINATOR, or COORDINATOR_LOAD_IN_PROGRESS.
       const refused = ownershipError(ctx.broker.groups.owns(groupId));
       if (refused !== ErrorCode.NONE) return { errorCode: refused, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: ops };

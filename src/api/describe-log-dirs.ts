@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 type LogDirTopic = DescribeLogDirsResponseInput['results'][number]['topics'][number];
 
@@ -46,6 +47,7 @@ export const describeLogDirsHandler: ApiHandler<DescribeLogDirsRequest, Describe
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.DESCRIBE)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not describe the cluster.`, ctx.apiVersion);
     const logDir = resolve(ctx.broker.config.dataDir);
     const topics = describedTopics(ctx, request);
     const space = ctx.apiVersion >= 4 ? await volume(logDir) : { totalBytes: -1n, usableBytes: -1n };

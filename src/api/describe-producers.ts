@@ -16,6 +16,7 @@ import type { DescribeProducersRequest, DescribeProducersResponseInput, Describe
 import { ErrorCode } from '../protocol/error-codes.js';
 import { topicNameError } from '../metadata/topic-names.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 type PartitionAnswer = DescribeProducersResponsePartitionResponseInput;
 
@@ -59,6 +60,7 @@ export const describeProducersHandler: ApiHandler<DescribeProducersRequest, Desc
     const topics = [...distinctPartitions(request.topics)].map(([name, indexes]) => {
       const illegal = topicNameError(name);
       if (illegal !== null) return { name, partitions: indexes.map((p) => refused(p, ErrorCode.INVALID_TOPIC_EXCEPTION, illegal)) };
+      if (!authorize(ctx, Op.READ, ResourceType.TOPIC, name)) return { name, partitions: indexes.map((p) => refused(p, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null)) };
       // Kafka answers a topic it does not know as a whole, before looking at its partitions.
       if (!ctx.broker.topics.get(name)) return { name, partitions: indexes.map((p) => refused(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null)) };
       return { name, partitions: indexes.map((p) => describePartition(ctx, name, p)) };

@@ -12,6 +12,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { TxnState } from '../coordinator/txn/txn-state.js';
 import type { TxnView } from '../coordinator/txn/coordinator.js';
 import type { ApiHandler } from './handler.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 /** An id that has no state to show: Kafka leaves the other fields at their zero defaults. */
 const failed = (transactionalId: string, errorCode: number): DescribeTransactionsResponseTransactionStateInput => ({
@@ -47,6 +48,7 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
   maxVersion: 0,
   handle(ctx, request) {
     const transactionStates = [...new Set(request.transactionalIds)].map((id) => {
+      if (!authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) return failed(id, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       const view = ctx.broker.transactions.describe(id);
       if (typeof view === 'number') return failed(id, view);
       // An id being expired is gone already as far as clients are concerned.

@@ -8,6 +8,7 @@ import type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsR
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 import { scramMechanismNumber } from './scram-mechanisms.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 export const describeUserScramCredentialsHandler: ApiHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponseInput> = {
   apiKey: 50,
@@ -15,6 +16,7 @@ export const describeUserScramCredentialsHandler: ApiHandler<DescribeUserScramCr
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.DESCRIBE)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not describe SCRAM credentials (needs DESCRIBE on the cluster).`, ctx.apiVersion);
     const known = ctx.broker.scramCredentials.list();
     const describe = (user: string) => {
       const infos = known.get(user);

@@ -12,6 +12,7 @@ import type { ElectLeadersRequest, ElectLeadersResponseInput } from '../protocol
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import type { NamedPartition, PartitionElection } from './services.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
@@ -58,6 +59,7 @@ export const electLeadersHandler: ApiHandler<ElectLeadersRequest, ElectLeadersRe
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.ALTER)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not alter the cluster.`, ctx.apiVersion);
     if (request.electionType !== PREFERRED && request.electionType !== UNCLEAN) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
     }

@@ -12,6 +12,7 @@ import { readWithLongPoll, type PartitionOutcome, type WantedPartition } from '.
 import { ZERO_UUID } from './constants.js';
 import { leaderEndpoints } from './leader-partition.js';
 import { noteFetched } from './traffic-events.js';
+import { authorizeCluster, authorizedNames, Op, ResourceType } from './authorize.js';
 
 /** The partitions named in the request (the last mention of a partition wins), topic names resolved from ids for v13+. */
 function requested(ctx: RequestContext, request: FetchRequest): WantedPartition[] {
@@ -124,14 +125,39 @@ function noteFollowerPositions(ctx: RequestContext, replicaId: number, wanted: W
 }
 
 /** Reads within the broker's limits: fetch.max.bytes bounds every answer, and min_bytes never exceeds what one may hold (as in Kafka). */
-function read(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<PartitionOutcome[]> {
+async function read(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Promise<PartitionOutcome[]> {
   const cap = ctx.broker.config.int('fetch.max.bytes');
   const maxBytes = Math.min(request.maxBytes, cap);
-  return readWithLongPoll(
-    ctx,
-    wanted.map((w) => ({ ...w, maxBytes: Math.min(w.maxBytes, cap) })),
-    { maxBytes, minBytes: Math.min(request.minBytes, maxBytes), maxWaitMs: request.maxWaitMs, isolationLevel: request.isolationLevel, replicaId: replicaIdOf(request, ctx.apiVersion) },
-  );
+  const readable = readableTopics(ctx, request, wanted);
+  const toRead = readable === null ? wanted : wanted.filter((w) => readable.has(w.topic));
+  // Refused partitions answer at once (an error ends a long poll, as in Kafka).
+  const outcomes =
+    readable !== null && toRead.length === 0
+      ? []
+      : await readWithLongPoll(
+          ctx,
+          toRead.map((w) => ({ ...w, maxBytes: Math.min(w.maxBytes, cap) })),
+          { maxBytes, minBytes: readable === null ? Math.min(request.minBytes, maxBytes) : 0, maxWaitMs: request.maxWaitMs, isolationLevel: request.isolationLevel, replicaId: replicaIdOf(request, ctx.apiVersion) },
+        );
+  if (readable === null) return outcomes;
+  // Refused partitions answer TOPIC_AUTHORIZATION_FAILED in their place among the others.
+  const key = (w: WantedPartition) => `${w.topic}\0${w.topicId}\0${w.partition}`;
+  const read = new Map(outcomes.map((o) => [key(o.wanted), o]));
+  return wanted.map((w) => read.get(key(w)) ?? { wanted: w, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
+}
+
+/**
+ * Kafka's rule: a follower needs CLUSTER_ACTION on the cluster for everything, a consumer READ on
+ * each topic. Null: every partition may be read (the common case, and always without an authorizer).
+ */
+function readableTopics(ctx: RequestContext, request: FetchRequest, wanted: WantedPartition[]): Set<string> | null {
+  if (!ctx.broker.authorizer) return null;
+  const topics = new Set(wanted.map((w) => w.topic));
+  if (isFollower(request, ctx.apiVersion)) return authorizeCluster(ctx, Op.CLUSTER_ACTION) ? null : new Set();
+  // A topic id this broker does not know has no name to check: it answers UNKNOWN_TOPIC_ID as before.
+  const allowed = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, [...topics].filter((t) => t !== ''));
+  if (topics.has('')) allowed.add('');
+  return allowed.size === topics.size ? null : allowed;
 }
 
 function answer(ctx: RequestContext, sessionId: number, outcomes: PartitionOutcome[], request: FetchRequest): FetchResponseInput {

@@ -7,6 +7,7 @@ import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../pr
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 import type { LocatedCoordinator } from './services.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -19,6 +20,11 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
   async handle(ctx, request) {
     const keyTypeError = request.keyType !== GROUP && request.keyType !== TRANSACTION ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE;
     const locate = async (key: string): Promise<LocatedCoordinator> => {
+      // Kafka: DESCRIBE on the group or transactional id whose coordinator is asked for.
+      if (!authorize(ctx, Op.DESCRIBE, request.keyType === GROUP ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID, key)) {
+        const errorCode = request.keyType === GROUP ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        return { errorCode, message: `${ctx.principal} may not describe ${key}.`, nodeId: -1, host: '', port: -1 };
+      }
       if (request.keyType === GROUP) return ctx.broker.coordinators.group(key, ctx.listenerName);
       if (key === '') return { errorCode: ErrorCode.INVALID_REQUEST, message: 'A transactional id may not be empty.', nodeId: -1, host: '', port: -1 };
       return ctx.broker.coordinators.transaction(key, ctx.listenerName);

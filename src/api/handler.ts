@@ -27,6 +27,8 @@ export interface RequestContext {
   readonly principal: string;
   /** The name of the listener the request arrived on (its advertised address is what clients get). */
   readonly listenerName: string;
+  /** The API's name ("Produce"), for the authorizer's audit lines. */
+  readonly apiName?: string;
   readonly broker: BrokerServices;
   readonly log: Logger;
   /** Aborted when the client's connection closes: nobody will read the answer any more. */

@@ -7,6 +7,7 @@ import { topicConfigValue } from '../config/topic-config-values.js';
 import type { ApiHandler } from './handler.js';
 import type { TopicRecord } from '../metadata/local-store.js';
 import { RESOURCE_TOPIC } from './constants.js';
+import { authorizeConfigResource, Op } from './authorize.js';
 
 const SET = 0;
 const DELETE = 1;
@@ -57,6 +58,11 @@ export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsR
     const responses = [];
     for (const r of request.resources) {
       const reply = (errorCode: number, errorMessage: string | null) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
+      const refused = authorizeConfigResource(ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (refused) {
+        responses.push(reply(refused.errorCode, refused.errorMessage));
+        continue;
+      }
       if (r.resourceType !== RESOURCE_TOPIC) {
         responses.push(reply(ErrorCode.INVALID_REQUEST, 'Only topic configs can be altered on this broker.'));
         continue;

@@ -7,6 +7,7 @@ import type { InitProducerIdRequest, InitProducerIdResponseInput } from '../prot
 import { ErrorCode } from '../protocol/error-codes.js';
 import { errorForVersion } from '../coordinator/txn/versions.js';
 import type { ApiHandler } from './handler.js';
+import { authorize, authorizeAnyOfType, authorizeCluster, Op, ResourceType } from './authorize.js';
 
 export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProducerIdResponseInput> = {
   apiKey: 22,
@@ -14,6 +15,13 @@ export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProduc
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, request) {
+    if (request.transactionalId !== null && !authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+      return this.errorResponse(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, '', ctx.apiVersion);
+    }
+    // An idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679).
+    if (request.transactionalId === null && !authorizeCluster(ctx, Op.IDEMPOTENT_WRITE, false) && !authorizeAnyOfType(ctx, Op.WRITE, ResourceType.TOPIC)) {
+      return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '', ctx.apiVersion);
+    }
     if (request.transactionalId !== null) {
       const answer = await ctx.broker.transactions.initProducerId({
         transactionalId: request.transactionalId,

@@ -1,6 +1,7 @@
 /** JoinGroup (key 11): a member joins (or rejoins) a group; answered when the join phase ends. */
 import type { JoinGroupRequest, JoinGroupResponseInput } from '../protocol/generated/index.js';
 import type { ApiHandler } from './handler.js';
+import { groupRefusal } from './authorize.js';
 
 export const joinGroupHandler: ApiHandler<JoinGroupRequest, JoinGroupResponseInput> = {
   apiKey: 11,
@@ -8,6 +9,8 @@ export const joinGroupHandler: ApiHandler<JoinGroupRequest, JoinGroupResponseInp
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, request) {
+    const refused = groupRefusal(ctx, request.groupId);
+    if (refused) return this.errorResponse(request, refused.errorCode, refused.message, ctx.apiVersion);
     const result = await ctx.broker.groups.membership.join({
       groupId: request.groupId,
       memberId: request.memberId,

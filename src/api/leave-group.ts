@@ -3,6 +3,7 @@ import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../protocol/gen
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
 import { ownershipError } from '../coordinator/group/ownership.js';
+import { groupRefusal } from './authorize.js';
 
 export const leaveGroupHandler: ApiHandler<LeaveGroupRequest, LeaveGroupResponseInput> = {
   apiKey: 13,
@@ -10,6 +11,8 @@ export const leaveGroupHandler: ApiHandler<LeaveGroupRequest, LeaveGroupResponse
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, request) {
+    const denied = groupRefusal(ctx, request.groupId);
+    if (denied) return this.errorResponse(request, denied.errorCode, denied.message, ctx.apiVersion);
     const membership = ctx.broker.groups.membership;
     if (ctx.apiVersion < 3) {
       return { throttleTimeMs: 0, errorCode: membership.leave(request.groupId, request.memberId, null), members: [] };

@@ -6,6 +6,7 @@
 import type { ListGroupsRequest, ListGroupsResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
+import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
 
 export const listGroupsHandler: ApiHandler<ListGroupsRequest, ListGroupsResponseInput> = {
   apiKey: 16,
@@ -16,8 +17,11 @@ export const listGroupsHandler: ApiHandler<ListGroupsRequest, ListGroupsResponse
     const states = new Set(request.statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(request.typesFilter.map((s) => s.toLowerCase()));
     const groups = [];
+    // DESCRIBE on the cluster lists every group; else only the groups the principal may describe (Kafka, silently).
+    const all = authorizeCluster(ctx, Op.DESCRIBE, false);
     for (const g of ctx.broker.groups.groups.values()) {
       if (g.state === 'Dead') continue;
+      if (!all && !authorize(ctx, Op.DESCRIBE, ResourceType.GROUP, g.groupId, false)) continue;
       if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
       if (types.size > 0 && !types.has('classic')) continue;
       groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });

@@ -11,6 +11,7 @@ import { READ_COMMITTED, type Partition } from '../partition/partition.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { isNotHere, leaderPartition } from './leader-partition.js';
 import { legacyOffsetsBefore } from '../partition/legacy-offsets.js';
+import { authorizedNames, Op, ResourceType } from './authorize.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -94,7 +95,12 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
   maxVersion: 8,
   async handle(ctx, request) {
     const topics = [];
+    const describable = authorizedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.name));
     for (const t of request.topics) {
+      if (!describable.has(t.name)) {
+        topics.push({ name: t.name, partitions: t.partitions.map((p) => answer(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1, -1, -1)) });
+        continue;
+      }
       const partitions = await Promise.all(t.partitions.map((p) => listPartition(ctx, t.name, p, request)));
       topics.push({ name: t.name, partitions });
     }

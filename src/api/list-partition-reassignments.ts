@@ -8,6 +8,7 @@ import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsRespo
 import { ErrorCode } from '../protocol/error-codes.js';
 import { reassigning } from '../metadata/metadata-store.js';
 import type { ApiHandler } from './handler.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 type OngoingTopic = ListPartitionReassignmentsResponseInput['topics'][number];
 
@@ -17,6 +18,7 @@ export const listPartitionReassignmentsHandler: ApiHandler<ListPartitionReassign
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.DESCRIBE)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${ctx.principal} may not describe the cluster.`, ctx.apiVersion);
     const view = ctx.broker.cluster;
     if (view.controller()?.nodeId !== ctx.broker.nodeId) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.', topics: [] };

@@ -10,6 +10,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { txnStateFromName, type TxnState } from '../coordinator/txn/txn-state.js';
 import type { TxnView } from '../coordinator/txn/coordinator.js';
 import type { ApiHandler } from './handler.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 export const listTransactionsHandler: ApiHandler<ListTransactionsRequest, ListTransactionsResponseInput> = {
   apiKey: 66,
@@ -37,6 +38,8 @@ export const listTransactionsHandler: ApiHandler<ListTransactionsRequest, ListTr
     const transactionStates = coordinator
       .list()
       .filter(included)
+      // Only the ids the principal may describe, silently (as Kafka filters them).
+      .filter((t) => authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId, false))
       .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.stateName }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };
   },

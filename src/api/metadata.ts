@@ -6,6 +6,8 @@ import type { TopicRecord } from '../metadata/local-store.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { liveBrokers, reachableOnListener } from './live-brokers.js';
 import { ALL_TOPIC_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, ZERO_UUID } from './constants.js';
+import { authorize, authorizeCluster, authorizedOperations, Op, ResourceType } from './authorize.js';
+
 
 function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
   const cluster = ctx.broker.cluster;
@@ -40,7 +42,7 @@ function topicEntry(ctx: RequestContext, topic: TopicRecord, includeOps: boolean
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
     partitions,
-    topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: includeOps ? authorizedOperations(ctx, ResourceType.TOPIC, topic.name, ALL_TOPIC_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }
 
@@ -65,7 +67,8 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
     const all = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0);
     const topics: MetadataResponseMetadataResponseTopicInput[] = [];
     if (all) {
-      for (const t of broker.topics.list()) topics.push(topicEntry(ctx, t, includeOps));
+      // Topics the principal may not describe are left out, silently (Kafka does not audit this filter).
+      for (const t of broker.topics.list()) if (authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, t.name, false)) topics.push(topicEntry(ctx, t, includeOps));
     } else {
       const autoCreate = broker.config.bool('auto.create.topics.enable') && (ctx.apiVersion < 4 || request.allowAutoTopicCreation);
       for (const wanted of request.topics ?? []) {
@@ -78,10 +81,23 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponseInput>
             topics.push(missing(nameForVersion(null, ctx.apiVersion), wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
             continue;
           }
+          if (!authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, topic.name)) {
+            topics.push(missing(nameForVersion(null, ctx.apiVersion), wanted.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            continue;
+          }
         } else {
           topic = broker.topics.get(wanted.name);
           if (!topic && topicNameError(wanted.name) !== null) {
             topics.push(missing(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          if (!authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, wanted.name)) {
+            topics.push(missing(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            continue;
+          }
+          // Auto-creation needs CREATE on the cluster or on the topic, as in Kafka.
+          if (!topic && autoCreate && !isInternalTopic(wanted.name) && !authorizeCluster(ctx, Op.CREATE, false) && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, wanted.name)) {
+            topics.push(missing(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
           if (!topic && autoCreate && !isInternalTopic(wanted.name)) {

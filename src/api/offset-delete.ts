@@ -3,6 +3,8 @@ import type { OffsetDeleteRequest, OffsetDeleteResponseInput } from '../protocol
 import { decodeConsumerProtocolSubscription } from '../protocol/generated/index.js';
 import { Reader } from '../protocol/reader.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { authorizedNames, groupRefusal, Op, ResourceType } from './authorize.js';
 
 /** Topics the members of a "consumer" group subscribe to, read from their subscription metadata. */
 function subscribedTopics(ctx: RequestContext, groupId: string): Set<string> {
@@ -27,10 +29,17 @@ export const offsetDeleteHandler: ApiHandler<OffsetDeleteRequest, OffsetDeleteRe
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
-    const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
+    const denied = groupRefusal(ctx, request.groupId, Op.DELETE);
+    if (denied) return { errorCode: denied.errorCode, throttleTimeMs: 0, topics: [] };
+    // Kafka: READ on each topic; a refused topic's partitions answer TOPIC_AUTHORIZATION_FAILED and are not deleted.
+    const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
+    const wanted = request.topics.filter((t) => readable.has(t.name)).flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
     const { groupError, codes } = await ctx.broker.groups.deleteOffsets(request.groupId, wanted, subscribedTopics(ctx, request.groupId));
     let i = 0;
-    const topics = groupError !== 0 ? [] : request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++] })) }));
+    const topics =
+      groupError !== 0
+        ? []
+        : request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: readable.has(t.name) ? codes[i++] : ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }));
     return { errorCode: groupError, throttleTimeMs: 0, topics };
   },
   errorResponse(_request, errorCode) {

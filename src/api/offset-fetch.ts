@@ -8,6 +8,7 @@ import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../protocol/g
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { ownershipError } from '../coordinator/group/ownership.js';
+import { authorize, groupRefusal, Op, ResourceType } from './authorize.js';
 
 interface PartitionAnswer {
   partitionIndex: number;
@@ -24,9 +25,12 @@ function fetchGroup(ctx: RequestContext, groupId: string, topics: TopicQuery, re
   const offsets = groups.offsets;
   const wanted: { name: string; partitionIndexes: number[] }[] =
     topics ?? [...offsets.all(groupId)].map(([name, partitions]) => ({ name, partitionIndexes: [...partitions.keys()].sort((a, b) => a - b) }));
-  return wanted.map((t) => ({
+  // Kafka: topics the principal may not describe answer TOPIC_AUTHORIZATION_FAILED when named, and are left out of "all".
+  const describable = (name: string) => authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, name, topics !== null);
+  return wanted.filter((t) => topics !== null || describable(t.name)).map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((p) => {
+      if (topics !== null && !describable(t.name)) return { partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       if (requireStable && groups.hasPendingOffsets(groupId, t.name, p)) {
         return { partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
       }
@@ -46,7 +50,7 @@ export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchRespo
       // The leader epoch is sent from v5 on; older versions must keep it at its default.
       ctx.apiVersion >= 5 ? topics : topics.map((t) => ({ ...t, partitions: t.partitions.map((p) => ({ ...p, committedLeaderEpoch: -1 })) }));
     // A group whose __consumer_offsets partition is not loaded here: NOT_COORDINATOR, or COORDINATOR_LOAD_IN_PROGRESS.
-    const refusal = (groupId: string) => ownershipError(ctx.broker.groups.owns(groupId));
+    const refusal = (groupId: string) => groupRefusal(ctx, groupId, Op.DESCRIBE)?.errorCode ?? ownershipError(ctx.broker.groups.owns(groupId));
     const requireStable = ctx.apiVersion >= 7 && request.requireStable;
     if (ctx.apiVersion < 8) {
       if (request.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };

@@ -11,6 +11,7 @@ import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseEpochEndO
 import { ErrorCode } from '../protocol/error-codes.js';
 import { epochEndOffset } from '../partition/epoch-end-offset.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
 
 type PartitionAnswer = OffsetForLeaderEpochResponseEpochEndOffsetInput;
 type PartitionAsked = OffsetForLeaderEpochRequest['topics'][number]['partitions'][number];
@@ -39,7 +40,13 @@ export const offsetForLeaderEpochHandler: ApiHandler<OffsetForLeaderEpochRequest
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, request) {
-    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => answer(ctx, t.topic, p)) })) };
+    // Kafka: a follower (replica id set) needs CLUSTER_ACTION, a consumer DESCRIBE on the topic.
+    const follower = request.replicaId >= 0 && authorizeCluster(ctx, Op.CLUSTER_ACTION, false);
+    const allowed = (topic: string) => follower || authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, topic);
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ topic: t.topic, partitions: allowed(t.topic) ? t.partitions.map((p) => answer(ctx, t.topic, p)) : t.partitions.map((p) => failed(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)) })),
+    };
   },
   errorResponse(request, errorCode) {
     return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => failed(p.partition, errorCode)) })) };

@@ -24,6 +24,7 @@ import { RecordBatchView } from '../protocol/records/record-batch.js';
 import { isNotHere, leaderEndpoints, leaderPartition } from './leader-partition.js';
 import { noteProduced } from './traffic-events.js';
 import { timedWait } from './wait-timing.js';
+import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
 
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 
@@ -151,19 +152,25 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
   minVersion: 0,
   maxVersion: 11,
   async handle(ctx, request) {
+    // Kafka's checks: WRITE on the transactional id for a transactional producer, WRITE on each topic.
+    if (request.transactionalId !== null && !authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+      return request.acks === 0 ? null : this.errorResponse(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `${ctx.principal} may not write as transactional id ${request.transactionalId}.`, ctx.apiVersion);
+    }
+    const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => t.name));
     // Start every partition's append before awaiting any, so they share one group commit.
     const pending = request.topicData.map((t) => ({
       name: t.name,
       partitions: t.partitionData.map((p) =>
-        produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId)
-          .catch((err: unknown) => {
-            ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
-            return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
-          })
-          .then((answer) => {
-            if (answer.errorCode !== ErrorCode.NONE) noteProduced(ctx.broker, t.name, p.index, answer.errorCode, 0, null);
-            return answer;
-          }),
+        (!writable.has(t.name)
+          ? Promise.resolve(partitionError(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${ctx.principal} may not write to ${t.name}.`))
+          : produceToPartition(ctx, t.name, p, request.acks, request.timeoutMs, request.transactionalId).catch((err: unknown) => {
+              ctx.log.error({ err, topic: t.name, partition: p.index }, 'append failed');
+              return partitionError(p.index, ErrorCode.KAFKA_STORAGE_ERROR, 'The append failed on the broker.');
+            })
+        ).then((answer) => {
+          if (answer.errorCode !== ErrorCode.NONE) noteProduced(ctx.broker, t.name, p.index, answer.errorCode, 0, null);
+          return answer;
+        }),
       ),
     }));
     const responses = [];

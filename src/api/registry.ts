@@ -45,6 +45,9 @@ import { describeUserScramCredentialsHandler } from './describe-user-scram-crede
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import { createAclsHandler } from './create-acls.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
 
 const ALL: readonly AnyApiHandler[] = [
   apiVersionsHandler,
@@ -91,6 +94,9 @@ const ALL: readonly AnyApiHandler[] = [
   alterUserScramCredentialsHandler,
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  createAclsHandler,
+  describeAclsHandler,
+  deleteAclsHandler,
 ] as readonly AnyApiHandler[];
 
 registerHandlers(ALL);

@@ -9,6 +9,7 @@ import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { ScramCredentials } from '../security/sasl/scram-credentials.js';
 import type { ClientQuotas } from '../security/quota/client-quotas.js';
+import type { AclAuthorizer } from '../security/acl/authorizer.js';
 
 /** A coordinator's broker, or why there is none now. */
 export interface LocatedCoordinator {
@@ -90,6 +91,8 @@ export interface BrokerServices {
    * aborts when that connection ends (how a crashed follower is noticed early).
    */
   replicaConnection?(replicaId: number, closed: AbortSignal): void;
+  /** The ACL authorizer when authorizer.class.name is set; absent, every request is allowed (Kafka's default). */
+  readonly authorizer?: AclAuthorizer;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
 }

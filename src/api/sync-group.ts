@@ -1,6 +1,7 @@
 /** SyncGroup (key 14): the leader hands out assignments; every member receives its own. */
 import type { SyncGroupRequest, SyncGroupResponseInput } from '../protocol/generated/index.js';
 import type { ApiHandler } from './handler.js';
+import { groupRefusal } from './authorize.js';
 
 export const syncGroupHandler: ApiHandler<SyncGroupRequest, SyncGroupResponseInput> = {
   apiKey: 14,
@@ -8,6 +9,8 @@ export const syncGroupHandler: ApiHandler<SyncGroupRequest, SyncGroupResponseInp
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, request) {
+    const refused = groupRefusal(ctx, request.groupId);
+    if (refused) return this.errorResponse(request, refused.errorCode, refused.message, ctx.apiVersion);
     const result = await ctx.broker.groups.membership.sync({
       groupId: request.groupId,
       memberId: request.memberId,

@@ -9,6 +9,7 @@
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from './handler.js';
+import { authorize, authorizedNames, groupRefusal, Op, ResourceType } from './authorize.js';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -33,9 +34,15 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, request) {
+    // Kafka: WRITE on the transactional id, READ on the group, READ on each topic.
+    if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return this.errorResponse(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, '', ctx.apiVersion);
+    const denied = groupRefusal(ctx, request.groupId);
+    if (denied) return this.errorResponse(request, denied.errorCode, denied.message, ctx.apiVersion);
     const flat = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, p })));
+    const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
     // As Kafka: a partition the cluster does not have is refused on its own, the others go ahead.
     const known = flat.map(({ topic, p }) => {
+      if (!readable.has(topic)) return false;
       const record = ctx.broker.topics.get(topic);
       return record !== undefined && p.partitionIndex >= 0 && p.partitionIndex < record.partitions;
     });
@@ -57,7 +64,7 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
       });
     }
     let next = 0;
-    const codeFor = (i: number): number => (!known[i] ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : verified !== ErrorCode.NONE ? verified : codes[next++]);
+    const codeFor = (i: number): number => (!known[i] ? (readable.has(flat[i].topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED) : verified !== ErrorCode.NONE ? verified : codes[next++]);
     let i = 0;
     const topics = request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeFor(i++) })) }));
     return { throttleTimeMs: 0, topics };

@@ -7,6 +7,8 @@
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponseInput } from '../protocol/generated/index.js';
 import type { ApiHandler } from './handler.js';
 import { appendMarkerHere } from './txn-marker-append.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 export const writeTxnMarkersHandler: ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInput> = {
   apiKey: 27,
@@ -14,6 +16,7 @@ export const writeTxnMarkersHandler: ApiHandler<WriteTxnMarkersRequest, WriteTxn
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
+    if (!authorizeCluster(ctx, Op.CLUSTER_ACTION)) return this.errorResponse(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '', ctx.apiVersion);
     const markers = request.markers.map(async (m) => {
       const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, committed: m.transactionResult };
       const topics = m.topics.map(async (t) => ({

@@ -45,6 +45,8 @@ import { systemScheduler, type Scheduler } from '../coordinator/scheduler.js';
 import { FetchSessionCache } from '../partition/fetch-sessions.js';
 import { BrokerObservation, BrokerState } from './observed.js';
 import type { RunningAdminServer } from '../http/admin-server.js';
+import { openAuthorizer } from './authorizer.js';
+import type { AclAuthorizer } from '../security/acl/authorizer.js';
 import '../api/registry.js';
 
 export interface BrokerOptions {
@@ -149,6 +151,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let listeners: BrokerListeners | null = null;
   let scram: ScramCredentials | null = null;
   let quotas: ClientQuotas | null = null;
+  let authorizer: AclAuthorizer | undefined;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -188,6 +191,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await view?.close();
     await scram?.close();
     await quotas?.close();
+    await authorizer?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
     await admin?.close();
@@ -207,6 +211,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     );
     const clientQuotas = quotas;
     observation.parts.view = view;
+    authorizer = await openAuthorizer(config, store, log);
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
     const connector = peerConnector(config, clusterView);
     replication = startReplication(config, store, clusterView, connector, log);
@@ -257,6 +262,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),
       }),
       replicaConnection: (replicaId, closed) => replicationWiring.peerEvents.inbound(replicaId, closed),
+      authorizer,
       now: () => Date.now(),
     };
     const inner = options.wrapDispatcher ? options.wrapDispatcher(dispatch) : dispatch;

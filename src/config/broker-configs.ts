@@ -7,6 +7,7 @@ import { TOPIC_CONFIG_DEFS } from './topic-configs.js';
 import { parsePerIpOverrides } from './per-ip-overrides.js';
 import { parseListeners, type ListenersConfig } from './listeners.js';
 import { LISTENER_CONFIG_DEFS, SSL_CONFIG_DEFS } from './tls-configs.js';
+import { AUTHORIZER_CONFIG_DEFS } from './authorizer-configs.js';
 
 function validPerIpOverrides(v: string): string | null {
   try {
@@ -143,6 +144,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('controlled.shutdown.enable', ConfigType.Boolean, 'true', 'A broker that shuts down moves the leadership of its partitions to other in-sync replicas first.'),
   def('controlled.shutdown.max.retries', ConfigType.Int, '3', 'Further attempts of a controlled shutdown that failed or left partitions led by the broker.', atLeast(0)),
   def('controlled.shutdown.retry.backoff.ms', ConfigType.Long, '5000', 'Wait between controlled shutdown attempts.', atLeast(0)),
+  // ACL authorization (src/security/acl/).
+  ...AUTHORIZER_CONFIG_DEFS,
 ];
 
 /** Broker keys that supply topic defaults, minus the ones defined above under the same name. */

@@ -109,6 +109,7 @@ async function answer(decoded: DecodedRequest, requestBytes: number, services: B
     clientAddress: session.address,
     principal: session.principal,
     listenerName: session.listener.name,
+    apiName: handler.name,
     broker: services,
     log,
     connectionClosed: closed,
