@@ -30,6 +30,8 @@ export function table(headers, rows, id) {
 }
 
 export const num = (v) => ({ v: v === null || v === undefined ? '–' : String(v), className: 'num' });
+/** A header of a numeric column (right-aligned like its cells). */
+export const numHead = (v) => ({ v, className: 'num' });
 
 export function bytes(n) {
   if (n === null || n === undefined) return '–';

@@ -1,5 +1,5 @@
 // Consumer groups, and a group's members, assignments, committed offsets and lag, refreshed live.
-import { h, table, num, api, link, every } from './dom.js';
+import { h, table, num, numHead, api, link, every } from './dom.js';
 
 const groupHref = (id) => `#/groups/${encodeURIComponent(id)}`;
 
@@ -9,7 +9,7 @@ export async function groupsPage(view) {
     const { groups } = await api('/v1/groups');
     holder.replaceChildren(
       h('h1', {}, `Consumer groups (${groups.length})`),
-      table(['Group', 'State', 'Protocol type', 'Members', 'Total lag'], groups.map((g) => [link(groupHref(g.groupId), g.groupId), g.state, g.protocolType || '–', num(g.members), num(g.totalLag)]), 'groups-table'));
+      table(['Group', 'State', 'Protocol type', numHead('Members'), numHead('Total lag')], groups.map((g) => [link(groupHref(g.groupId), g.groupId), g.state, g.protocolType || '–', num(g.members), num(g.totalLag)]), 'groups-table'));
   };
   await draw();
   view.append(holder);
@@ -26,7 +26,7 @@ export async function groupPage(view, id) {
       h('h2', {}, 'Members'),
       table(['Member', 'Client id', 'Host', 'Assigned partitions'], g.memberDetails.map((m) => [m.memberId, m.clientId, m.clientHost, m.assignment.map((a) => `${a.topic}-${a.partition}`).join(', ') || '–']), 'members-table'),
       h('h2', {}, 'Offsets and lag'),
-      table(['Topic', 'Partition', 'Committed', 'High watermark', 'Lag'], g.offsets.map((o) => [link(`#/topics/${encodeURIComponent(o.topic)}`, o.topic), num(o.partition), num(o.committedOffset), num(o.highWatermark), num(o.lag)]), 'offsets-table'));
+      table(['Topic', numHead('Partition'), numHead('Committed'), numHead('High watermark'), numHead('Lag')], g.offsets.map((o) => [link(`#/topics/${encodeURIComponent(o.topic)}`, o.topic), num(o.partition), num(o.committedOffset), num(o.highWatermark), num(o.lag)]), 'offsets-table'));
     holder.dataset.updated = String(Date.now());
   };
   await draw();

@@ -1,7 +1,7 @@
 // The message browser: a topic's partition from an offset, from a timestamp, or the records whose
 // key contains a text; keys, values and headers shown as text, pretty JSON, or hex. The query
 // lives in the URL (#/messages/<topic>?partition=&mode=&at=&key=&format=), so a view can be shared.
-import { h, table, num, api, link, message, shown } from './dom.js';
+import { h, table, num, numHead, api, link, message, shown } from './dom.js';
 
 export async function messagesPage(view, topicName, query) {
   const { topics } = await api('/v1/topics');
@@ -48,7 +48,7 @@ export async function messagesPage(view, topicName, query) {
     h('p', { className: 'muted', id: 'msg-summary' },
       `${page.records.length} records from offset ${page.startOffset} (log ${page.logStartOffset}–${page.highWatermark}); ${why}. `,
       page.stoppedBy === 'end' ? null : link(`#/messages/${encodeURIComponent(topic.name)}?${next}`, `next from ${page.nextOffset}`)),
-    table(['Offset', 'Timestamp', 'Key', 'Value', 'Headers'], page.records.map((r) => [
+    table([numHead('Offset'), 'Timestamp', 'Key', 'Value', 'Headers'], page.records.map((r) => [
       num(r.offset),
       new Date(r.timestamp).toISOString(),
       field(r.key, format === 'hex' ? 'hex' : 'text'),

@@ -1,5 +1,5 @@
 // Overview: cluster identity and health, the brokers, and produce/consume rates of the last minute.
-import { h, table, num, api, sparkline, bytes, every } from './dom.js';
+import { h, table, num, numHead, api, sparkline, bytes, every } from './dom.js';
 
 function card(label, value, className, id) {
   return h('div', { className: 'card', id }, h('div', { className: 'label' }, label), h('div', { className: `value ${className ?? ''}` }, value));
@@ -28,7 +28,7 @@ export async function overviewPage(view) {
       card('Offline partitions', String(health.offlinePartitions), health.offlinePartitions > 0 ? 'bad' : 'ok', 'card-offline'),
       card('Under-replicated', String(health.underReplicatedPartitions), health.underReplicatedPartitions > 0 ? 'bad' : 'ok', 'card-urp')),
     h('h2', {}, 'Brokers'),
-    table(['Id', 'Listeners', 'Rack', 'Controller', 'Alive'], cluster.brokers.map((b) => [
+    table([numHead('Id'), 'Listeners', 'Rack', 'Controller', 'Alive'], cluster.brokers.map((b) => [
       num(b.nodeId),
       b.listeners.map((l) => `${l.name} ${l.host}:${l.port}`).join(', ') || '–',
       b.rack ?? '–',

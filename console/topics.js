@@ -1,6 +1,6 @@
 // Topics list and a topic's detail: partitions (leader, replicas, ISR, offsets, size) and configs,
 // with a form that edits an override (the broker applies it as IncrementalAlterConfigs would).
-import { h, table, num, api, write, bytes, link, message } from './dom.js';
+import { h, table, num, numHead, api, write, bytes, link, message } from './dom.js';
 
 const topicHref = (name) => `#/topics/${encodeURIComponent(name)}`;
 
@@ -8,7 +8,7 @@ export async function topicsPage(view) {
   const { topics } = await api('/v1/topics');
   view.append(
     h('h1', {}, `Topics (${topics.length})`),
-    table(['Name', 'Partitions', 'Replication', 'Under-replicated', 'Records', 'Size', ''], topics.map((t) => [
+    table(['Name', numHead('Partitions'), numHead('Replication'), numHead('Under-replicated'), numHead('Records'), numHead('Size'), ''], topics.map((t) => [
       link(topicHref(t.name), t.name),
       num(t.partitions),
       num(t.replicationFactor),
@@ -49,7 +49,7 @@ export async function topicPage(view, name) {
     h('h1', {}, `Topic ${t.name}`),
     h('p', { className: 'muted' }, `id ${t.topicId} · ${t.partitions} partitions · replication ${t.replicationFactor} · ${t.records} records · ${bytes(t.sizeBytes)} · `, link(`#/messages/${encodeURIComponent(t.name)}`, 'browse messages')),
     h('h2', {}, 'Partitions'),
-    table(['Partition', 'Leader', 'Replicas', 'ISR', 'Log start', 'Log end', 'High watermark', 'Size'], t.partitionDetails.map((p) => [
+    table([numHead('Partition'), numHead('Leader'), 'Replicas', 'ISR', numHead('Log start'), numHead('Log end'), numHead('High watermark'), numHead('Size')], t.partitionDetails.map((p) => [
       num(p.partition), num(p.leader), p.replicas.join(', '), p.isr.join(', '), num(p.logStartOffset), num(p.logEndOffset), num(p.highWatermark), { v: bytes(p.sizeBytes), className: 'num' },
     ]), 'partitions-table'),
     h('h2', {}, 'Configs'),
