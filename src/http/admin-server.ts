@@ -43,7 +43,7 @@ export interface RunningAdminServer {
 
 export async function startAdminServer(host: string, port: number, broker: ObservedBroker, log: Logger): Promise<RunningAdminServer> {
   const metrics = brokerMetrics(broker, (err) => log.warn({ err }, 'a metrics sample failed'));
-  const served: Served = { broker, metrics, assets: await ConsoleAssets.load(), rates: new RateTracker(broker), log };
+  const served: Served = { broker, metrics, assets: new ConsoleAssets(), rates: new RateTracker(broker), log };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
     handle(req, res, served).catch((err: unknown) => fail(res, err, log));
   });
@@ -116,7 +116,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, served: Served)
     send(req, res, 302, 'text/plain; charset=utf-8', 'the console is at /console/\n', { Location: '/console/' });
     return;
   }
-  if (path !== null && path.startsWith('/console/') && served.assets.serve(req, res, path)) return;
+  if (path !== null && path.startsWith('/console/') && (await served.assets.serve(req, res, path))) return;
   switch (path) {
     case '/metrics': {
       const text = await metrics.render();

@@ -1,6 +1,7 @@
 /**
  * The console's pages: the files of the package's console/ folder (HTML, CSS, plain browser
- * JavaScript), read once and served from memory. Nothing is loaded from elsewhere, so the console
+ * JavaScript), read at the first request for one (not on the broker's start path) and served from
+ * memory. Nothing is loaded from elsewhere, so the console
  * works offline; the Content-Security-Policy allows only this server's own scripts and styles, a
  * second wall behind the pages' escaping of everything they render.
  */
@@ -16,10 +17,12 @@ const TYPES: Record<string, string> = {
 };
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-export class ConsoleAssets {
-  private constructor(private readonly files: Map<string, { type: string; bytes: Buffer }>) {}
+type Files = Map<string, { type: string; bytes: Buffer }>;
 
-  static async load(): Promise<ConsoleAssets> {
+export class ConsoleAssets {
+  private loading: Promise<Files> | null = null;
+
+  private static async load(): Promise<Files> {
     const files = new Map<string, { type: string; bytes: Buffer }>();
     let names: string[] = [];
     try {
@@ -31,13 +34,14 @@ export class ConsoleAssets {
       const type = TYPES[name.slice(name.lastIndexOf('.') + 1)];
       if (type !== undefined && /^[a-z0-9-]+\.[a-z]+$/.test(name)) files.set(name, { type, bytes: await readFile(new URL(name, FOLDER)) });
     }
-    return new ConsoleAssets(files);
+    return files;
   }
 
   /** Answers /console/... ; false when the path is not one of its files. */
-  serve(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  async serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    this.loading ??= ConsoleAssets.load();
     const name = path === '/console/' || path === '/console' ? 'index.html' : path.slice('/console/'.length);
-    const file = this.files.get(name);
+    const file = (await this.loading).get(name);
     if (!file) return false;
     res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': String(file.bytes.length), 'Cache-Control': 'no-cache', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     res.end(req.method === 'HEAD' ? undefined : file.bytes);
