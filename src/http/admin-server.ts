@@ -15,12 +15,16 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ObservedBroker } from '../broker/observed.js';
 import { brokerMetrics, type BrokerMetrics } from './metrics/registry.js';
+import { hostname } from 'node:os';
 import { handleApi } from './console/api.js';
+import { hostAllowed } from './console/http-util.js';
 import { ConsoleAssets } from './console/static.js';
 import { RateTracker } from './console/rates.js';
 
 /** What a request is answered with. */
 interface Served {
+  /** The host the server was asked to listen on (the console answers requests naming it). */
+  readonly host: string;
   readonly broker: ObservedBroker;
   readonly metrics: BrokerMetrics;
   readonly assets: ConsoleAssets;
@@ -43,7 +47,7 @@ export interface RunningAdminServer {
 
 export async function startAdminServer(host: string, port: number, broker: ObservedBroker, log: Logger): Promise<RunningAdminServer> {
   const metrics = brokerMetrics(broker, (err) => log.warn({ err }, 'a metrics sample failed'));
-  const served: Served = { broker, metrics, assets: new ConsoleAssets(), rates: new RateTracker(broker), log };
+  const served: Served = { host, broker, metrics, assets: new ConsoleAssets(), rates: new RateTracker(broker), log };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
     handle(req, res, served).catch((err: unknown) => fail(res, err, log));
   });
@@ -100,6 +104,12 @@ function listen(server: Server, host: string, port: number): Promise<{ host: str
 async function handle(req: IncomingMessage, res: ServerResponse, served: Served): Promise<void> {
   const { broker, metrics, log } = served;
   const path = pathOf(req.url);
+  const consolePath = path !== null && (path === '/' || path.startsWith('/console') || path.startsWith('/v1/'));
+  if (consolePath && !hostAllowed(req.headers.host, served.host)) {
+    res.shouldKeepAlive = false;
+    send(req, res, 403, 'application/json', JSON.stringify({ error: `the console answers requests for an IP address, localhost or ${hostname()}, not Host ${String(req.headers.host).slice(0, 100)}` }) + '\n');
+    return;
+  }
   // The console's API reads its one kind of body itself (bounded) and answers in JSON.
   if (path !== null && path.startsWith('/v1/')) {
     await handleApi(req, res, new URL(req.url ?? '/', 'http://admin.invalid'), broker, served.rates);

@@ -3,6 +3,7 @@
 // searches; config edits with Kafka's errors; and every bad input answered with a JSON error.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 
@@ -164,5 +165,29 @@ describe('console JSON API', () => {
     assert.equal((await fetch(`${base}/console/../package.json`)).status, 404);
     const root = await fetch(`${base}/`, { redirect: 'manual' });
     assert.deepEqual([root.status, root.headers.get('location')], [302, '/console/']);
+  });
+
+  test('a request naming another host (a DNS-rebinding page) is refused; /metrics still answers any name', async () => {
+    const port = broker.adminAddress?.port ?? 0;
+    const withHost = (path: string, host: string, method = 'GET') =>
+      new Promise<{ status: number; body: string }>((resolvePromise, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, method, headers: { host, 'content-type': 'application/json', 'x-tributary-console': '1', origin: `http://${host}` } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(method === 'POST' ? JSON.stringify({ configs: [{ name: 'retention.ms', value: '1' }] }) : undefined);
+      });
+    const evil = await withHost('/v1/topics/logs/configs', `rebound.example:${port}`, 'POST');
+    assert.equal(evil.status, 403);
+    assert.match(evil.body, /not Host rebound\.example/);
+    assert.equal((await withHost('/v1/topics', `rebound.example:${port}`)).status, 403);
+    assert.equal((await withHost('/console/', `rebound.example:${port}`)).status, 403);
+    assert.equal((await withHost('/v1/topics', `localhost:${port}`)).status, 200);
+    assert.equal((await withHost('/v1/topics', `[::1]:${port}`)).status, 200);
+    assert.equal((await withHost('/metrics', `prometheus-target.example:${port}`)).status, 200);
+    const t = (await get('/v1/topics/logs')).body as { configs: { name: string; value: string }[] };
+    assert.equal(t.configs.find((c) => c.name === 'retention.ms')?.value, '-1', 'the refused write changed nothing');
   });
 });

@@ -1,5 +1,7 @@
 /** Small HTTP pieces of the console: JSON answers, bounded JSON bodies, and the cross-site guard of writes. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 
 /** Config edits are a handful of names and values. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -89,4 +91,23 @@ export function stringParam(params: URLSearchParams, name: string, maxLength: nu
   if (text === null) return undefined;
   if (text.length > maxLength) throw new HttpError(400, `${name} is longer than ${maxLength} characters`);
   return text;
+}
+
+/**
+ * Whether a request's Host names this server as an operator would: an IP address, localhost, this
+ * machine's name or the listener's host. Any other name is how a DNS-rebinding page (a site whose
+ * name an attacker re-points at 127.0.0.1) would reach the console as "same origin", so the
+ * console's pages and API answer only these (Prometheus may scrape /metrics by any name).
+ */
+export function hostAllowed(host: string | undefined, listenerHost: string): boolean {
+  if (host === undefined || host === '') return false;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[') && name.endsWith(']')) name = name.slice(1, -1);
+  if (isIP(name) !== 0) return true;
+  return name === 'localhost' || name.endsWith('.localhost') || name === hostname().toLowerCase() || name === listenerHost.toLowerCase();
 }
