@@ -112,7 +112,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, served: Served)
   }
   // The console's API reads its one kind of body itself (bounded) and answers in JSON.
   if (path !== null && path.startsWith('/v1/')) {
-    await handleApi(req, res, new URL(req.url ?? '/', 'http://admin.invalid'), broker, served.rates);
+    await handleApi(req, res, new URL(req.url ?? '/', 'http://admin.invalid'), broker, served.rates, log);
     return;
   }
   // Elsewhere a body is never read: announcing one ends the connection after the answer.

@@ -13,6 +13,7 @@
  *   GET /v1/rates                        per-second produce/consume counts of the last minute
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { MAX_RECORDS, MAX_SCAN_BYTES, RecordLookupError, type ObservedBroker } from '../../broker/observed.js';
 import { guardWrite, HttpError, intParam, readJsonBody, sendError, sendJson, stringParam } from './http-util.js';
 import type { RateTracker } from './rates.js';
@@ -25,13 +26,17 @@ const MAX_CONFIG_CHANGES = 100;
 const MAX_CONFIG_VALUE = 16 * 1024;
 const MAX_PATH = 2048;
 
-export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, broker: ObservedBroker, rates: RateTracker): Promise<void> {
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, broker: ObservedBroker, rates: RateTracker, log: Logger): Promise<void> {
   try {
     await route(req, res, url, broker, rates);
   } catch (err) {
     if (err instanceof HttpError) sendError(req, res, err);
     else if (err instanceof RecordLookupError) sendError(req, res, new HttpError(err.status, err.message));
-    else throw err;
+    else if (!res.headersSent) {
+      // A log offline (KAFKA_STORAGE_ERROR), a batch that does not decode: the operator reads why.
+      log.warn({ err, path: url.pathname }, 'a console request failed');
+      sendError(req, res, new HttpError(500, err instanceof Error ? err.message : String(err)));
+    } else throw err;
   }
 }
 
