@@ -118,7 +118,13 @@ export function every(ms, fn) {
   let timer = null;
   let stopped = false;
   const tick = async () => {
-    try { await fn(); } catch (err) { document.getElementById('status').textContent = `refresh failed: ${err instanceof Error ? err.message : String(err)}`; }
+    const status = document.getElementById('status');
+    try {
+      await fn();
+      status.textContent = '';
+    } catch (err) {
+      status.textContent = `refresh failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
     if (!stopped) timer = setTimeout(tick, ms);
   };
   timer = setTimeout(tick, ms);

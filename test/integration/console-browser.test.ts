@@ -56,7 +56,7 @@ describe('web console in headless Chromium', { skip }, () => {
         timestamp: String(BASE_TS + i * 1000),
       })),
     });
-    await producer.send({ topic: 'orders', messages: [{ partition: 0, key: 'xss', value: XSS, timestamp: String(BASE_TS + 10_000) }] });
+    await producer.send({ topic: 'orders', messages: [{ partition: 0, key: 'xss', value: XSS, headers: { '<b>bold</b>': '<img src=x onerror="window.__xss = 3">' }, timestamp: String(BASE_TS + 10_000) }] });
     await producer.send({ topic: 'orders', messages: [{ partition: 1, key: 'p1', value: 'plain text' }, { partition: 2, key: null, value: Buffer.from([0, 1, 2, 0xff]) }] });
     await producer.send({ topic: 'audit-log', messages: [{ key: 'a', value: 'x' }] });
     await producer.disconnect();
@@ -168,7 +168,8 @@ describe('web console in headless Chromium', { skip }, () => {
     assert.equal(rows[3][4], 'source: webtrace: t-3');
     assert.equal(rows[10][2], 'xss');
     assert.equal(rows[10][3], XSS, 'the hostile value is shown as its text');
-    assert.equal(await page.locator('#records-table script, #records-table img').count(), 0, 'no element was made of it');
+    assert.equal(rows[10][4], '<b>bold</b>: <img src=x onerror="window.__xss = 3">', 'and so are its header\'s key and value');
+    assert.equal(await page.locator('#records-table script, #records-table img, #records-table b b').count(), 0, 'no element was made of them');
     assert.equal(await page.evaluate('window.__xss'), undefined, 'it never ran');
     assert.deepEqual(dialogs, []);
     await shot('messages-json');
