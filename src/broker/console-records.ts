@@ -16,6 +16,8 @@ export const MAX_SCAN_BYTES = 16 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** A browser shows values, not archives: each key and value is cut at this size. */
 const MAX_FIELD_BYTES = 64 * 1024;
+/** And one answer carries at most this much of them (500 records of 64 KiB would be 32 MiB). */
+const MAX_SHOWN_BYTES = 4 * 1024 * 1024;
 
 export interface RecordQuery {
   readonly topic: string;
@@ -50,7 +52,7 @@ export interface RecordPage {
   readonly highWatermark: number;
   readonly logStartOffset: number;
   readonly scannedBytes: number;
-  /** Why the scan stopped: the limit of records, the byte bound, or the high watermark. */
+  /** Why the scan stopped: the limit of records, a byte bound (read, or shown), or the high watermark. */
   readonly stoppedBy: 'limit' | 'bytes' | 'end';
   readonly records: ConsoleRecord[];
 }
@@ -75,6 +77,7 @@ export async function readRecords(parts: BrokerParts, q: RecordQuery): Promise<R
   const records: ConsoleRecord[] = [];
   let at = start;
   let scanned = 0;
+  let shownBytes = 0;
   let stoppedBy: RecordPage['stoppedBy'] = 'end';
   scan: while (true) {
     if (at >= p.highWatermark) break;
@@ -100,8 +103,13 @@ export async function readRecords(parts: BrokerParts, q: RecordQuery): Promise<R
         advanced = true;
         if (keyNeedle !== null && (r.key === null || !r.key.includes(keyNeedle))) continue;
         records.push(shown(offset, Number(r.timestamp), r.key, r.value, r.headers));
+        shownBytes += Math.min(r.key?.length ?? 0, MAX_FIELD_BYTES) + Math.min(r.value?.length ?? 0, MAX_FIELD_BYTES);
         if (records.length >= q.limit) {
           stoppedBy = 'limit';
+          break scan;
+        }
+        if (shownBytes >= MAX_SHOWN_BYTES) {
+          stoppedBy = 'bytes';
           break scan;
         }
       }

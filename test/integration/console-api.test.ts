@@ -15,7 +15,7 @@ interface Page {
   nextOffset: number;
   highWatermark: number;
   stoppedBy: string;
-  records: { offset: number; timestamp: number; key: string | null; value: string | null; headers: { key: string; value: string | null }[] }[];
+  records: { offset: number; timestamp: number; key: string | null; value: string | null; valueSize: number; truncated: boolean; headers: { key: string; value: string | null }[] }[];
 }
 
 describe('console JSON API', () => {
@@ -84,6 +84,25 @@ describe('console JSON API', () => {
     assert.equal(bytes.stoppedBy, 'bytes');
     assert.deepEqual(bytes.records.map((r) => r.offset), Array.from({ length: 10 }, (_, i) => i), 'the whole first batch');
     assert.equal(bytes.nextOffset, 10);
+  });
+
+  test('large values: each cut at 64 KiB (marked truncated), an answer stops at 4 MiB of them', async () => {
+    const kafka = new Kafka({ clientId: 'console-api', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'big', numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < 14; i++) await producer.send({ topic: 'big', messages: Array.from({ length: 5 }, () => ({ value: Buffer.alloc(100_000, 'x') })) });
+    await producer.disconnect();
+    const r = await get('/v1/topics/big/partitions/0/records?limit=500');
+    assert.equal(r.status, 200);
+    const page = r.body as unknown as Page;
+    assert.equal(page.stoppedBy, 'bytes');
+    assert.equal(page.records.length, 64, '64 values of 64 KiB make 4 MiB');
+    assert.equal(page.nextOffset, 64);
+    assert.ok(page.records.every((x) => x.truncated && x.valueSize === 100_000 && Buffer.from(x.value ?? '', 'base64').length === 64 * 1024));
   });
 
   test('by timestamp and by key', async () => {
