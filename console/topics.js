@@ -32,7 +32,9 @@ export async function topicPage(view, name) {
       await write(`/v1/topics/${encodeURIComponent(name)}/configs`, 'POST', { configs: [{ name: select.value, value }] });
       const again = await api(`/v1/topics/${encodeURIComponent(name)}`);
       t.configs = again.configs;
-      configs.replaceWith(configTable(again.configs));
+      const fresh = configTable(again.configs);
+      configs.replaceWith(fresh);
+      configs = fresh;
       result.replaceChildren(message('info', value === null ? `${select.value} reset to its default` : `${select.value} set to ${value}`));
     } catch (err) {
       result.replaceChildren(message('error', err.message));

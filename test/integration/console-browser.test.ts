@@ -149,6 +149,15 @@ describe('web console in headless Chromium', { skip }, () => {
     } finally {
       await admin.disconnect();
     }
+    // Reset to default: the override goes (IncrementalAlterConfigs DELETE).
+    await page.selectOption('#config-name', 'segment.ms');
+    await page.fill('#config-value', '7200000');
+    await page.click('#config-save');
+    await page.locator('#config-result').filter({ hasText: 'segment.ms set to 7200000' }).waitFor();
+    assert.deepEqual((await cells('#configs-table')).find((r) => r[0] === 'segment.ms'), ['segment.ms', '7200000', 'DYNAMIC_TOPIC_CONFIG']);
+    await page.click('#config-reset');
+    await page.locator('#config-result').filter({ hasText: 'segment.ms reset to its default' }).waitFor();
+    assert.deepEqual((await cells('#configs-table')).find((r) => r[0] === 'segment.ms'), ['segment.ms', '604800000', 'DEFAULT_CONFIG']);
     await page.selectOption('#config-name', 'cleanup.policy');
     await page.fill('#config-value', 'shred');
     await page.click('#config-save');
