@@ -183,20 +183,19 @@ export class ConsoleQueries {
     const coordinator = this.parts.groups?.();
     if (!coordinator) return [];
     const ids = new Set<string>([...coordinator.groups.keys(), ...coordinator.offsets.groups()]);
+    const hwm = this.highWatermarks();
     return [...ids].sort().map((id) => {
-      const g = this.group(id);
+      const g = this.group(id, hwm);
       return { groupId: id, state: g?.state ?? 'Empty', protocolType: g?.protocolType ?? '', members: g?.members ?? 0, totalLag: g?.totalLag ?? null };
     });
   }
 
-  group(groupId: string): ConsoleGroup | null {
+  group(groupId: string, hwm: ReadonlyMap<string, number> = this.highWatermarks()): ConsoleGroup | null {
     const coordinator = this.parts.groups?.();
     if (!coordinator) return null;
     const g = coordinator.groups.get(groupId);
     const committed = coordinator.offsets.all(groupId);
     if (!g && committed.size === 0) return null;
-    const hwm = new Map<string, number>();
-    for (const p of this.parts.replicas?.all() ?? []) hwm.set(`${p.topic}\u0000${p.index}`, p.highWatermark);
     const offsets: ConsoleGroup['offsets'] = [];
     for (const [topic, partitions] of committed) {
       for (const [partition, c] of partitions) {
@@ -221,6 +220,13 @@ export class ConsoleQueries {
       memberDetails: members,
       offsets,
     };
+  }
+
+  /** The high watermark of each partition held here, by "topic\0partition" (lag is computed against it). */
+  private highWatermarks(): Map<string, number> {
+    const hwm = new Map<string, number>();
+    for (const p of this.parts.replicas?.all() ?? []) hwm.set(`${p.topic}\u0000${p.index}`, p.highWatermark);
+    return hwm;
   }
 
   private partitionsOf(name: string): ConsolePartition[] {
