@@ -6,6 +6,7 @@ import { TOPIC_CONFIG_BY_NAME } from '../config/topic-configs.js';
 import { topicConfigValue } from '../config/topic-config-values.js';
 import type { ApiHandler } from './handler.js';
 import type { TopicRecord } from '../metadata/local-store.js';
+import type { BrokerConfig } from '../config/broker-configs.js';
 import { RESOURCE_TOPIC } from './constants.js';
 import { authorizeConfigResource, Op } from './authorize.js';
 
@@ -15,9 +16,15 @@ const APPEND = 2;
 const SUBTRACT = 3;
 
 type Alteration = IncrementalAlterConfigsRequest['resources'][number]['configs'][number];
+export type ConfigAlteration = Pick<Alteration, 'name' | 'configOperation' | 'value'>;
+
+/** A topic's overrides after `ops` (SET, DELETE, APPEND, SUBTRACT), or an error text; the console's edits take this path too. */
+export function applyConfigAlterations(broker: BrokerConfig, topic: TopicRecord, ops: readonly ConfigAlteration[]): Record<string, string> | string {
+  return apply({ ...topic.configs }, ops, (name) => topicConfigValue(broker, topic.configs, name));
+}
 
 /** Applies the operations to a copy of the overrides; returns the new overrides or an error text. */
-function apply(current: Record<string, string>, ops: Alteration[], listValue: (name: string) => string): Record<string, string> | string {
+function apply(current: Record<string, string>, ops: readonly ConfigAlteration[], listValue: (name: string) => string): Record<string, string> | string {
   const next: Record<string, string> = { ...current };
   const seen = new Set<string>();
   for (const op of ops) {
@@ -68,7 +75,7 @@ export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsR
         continue;
       }
       // The edit runs in the topic's turn, on the configs it has then (never on a stale copy).
-      const edit = (topic: TopicRecord) => apply({ ...topic.configs }, r.configs, (name) => topicConfigValue(ctx.broker.config, topic.configs, name));
+      const edit = (topic: TopicRecord) => applyConfigAlterations(ctx.broker.config, topic, r.configs);
       const outcome = await ctx.broker.topics.editConfigs(r.resourceName, edit, request.validateOnly);
       responses.push(reply(outcome.errorCode, outcome.errorMessage));
     }

@@ -13,12 +13,15 @@ import type { BrokerServices } from '../api/services.js';
 import type { ServerLoad } from '../server/listener.js';
 import { logValidationConfig } from '../config/log-validation-config.js';
 import { describeError } from '../protocol/error-codes.js';
+import { ConsoleQueries } from './console-queries.js';
 
 export { REQUEST_CHANNEL_NAME, type RequestTrace } from '../server/request-trace.js';
 export { PRODUCED_CHANNEL_NAME, FETCHED_CHANNEL_NAME, type ProducedEvent, type FetchedEvent } from '../api/traffic-events.js';
 export { FLUSH_CHANNEL_NAME, type FlushEvent } from '../storage/flush-events.js';
 export { REPLICATED_CHANNEL_NAME, type ReplicatedEvent } from '../partition/replication-events.js';
 export type { BrokerServices } from '../api/services.js';
+export { ConsoleQueries, type ConsoleCluster, type ConsoleTopic, type ConsoleTopicSummary, type ConsoleGroup, type ConsoleGroupSummary, type ConsoleEditResult } from './console-queries.js';
+export { RecordLookupError, MAX_RECORDS, MAX_SCAN_BYTES, type RecordQuery, type RecordPage, type ConsoleRecord } from './console-records.js';
 
 /** Published by the broker when a leader's ISR change was written (replication.ts). */
 export const ISR_CHANGE_CHANNEL_NAME = 'tributary:broker:isr-change';
@@ -95,6 +98,8 @@ export interface ObservedBroker {
   purgatory(kind: string): number;
   /** Kafka's name for an error code ("NONE", "NOT_LEADER_OR_FOLLOWER"); the number when unknown. */
   errorName(code: number): string;
+  /** What the web console shows and edits (console-queries.ts). */
+  readonly console: ConsoleQueries;
 }
 
 /** The parts of a broker as startBroker creates them, one by one. */
@@ -111,8 +116,11 @@ export interface BrokerParts {
 /** The ObservedBroker of a broker under way: `parts` fill in as it starts; `state` follows its life. */
 export class BrokerObservation implements ObservedBroker {
   state: number = BrokerState.STARTING;
+  readonly console: ConsoleQueries;
 
-  constructor(readonly parts: BrokerParts) {}
+  constructor(readonly parts: BrokerParts) {
+    this.console = new ConsoleQueries(parts);
+  }
 
   get nodeId(): number {
     return this.parts.config.nodeId;

@@ -1,10 +1,12 @@
 /**
  * The admin HTTP server (tributary.admin.listener): GET /metrics (Prometheus text), /health (the
  * process serves HTTP) and /ready (storage loaded and, in a cluster, the metadata store reachable;
- * 503 with a JSON reason otherwise). Loopback by default: it has no authentication.
+ * 503 with a JSON reason otherwise), and the web console: its pages under /console/ and their JSON
+ * API under /v1/ (console/api.ts). Loopback by default: it has no authentication.
  *
- * Hostile input must not hurt the broker: only GET and HEAD, no request body is ever read (a
- * request announcing one is answered and its connection closed), headers are bounded in size and
+ * Hostile input must not hurt the broker: only GET and HEAD but for the console's one write (a
+ * bounded JSON body behind a cross-site guard); no other request body is ever read (a request
+ * announcing one is answered and its connection closed), headers are bounded in size and
  * time (slow senders are cut off), connections are bounded in number, and every handler runs in a
  * failure boundary.
  */
@@ -13,6 +15,22 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ObservedBroker } from '../broker/observed.js';
 import { brokerMetrics, type BrokerMetrics } from './metrics/registry.js';
+import { hostname } from 'node:os';
+import { handleApi } from './console/api.js';
+import { hostAllowed } from './console/http-util.js';
+import { ConsoleAssets } from './console/static.js';
+import { RateTracker } from './console/rates.js';
+
+/** What a request is answered with. */
+interface Served {
+  /** The host the server was asked to listen on (the console answers requests naming it). */
+  readonly host: string;
+  readonly broker: ObservedBroker;
+  readonly metrics: BrokerMetrics;
+  readonly assets: ConsoleAssets;
+  readonly rates: RateTracker;
+  readonly log: Logger;
+}
 
 /** Admin clients are a scraper, a probe and an operator: a few connections are plenty. */
 const MAX_CONNECTIONS = 64;
@@ -29,8 +47,9 @@ export interface RunningAdminServer {
 
 export async function startAdminServer(host: string, port: number, broker: ObservedBroker, log: Logger): Promise<RunningAdminServer> {
   const metrics = brokerMetrics(broker, (err) => log.warn({ err }, 'a metrics sample failed'));
+  const served: Served = { host, broker, metrics, assets: new ConsoleAssets(), rates: new RateTracker(broker), log };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
-    handle(req, res, broker, metrics, log).catch((err: unknown) => fail(res, err, log));
+    handle(req, res, served).catch((err: unknown) => fail(res, err, log));
   });
   server.maxConnections = MAX_CONNECTIONS;
   server.keepAliveTimeout = 5000;
@@ -44,8 +63,12 @@ export async function startAdminServer(host: string, port: number, broker: Obser
     socket.destroy();
   });
   server.on('error', (err) => log.error({ err }, 'admin HTTP server error'));
-  const address = await listen(server, host, port);
-  log.info(`admin HTTP server on http://${address.host}:${address.port} (/metrics, /health, /ready)`);
+  const address = await listen(server, host, port).catch((err: unknown) => {
+    served.rates.close();
+    metrics.close();
+    throw err;
+  });
+  log.info(`admin HTTP server on http://${address.host}:${address.port} (/metrics, /health, /ready; the console at /console/)`);
   if (!isLoopback(address.host)) log.warn(`the admin HTTP server listens on ${address.host}, beyond loopback: it has no authentication, so keep that network private`);
   let closing: Promise<void> | null = null;
   return {
@@ -53,6 +76,7 @@ export async function startAdminServer(host: string, port: number, broker: Obser
     close() {
       closing ??= new Promise<void>((resolve) => {
         metrics.close();
+        served.rates.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -77,15 +101,32 @@ function listen(server: Server, host: string, port: number): Promise<{ host: str
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, broker: ObservedBroker, metrics: BrokerMetrics, log: Logger): Promise<void> {
-  // A body is never read: announcing one ends the connection after the answer.
+async function handle(req: IncomingMessage, res: ServerResponse, served: Served): Promise<void> {
+  const { broker, metrics, log } = served;
+  const path = pathOf(req.url);
+  const consolePath = path !== null && (path === '/' || path.startsWith('/console') || path.startsWith('/v1/'));
+  if (consolePath && !hostAllowed(req.headers.host, served.host)) {
+    res.shouldKeepAlive = false;
+    send(req, res, 403, 'application/json', JSON.stringify({ error: `the console answers requests for an IP address, localhost or ${hostname()}, not Host ${String(req.headers.host).slice(0, 100)}` }) + '\n');
+    return;
+  }
+  // The console's API reads its one kind of body itself (bounded) and answers in JSON.
+  if (path !== null && path.startsWith('/v1/')) {
+    await handleApi(req, res, new URL(req.url ?? '/', 'http://admin.invalid'), broker, served.rates, log);
+    return;
+  }
+  // Elsewhere a body is never read: announcing one ends the connection after the answer.
   if (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.shouldKeepAlive = false;
   if (req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(req, res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD are served\n', { Allow: 'GET, HEAD' });
     return;
   }
-  const path = pathOf(req.url);
+  if (path === '/' || path === '/console') {
+    send(req, res, 302, 'text/plain; charset=utf-8', 'the console is at /console/\n', { Location: '/console/' });
+    return;
+  }
+  if (path !== null && path.startsWith('/console/') && (await served.assets.serve(req, res, path))) return;
   switch (path) {
     case '/metrics': {
       const text = await metrics.render();
@@ -103,7 +144,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, broker: Observe
     }
     default:
       log.debug({ path }, 'admin HTTP: unknown path');
-      send(req, res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /health or /ready\n');
+      send(req, res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /health, /ready or /console/\n');
   }
 }
 
