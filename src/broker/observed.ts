@@ -85,6 +85,11 @@ export interface ObservedBroker {
   /** The broker's services once wired: events carrying another object come from another broker in this process. */
   readonly services: BrokerServices | null;
   readonly state: number;
+  /**
+   * Whether ACLs are enforced (authorizer.class.name is set): the admin server authenticates no
+   * one, so the console then shows no records and changes nothing.
+   */
+  readonly aclsEnforced: boolean;
   readiness(): Readiness;
   partitions(): PartitionSnapshot[];
   groups(): GroupSnapshot[];
@@ -132,6 +137,10 @@ export class BrokerObservation implements ObservedBroker {
 
   get services(): BrokerServices | null {
     return this.parts.services ?? null;
+  }
+
+  get aclsEnforced(): boolean {
+    return (this.parts.config.get('authorizer.class.name') ?? '') !== '';
   }
 
   readiness(): Readiness {

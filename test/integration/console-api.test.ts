@@ -210,3 +210,29 @@ describe('console JSON API', () => {
     assert.equal(t.configs.find((c) => c.name === 'retention.ms')?.value, '-1', 'the refused write changed nothing');
   });
 });
+
+test('with ACLs enforced the console shows no records and changes no configs (it authenticates no one)', async () => {
+  const broker = await startBroker({
+    port: 0,
+    config: { 'tributary.admin.listener': '127.0.0.1:0', 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'super.users': 'User:ANONYMOUS' },
+  });
+  try {
+    const base = `http://127.0.0.1:${broker.adminAddress?.port ?? 0}`;
+    const kafka = new Kafka({ clientId: 'console-acl', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    await producer.send({ topic: 'secret', messages: [{ value: 'classified' }] });
+    await producer.disconnect();
+    const records = await fetch(`${base}/v1/topics/secret/partitions/0/records?offset=0`);
+    assert.equal(records.status, 403);
+    const body = (await records.json()) as { error: string };
+    assert.match(body.error, /ACLs are enforced/);
+    assert.ok(!JSON.stringify(body).includes('classified'));
+    const edit = await fetch(`${base}/v1/topics/secret/configs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tributary-console': '1' }, body: JSON.stringify({ configs: [{ name: 'retention.ms', value: '1' }] }) });
+    assert.equal(edit.status, 403);
+    // What it shows of the cluster stays.
+    assert.equal((await fetch(`${base}/v1/cluster`)).status, 200);
+  } finally {
+    await broker.stop();
+  }
+});

@@ -87,11 +87,13 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, broker
       return;
     }
     if (parts.length === 3 && b === 'configs') {
+      refuseUnderAcls(broker, 'changes no configs');
       await editConfigs(req, res, broker, topic);
       return;
     }
     if (parts.length === 5 && b === 'partitions' && tail === 'records') {
       readOnly(req);
+      refuseUnderAcls(broker, 'shows no records');
       if (!/^\d{1,9}$/.test(pRaw)) throw new HttpError(400, 'the partition must be a number');
       const q = url.searchParams;
       const offset = intParam(q, 'offset', 0, Number.MAX_SAFE_INTEGER, undefined);
@@ -125,6 +127,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, broker
     }
   }
   throw new HttpError(404, `no such console endpoint: ${url.pathname.slice(0, 200)}`);
+}
+
+/** The console authenticates no one: where ACLs guard the data, it must not hand the data out around them. */
+function refuseUnderAcls(broker: ObservedBroker, what: string): void {
+  if (broker.aclsEnforced) throw new HttpError(403, `the console ${what} while ACLs are enforced (authorizer.class.name is set): it does not authenticate its users yet; use a Kafka client with credentials`);
 }
 
 async function editConfigs(req: IncomingMessage, res: ServerResponse, broker: ObservedBroker, topic: string): Promise<void> {

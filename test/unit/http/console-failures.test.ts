@@ -15,7 +15,7 @@ test('a failing log read is a JSON 500 with the reason; the next request is answ
     read: () => Promise.reject(new Error('EIO: the disk is on fire')),
   };
   const parts = {
-    config: { nodeId: 1, dataDir: '/nonexistent', etcdEndpoints: [] },
+    config: { nodeId: 1, dataDir: '/nonexistent', etcdEndpoints: [], get: () => null },
     view: { topic: (name: string) => (name === 't' ? { name: 't', topicId: 'x', partitions: 1, configs: {} } : undefined) },
     replicas: { get: (topic: string, index: number) => (topic === 't' && index === 0 ? partition : undefined) },
   } as unknown as BrokerParts;
