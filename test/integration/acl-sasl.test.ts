@@ -40,9 +40,12 @@ before(async () => {
       'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
       'super.users': 'User:admin',
       'auto.create.topics.enable': 'false',
+      'group.initial.rebalance.delay.ms': '0',
+      'offsets.topic.num.partitions': '2',
     },
   });
-  const created = await kcat([...kcatAs('admin'), '-P', '-t', 'orders'], 'seed\n');
+  // A short message timeout: librdkafka otherwise waits 30 s for a topic that never comes.
+  const created = await kcat([...kcatAs('admin'), '-X', 'message.timeout.ms=1000', '-P', '-t', 'orders'], 'seed\n');
   assert.notEqual(created.code, 0, 'orders does not exist yet and is not auto-created');
   const admin = new Kafka({ clientId: 'acl-sasl-admin', brokers: [broker.bootstrap], sasl: { mechanism: 'plain', username: 'admin', password: 'admin-secret' }, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
