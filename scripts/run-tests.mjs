@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 function findTests(dir) {
   const out = [];
@@ -25,5 +26,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const result = spawnSync(process.execPath, ['--test', ...reporter, ...files], { stdio: 'inherit' });
+// Test files run as many at once as there are cores (TEST_CONCURRENCY=n to choose): node's own default,
+// one less than the cores, runs them one by one on a 2-core machine, and the suite's time is mostly
+// waiting (brokers starting, fsyncs, clients' timers), not CPU. No test asserts a duration.
+const concurrency = [`--test-concurrency=${process.env.TEST_CONCURRENCY ?? availableParallelism()}`];
+const result = spawnSync(process.execPath, ['--test', ...concurrency, ...reporter, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
