@@ -5,12 +5,13 @@
  *   off       no admin server (no channel subscribers: the hooks cost one boolean check)
  *   on        admin server on, nobody scraping (every request traced and counted)
  *   scraped   admin server on and /metrics scraped every second, as Prometheus would
+ * Also the broker's CPU time per record (from /proc), which fsync noise does not move.
  * Prints figures, asserts nothing.
  *
  *   npm run build && node dist/bench/metrics-overhead.js [COUNT] [ROUNDS]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +38,20 @@ function produce(bootstrap: string, topic: string): Promise<number> {
   });
 }
 
+/**
+ * CPU seconds a process has used (user + system), from /proc/<pid>/stat in clock ticks (100 a
+ * second on Linux): steadier than throughput, which the disk's fsync times move from run to run.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state is field 3 of the whole line, utime 14 and stime 15.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 type Setting = 'off' | 'on' | 'scraped';
 const results: Record<Setting, number[]> = { off: [], on: [], scraped: [] };
+const cpuPerRecord: Record<Setting, number[]> = { off: [], on: [], scraped: [] };
 let port = 19000 + Math.floor(Math.random() * 1000);
 
 for (let round = 0; round < rounds; round++) {
@@ -57,9 +70,12 @@ for (let round = 0; round < rounds; round++) {
           }, 1000)
         : null;
     try {
+      const cpuBefore = cpuSeconds(broker.pid as number);
       const rate = await produce(`127.0.0.1:${kafkaPort}`, `bench-${setting}`);
+      const micros = ((cpuSeconds(broker.pid as number) - cpuBefore) * 1e6) / count;
       results[setting].push(rate);
-      console.log(`round ${round + 1} ${setting.padEnd(8)} ${rate.toFixed(0)} records/s${scraper ? ` (${scrapes} scrapes)` : ''}`);
+      cpuPerRecord[setting].push(micros);
+      console.log(`round ${round + 1} ${setting.padEnd(8)} ${rate.toFixed(0)} records/s, broker CPU ${micros.toFixed(2)} µs/record${scraper ? ` (${scrapes} scrapes)` : ''}`);
     } finally {
       if (scraper) clearInterval(scraper);
       broker.kill('SIGTERM');
@@ -73,6 +89,8 @@ const base = median(results.off);
 console.log(`\n${count} records of ${SIZE} B, acks=all, median of ${rounds} rounds:`);
 for (const s of ['off', 'on', 'scraped'] as Setting[]) {
   const m = median(results[s]);
-  console.log(`  ${s.padEnd(8)} ${m.toFixed(0)} records/s  (${(((m - base) / base) * 100).toFixed(1)} % against off)`);
+  const cpu = median(cpuPerRecord[s]);
+  const cpuBase = median(cpuPerRecord.off);
+  console.log(`  ${s.padEnd(8)} ${m.toFixed(0)} records/s  (${(((m - base) / base) * 100).toFixed(1)} % against off)   broker CPU ${cpu.toFixed(2)} µs/record (${(((cpu - cpuBase) / cpuBase) * 100).toFixed(1)} %)`);
 }
 rmSync(work, { recursive: true, force: true });
