@@ -12,6 +12,7 @@ import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { saltPassword } from '../../src/security/sasl/scram-formulas.js';
 import type { Dispatcher } from '../../src/server/dispatch.js';
 import type { AlterUserScramCredentialsResponse } from '../../src/protocol/generated/index.js';
+import { receiveValues } from '../helpers/kafkajs-receive.js';
 
 const { Kafka, logLevel } = kafkajs;
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";';
@@ -84,18 +85,7 @@ test('kafkajs over SASL_SSL with PLAIN: produce, then consume through a group', 
     await producer.send({ topic: 'sasl-ssl-kafkajs', messages: sent.map((value) => ({ value })) });
     await consumer.connect();
     await consumer.subscribe({ topic: 'sasl-ssl-kafkajs', fromBeginning: true });
-    const received: string[] = [];
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push(message.value?.toString() ?? '');
-        if (received.length === sent.length) done();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`received ${received.length} of ${sent.length}`)), 30_000)))]);
-    clearTimeout(timer);
+    const received = await receiveValues(consumer, sent.length);
     assert.deepEqual(received, sent);
     assert.ok(principals.has('SASL_SSL User:alice'));
     assert.ok(![...principals].some((p) => p.includes('CN=')), 'no principal from a certificate on SASL_SSL');

@@ -7,6 +7,7 @@ import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { kcat, parseJsonLines } from '../helpers/kcat.js';
 import { makeTestCerts, type TestCerts } from '../helpers/test-certs.js';
+import { receiveValues } from '../helpers/kafkajs-receive.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -64,18 +65,7 @@ async function kafkajsRoundTrip(broker: RunningBroker, topic: string, ssl: { ca:
     assert.equal(offsets[0].high, String(sent.length));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    const received: string[] = [];
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push(message.value?.toString() ?? '');
-        if (received.length === sent.length) done();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`received ${received.length} of ${sent.length}`)), 30_000)))]);
-    clearTimeout(timer);
+    const received = await receiveValues(consumer, sent.length);
     assert.deepEqual(received, sent);
   } finally {
     await consumer.disconnect();
