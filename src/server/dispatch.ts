@@ -117,7 +117,7 @@ async function answer(decoded: DecodedRequest, requestBytes: number, services: B
   };
   try {
     const response = await handler.handle(ctx, body);
-    if (apiKey === PRODUCE_KEY || apiKey === FETCH_KEY) return withQuota(response, respond, { quotas: services.clientQuotas, principal: session.principal, clientId: header.clientId, now: services.now() }, apiKey, requestBytes, body);
+    if ((apiKey === PRODUCE_KEY || apiKey === FETCH_KEY) && services.clientQuotas.any) return withQuota(response, respond, { quotas: services.clientQuotas, principal: session.principal, clientId: header.clientId, now: services.now() }, apiKey, requestBytes, body);
     return response === null ? { kind: 'none' } : respond(response);
   } catch (err) {
     log.error({ err, api: handler.name, version }, 'handler failed');

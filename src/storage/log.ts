@@ -13,6 +13,7 @@ import { BATCH_LOG_OVERHEAD, RecordBatchView } from '../protocol/records/record-
 import type { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { WriteCoalescer } from './write-coalescer.js';
+import { FlushPolicy } from './flush-policy.js';
 import { firstBatchAtTimestamp, headersFrom, largestTimestampIn, readBatches, segmentTimesOf, type ReadableLog } from './log-reads.js';
 import { expireSegments } from './log-retention.js';
 import type { LogConfig, OpenOptions } from './log-config.js';
@@ -37,8 +38,7 @@ export class DiskLog implements PartitionLog {
   private writeQueue: Promise<void> = Promise.resolve();
   private readonly writes: WriteCoalescer;
   private readonly commit: GroupCommit;
-  private unflushedMessages = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly flushPolicy: FlushPolicy;
   private readonly epochs: LeaderEpochFile;
   /** Set while a truncation runs: appends computed against the old end would land in the wrong place. */
   private truncating = false;
@@ -72,6 +72,7 @@ export class DiskLog implements PartitionLog {
     cleanerCheckpoint: number,
   ) {
     this.commit = new GroupCommit((issued) => this.syncDirty(issued));
+    this.flushPolicy = new FlushPolicy(() => this.config, () => this.backgroundFlush());
     this.writes = new WriteCoalescer({
       enqueue: (task) => this.enqueue(task),
       failure: () => this.failure,
@@ -198,8 +199,7 @@ export class DiskLog implements PartitionLog {
       if (this.failure) throw this.failure;
       this.recoveryPoint = Math.max(this.recoveryPoint, next);
     } else {
-      this.unflushedMessages += next - baseOffset;
-      this.scheduleBackgroundFlush();
+      this.flushPolicy.appended(next - baseOffset);
     }
     return { baseOffset, lastOffset: next - 1 };
   }
@@ -269,19 +269,6 @@ export class DiskLog implements PartitionLog {
       throw this.fail(err);
     }
     flushEnded(this.dir, segments.length, startedAt);
-  }
-
-  private scheduleBackgroundFlush(): void {
-    if (this.unflushedMessages >= this.config.flushMessages) {
-      this.unflushedMessages = 0;
-      this.backgroundFlush();
-    } else if (!this.flushTimer && this.config.flushMs < 2 ** 31) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.backgroundFlush();
-      }, this.config.flushMs);
-      this.flushTimer.unref();
-    }
   }
 
   /** A flush nobody waits for: its failure takes the log offline (and is reported once, there). */
@@ -467,7 +454,7 @@ export class DiskLog implements PartitionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.compaction.stop();
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushPolicy.cancel();
     // An offline log closes without writing: its owner must not mark the shutdown clean.
     if (!this.failure) await this.flush().catch((err: unknown) => this.fail(err));
     this.closed = true;
@@ -486,7 +473,7 @@ export class DiskLog implements PartitionLog {
     this.onDestroy();
     // Closed first: a cleaning pass stops at its next step (quietly, before the swap) and new appends are refused.
     this.closed = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushPolicy.cancel();
     await this.compaction.stop();
     this.failure ??= new LogOfflineError(`log ${this.dir} was deleted`);
     this.writes.rejectAll(this.failure);

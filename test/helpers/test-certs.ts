@@ -83,3 +83,14 @@ export function makeTestCerts(): TestCerts {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** A cluster whose brokers talk over an SSL inter-broker listener with client certificates required, beside a PLAINTEXT one for clients. */
+export function mutualTlsClusterConfig(certs: TestCerts): Record<string, string> {
+  return {
+    listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
+    'inter.broker.listener.name': 'SSL',
+    'ssl.keystore.location': certs.server.pemFile,
+    'ssl.truststore.location': certs.caFile,
+    'ssl.client.auth': 'required',
+  };
+}

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { startCluster } from '../../src/broker/cluster.js';
-import { makeTestCerts } from '../helpers/test-certs.js';
+import { mutualTlsClusterConfig, makeTestCerts } from '../helpers/test-certs.js';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
 
@@ -16,11 +16,7 @@ test('brokers as super users over mutual TLS replicate; PLAINTEXT clients get on
   const cluster = await startCluster({
     brokers: 3,
     config: {
-      listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
-      'inter.broker.listener.name': 'SSL',
-      'ssl.keystore.location': certs.server.pemFile,
-      'ssl.truststore.location': certs.caFile,
-      'ssl.client.auth': 'required',
+      ...mutualTlsClusterConfig(certs),
       'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
       'super.users': 'User:CN=localhost',
       'allow.everyone.if.no.acl.found': 'false',

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { startCluster } from '../../src/broker/cluster.js';
-import { makeTestCerts } from '../helpers/test-certs.js';
+import { mutualTlsClusterConfig, makeTestCerts } from '../helpers/test-certs.js';
 import { openTls } from '../helpers/tls-probe.js';
 import type { MetadataResponse } from '../../src/protocol/generated/index.js';
 
@@ -17,11 +17,7 @@ test('followers replicate over the SSL inter-broker listener (mutual TLS); clien
   const cluster = await startCluster({
     brokers: 3,
     config: {
-      listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
-      'inter.broker.listener.name': 'SSL',
-      'ssl.keystore.location': certs.server.pemFile,
-      'ssl.truststore.location': certs.caFile,
-      'ssl.client.auth': 'required',
+      ...mutualTlsClusterConfig(certs),
       'offsets.topic.num.partitions': '3',
       'replica.fetch.wait.max.ms': '100',
     },

@@ -71,6 +71,11 @@ export class ClientQuotas {
     return quotas;
   }
 
+  /** Whether any quota is set at all: without one the request path skips quota work entirely. */
+  get any(): boolean {
+    return this.byEntity.size > 0;
+  }
+
   /** Every entity with a quota, and its values. */
   entries(): { entity: QuotaEntity; values: Record<string, number> }[] {
     const out: { entity: QuotaEntity; values: Record<string, number> }[] = [];
