@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-configs.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SingleNodeMetadataStore } from '../metadata/single-node-store.js';
-import { EtcdMetadataStore } from '../metadata/etcd/etcd-store.js';
 import { MetadataUnavailableError } from '../metadata/metadata-errors.js';
 import { checkSingleNodeDataDir, claimClusterDataDir } from '../metadata/data-dir-identity.js';
 
@@ -29,6 +28,8 @@ export async function openMetadataStore(config: BrokerConfig, log: Logger, aband
     sessionTimeoutMs: config.int('broker.session.timeout.ms'),
     heartbeatIntervalMs: config.int('broker.heartbeat.interval.ms'),
   };
+  // Loaded only for a cluster: the etcd client and its gRPC stack take a good part of a second to load.
+  const { EtcdMetadataStore } = await import('../metadata/etcd/etcd-store.js');
   let pauseMs = FIRST_RETRY_MS;
   for (let attempt = 1; ; attempt++) {
     try {

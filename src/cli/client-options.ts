@@ -42,3 +42,11 @@ export function oneLine(err: unknown): string {
   };
   return (walk(err) ?? (err instanceof Error ? err.message : String(err))).split('\n')[0];
 }
+
+/**
+ * The client library, loaded when a command first talks to a broker: loading it takes over a second
+ * on this kind of machine, and `tributary start` (which shares the CLI's entry point) never needs it.
+ */
+export function kafkaClient(): Promise<typeof import('@platformatic/kafka')> {
+  return import('@platformatic/kafka');
+}

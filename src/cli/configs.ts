@@ -5,11 +5,11 @@
  * in Tributary (server.properties and --set, read at start); `config set` says so.
  */
 import type { Command } from 'commander';
-import { Admin } from '@platformatic/kafka';
+import type { Admin } from '@platformatic/kafka';
 import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
-import { clientOptions, oneLine } from './client-options.js';
+import { clientOptions, kafkaClient, oneLine } from './client-options.js';
 
 interface Common {
   bootstrap: string;
@@ -29,6 +29,7 @@ async function bootstrapBrokerId(admin: Admin, bootstrap: string): Promise<strin
 }
 
 async function describe(o: Common, resourceType: typeof TOPIC | typeof BROKER, resourceName: string, keys: string[]): Promise<void> {
+  const { Admin } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
   try {
     const name = resourceType === BROKER && resourceName === '' ? await bootstrapBrokerId(admin, o.bootstrap) : resourceName;

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Admin, Consumer } from '@platformatic/kafka';
+import type { Admin, Consumer } from '@platformatic/kafka';
 import { CliError } from './group-queries.js';
-import { clientOptions, oneLine } from './client-options.js';
+import { clientOptions, kafkaClient, oneLine } from './client-options.js';
 import { formatRecord, jsonRecord, type PrintableRecord } from './record-format.js';
 
 interface ConsumeOptions {
@@ -46,6 +46,7 @@ async function startOffsets(admin: Admin, topic: string, partitions: number[], o
 async function consume(topic: string, o: ConsumeOptions): Promise<void> {
   const limit = o.count === undefined ? Infinity : Number(o.count);
   if (!(limit > 0)) throw new CliError(`--count must be a positive number, not ${o.count}`);
+  const { Admin, Consumer } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
   let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
   try {

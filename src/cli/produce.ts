@@ -8,9 +8,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { Producer, type MessageToProduce } from '@platformatic/kafka';
+import type { MessageToProduce } from '@platformatic/kafka';
 import { CliError } from './group-queries.js';
-import { clientOptions, oneLine } from './client-options.js';
+import { clientOptions, kafkaClient, oneLine } from './client-options.js';
 import { toJson } from './json.js';
 
 interface ProduceOptions {
@@ -51,6 +51,7 @@ async function produce(topic: string, o: ProduceOptions): Promise<void> {
   const partition = o.partition === undefined ? undefined : Number(o.partition);
   if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) throw new CliError(`--partition must be a partition number, not ${o.partition}`);
   const headers = headersOf(o.header);
+  const { Producer } = await kafkaClient();
   const producer = new Producer({ ...clientOptions(o.bootstrap), acks, compression: o.compression as Compression, autocreateTopics: true });
   const input = createInterface({ input: o.file ? createReadStream(o.file) : process.stdin, crlfDelay: Infinity });
   const showProgress = o.progress === true || (o.progress !== false && process.stderr.isTTY === true);

@@ -5,11 +5,11 @@
  * cluster.ts. Tables for people, --json for scripts, one-line errors with a failing exit code.
  */
 import type { Command } from 'commander';
-import { Admin } from '@platformatic/kafka';
+import type { Admin } from '@platformatic/kafka';
 import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
-import { clientOptions, oneLine } from './client-options.js';
+import { clientOptions, kafkaClient, oneLine } from './client-options.js';
 
 interface Common {
   bootstrap: string;
@@ -21,6 +21,7 @@ const SET = 0 as const;
 const DELETE = 1 as const;
 
 async function withAdmin(o: Common, fn: (admin: Admin) => Promise<void>): Promise<void> {
+  const { Admin } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
   try {
     await fn(admin);
