@@ -24,3 +24,13 @@ export function peakRssMiB(pid: number): number {
     return 0;
   }
 }
+
+/** Resident set now (VmRSS) in MiB, 0 when the process has gone. */
+export function residentMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

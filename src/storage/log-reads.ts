@@ -83,6 +83,9 @@ async function readOnce(log: ReadableLog, offset: number, maxBytes: number, maxO
       cut += size;
     }
     const found = bytes.subarray(0, cut);
+    // The reader's next fetch most likely starts where this answer ends: read it while this one is sent.
+    const next = info.position + cut;
+    if (cut > 0 && next < end) seg.readAhead(next, Math.min(want, end - next));
     // Compaction keeps some batches without records (a producer's last, a merged segment's end):
     // a client such as kafkajs 2.x waits for ever on a fetch answer without a record, so the read
     // goes on past such a stretch (into the next segment) while the byte budget allows.

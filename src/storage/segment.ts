@@ -10,6 +10,7 @@ import type { HandleCache } from './handle-cache.js';
 import { readFileOrNull, writeWholeFile, type FileSystem, type StorageFile } from './file-system.js';
 import { TransactionIndex, txnIndexFile } from './txn-index.js';
 import { RecentBatches } from './recent-batches.js';
+import { SegmentReadAhead } from './read-ahead.js';
 
 /** What a scan of a batch header tells. */
 export interface BatchInfo {
@@ -59,6 +60,8 @@ export class Segment {
   readonly txnIndex: TransactionIndex;
   /** The last batches appended by this process, for reads at the head of the log (recent-batches.ts). */
   private readonly recent = new RecentBatches();
+  /** The next slice for a sequential reader, read while the previous answer is sent (read-ahead.ts). */
+  private readonly ahead = new SegmentReadAhead();
 
   constructor(
     readonly dir: string,
@@ -258,6 +261,8 @@ export class Segment {
     const { offsets } = await this.indexes();
     const recent = this.recent.find(offset);
     if (recent !== undefined) return recent;
+    const ahead = await this.batchReadAhead(offset);
+    if (ahead) return ahead;
     const start = offsets.lookup(offset - this.baseOffset);
     return this.withFile(async (fh) => {
       const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
@@ -283,7 +288,31 @@ export class Segment {
     return infoOf(new RecordBatchView(header), position);
   }
 
-  read(position: number, length: number): Promise<Buffer> {
+  /** The batch holding `offset` when it is the first of the slice read ahead. */
+  private async batchReadAhead(offset: number): Promise<BatchInfo | null> {
+    await this.ahead.settled();
+    const position = this.ahead.heldPosition;
+    const bytes = position === null ? null : this.ahead.peek(position);
+    if (position === null || !bytes || bytes.length < BATCH_HEADER_SIZE) return null;
+    const info = infoOf(new RecordBatchView(bytes), position);
+    return info.baseOffset <= offset && offset <= info.lastOffset ? info : null;
+  }
+
+  /**
+   * Reads `length` bytes at `position` into memory now, for a sequential reader's next fetch;
+   * every one of them must be written already (the caller checks readableEnd).
+   */
+  readAhead(position: number, length: number): void {
+    if (this.deleted || this.replaced) return;
+    this.ahead.start(position, length, (fn) => this.withFile(fn));
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    if (!this.deleted && !this.replaced) {
+      await this.ahead.settled(position);
+      const held = this.deleted || this.replaced ? null : this.ahead.take(position, length);
+      if (held) return held;
+    }
     return this.withFile(async (fh) => {
       const buf = Buffer.allocUnsafe(length);
       const { bytesRead } = await fh.read(buf, 0, length, position);
@@ -293,7 +322,10 @@ export class Segment {
 
   /** Cuts the log at `position` and drops index entries past it. */
   async truncateTo(position: number, nextOffset: number): Promise<void> {
+    this.ahead.drop();
     await this.withFile((fh) => fh.truncate(position));
+    // A read ahead started while the file was being cut may hold bytes past the cut.
+    this.ahead.drop();
     this.size = position;
     this.recent.truncateToPosition(position);
     const { offsets, times } = await this.indexes();
@@ -308,6 +340,7 @@ export class Segment {
 
   async delete(): Promise<void> {
     this.deleted = true;
+    this.ahead.drop();
     await this.handles.close(this.logPath);
     for (const f of [this.logPath, indexFile(this.dir, this.baseOffset), timeIndexFile(this.dir, this.baseOffset)]) await this.fs.unlink(f);
     await this.txnIndex.delete();
