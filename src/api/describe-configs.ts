@@ -51,7 +51,7 @@ function describeTopic(ctx: RequestContext, resource: Resource, includeSynonyms:
   return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: RESOURCE_TOPIC, resourceName: resource.resourceName, configs };
 }
 
-function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: boolean): DescribeConfigsResponseDescribeConfigsResultInput {
+function describeBroker(ctx: RequestContext, resource: Resource, includeSynonyms: boolean, includeDocs: boolean): DescribeConfigsResponseDescribeConfigsResultInput {
   if (resource.resourceName !== '' && resource.resourceName !== String(ctx.broker.nodeId)) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id ${resource.resourceName} is not this broker (${ctx.broker.nodeId}).`, resourceType: RESOURCE_BROKER, resourceName: resource.resourceName, configs: [] };
   }
@@ -59,6 +59,12 @@ function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: bo
   // Every broker key, the ones that give topics their defaults (log.retention.ms, min.insync.replicas …) among them.
   const configs: ConfigEntry[] = [...ALL_BROKER_DEFS.values()].filter((d) => wanted(d.name)).map((d) => {
     const explicit = ctx.broker.config.explicit(d.name);
+    // As Kafka: the value's own source first, then the default below it (Redpanda Console shows this list).
+    const synonyms = [];
+    if (includeSynonyms && d.sensitive !== true) {
+      if (explicit !== undefined) synonyms.push({ name: d.name, value: explicit, source: SOURCE_STATIC_BROKER });
+      if (d.defaultValue !== null) synonyms.push({ name: d.name, value: d.defaultValue, source: SOURCE_DEFAULT });
+    }
     return {
       name: d.name,
       // As Kafka: a password's value never leaves the broker, only whether one is set.
@@ -67,7 +73,7 @@ function describeBroker(ctx: RequestContext, resource: Resource, includeDocs: bo
       isDefault: ctx.apiVersion === 0 && explicit === undefined,
       configSource: explicit === undefined ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER,
       isSensitive: d.sensitive === true,
-      synonyms: [],
+      synonyms,
       configType: d.type,
       documentation: includeDocs ? d.doc : null,
     };
@@ -85,7 +91,7 @@ export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, Describe
       const refused = authorizeConfigResource(ctx, Op.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
       if (refused) return { ...refused, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
       if (r.resourceType === RESOURCE_TOPIC) return describeTopic(ctx, r, request.includeSynonyms, request.includeDocumentation);
-      if (r.resourceType === RESOURCE_BROKER) return describeBroker(ctx, r, request.includeDocumentation);
+      if (r.resourceType === RESOURCE_BROKER) return describeBroker(ctx, r, request.includeSynonyms, request.includeDocumentation);
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} has no configs here.`, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
     });
     return { throttleTimeMs: 0, results };

@@ -49,6 +49,10 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('default.replication.factor', ConfigType.Int, '1', 'Replication factor of auto-created topics.', atLeast(1)),
   def('auto.create.topics.enable', ConfigType.Boolean, 'true', 'Create a topic when a client asks for its metadata.'),
   def('delete.topic.enable', ConfigType.Boolean, 'true', 'Allow DeleteTopics.'),
+  // Admin tools read the broker's Kafka version from this key (Kafka UI turns IncrementalAlterConfigs and config
+  // documentation on from 2.3 and 2.6): it names the Kafka release whose protocol Tributary's ApiVersions table
+  // mostly matches. Setting it changes nothing but what is reported.
+  def('inter.broker.protocol.version', ConfigType.String, '3.7-IV4', 'Reported for admin tools that read the broker\'s Kafka version from it; Tributary serves every version in its ApiVersions table whatever this says.'),
   def('message.max.bytes', ConfigType.Int, '1048588', 'Largest record batch a topic accepts unless it sets max.message.bytes.', atLeast(0)),
   def('socket.request.max.bytes', ConfigType.Int, '104857600', 'Largest request frame; a larger one closes the connection.', atLeast(1)),
   def('connections.max.idle.ms', ConfigType.Long, '600000', 'Idle connections are closed after this long.', atLeast(1)),

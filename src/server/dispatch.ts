@@ -65,7 +65,7 @@ export function dispatch(frame: Buffer, services: BrokerServices, session: Clien
     // Any other exception is a decoder bug: the connection's boundary closes the connection.
     throw err;
   }
-  const trace = startTrace(services, session, decoded.header.requestApiKey, decoded.header.requestApiVersion, decoded.api.name, decoded.body, frame.length);
+  const trace = startTrace(services, session, decoded.header.requestApiKey, decoded.header.requestApiVersion, decoded.api.name, decoded.header.clientId, decoded.body, frame.length);
   return {
     responseBytesEstimate: responseBytesEstimate(decoded, services.config.int('fetch.max.bytes')),
     decodedBytesEstimate: decoded.elements * DECODED_BYTES_PER_ELEMENT,

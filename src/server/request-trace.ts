@@ -29,6 +29,8 @@ export interface RequestTrace extends WaitTiming {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly apiName: string;
+  /** The request header's client id (null when the client sent none). */
+  readonly clientId: string | null;
   /** The decoded request body. */
   readonly request: unknown;
   readonly requestBytes: number;
@@ -43,10 +45,10 @@ export interface RequestTrace extends WaitTiming {
   outcome: 'response' | 'none' | 'close';
 }
 
-export function startTrace(broker: BrokerServices, session: ClientSession, apiKey: number, apiVersion: number, apiName: string, request: unknown, requestBytes: number): RequestTrace | undefined {
+export function startTrace(broker: BrokerServices, session: ClientSession, apiKey: number, apiVersion: number, apiName: string, clientId: string | null, request: unknown, requestBytes: number): RequestTrace | undefined {
   if (!requestChannel.hasSubscribers) return undefined;
   const now = performance.now();
-  return { broker, session, apiKey, apiVersion, apiName, request, requestBytes, response: null, responseBytes: 0, receivedAt: now, answeredAt: now, writtenAt: now, sentAt: now, outcome: 'none', remoteStartedAt: -1, remoteEndedAt: -1 };
+  return { broker, session, apiKey, apiVersion, apiName, clientId, request, requestBytes, response: null, responseBytes: 0, receivedAt: now, answeredAt: now, writtenAt: now, sentAt: now, outcome: 'none', remoteStartedAt: -1, remoteEndedAt: -1 };
 }
 
 /** The handler answered with `response` (about to be encoded). */
