@@ -1,67 +1,56 @@
 /**
- * Counters and histograms for the request path, cheaper than prom-client's own: prom-client hashes
- * and validates the labels of every inc() and observe(), even on a child, which costs more than the
- * rest of a small request's bookkeeping. Here a series is a plain cell looked up once per label
- * set and kept; an event adds to numbers. The registry renders them like prom-client's metrics
- * (they implement the `get()` its text formatter reads), so the exposition is the same.
+ * Counters and histograms for the request path: a series is a plain cell looked up once per label
+ * set and kept, so an event only adds to numbers (prom-client hashes and validates the labels of
+ * every inc() and observe(), even on a child, which costs more than the rest of a small request's
+ * bookkeeping). Each cell keeps the text of its series' labels, built when the cell is made, so a
+ * scrape writes a line per series without formatting a label (exposition.ts).
  */
-import type { Metric, Registry } from 'prom-client';
-
-interface Rendered {
-  name: string;
-  help: string;
-  type: 'counter' | 'histogram';
-  values: { metricName?: string; labels: Record<string, string | number>; value: number }[];
-  aggregator: 'sum';
-}
-
-function labelsOf(names: readonly string[], values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  names.forEach((n, i) => {
-    if (values[i] !== undefined) out[n] = values[i];
-  });
-  return out;
-}
+import { escapeLabelValue, formatValue, header, labelString, seriesPrefix, type Exposition, type Family } from './exposition.js';
 
 export interface CounterCell {
   value: number;
 }
 
+interface CounterEntry {
+  readonly first: string | undefined;
+  readonly prefix: string;
+  readonly cell: CounterCell;
+}
+
 /** A counter family; `cell(values)` is the series of those label values (fewer values: fewer labels, as Kafka's all-topics series). */
-export class CounterCells {
-  private readonly cells = new Map<string, { labels: Record<string, string>; cell: CounterCell }>();
+export class CounterCells implements Family {
+  private readonly cells = new Map<string, CounterEntry>();
 
   constructor(
-    registry: Registry,
+    exposition: Exposition,
     readonly name: string,
     readonly help: string,
     private readonly labelNames: readonly string[],
   ) {
-    registry.registerMetric(this as unknown as Metric);
+    exposition.add(this);
   }
 
-  readonly type = 'counter';
   /** Runs before each rendering (a place to drop series that ended). */
   onRender: (() => void) | null = null;
 
   cell(...values: string[]): CounterCell {
     const key = values.join('\u0000');
     let entry = this.cells.get(key);
-    if (!entry) this.cells.set(key, (entry = { labels: labelsOf(this.labelNames, values), cell: { value: 0 } }));
+    if (!entry) this.cells.set(key, (entry = { first: values[0], prefix: seriesPrefix(this.name, labelString(this.labelNames, values)), cell: { value: 0 } }));
     return entry.cell;
   }
 
   /** Drops the series whose first label value is `first` (a deleted topic). */
   removeWhere(keep: (first: string) => boolean): void {
     for (const [key, entry] of this.cells) {
-      const first = entry.labels[this.labelNames[0]];
-      if (first !== undefined && !keep(first)) this.cells.delete(key);
+      if (entry.first !== undefined && !keep(entry.first)) this.cells.delete(key);
     }
   }
 
-  get(): Rendered {
+  render(out: string[]): void {
     this.onRender?.();
-    return { name: this.name, help: this.help, type: 'counter', aggregator: 'sum', values: [...this.cells.values()].map((e) => ({ labels: e.labels, value: e.cell.value })) };
+    out.push(header(this.name, this.help, 'counter'));
+    for (const e of this.cells.values()) out.push(e.prefix + formatValue(e.cell.value));
   }
 
   reset(): void {
@@ -70,6 +59,7 @@ export class CounterCells {
 }
 
 export class HistogramCell {
+  /** Observations per bucket (not cumulative: a scrape sums them); above the last bound only the count holds them. */
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
@@ -88,46 +78,61 @@ export class HistogramCell {
         return;
       }
     }
-    // Above the last bound: only +Inf (the count) holds it.
   }
 }
 
+interface HistogramEntry {
+  readonly cell: HistogramCell;
+  /** `name_bucket{labels,le="b"} ` per bound, then +Inf. */
+  readonly buckets: string[];
+  readonly sum: string;
+  readonly count: string;
+}
+
 /** A histogram family with fixed buckets (upper bounds, ascending). */
-export class HistogramCells {
-  private readonly cells = new Map<string, { labels: Record<string, string>; cell: HistogramCell }>();
+export class HistogramCells implements Family {
+  private readonly cells = new Map<string, HistogramEntry>();
 
   constructor(
-    registry: Registry,
+    exposition: Exposition,
     readonly name: string,
     readonly help: string,
     private readonly labelNames: readonly string[],
     private readonly bounds: readonly number[],
   ) {
-    registry.registerMetric(this as unknown as Metric);
+    exposition.add(this);
   }
-
-  readonly type = 'histogram';
 
   cell(...values: string[]): HistogramCell {
     const key = values.join('\u0000');
     let entry = this.cells.get(key);
-    if (!entry) this.cells.set(key, (entry = { labels: labelsOf(this.labelNames, values), cell: new HistogramCell(this.bounds) }));
+    if (!entry) this.cells.set(key, (entry = this.entry(values)));
     return entry.cell;
   }
 
-  get(): Rendered {
-    const values: Rendered['values'] = [];
-    for (const { labels, cell } of this.cells.values()) {
+  private entry(values: readonly string[]): HistogramEntry {
+    const labels = labelString(this.labelNames, values);
+    const withLe = (le: string) => `${this.name}_bucket{${labels === '' ? '' : `${labels},`}le="${escapeLabelValue(le)}"} `;
+    return {
+      cell: new HistogramCell(this.bounds),
+      buckets: [...this.bounds.map((b) => withLe(formatValue(b))), withLe('+Inf')],
+      sum: seriesPrefix(`${this.name}_sum`, labels),
+      count: seriesPrefix(`${this.name}_count`, labels),
+    };
+  }
+
+  render(out: string[]): void {
+    out.push(header(this.name, this.help, 'histogram'));
+    for (const { cell, buckets, sum, count } of this.cells.values()) {
       let cumulative = 0;
-      this.bounds.forEach((le, i) => {
+      for (let i = 0; i < this.bounds.length; i++) {
         cumulative += cell.counts[i];
-        values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le }, value: cumulative });
-      });
-      values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: cell.count });
-      values.push({ metricName: `${this.name}_sum`, labels, value: cell.sum });
-      values.push({ metricName: `${this.name}_count`, labels, value: cell.count });
+        out.push(buckets[i] + formatValue(cumulative));
+      }
+      out.push(buckets[this.bounds.length] + formatValue(cell.count));
+      out.push(sum + formatValue(cell.sum));
+      out.push(count + formatValue(cell.count));
     }
-    return { name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values };
   }
 
   reset(): void {

@@ -5,8 +5,8 @@
  */
 import { sep } from 'node:path';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Gauge, type Registry } from 'prom-client';
 import { HistogramCells } from './cells.js';
+import { CollectedFamily, type Exposition } from './exposition.js';
 import { FLUSH_CHANNEL_NAME, type FlushEvent } from '../../broker/observed.js';
 import { guarded, type Scrape } from './scrape.js';
 
@@ -15,24 +15,18 @@ export const FLUSH_TIME_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 5
 
 type Snapshot = ReturnType<Scrape['partitions']>[number];
 
-export function logMetrics(registry: Registry, scrape: Scrape, onError: (err: unknown) => void): () => void {
+export function logMetrics(exposition: Exposition, scrape: Scrape, onError: (err: unknown) => void): () => void {
   const perPartition = (name: string, help: string, value: (p: Snapshot) => number) =>
-    new Gauge({
-      name: `kafka_log_log_${name}`,
-      help,
-      labelNames: ['topic', 'partition'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const p of scrape.partitions()) this.set({ topic: p.topic, partition: String(p.partition) }, value(p));
-      },
+    new CollectedFamily(exposition, `kafka_log_log_${name}`, help, 'gauge', (emit) => {
+      const labels = scrape.partitionLabels();
+      scrape.partitions().forEach((p, i) => emit(labels[i], value(p)));
     });
   perPartition('size', 'Bytes of the partition log on this broker (Size).', (p) => p.sizeBytes);
   perPartition('numlogsegments', 'Segments of the partition log (NumLogSegments).', (p) => p.segments);
   perPartition('logstartoffset', 'First offset of the partition log (LogStartOffset).', (p) => p.logStartOffset);
   perPartition('logendoffset', 'Offset the next record of the partition log gets (LogEndOffset).', (p) => p.logEndOffset);
 
-  const flush = new HistogramCells(registry, 'kafka_log_logflushstats_logflushrateandtimems', 'Milliseconds of one log flush: a group-commit round of fdatasyncs of a partition log (LogFlushRateAndTimeMs).', [], FLUSH_TIME_BUCKETS_MS).cell();
+  const flush = new HistogramCells(exposition, 'kafka_log_logflushstats_logflushrateandtimems', 'Milliseconds of one log flush: a group-commit round of fdatasyncs of a partition log (LogFlushRateAndTimeMs).', [], FLUSH_TIME_BUCKETS_MS).cell();
   const ownDir = scrape.broker.dataDir.endsWith(sep) ? scrape.broker.dataDir : scrape.broker.dataDir + sep;
   const onFlush = guarded<FlushEvent>(onError, (e) => {
     if (e.dir.startsWith(ownDir)) flush.observe(e.durationMs);

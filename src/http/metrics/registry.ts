@@ -1,10 +1,11 @@
 /**
- * The metrics of one broker: a prom-client registry per broker (several may run in one process),
- * filled by the channel subscribers and the scrape-time collectors of this folder, and rendered with
- * the process-wide default metrics.
+ * The metrics of one broker (several may run in one process): the families of this folder,
+ * filled by the channel subscribers and read at scrape time, written as Prometheus text by
+ * exposition.ts, followed by the process-wide default metrics, which prom-client renders.
  */
 import { Registry } from 'prom-client';
 import type { ObservedBroker } from '../../broker/observed.js';
+import { Exposition } from './exposition.js';
 import { Scrape } from './scrape.js';
 import { requestMetrics } from './request-metrics.js';
 import { topicMetrics } from './topic-metrics.js';
@@ -23,18 +24,18 @@ export interface BrokerMetrics {
 }
 
 export function brokerMetrics(broker: ObservedBroker, onError: (err: unknown) => void): BrokerMetrics {
-  const registry = new Registry();
+  const exposition = new Exposition();
   const scrape = new Scrape(broker);
-  const stops = [requestMetrics(registry, broker, onError), topicMetrics(registry, broker, onError), logMetrics(registry, scrape, onError), replicaMetrics(registry, scrape, onError)];
-  groupMetrics(registry, scrape);
-  runtimeMetrics(registry, scrape);
+  const stops = [requestMetrics(exposition, broker, onError), topicMetrics(exposition, broker, onError), logMetrics(exposition, scrape, onError), replicaMetrics(exposition, scrape, onError)];
+  groupMetrics(exposition, scrape);
+  runtimeMetrics(exposition, scrape);
   const processWide = processRegistry();
   return {
-    contentType: registry.contentType,
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
     async render() {
       scrape.begin();
-      const [own, process] = await Promise.all([registry.metrics(), processWide.metrics()]);
-      return `${own}\n${process}`;
+      const own = exposition.text();
+      return `${own}\n${await processWide.metrics()}`;
     },
     close() {
       for (const stop of stops) stop();

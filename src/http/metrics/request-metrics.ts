@@ -10,7 +10,7 @@
  * multiplying series (16 buckets × 5 histograms × the APIs actually used).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Registry } from 'prom-client';
+import type { Exposition } from './exposition.js';
 import { REQUEST_CHANNEL_NAME, type ObservedBroker, type RequestTrace } from '../../broker/observed.js';
 import { CounterCells, HistogramCells, type CounterCell, type HistogramCell } from './cells.js';
 import { guarded } from './scrape.js';
@@ -30,10 +30,10 @@ interface ApiSeries {
   responseSend: HistogramCell;
 }
 
-export function requestMetrics(registry: Registry, broker: ObservedBroker, onError: (err: unknown) => void): () => void {
-  const requests = new CounterCells(registry, 'kafka_network_requestmetrics_requests_total', 'Requests answered, by API (Kafka RequestsPerSec) and version.', ['request', 'version']);
-  const errors = new CounterCells(registry, 'kafka_network_requestmetrics_errors_total', 'Error codes in answers, by API and Kafka error name (NONE included), counted per partition or entry as Kafka counts them (ErrorsPerSec).', ['request', 'error']);
-  const histogram = (name: string, help: string) => new HistogramCells(registry, name, help, ['request'], REQUEST_TIME_BUCKETS_MS);
+export function requestMetrics(exposition: Exposition, broker: ObservedBroker, onError: (err: unknown) => void): () => void {
+  const requests = new CounterCells(exposition, 'kafka_network_requestmetrics_requests_total', 'Requests answered, by API (Kafka RequestsPerSec) and version.', ['request', 'version']);
+  const errors = new CounterCells(exposition, 'kafka_network_requestmetrics_errors_total', 'Error codes in answers, by API and Kafka error name (NONE included), counted per partition or entry as Kafka counts them (ErrorsPerSec).', ['request', 'error']);
+  const histogram = (name: string, help: string) => new HistogramCells(exposition, name, help, ['request'], REQUEST_TIME_BUCKETS_MS);
   const total = histogram('kafka_network_requestmetrics_totaltimems', 'Milliseconds from a complete request frame to the last byte of its answer written (TotalTimeMs).');
   const local = histogram('kafka_network_requestmetrics_localtimems', 'Milliseconds from a complete request frame to its answer built, less its waits in the purgatory (LocalTimeMs).');
   const remote = histogram('kafka_network_requestmetrics_remotetimems', 'Milliseconds a request waited in the purgatory: for followers (acks=all) or for data (Fetch long polls) (RemoteTimeMs).');

@@ -6,67 +6,35 @@
  * kept in one registry for the whole process (process-metrics.ts).
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { CollectedFamily, escapeLabelValue, gauge, type Exposition } from './exposition.js';
 import type { Scrape } from './scrape.js';
 
 /** Idle share is measured over the time since the previous scrape, but never over less than this. */
 const MIN_WINDOW_MS = 1000;
 
-export function runtimeMetrics(registry: Registry, scrape: Scrape): void {
+export function runtimeMetrics(exposition: Exposition, scrape: Scrape): void {
   const broker = scrape.broker;
   let mark: EventLoopUtilization = performance.eventLoopUtilization();
   let idle = 1;
-  new Gauge({
-    name: 'kafka_network_socketserver_networkprocessoravgidle_percent',
-    help: 'Share (0-1) of time the event loop was idle since the previous scrape: 1 - event loop utilization (NetworkProcessorAvgIdlePercent).',
-    registers: [registry],
-    collect() {
-      const now = performance.eventLoopUtilization();
-      const window = performance.eventLoopUtilization(now, mark);
-      if (window.idle + window.active >= MIN_WINDOW_MS) {
-        idle = 1 - window.utilization;
-        mark = now;
-      }
-      this.set(idle);
-    },
+  gauge(exposition, 'kafka_network_socketserver_networkprocessoravgidle_percent', 'Share (0-1) of time the event loop was idle since the previous scrape: 1 - event loop utilization (NetworkProcessorAvgIdlePercent).', () => {
+    const now = performance.eventLoopUtilization();
+    const window = performance.eventLoopUtilization(now, mark);
+    if (window.idle + window.active >= MIN_WINDOW_MS) {
+      idle = 1 - window.utilization;
+      mark = now;
+    }
+    return idle;
   });
-  new Gauge({
-    name: 'kafka_server_socket_server_metrics_connection_count',
-    help: 'Client connections open now, per listener (socket-server-metrics connection-count; one network processor: the event loop).',
-    labelNames: ['listener', 'networkProcessor'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const l of broker.listeners()) this.set({ listener: l.name, networkProcessor: '0' }, l.connections);
-    },
+  new CollectedFamily(exposition, 'kafka_server_socket_server_metrics_connection_count', 'Client connections open now, per listener (socket-server-metrics connection-count; one network processor: the event loop).', 'gauge', (emit) => {
+    for (const l of broker.listeners()) emit(`listener="${escapeLabelValue(l.name)}",networkProcessor="0"`, l.connections);
   });
-  const refused = new Counter({
-    name: 'tributary_listener_connections_refused_total',
-    help: 'Connections closed when accepted because of max.connections or max.connections.per.ip, per listener.',
-    labelNames: ['listener'],
-    registers: [registry],
-    collect() {
-      // The listener counts refusals itself; the counter shows its running total.
-      refused.reset();
-      for (const l of broker.listeners()) refused.inc({ listener: l.name }, l.refused);
-    },
+  // The listener counts refusals itself; the counter shows its running total.
+  new CollectedFamily(exposition, 'tributary_listener_connections_refused_total', 'Connections closed when accepted because of max.connections or max.connections.per.ip, per listener.', 'counter', (emit) => {
+    for (const l of broker.listeners()) emit(`listener="${escapeLabelValue(l.name)}"`, l.refused);
   });
-  new Gauge({
-    name: 'kafka_server_delayedoperationpurgatory_purgatorysize',
-    help: 'Requests waiting in the purgatory: Fetch long polls and acks=all Produce waits (PurgatorySize).',
-    labelNames: ['delayedOperation'],
-    registers: [registry],
-    collect() {
-      this.set({ delayedOperation: 'Fetch' }, broker.purgatory('fetch'));
-      this.set({ delayedOperation: 'Produce' }, broker.purgatory('produce'));
-    },
+  new CollectedFamily(exposition, 'kafka_server_delayedoperationpurgatory_purgatorysize', 'Requests waiting in the purgatory: Fetch long polls and acks=all Produce waits (PurgatorySize).', 'gauge', (emit) => {
+    emit('delayedOperation="Fetch"', broker.purgatory('fetch'));
+    emit('delayedOperation="Produce"', broker.purgatory('produce'));
   });
-  new Gauge({
-    name: 'kafka_server_kafkaserver_brokerstate',
-    help: 'Kafka\'s BrokerState: 1 starting, 3 running, 7 shutting down.',
-    registers: [registry],
-    collect() {
-      this.set(broker.state);
-    },
-  });
+  gauge(exposition, 'kafka_server_kafkaserver_brokerstate', 'Kafka\'s BrokerState: 1 starting, 3 running, 7 shutting down.', () => broker.state);
 }

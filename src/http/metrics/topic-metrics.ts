@@ -7,7 +7,7 @@
  * bytes out count consumer fetches, ReplicationBytesOut the fetches of follower brokers.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Registry } from 'prom-client';
+import type { Exposition } from './exposition.js';
 import { FETCHED_CHANNEL_NAME, PRODUCED_CHANNEL_NAME, REPLICATED_CHANNEL_NAME, type FetchedEvent, type ObservedBroker, type ProducedEvent, type ReplicatedEvent } from '../../broker/observed.js';
 import { CounterCells, type CounterCell } from './cells.js';
 import { guarded } from './scrape.js';
@@ -18,8 +18,8 @@ class TopicCounter {
   private readonly byTopic = new Map<string, CounterCell>();
   private readonly all: CounterCell;
 
-  constructor(registry: Registry, name: string, help: string, exists: (topic: string) => boolean) {
-    this.cells = new CounterCells(registry, name, help, ['topic']);
+  constructor(exposition: Exposition, name: string, help: string, exists: (topic: string) => boolean) {
+    this.cells = new CounterCells(exposition, name, help, ['topic']);
     this.all = this.cells.cell();
     this.cells.onRender = () => {
       for (const topic of this.byTopic.keys()) if (!exists(topic)) this.byTopic.delete(topic);
@@ -35,9 +35,9 @@ class TopicCounter {
   }
 }
 
-export function topicMetrics(registry: Registry, broker: ObservedBroker, onError: (err: unknown) => void): () => void {
+export function topicMetrics(exposition: Exposition, broker: ObservedBroker, onError: (err: unknown) => void): () => void {
   const exists = (topic: string) => broker.topicExists(topic);
-  const c = (name: string, help: string) => new TopicCounter(registry, `kafka_server_brokertopicmetrics_${name}_total`, help, exists);
+  const c = (name: string, help: string) => new TopicCounter(exposition, `kafka_server_brokertopicmetrics_${name}_total`, help, exists);
   const messagesIn = c('messagesin', 'Records appended by client produce requests (MessagesInPerSec).');
   const bytesIn = c('bytesin', 'Record bytes of client produce requests appended (BytesInPerSec).');
   const bytesOut = c('bytesout', 'Record bytes sent to consumers in Fetch answers (BytesOutPerSec).');
@@ -45,8 +45,8 @@ export function topicMetrics(registry: Registry, broker: ObservedBroker, onError
   const failedProduce = c('failedproducerequests', 'Partitions of produce requests refused with an error (FailedProduceRequestsPerSec).');
   const totalFetch = c('totalfetchrequests', 'Partitions of Fetch answers, consumers and followers (TotalFetchRequestsPerSec).');
   const failedFetch = c('failedfetchrequests', 'Partitions of Fetch answers with an error (FailedFetchRequestsPerSec).');
-  const replicationIn = new CounterCells(registry, 'kafka_server_brokertopicmetrics_replicationbytesin_total', 'Record bytes this broker copied from leaders as a follower (ReplicationBytesInPerSec).', []).cell();
-  const replicationOut = new CounterCells(registry, 'kafka_server_brokertopicmetrics_replicationbytesout_total', 'Record bytes sent to follower brokers (ReplicationBytesOutPerSec).', []).cell();
+  const replicationIn = new CounterCells(exposition, 'kafka_server_brokertopicmetrics_replicationbytesin_total', 'Record bytes this broker copied from leaders as a follower (ReplicationBytesInPerSec).', []).cell();
+  const replicationOut = new CounterCells(exposition, 'kafka_server_brokertopicmetrics_replicationbytesout_total', 'Record bytes sent to follower brokers (ReplicationBytesOutPerSec).', []).cell();
 
   const onProduced = guarded<ProducedEvent>(onError, (e) => {
     if (e.broker !== broker.services) return;
