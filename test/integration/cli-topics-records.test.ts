@@ -10,6 +10,11 @@ import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { kcatRecords } from '../helpers/kcat.js';
+import { batchesIn } from '../../src/protocol/records/batch-records.js';
+import { CompressionType } from '../../src/protocol/records/record-batch.js';
+import type { FetchResponse } from '../../src/protocol/generated/index.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
@@ -98,6 +103,34 @@ test('produce takes keys, headers and compression; consume prints formats, JSON,
   assert.deepEqual(json.map((r) => [r.offset, r.key, r.value, r.headers.source]), [25, 26, 27, 28, 29].map((i) => [i, `k${i}`, `value ${i}`, 'cli']));
   assert.deepEqual((await ok(['consume', 'cli-events', '-n', '3'])).split('\n').slice(0, 3), ['value 0', 'value 1', 'value 2']);
   assert.equal(await ok(['consume', 'cli-events', '--timestamp', String(Date.now() + 60_000), '-e']), '', 'a time after every record starts at the end');
+});
+
+// @platformatic/kafka compresses zstd with node:zlib, which has it from Node.js 22.15 on; CI runs this
+// file on the 24 and 22 lines, so both the codec and the refusal below are exercised where they apply.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const zlibHasZstd = major > 22 || (major === 22 && minor >= 15);
+
+test('produce -z zstd writes zstd batches on Node.js 22.15 or later, and says in one line that it cannot before', async () => {
+  await ok(['topic', 'create', 'cli-zstd', '-p', '1']);
+  const produced = await cli(['produce', 'cli-zstd', '-k', ':', '-z', 'zstd', '--no-progress'], 'k1:one\nk2:two\nk3:three\n');
+  if (!zlibHasZstd) {
+    assert.notEqual(produced.code, 0);
+    assert.match(produced.stderr.trim(), /^zstd is not supported in the current Node\.js version$/);
+    return;
+  }
+  assert.equal(produced.code, 0, produced.stderr);
+  const raw = await RawClient.open(broker.bootstrap);
+  try {
+    raw.sendRequest(1, 12, 1, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [], topics: [{ topic: 'cli-zstd', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }] });
+    const res = (await raw.response(1, 12))?.body as FetchResponse;
+    const batches = [...batchesIn(res.responses[0].partitions[0].records ?? Buffer.alloc(0))];
+    assert.deepEqual(batches.map((b) => [b.compression, b.recordCount]), [[CompressionType.Zstd, 3]], 'one zstd batch of the three records');
+  } finally {
+    raw.close();
+  }
+  // librdkafka decodes with its own zstd, the CLI with node:zlib's.
+  assert.deepEqual((await kcatRecords(broker.bootstrap, 'cli-zstd')).map((r) => `${r.key?.toString()}=${r.value?.toString()}`), ['k1=one', 'k2=two', 'k3=three']);
+  assert.deepEqual((await ok(['consume', 'cli-zstd', '-e', '-f', '%k=%v\\n'])).trimEnd().split('\n'), ['k1=one', 'k2=two', 'k3=three']);
 });
 
 test('consume in a group commits, so the next run goes on where the last stopped', async () => {

@@ -56,6 +56,16 @@ describe('console JSON API', () => {
     await t.send({ topic: 'logs', messages: [{ key: 'txn-a', value: 'in a transaction', timestamp: String(BASE_TS + 20_000) }, { key: 'txn-b', value: 'also', timestamp: String(BASE_TS + 21_000) }] });
     await t.commit();
     await txn.disconnect();
+    // EndTxn is answered once the commit is decided; the marker is written after it, as in Kafka, so
+    // the reads below wait until the partition's end (the latest offset) is past it.
+    const offsets = kafka.admin();
+    await offsets.connect();
+    const deadline = Date.now() + 30_000;
+    while ((await offsets.fetchTopicOffsets('logs'))[0].offset !== '23') {
+      assert.ok(Date.now() < deadline, 'the commit marker was not written within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await offsets.disconnect();
   });
 
   after(async () => {
