@@ -77,10 +77,11 @@ async function startSystems(): Promise<System[]> {
 }
 
 async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
-  const admin = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  // Kafka 2.1.1 takes longer than kafkajs's default 5 s to create 1,000 partitions.
+  const admin = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING, requestTimeout: 120_000 }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true, timeout: 120_000 });
   } finally {
     await admin.disconnect();
   }
