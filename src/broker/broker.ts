@@ -163,10 +163,12 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const shutdown = async () => {
     observation.state = BrokerState.SHUTTING_DOWN;
     markReady();
-    // Leadership moves to other replicas before anything stops (a lone broker has nowhere to move it).
-    if (config.etcdEndpoints.length > 0) await controller?.controlledShutdown().catch((err: unknown) => log.warn({ err }, 'controlled shutdown failed'));
-    // Followers stop copying now, so leaders do not take this broker back into their ISRs.
+    // Followers stop copying first (fetches in flight end): a leader hearing one more fetch after
+    // the controller took this broker out of its ISR would take it back in, and the ISR would name
+    // a stopped broker until replica.lag.time.max.ms (seen in the rolling-restart test).
     await replication?.stop();
+    // Leadership moves to other replicas before anything else stops (a lone broker has nowhere to move it).
+    if (config.etcdEndpoints.length > 0) await controller?.controlledShutdown().catch((err: unknown) => log.warn({ err }, 'controlled shutdown failed'));
     // Stop accepting; requests in flight may finish (up to 5 s) while the rest shuts down.
     const closing = listeners?.close(5000);
     // Waiting long polls answer now.
