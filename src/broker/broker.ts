@@ -45,6 +45,7 @@ import { systemScheduler, type Scheduler } from '../coordinator/scheduler.js';
 import { FetchSessionCache } from '../partition/fetch-sessions.js';
 import { BrokerObservation, BrokerState } from './observed.js';
 import type { RunningAdminServer } from '../http/admin-server.js';
+import { adminSecurity, type AdminSecurity } from './admin-access.js';
 import { openAuthorizer } from './authorizer.js';
 import type { AclAuthorizer } from '../security/acl/authorizer.js';
 import '../api/registry.js';
@@ -120,8 +121,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   const config = new BrokerConfig(baseConfig ? [...baseConfigEntries(baseConfig)] : [], overrides);
   // Checked (and the TLS certificates loaded) before anything starts.
   let listenerPlan: ReturnType<typeof planListeners>;
+  let adminSec: AdminSecurity | null;
   try {
     listenerPlan = planListeners(config, { host: options.host, port: options.port }, log);
+    adminSec = config.adminListener ? adminSecurity(config, log) : null;
   } catch (err) {
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
     throw err;
@@ -129,7 +132,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
 
   // The admin server comes first, so that /health and /ready answer while the rest starts.
   const observation = new BrokerObservation({ config });
-  const admin = await startAdmin(config, observation, log);
+  const admin = adminSec ? await startAdmin(config, observation, adminSec, log) : null;
   let store: MetadataStore;
   try {
     store = await openMetadataStore(config, log);
@@ -347,11 +350,11 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
  * through listener.security.protocol.map, or is one).
  */
 /** Starts the admin HTTP server when tributary.admin.listener is set; its code (and prom-client) loads only then. */
-async function startAdmin(config: BrokerConfig, observation: BrokerObservation, log: Logger): Promise<RunningAdminServer | null> {
+async function startAdmin(config: BrokerConfig, observation: BrokerObservation, security: AdminSecurity, log: Logger): Promise<RunningAdminServer | null> {
   const address = config.adminListener;
   if (!address) return null;
   const { startAdminServer } = await import('../http/admin-server.js');
-  return startAdminServer(address.host, address.port, observation, log);
+  return startAdminServer(address.host, address.port, observation, log, security);
 }
 
 /** A dispatcher that holds each request until `ready` resolves, then hands it to `next`. */

@@ -86,8 +86,8 @@ export interface ObservedBroker {
   readonly services: BrokerServices | null;
   readonly state: number;
   /**
-   * Whether ACLs are enforced (authorizer.class.name is set): the admin server authenticates no
-   * one, so the console then shows no records and changes nothing.
+   * Whether ACLs are enforced (authorizer.class.name is set): the admin server then asks the
+   * authorizer (services.authorizer) about each principal (admin-access.ts).
    */
   readonly aclsEnforced: boolean;
   readiness(): Readiness;

@@ -20,7 +20,7 @@ interface StartOptions {
   logFormat: string;
 }
 
-/** Redpanda's admin API port, on loopback: the admin server has no authentication. */
+/** Redpanda's admin API port, on loopback: without SASL listeners the admin server authenticates no one. */
 export const DEFAULT_ADMIN_LISTENER = '127.0.0.1:9644';
 
 function collect(value: string, previous: string[]): string[] {
@@ -61,7 +61,7 @@ export function registerStart(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9092)')
     .option('--node-id <n>', 'broker id (node.id, default 1)')
     .option('--metadata <etcd://host:port,...>', 'join the cluster whose metadata lives in this etcd (tributary.metadata.etcd.endpoints)')
-    .option('--admin-listener <host:port|off>', `admin HTTP server with /metrics, /health, /ready (tributary.admin.listener, default ${DEFAULT_ADMIN_LISTENER}; off: none)`)
+    .option('--admin-listener <[https://]host:port|off>', `admin HTTP server with /metrics, /health, /ready and the console (tributary.admin.listener, default ${DEFAULT_ADMIN_LISTENER}; https:// for TLS with the ssl.* keys; off: none)`)
     .option('--config <file>', 'a Kafka-style server.properties file')
     .option('--set <key=value>', 'override one config key (repeatable)', collect, [])
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')

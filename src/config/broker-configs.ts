@@ -8,6 +8,7 @@ import { parsePerIpOverrides } from './per-ip-overrides.js';
 import { parseListeners, type ListenersConfig } from './listeners.js';
 import { LISTENER_CONFIG_DEFS, SSL_CONFIG_DEFS } from './tls-configs.js';
 import { AUTHORIZER_CONFIG_DEFS } from './authorizer-configs.js';
+import { adminAuthentication, parseAdminListener, validAdminListener, type AdminAuthentication, type AdminListener } from './admin-listener.js';
 
 function validPerIpOverrides(v: string): string | null {
   try {
@@ -25,13 +26,6 @@ function validEtcdEndpoints(v: string): string | null {
 
 function validEtcdPrefix(v: string): string | null {
   return /^(\/[^/\s]+)+$/.test(v) ? null : `an etcd prefix looks like /tributary/name, got "${v}"`;
-}
-
-/** host:port (IPv6 hosts in brackets), port 0 picking a free one; empty for none. */
-export function validHostPort(v: string): string | null {
-  if (v.trim() === '') return null;
-  const m = /^\[?([^\]\s]*?)\]?:(\d{1,5})$/.exec(v.trim());
-  return m && Number(m[2]) <= 65535 ? null : `expected host:port (port 0 picks a free one), got "${v}"`;
 }
 
 function def(name: string, type: ConfigType, defaultValue: string | null, doc: string, validate?: (v: string) => string | null): ConfigDef {
@@ -132,7 +126,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('quota.window.num', ConfigType.Int, '11', 'Windows a client\'s byte rate is measured over (the oldest is dropped as a new one starts).', atLeast(1)),
   def('quota.window.size.seconds', ConfigType.Int, '1', 'Length of each quota window.', atLeast(1)),
   // Operability: the admin HTTP server (src/http/).
-  def('tributary.admin.listener', ConfigType.String, '', 'host:port of the admin HTTP server (GET /metrics, /health, /ready); empty: none. It has no authentication: keep it on loopback or a private network. `tributary start` uses 127.0.0.1:9644 unless set.', validHostPort),
+  def('tributary.admin.listener', ConfigType.String, '', 'host:port (or http://host:port) of the admin HTTP server (GET /metrics, /health, /ready, the console); https://host:port serves TLS with the ssl.* keys, listener.name.admin.ssl.* winning over them. Empty: none. `tributary start` uses 127.0.0.1:9644 unless set.', validAdminListener),
+  def('tributary.admin.authentication', ConfigType.String, '', 'How the admin HTTP server authenticates its users: basic (HTTP Basic, checked against the SCRAM credentials and the PLAIN users of sasl.jaas.config, or listener.name.admin.plain.sasl.jaas.config) or none. Empty: basic when a listener uses SASL, else none. /health and /ready are always open.', oneOf('', 'none', 'basic')),
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).
   def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,...) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
   def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
@@ -232,12 +227,14 @@ export class BrokerConfig {
     return this.parsedListeners;
   }
 
-  /** tributary.admin.listener as host and port, or null when the admin HTTP server is off. */
-  get adminListener(): { host: string; port: number } | null {
-    const v = (this.get('tributary.admin.listener') ?? '').trim();
-    if (v === '') return null;
-    const m = /^\[?([^\]\s]*?)\]?:(\d{1,5})$/.exec(v) as RegExpExecArray;
-    return { host: m[1] === '' ? '0.0.0.0' : m[1], port: Number(m[2]) };
+  /** tributary.admin.listener as host, port and scheme, or null when the admin HTTP server is off. */
+  get adminListener(): AdminListener | null {
+    return parseAdminListener(this.get('tributary.admin.listener'));
+  }
+
+  /** tributary.admin.authentication, resolved against the listeners' security protocols. */
+  get adminAuthentication(): AdminAuthentication {
+    return adminAuthentication(this.explicit('tributary.admin.authentication'), this.listeners.listeners.map((l) => l.securityProtocol));
   }
 
   /** tributary.metadata.etcd.endpoints as a list; empty for a single broker with its metadata on its own disk. */

@@ -2,7 +2,10 @@
  * The admin HTTP server (tributary.admin.listener): GET /metrics (Prometheus text), /health (the
  * process serves HTTP) and /ready (storage loaded and, in a cluster, the metadata store reachable;
  * 503 with a JSON reason otherwise), and the web console: its pages under /console/ and their JSON
- * API under /v1/ (console/api.ts). Loopback by default: it has no authentication.
+ * API under /v1/ (console/api.ts). Loopback by default. Served over TLS for an https:// address, and
+ * with the Kafka listeners' users and ACLs (broker/admin-access.ts): every path but /health and /ready
+ * first authenticates the request (HTTP Basic, or a client certificate) and, under ACLs, needs
+ * DESCRIBE on the cluster.
  *
  * Hostile input must not hurt the broker: only GET and HEAD but for the console's one write (a
  * bounded JSON body behind a cross-site guard); no other request body is ever read (a request
@@ -10,10 +13,13 @@
  * time (slow senders are cut off), connections are bounded in number, and every handler runs in a
  * failure boundary.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ObservedBroker } from '../broker/observed.js';
+import { AdminAccess, OPEN_ADMIN, type AdminPrincipal, type AdminSecurity } from '../broker/admin-access.js';
+import { basicCredentials } from './basic-auth.js';
 import { brokerMetrics, type BrokerMetrics } from './metrics/registry.js';
 import { hostname } from 'node:os';
 import { handleApi } from './console/api.js';
@@ -29,8 +35,12 @@ interface Served {
   readonly metrics: BrokerMetrics;
   readonly assets: ConsoleAssets;
   readonly rates: RateTracker;
+  readonly access: AdminAccess;
   readonly log: Logger;
 }
+
+/** Probes of an orchestrator: answered to anyone, without credentials. */
+const OPEN_PATHS = new Set(['/health', '/ready']);
 
 /** Admin clients are a scraper, a probe and an operator: a few connections are plenty. */
 const MAX_CONNECTIONS = 64;
@@ -42,15 +52,30 @@ const IDLE_TIMEOUT_MS = 30_000;
 export interface RunningAdminServer {
   readonly host: string;
   readonly port: number;
+  readonly scheme: 'http' | 'https';
   close(): Promise<void>;
 }
 
-export async function startAdminServer(host: string, port: number, broker: ObservedBroker, log: Logger): Promise<RunningAdminServer> {
+/** `security`: TLS and authentication (adminSecurity of the broker's config); none by default. */
+export async function startAdminServer(host: string, port: number, broker: ObservedBroker, log: Logger, security: AdminSecurity = OPEN_ADMIN): Promise<RunningAdminServer> {
   const metrics = brokerMetrics(broker, (err) => log.warn({ err }, 'a metrics sample failed'));
-  const served: Served = { host, broker, metrics, assets: new ConsoleAssets(), rates: new RateTracker(broker), log };
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
+  const access = new AdminAccess(broker, security);
+  const served: Served = { host, broker, metrics, assets: new ConsoleAssets(), rates: new RateTracker(broker), access, log };
+  const options: ServerOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, served).catch((err: unknown) => fail(res, err, log));
-  });
+  };
+  const tls = security.tls;
+  let server: Server;
+  if (tls) {
+    // A handshake is bounded as the headers are: a client that stalls in it holds a connection slot.
+    const https = createHttpsServer({ ...options, ...tls.serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS }, onRequest);
+    tls.follow(https);
+    server = https;
+  } else {
+    server = createServer(options, onRequest);
+  }
+  const scheme = tls ? 'https' : 'http';
   server.maxConnections = MAX_CONNECTIONS;
   server.keepAliveTimeout = 5000;
   server.setTimeout(IDLE_TIMEOUT_MS, (socket: Socket) => socket.destroy());
@@ -68,11 +93,12 @@ export async function startAdminServer(host: string, port: number, broker: Obser
     metrics.close();
     throw err;
   });
-  log.info(`admin HTTP server on http://${address.host}:${address.port} (/metrics, /health, /ready; the console at /console/)`);
-  if (!isLoopback(address.host)) log.warn(`the admin HTTP server listens on ${address.host}, beyond loopback: it has no authentication, so keep that network private`);
+  log.info({ authentication: security.authentication, clientAuth: tls?.settings.clientAuth ?? null }, `admin HTTP server on ${scheme}://${address.host}:${address.port} (/metrics, /health, /ready; the console at /console/)`);
+  if (!isLoopback(address.host) && !access.authenticates) log.warn(`the admin HTTP server listens on ${address.host}, beyond loopback, and authenticates no one (tributary.admin.authentication=none): keep that network private`);
   let closing: Promise<void> | null = null;
   return {
     ...address,
+    scheme,
     close() {
       closing ??= new Promise<void>((resolve) => {
         metrics.close();
@@ -110,14 +136,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, served: Served)
     send(req, res, 403, 'application/json', JSON.stringify({ error: `the console answers requests for an IP address, localhost or ${hostname()}, not Host ${String(req.headers.host).slice(0, 100)}` }) + '\n');
     return;
   }
+  // Everything but the probes is for a known principal: the body of a refused request is never read.
+  let who: AdminPrincipal | null = null;
+  if (path === null || !OPEN_PATHS.has(path)) {
+    const admission = await served.access.admit(basicCredentials(req.headers.authorization), req.socket);
+    if (!admission.ok) {
+      if (announcesBody(req)) res.shouldKeepAlive = false;
+      send(req, res, admission.status, 'application/json', JSON.stringify({ error: admission.message }) + '\n', admission.headers);
+      return;
+    }
+    who = admission.who;
+  }
   // The console's API reads its one kind of body itself (bounded) and answers in JSON.
-  if (path !== null && path.startsWith('/v1/')) {
-    await handleApi(req, res, new URL(req.url ?? '/', 'http://admin.invalid'), broker, served.rates, log);
+  if (path !== null && path.startsWith('/v1/') && who !== null) {
+    await handleApi(req, res, new URL(req.url ?? '/', 'http://admin.invalid'), { broker, rates: served.rates, access: served.access, who }, log);
     return;
   }
   // Elsewhere a body is never read: announcing one ends the connection after the answer.
-  if (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.shouldKeepAlive = false;
-  if (req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+  if (announcesBody(req)) res.shouldKeepAlive = false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(req, res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD are served\n', { Allow: 'GET, HEAD' });
     return;
@@ -146,6 +182,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, served: Served)
       log.debug({ path }, 'admin HTTP: unknown path');
       send(req, res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /health, /ready or /console/\n');
   }
+}
+
+function announcesBody(req: IncomingMessage): boolean {
+  return (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
 /** The path of a request target, without query; null for targets that are not a path. */

@@ -28,11 +28,22 @@ test('tributary start serves /health, /ready and /metrics on its admin listener'
   }
 });
 
-test('tributary.admin.listener takes host:port (port 0 too) or nothing', () => {
+test('tributary.admin.listener takes [http://|https://]host:port (port 0 too) or nothing', () => {
   assert.equal(DEFAULT_ADMIN_LISTENER, '127.0.0.1:9644');
   assert.equal(new BrokerConfig([]).adminListener, null, 'off unless set');
-  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', '127.0.0.1:0']]).adminListener, { host: '127.0.0.1', port: 0 });
-  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', '[::1]:9644']]).adminListener, { host: '::1', port: 9644 });
-  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', ':9644']]).adminListener, { host: '0.0.0.0', port: 9644 });
-  for (const bad of ['9644', 'localhost', 'host:99999', 'a b:1']) assert.throws(() => new BrokerConfig([['tributary.admin.listener', bad]]), /host:port/, bad);
+  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', '127.0.0.1:0']]).adminListener, { host: '127.0.0.1', port: 0, tls: false });
+  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', '[::1]:9644']]).adminListener, { host: '::1', port: 9644, tls: false });
+  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', ':9644']]).adminListener, { host: '0.0.0.0', port: 9644, tls: false });
+  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', 'http://127.0.0.1:9644']]).adminListener, { host: '127.0.0.1', port: 9644, tls: false });
+  assert.deepEqual(new BrokerConfig([['tributary.admin.listener', 'https://[::1]:9644']]).adminListener, { host: '::1', port: 9644, tls: true });
+  for (const bad of ['9644', 'localhost', 'host:99999', 'a b:1', 'ftp://h:1']) assert.throws(() => new BrokerConfig([['tributary.admin.listener', bad]]), /host:port/, bad);
+});
+
+test('tributary.admin.authentication: basic or none, by default basic once a listener uses SASL', () => {
+  assert.equal(new BrokerConfig([]).adminAuthentication, 'none');
+  assert.equal(new BrokerConfig([['listeners', 'SASL_PLAINTEXT://:9092']]).adminAuthentication, 'basic');
+  assert.equal(new BrokerConfig([['listeners', 'PLAINTEXT://:9092,SASL_SSL://:9093']]).adminAuthentication, 'basic');
+  assert.equal(new BrokerConfig([['listeners', 'SASL_PLAINTEXT://:9092'], ['tributary.admin.authentication', 'none']]).adminAuthentication, 'none');
+  assert.equal(new BrokerConfig([['tributary.admin.authentication', 'basic']]).adminAuthentication, 'basic');
+  assert.throws(() => new BrokerConfig([['tributary.admin.authentication', 'digest']]), /one of/);
 });

@@ -11,10 +11,14 @@
  *   POST|PATCH /v1/topics/{t}/configs    {"configs":[{"name":..,"value":..|null}]} (null deletes the override)
  *   GET /v1/groups, /v1/groups/{g}       groups; members, assignments, committed offsets, lag
  *   GET /v1/rates                        per-second produce/consume counts of the last minute
+ *
+ * The admin server has admitted the request's principal (`who`) before it comes here; under ACLs
+ * reading records and editing configs need what Fetch and IncrementalAlterConfigs need (access.refusal).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { MAX_RECORDS, MAX_SCAN_BYTES, RecordLookupError, type ObservedBroker } from '../../broker/observed.js';
+import type { AdminAccess, AdminAction, AdminPrincipal } from '../../broker/admin-access.js';
 import { guardWrite, HttpError, intParam, readJsonBody, sendError, sendJson, stringParam } from './http-util.js';
 import type { RateTracker } from './rates.js';
 
@@ -26,9 +30,17 @@ const MAX_CONFIG_CHANGES = 100;
 const MAX_CONFIG_VALUE = 16 * 1024;
 const MAX_PATH = 2048;
 
-export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, broker: ObservedBroker, rates: RateTracker, log: Logger): Promise<void> {
+/** What a console request is answered from, and for whom. */
+export interface ApiContext {
+  readonly broker: ObservedBroker;
+  readonly rates: RateTracker;
+  readonly access: AdminAccess;
+  readonly who: AdminPrincipal;
+}
+
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext, log: Logger): Promise<void> {
   try {
-    await route(req, res, url, broker, rates);
+    await route(req, res, url, ctx);
   } catch (err) {
     if (err instanceof HttpError) sendError(req, res, err);
     else if (err instanceof RecordLookupError) sendError(req, res, new HttpError(err.status, err.message));
@@ -55,7 +67,8 @@ function readOnly(req: IncomingMessage): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method ?? ''} is not served here`, { allow: 'GET, HEAD' });
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, url: URL, broker: ObservedBroker, rates: RateTracker): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
+  const { broker, rates } = ctx;
   if (url.pathname.length > MAX_PATH) throw new HttpError(414, 'the path is too long');
   const parts = url.pathname.split('/').slice(2); // after "", "v1"
   const c = broker.console;
@@ -87,13 +100,12 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, broker
       return;
     }
     if (parts.length === 3 && b === 'configs') {
-      refuseUnderAcls(broker, 'changes no configs');
-      await editConfigs(req, res, broker, topic);
+      await editConfigs(req, res, ctx, topic);
       return;
     }
     if (parts.length === 5 && b === 'partitions' && tail === 'records') {
       readOnly(req);
-      refuseUnderAcls(broker, 'shows no records');
+      refuseUnlessAllowed(ctx, 'read-records', topic);
       if (!/^\d{1,9}$/.test(pRaw)) throw new HttpError(400, 'the partition must be a number');
       const q = url.searchParams;
       const offset = intParam(q, 'offset', 0, Number.MAX_SAFE_INTEGER, undefined);
@@ -129,14 +141,17 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, broker
   throw new HttpError(404, `no such console endpoint: ${url.pathname.slice(0, 200)}`);
 }
 
-/** The console authenticates no one: where ACLs guard the data, it must not hand the data out around them. */
-function refuseUnderAcls(broker: ObservedBroker, what: string): void {
-  if (broker.aclsEnforced) throw new HttpError(403, `the console ${what} while ACLs are enforced (authorizer.class.name is set): it does not authenticate its users yet; use a Kafka client with credentials`);
+/** Where ACLs guard the data, the console hands out and changes only what the principal's ACLs allow. */
+function refuseUnlessAllowed(ctx: ApiContext, action: AdminAction, topic: string): void {
+  const why = ctx.access.refusal(ctx.who, action, topic);
+  if (why !== null) throw new HttpError(403, why);
 }
 
-async function editConfigs(req: IncomingMessage, res: ServerResponse, broker: ObservedBroker, topic: string): Promise<void> {
+async function editConfigs(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, topic: string): Promise<void> {
+  const { broker } = ctx;
   if (req.method !== 'POST' && req.method !== 'PATCH') throw new HttpError(405, `${req.method ?? ''} is not served here`, { allow: 'POST, PATCH' });
   guardWrite(req);
+  refuseUnlessAllowed(ctx, 'alter-configs', topic);
   const body = await readJsonBody(req);
   const changes = configChanges(body);
   const result = await broker.console.editTopicConfigs(topic, changes);

@@ -105,3 +105,20 @@ function oauthValidation(config: BrokerConfig, listenerName: string): OAuthValid
     throw err;
   }
 }
+
+/**
+ * The PLAIN users a listener would accept, for a server that takes passwords outside SASL (the
+ * admin HTTP server, read as listener ADMIN): its PLAIN JAAS entry (listener-prefixed, else
+ * sasl.jaas.config); none when that entry is another login module's (SCRAM's, say) or absent.
+ */
+export function plainUsersOf(config: BrokerConfig, listenerName: string): Map<string, string> {
+  const text = jaasFor(config, listenerName, 'PLAIN');
+  if (text === null || text === '') return new Map();
+  try {
+    const entry = parseJaasConfig(text);
+    return entry.loginModule === PLAIN_LOGIN_MODULE ? plainUsers(entry) : new Map();
+  } catch (err) {
+    if (err instanceof JaasSyntaxError) throw new ConfigError(`the PLAIN JAAS config read for listener ${listenerName}: ${err.message}`);
+    throw err;
+  }
+}

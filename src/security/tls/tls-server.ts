@@ -67,16 +67,34 @@ export class TlsServerContext {
    */
   createServer(onSecure: (socket: TLSSocket) => void): { handshake(raw: Socket): void } {
     const server = createServer({ ...this.options }, onSecure);
-    server.on('tlsClientError', (err, socket) => {
-      this.log.info({ client: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, listener: this.settings.listenerName, err: err.message }, 'TLS handshake failed; closing the connection');
-      socket.destroy();
-    });
+    server.on('tlsClientError', (err, socket) => this.handshakeFailed(err, socket));
     return {
       handshake: (raw) => {
         this.reloadIfChanged(server);
         server.emit('connection', raw);
       },
     };
+  }
+
+  /** The node:tls server options as loaded now (certificates, versions, client certificates asked or required). */
+  get serverOptions(): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
+    return { ...this.options, requestCert: this.settings.clientAuth !== 'none', rejectUnauthorized: this.settings.clientAuth === 'required' };
+  }
+
+  /**
+   * For a server that listens itself (node:https for the admin HTTP server), created with
+   * `serverOptions`: the files are checked before each connection's handshake, as for a Kafka
+   * listener (the listener runs first, so node:tls wraps the socket in the new context), and a
+   * failed handshake (a plain-HTTP request on the TLS port among them) is logged and closed.
+   */
+  follow(server: Server): void {
+    server.prependListener('connection', () => this.reloadIfChanged(server));
+    server.on('tlsClientError', (err, socket) => this.handshakeFailed(err, socket));
+  }
+
+  private handshakeFailed(err: Error, socket: TLSSocket): void {
+    this.log.info({ client: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, listener: this.settings.listenerName, err: err.message }, 'TLS handshake failed; closing the connection');
+    socket.destroy();
   }
 
   private reloadIfChanged(server: Server): void {
