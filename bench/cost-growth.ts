@@ -57,13 +57,19 @@ async function partitionsCurve(): Promise<void> {
     const port = nextPort++;
     const bootstrap = `127.0.0.1:${port}`;
     let broker = await startBrokerChild(dir, port, MANY_PARTITIONS);
-    const perTopic = Math.min(n, 1000);
-    await createTopics(bootstrap, Array.from({ length: n / perTopic }, (_, i) => ({ topic: `t${i}`, numPartitions: perTopic })));
-    const produced = mbps(runClient(tool, ['produce', bootstrap, 't0', '200000', String(SIZE)]));
-    const t0 = performance.now();
-    const out = execFileSync('kcat', ['-C', '-b', bootstrap, '-t', 't0', '-o', 'beginning', '-e', '-q', '-f', '%p\n', '-X', 'fetch.max.bytes=52428800'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    const consumed = (out.split('\n').filter((l) => l !== '').length * SIZE) / ((performance.now() - t0) / 1000) / 1e6;
-    await stop(broker);
+    let produced: number;
+    let consumed: number;
+    try {
+      const perTopic = Math.min(n, 1000);
+      await createTopics(bootstrap, Array.from({ length: n / perTopic }, (_, i) => ({ topic: `t${i}`, numPartitions: perTopic })));
+      produced = mbps(runClient(tool, ['produce', bootstrap, 't0', '200000', String(SIZE)]));
+      const t0 = performance.now();
+      const out = execFileSync('kcat', ['-C', '-b', bootstrap, '-t', 't0', '-o', 'beginning', '-e', '-q', '-f', '%p\n', '-X', 'fetch.max.bytes=52428800'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      consumed = (out.split('\n').filter((l) => l !== '').length * SIZE) / ((performance.now() - t0) / 1000) / 1e6;
+    } finally {
+      // A failed step must not leave the broker running after the benchmark.
+      await stop(broker);
+    }
     const started = performance.now();
     broker = await startBrokerChild(dir, port, MANY_PARTITIONS);
     const readyMs = performance.now() - started;
