@@ -15,22 +15,15 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Peak resident set (VmHWM) in MiB, 0 when the process has gone. */
-export function peakRssMiB(pid: number): number {
+/** A memory figure of /proc/PID/status in MiB (VmHWM: peak resident set, VmRSS: now), 0 when the process has gone. */
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
     return 0;
   }
 }
 
-/** Resident set now (VmRSS) in MiB, 0 when the process has gone. */
-export function residentMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+export const peakRssMiB = (pid: number): number => statusMiB(pid, 'VmHWM');
+export const residentMiB = (pid: number): number => statusMiB(pid, 'VmRSS');

@@ -3,39 +3,17 @@
 // restart (which starts without recent batches and uses the index again).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimFileSystem } from '../../helpers/sim-fs.js';
+import { readsDuring, simLog } from '../../helpers/sim-log.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../src/storage/log.js';
 import { batchesIn } from '../../../src/protocol/records/batch-records.js';
-import { clock } from '../../helpers/storage.js';
 import { put } from '../../helpers/compaction.js';
 import { RecentBatches } from '../../../src/storage/recent-batches.js';
 import type { BatchInfo } from '../../../src/storage/segment.js';
 
 const CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 100_000, indexIntervalBytes: 4096, retentionMs: -1 };
 
-async function setup(seed: number) {
-  const fs = new SimFileSystem({ seed });
-  await fs.mkdir('/data');
-  await fs.syncDir('/');
-  const c = clock();
-  const manager = await LogManager.open('/data', { fs, now: c.now, cleaner: { enabled: false } });
-  return { fs, c, manager, log: await manager.openLog('t', 0, CONFIG) };
-}
-
-/** File reads the call makes (the simulated file system counts every call by kind). */
-async function readsDuring<T>(fs: SimFileSystem, fn: () => Promise<T>): Promise<{ result: T; reads: number }> {
-  let reads = 0;
-  fs.holdWhen = (call) => {
-    if (call === 'read') reads++;
-    return null;
-  };
-  try {
-    return { result: await fn(), reads };
-  } finally {
-    fs.holdWhen = null;
-  }
-}
+const setup = (seed: number) => simLog(seed, CONFIG);
 
 const values = (bytes: Buffer) => [...batchesIn(bytes)].map((v) => Number(v.baseOffset));
 
