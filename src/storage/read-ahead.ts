@@ -62,11 +62,13 @@ export class SegmentReadAhead {
   constructor(private readonly budget: ReadAheadBudget = processReadAheadBudget) {}
 
   /**
-   * Starts reading `length` bytes at `position` (all of them written) unless a slice is held or
-   * under way already. `withFile` is the segment's; failures are ignored (a real read reports them).
+   * Starts reading `length` bytes at `position` (all of them written) unless a read is under way or
+   * that slice is held already. `withFile` is the segment's; failures are ignored (a real read reports them).
    */
   start(position: number, length: number, withFile: <T>(fn: (fh: StorageFile) => Promise<T>) => Promise<T>): void {
-    if (this.slice || this.pending || length <= 0) return;
+    if (this.pending || length <= 0 || this.slice?.position === position) return;
+    // A slice somewhere else is a reader's that moved on (or stopped): the reader at hand wins.
+    if (this.slice) this.release();
     if (!this.budget.take(this, length)) return;
     const generation = this.generation;
     const done = withFile(async (fh) => {
@@ -95,10 +97,15 @@ export class SegmentReadAhead {
     return this.slice && this.slice.position === position ? this.slice.bytes : null;
   }
 
-  /** The slice starting at `position` when it holds `length` bytes (which it then gives up), or null. */
+  /** The slice starting at `position` when it holds `length` bytes (which it then gives up), or null (a shorter slice there is dropped). */
   take(position: number, length: number): Buffer | null {
     const s = this.slice;
-    if (!s || s.position !== position || s.bytes.length < length) return null;
+    if (!s || s.position !== position) return null;
+    if (s.bytes.length < length) {
+      // Read when less was written than the reader now wants: a fresh read serves it, and this slice is stale.
+      this.release();
+      return null;
+    }
     this.release();
     return s.bytes.subarray(0, length);
   }

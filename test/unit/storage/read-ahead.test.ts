@@ -115,6 +115,28 @@ test('the budget keeps what is held under its size, dropping the oldest slice fi
   assert.equal(c.take(200, 100), null, 'a slice is taken once');
   assert.equal(budget.bytesHeld, 100);
   assert.equal(b.take(100, 101), null, 'a slice shorter than wanted is not used');
+  assert.equal(budget.bytesHeld, 0, 'and it is dropped');
   new SegmentReadAhead(budget).start(0, 251, withFile);
-  assert.equal(budget.bytesHeld, 100, 'a slice larger than the whole budget is not read');
+  assert.equal(budget.bytesHeld, 0, 'a slice larger than the whole budget is not read');
+});
+
+test('a slice that is too short is dropped when asked for, and a reader elsewhere replaces a slice nobody took', async () => {
+  const fs = new SimFileSystem({ seed: 9205 });
+  await fs.mkdir('/d');
+  const file = await fs.open('/d/f', 'replace');
+  await file.write(Buffer.alloc(1000, 7), 0, 1000, 0);
+  const withFile = <T>(fn: (fh: typeof file) => Promise<T>) => fn(file);
+  const budget = new ReadAheadBudget(1000);
+  const ahead = new SegmentReadAhead(budget);
+  ahead.start(0, 100, withFile);
+  await ahead.settled();
+  assert.equal(ahead.take(0, 150), null, 'shorter than wanted: a fresh read serves it');
+  assert.equal(ahead.heldPosition, null, 'and the short slice is gone');
+  assert.equal(budget.bytesHeld, 0);
+  ahead.start(200, 100, withFile);
+  await ahead.settled();
+  ahead.start(500, 100, withFile);
+  await ahead.settled();
+  assert.equal(ahead.heldPosition, 500, 'the newer reader’s slice');
+  assert.equal(budget.bytesHeld, 100);
 });
