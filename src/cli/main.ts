@@ -1,5 +1,4 @@
 /** The `tributary` command. */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerGroups } from './groups.js';
@@ -11,8 +10,7 @@ import { registerUserCommands } from './users.js';
 import { registerProduceCommand } from './produce.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerCompletionCommand } from './completion.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { packageVersion } from '../broker/package-root.js';
 
 // Output piped into `head` and the like: a closed pipe ends the command quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -20,7 +18,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const program = new Command('tributary').description('Tributary: a Kafka-compatible event streaming broker').version(pkg.version);
+const program = new Command('tributary').description('Tributary: a Kafka-compatible event streaming broker').version(packageVersion());
 registerStart(program);
 registerGroups(program);
 registerClusterCommands(program);

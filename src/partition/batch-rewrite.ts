@@ -10,7 +10,7 @@
  *   (gzip, snappy and lz4 on the libuv pool; zstd-napi compresses on the calling thread).
  * - With LogAppendTime the log stamps the broker time at append (storage patches the header).
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { codecFor } from '../protocol/compression/index.js';
 import {

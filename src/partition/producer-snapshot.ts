@@ -7,7 +7,7 @@
  *   offset delta int32 (last - first sequence of the batch) | max timestamp int64 |
  *   coordinator epoch int32 (-1 before any marker) | current transaction first offset int64 (-1: none open)
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc.js';
 import { snapshotSidecarOffset } from '../storage/file-names.js';
 
 const VERSION = 1;

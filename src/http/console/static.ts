@@ -7,8 +7,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { packageRoot } from '../../broker/package-root.js';
 
-const FOLDER = new URL('../../../../console/', import.meta.url);
+const FOLDER = new URL('console/', packageRoot());
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',

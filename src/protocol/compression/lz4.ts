@@ -7,9 +7,11 @@
  * A declared content size is checked against the limit. Without one, the output cannot exceed
  * 255 times the input (LZ4's largest ratio), which the limit is checked against instead.
  */
-import { compressFrame, decompressFrame } from 'lz4-napi';
+import type * as Lz4Napi from 'lz4-napi';
+import { lazyPackage } from '../lazy-package.js';
 import { CompressionError, guarded, tooLarge, type CompressionCodec } from './codec.js';
 
+const lz4 = lazyPackage<typeof Lz4Napi>('lz4-napi');
 const MAGIC = 0x184d2204;
 const MAX_RATIO = 255;
 /** Largest worst-case output accepted for frames that do not declare their size. */
@@ -17,7 +19,7 @@ const WORST_CASE_CAP = 256 * 1024 * 1024;
 
 export const lz4Codec: CompressionCodec = {
   name: 'lz4',
-  compress: (data) => compressFrame(data),
+  compress: (data) => lz4().compressFrame(data),
   decompress: (data, maxBytes) =>
     guarded('lz4', async () => {
       if (data.length < 7 || data.readUInt32LE(0) !== MAGIC) throw new CompressionError('lz4: not an LZ4 frame');
@@ -30,7 +32,7 @@ export const lz4Codec: CompressionCodec = {
         // No declared size: refuse input whose worst case expansion is beyond what may be held.
         throw tooLarge('lz4', data.length * MAX_RATIO, maxBytes);
       }
-      const out = await decompressFrame(data);
+      const out = await lz4().decompressFrame(data);
       if (out.length > maxBytes) throw tooLarge('lz4', out.length, maxBytes);
       return out;
     }),

@@ -8,10 +8,12 @@
  * Both decompress; a raw block's declared length (its leading varint) is checked against the limit
  * before anything is allocated. Compression writes one raw block.
  */
-import snappy from 'snappy';
+import type * as Snappy from 'snappy';
+import { lazyPackage } from '../lazy-package.js';
 import { Reader } from '../reader.js';
 import { CompressionError, guarded, tooLarge, type CompressionCodec } from './codec.js';
 
+const snappy = lazyPackage<typeof Snappy>('snappy');
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 
 function declaredLength(block: Buffer): number {
@@ -25,12 +27,12 @@ function declaredLength(block: Buffer): number {
 async function rawBlock(block: Buffer, maxBytes: number): Promise<Buffer> {
   const size = declaredLength(block);
   if (size > maxBytes) throw tooLarge('snappy', size, maxBytes);
-  return (await snappy.uncompress(block)) as Buffer;
+  return (await snappy().uncompress(block)) as Buffer;
 }
 
 export const snappyCodec: CompressionCodec = {
   name: 'snappy',
-  compress: (data) => snappy.compress(data),
+  compress: (data) => snappy().compress(data),
   decompress: (data, maxBytes) =>
     guarded('snappy', async () => {
       if (data.length < 16 || !data.subarray(0, 8).equals(XERIAL_MAGIC)) return rawBlock(data, maxBytes);

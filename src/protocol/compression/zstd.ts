@@ -3,12 +3,15 @@
  * is produced by a streaming decompressor and counted, so a frame that expands past the limit is
  * stopped there, whether or not its header declares a content size.
  */
-import { compress as zstdCompress, DecompressStream } from 'zstd-napi';
+import type * as ZstdNapi from 'zstd-napi';
+import { lazyPackage } from '../lazy-package.js';
 import { CompressionError, guarded, tooLarge, type CompressionCodec } from './codec.js';
+
+const zstd = lazyPackage<typeof ZstdNapi>('zstd-napi');
 
 function decompressBounded(data: Buffer, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const stream = new DecompressStream();
+    const stream = new (zstd().DecompressStream)();
     const parts: Buffer[] = [];
     let total = 0;
     let failed = false;
@@ -38,6 +41,6 @@ function decompressBounded(data: Buffer, maxBytes: number): Promise<Buffer> {
 export const zstdCodec: CompressionCodec = {
   name: 'zstd',
   // zstd-napi's one-shot compression is synchronous; it runs only off the produce path.
-  compress: async (data) => zstdCompress(data),
+  compress: async (data) => zstd().compress(data),
   decompress: (data, maxBytes) => guarded('zstd', () => decompressBounded(data, maxBytes)),
 };

@@ -3,7 +3,7 @@
  * timestamps (decompressing when needed), and new batches from records (for internal topics and
  * control records). The broker's produce and fetch paths never call these: batches stay opaque.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc.js';
 import { Writer } from '../writer.js';
 import { codecFor } from '../compression/index.js';
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CompressionType, OFFSET_ATTRIBUTES, OFFSET_CRC, RecordBatchView, TimestampType } from './record-batch.js';

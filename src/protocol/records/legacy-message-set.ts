@@ -9,7 +9,7 @@
  *
  * A compressed message's value is itself a message set (the "wrapper"); it is opened one level.
  */
-import { crc32 } from '@node-rs/crc32';
+import { crc32 } from './crc.js';
 import { DecodeError } from '../codec-errors.js';
 import { Reader } from '../reader.js';
 import { codecFor } from '../compression/index.js';

@@ -3,7 +3,7 @@
  * that fetch with versions below 4 and for tests. Sizes are computed first and each message set
  * is written into one buffer: no per-record allocation.
  */
-import { crc32 } from '@node-rs/crc32';
+import { crc32 } from './crc.js';
 
 export type LegacyMagic = 0 | 1;
 

@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc.js';
 
 /**
  * A zero-copy view over one RecordBatch (magic 2) as it travels on the wire and lies on disk.

@@ -6,7 +6,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type * as Jose from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
+import { lazyPackage } from '../../protocol/lazy-package.js';
+
+/** jose loads with the first key set, that is only on a broker with an OAUTHBEARER listener. */
+export const jose = lazyPackage<typeof Jose>('jose');
 
 export class JwksConfigError extends Error {
   override readonly name = 'JwksConfigError';
@@ -20,7 +25,7 @@ function readKeySet(path: string): JWTVerifyGetKey {
     throw new JwksConfigError(`cannot read the JWKS file ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys)) throw new JwksConfigError(`${path} is not a JSON Web Key Set (no "keys" array)`);
-  return createLocalJWKSet(parsed as JSONWebKeySet);
+  return jose().createLocalJWKSet(parsed as JSONWebKeySet);
 }
 
 /** A key source for jwtVerify; a JwksConfigError for a URL or file that cannot serve. */
@@ -31,7 +36,7 @@ export function jwksFrom(url: string, refreshMs: number): JWTVerifyGetKey {
   } catch {
     throw new JwksConfigError(`sasl.oauthbearer.jwks.endpoint.url is not a URL: ${url}`);
   }
-  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return createRemoteJWKSet(parsed, { cacheMaxAge: refreshMs, cooldownDuration: 30_000, timeoutDuration: 5000 });
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return jose().createRemoteJWKSet(parsed, { cacheMaxAge: refreshMs, cooldownDuration: 30_000, timeoutDuration: 5000 });
   if (parsed.protocol !== 'file:') throw new JwksConfigError(`sasl.oauthbearer.jwks.endpoint.url must be http(s) or file, not ${parsed.protocol}`);
   const path = fileURLToPath(parsed);
   let keys = readKeySet(path);

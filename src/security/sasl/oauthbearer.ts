@@ -9,7 +9,8 @@
  * the client acknowledges with a lone \x01 and the exchange fails with the reason.
  * The JWT work is the `jose` library's; nothing here parses JOSE itself.
  */
-import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+import { jose } from './jwks.js';
 import { SaslAuthenticationError, type SaslExchange, type SaslStep } from './exchange.js';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -37,11 +38,11 @@ export function bearerToken(message: string): string {
 }
 
 function reason(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `the token's ${err.claim} claim is not accepted (${err.reason})`;
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the JWKS matches the token';
-  if (err instanceof joseErrors.JOSEError) return `the token is not valid (${err.code})`;
+  if (err instanceof jose().errors.JWTExpired) return 'the token has expired';
+  if (err instanceof jose().errors.JWTClaimValidationFailed) return `the token's ${err.claim} claim is not accepted (${err.reason})`;
+  if (err instanceof jose().errors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (err instanceof jose().errors.JWKSNoMatchingKey) return 'no key of the JWKS matches the token';
+  if (err instanceof jose().errors.JOSEError) return `the token is not valid (${err.code})`;
   return 'the token could not be validated';
 }
 
@@ -70,7 +71,7 @@ export class OAuthBearerExchange implements SaslExchange {
   private async validate(jwt: string): Promise<SaslStep> {
     const v = this.validation;
     try {
-      const { payload } = await jwtVerify(jwt, v.keys, {
+      const { payload } = await jose().jwtVerify(jwt, v.keys, {
         issuer: v.issuer ?? undefined,
         audience: v.audience.length > 0 ? [...v.audience] : undefined,
         clockTolerance: v.clockSkewSeconds,
