@@ -1,8 +1,10 @@
 /**
- * `tributary config get [KEY...]` (a broker's configuration, DescribeConfigs) and
- * `tributary topic config TOPIC` (a topic's, with where each value comes from), as rpk cluster
- * config get / kafka-configs.sh --describe, through @platformatic/kafka. Broker configs are static
- * in Tributary (server.properties and --set, read at start); `config set` says so.
+ * `tributary config get [KEY...]` (a broker's configuration, DescribeConfigs),
+ * `tributary config set KEY=VALUE...` and `config delete KEY...` (dynamic broker configs,
+ * IncrementalAlterConfigs, as kafka-configs.sh --alter --entity-type brokers) and
+ * `tributary topic config TOPIC` (a topic's, with where each value comes from), through
+ * @platformatic/kafka. A dynamic config is set for one broker (--broker ID) or, by default, as
+ * the cluster-wide default (resource name "", which any broker accepts).
  */
 import type { Command } from 'commander';
 import type { Admin } from '@platformatic/kafka';
@@ -10,6 +12,7 @@ import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
 import { clientOptions, kafkaClient, oneLine } from './client-options.js';
+import { LIVE_BROKER_KEYS } from '../config/dynamic-broker-configs.js';
 
 interface Common {
   bootstrap: string;
@@ -18,6 +21,8 @@ interface Common {
 
 const TOPIC = 2 as const;
 const BROKER = 4 as const;
+const SET_OP = 0 as const;
+const DELETE_OP = 1 as const;
 const SOURCES: Record<number, string> = { 1: 'dynamic-topic', 2: 'dynamic-broker', 3: 'dynamic-default-broker', 4: 'static-broker', 5: 'default', 6: 'dynamic-broker-logger', 7: 'client-metrics', 8: 'group' };
 
 /** The node id of the broker at the bootstrap address (or, when it cannot be told, the controller's). */
@@ -28,22 +33,122 @@ async function bootstrapBrokerId(admin: Admin, bootstrap: string): Promise<strin
   return String(md.brokers.size === 1 ? [...md.brokers.keys()][0] : md.controllerId);
 }
 
-async function describe(o: Common, resourceType: typeof TOPIC | typeof BROKER, resourceName: string, keys: string[]): Promise<void> {
+/**
+ * DescribeConfigs of the cluster-wide resource "" over one connection to the bootstrap broker:
+ * @platformatic/kafka's Admin routes a BROKER resource to the broker whose id is Number(name), 0 for "".
+ */
+async function describeClusterDefault(o: Common, keys: string[]): Promise<{ name: string; value?: string | null; configSource: number; readOnly: boolean; isSensitive: boolean }[]> {
+  const { describeConfigsV4 } = await kafkaClient();
+  const result = await onBootstrapConnection(o.bootstrap, (connection) => describeConfigsV4.api.async(connection, [{ resourceType: BROKER, resourceName: '', configurationKeys: keys.length > 0 ? keys : null }], false, false));
+  const [r] = result.results;
+  if (r && r.errorCode !== 0) throw new CliError(r.errorMessage ?? `error ${r.errorCode}`);
+  return r?.configs ?? [];
+}
+
+/** Runs `fn` on a connection (with the environment's SASL and TLS settings) to the first bootstrap address. */
+async function onBootstrapConnection<T>(bootstrap: string, fn: (connection: import('@platformatic/kafka').Connection) => Promise<T>): Promise<T> {
+  const { Connection } = await kafkaClient();
+  const options = clientOptions(bootstrap);
+  const connection = new Connection(options.clientId, { tls: options.tls, sasl: options.sasl });
+  const [host, port] = splitAddress(options.bootstrapBrokers[0]);
+  try {
+    await connection.connect(host, port);
+    return await fn(connection);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
+}
+
+async function describe(o: Common & { clusterDefault?: boolean }, resourceType: typeof TOPIC | typeof BROKER, resourceName: string, keys: string[]): Promise<void> {
   const { Admin } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
   try {
-    const name = resourceType === BROKER && resourceName === '' ? await bootstrapBrokerId(admin, o.bootstrap) : resourceName;
-    const [described] = await admin.describeConfigs({ resources: [{ resourceType, resourceName: name, configurationKeys: keys.length > 0 ? keys : null }], includeDocumentation: false });
+    const clusterDefault = resourceType === BROKER && o.clusterDefault === true;
+    const name = clusterDefault ? '' : resourceType === BROKER && resourceName === '' ? await bootstrapBrokerId(admin, o.bootstrap) : resourceName;
+    const configs = clusterDefault
+      ? await describeClusterDefault(o, keys)
+      : (await admin.describeConfigs({ resources: [{ resourceType, resourceName: name, configurationKeys: keys.length > 0 ? keys : null }], includeDocumentation: false }))[0]?.configs;
+    const described = { configs };
     const rows = (described?.configs ?? []).map((c) => ({ name: c.name, value: c.isSensitive ? '(sensitive)' : (c.value ?? null), source: SOURCES[c.configSource] ?? String(c.configSource), readOnly: c.readOnly }));
-    const unknown = keys.filter((k) => !rows.some((r) => r.name === k));
+    const unknown = clusterDefault ? [] : keys.filter((k) => !rows.some((r) => r.name === k));
     if (unknown.length > 0) throw new CliError(`no such config: ${unknown.join(', ')}`);
-    if (o.json) console.log(toJson({ resource: name, configs: rows.map((r) => ({ ...r })) }));
+    if (o.json) console.log(toJson({ resource: clusterDefault ? '<cluster-default>' : name, configs: rows.map((r) => ({ ...r })) }));
     else console.log(formatTable(['NAME', 'VALUE', 'SOURCE'], rows.sort((a, b) => a.name.localeCompare(b.name)).map((r) => [r.name, r.value ?? '-', r.source])));
   } catch (err) {
     console.error(err instanceof CliError ? err.message : oneLine(err));
     process.exitCode = 1;
   } finally {
     await admin.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The broker's own message and error name where @platformatic/kafka wraps them (its inner
+ * protocol errors carry serverErrorMessage and apiId under a generic text).
+ */
+function brokerMessage(err: unknown): string {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): string | null => {
+    if (typeof e !== 'object' || e === null || seen.has(e)) return null;
+    seen.add(e);
+    const { serverErrorMessage, apiId, errors } = e as { serverErrorMessage?: unknown; apiId?: unknown; errors?: unknown };
+    if (typeof serverErrorMessage === 'string' && serverErrorMessage !== '') return typeof apiId === 'string' ? `${apiId}: ${serverErrorMessage}` : serverErrorMessage;
+    if (Array.isArray(errors)) for (const i of errors) {
+      const found = walk(i);
+      if (found) return found;
+    }
+    return walk((e as { cause?: unknown }).cause);
+  };
+  return walk(err) ?? oneLine(err);
+}
+
+interface AlterOptions extends Common {
+  broker?: string;
+  clusterDefault?: boolean;
+  dryRun?: boolean;
+}
+
+function parseKv(kv: string): { name: string; value: string } {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw new CliError(`config set takes key=value, not ${kv}`);
+  return { name: kv.slice(0, eq), value: kv.slice(eq + 1) };
+}
+
+/** Sends one IncrementalAlterConfigs to the broker named by --broker, or (cluster-wide default) to the bootstrap broker. */
+async function alterBroker(o: AlterOptions, kvs: string[], deletes: string[]): Promise<void> {
+  try {
+    const sets = kvs.map((kv) => parseKv(kv));
+    if (o.broker !== undefined && o.clusterDefault) throw new CliError('give --broker ID or --cluster-default, not both');
+    if (o.broker !== undefined && !/^\d+$/.test(o.broker)) throw new CliError(`--broker takes a broker id, not ${o.broker}`);
+    const configs = [...sets.map((c) => ({ name: c.name, configOperation: SET_OP, value: c.value })), ...deletes.map((name) => ({ name, configOperation: DELETE_OP }))];
+    const resourceName = o.broker ?? '';
+    const validateOnly = o.dryRun === true;
+    if (o.broker !== undefined) {
+      const { Admin } = await kafkaClient();
+      const admin = new Admin(clientOptions(o.bootstrap));
+      try {
+        await admin.incrementalAlterConfigs({ resources: [{ resourceType: BROKER, resourceName, configs }], validateOnly });
+      } finally {
+        await admin.close().catch(() => undefined);
+      }
+    } else {
+      const { incrementalAlterConfigsV1 } = await kafkaClient();
+      const answer = await onBootstrapConnection(o.bootstrap, (connection) => incrementalAlterConfigsV1.api.async(connection, [{ resourceType: BROKER, resourceName, configs }], validateOnly));
+      const r = answer.responses[0];
+      if (r && r.errorCode !== 0) throw new CliError(r.errorMessage ?? `error ${r.errorCode}`);
+    }
+    const level = o.broker !== undefined ? `broker ${o.broker}` : 'the cluster-wide default';
+    const changes = [...sets.map((c) => `${c.name}=${c.value}`), ...deletes.map((k) => `${k} (removed)`)];
+    if (o.json) console.log(toJson({ resource: o.broker ?? '<cluster-default>', set: Object.fromEntries(sets.map((c) => [c.name, c.value])), deleted: deletes, validateOnly }));
+    else console.log(`${validateOnly ? 'Would alter' : 'Altered'} ${level}: ${changes.join(', ')}.`);
+  } catch (err) {
+    console.error(err instanceof CliError ? err.message : brokerMessage(err));
+    process.exitCode = 1;
   }
 }
 
@@ -57,17 +162,44 @@ export function registerConfigCommands(program: Command, topic: Command): void {
     .option(...bootstrap)
     .option(...json)
     .option('--broker <id>', 'which broker (default: the one at --bootstrap)', '')
-    .addHelpText('after', '\nExamples:\n  tributary config get\n  tributary config get log.retention.ms min.insync.replicas --json')
-    .action((keys: string[], o: Common & { broker: string }) => describe(o, BROKER, o.broker, keys));
+    .option('--cluster-default', 'only the cluster-wide dynamic defaults')
+    .addHelpText('after', '\nSources: dynamic-broker (config set --broker), dynamic-default-broker (config set), static-broker (server.properties, --set), default.\n\nExamples:\n  tributary config get\n  tributary config get log.retention.ms min.insync.replicas --json\n  tributary config get --cluster-default')
+    .action((keys: string[], o: Common & { broker: string; clusterDefault?: boolean }) => describe(o, BROKER, o.broker, keys));
+  const level = [
+    ['--broker <id>', "this broker's own dynamic config (DYNAMIC_BROKER_CONFIG), above the cluster-wide default"],
+    ['--cluster-default', 'the cluster-wide default of every broker (DYNAMIC_DEFAULT_BROKER_CONFIG), the default level'],
+  ] as const;
   config
-    .command('set <key=value>')
-    .description('(not available: broker configs are static, see the help)')
+    .command('set <key=value...>')
+    .description('set dynamic broker configs, applied at once and kept in the metadata store (IncrementalAlterConfigs)')
     .option(...bootstrap)
-    .addHelpText('after', "\nTributary reads broker configs at start from server.properties and --set; change them there and restart the broker.\nTopic configs change at runtime: tributary topic alter-config TOPIC --set key=value")
-    .action(() => {
-      console.error('broker configs are static in Tributary: set them in server.properties (or with --set) and restart; topic configs change with `tributary topic alter-config`');
-      process.exitCode = 1;
-    });
+    .option(...json)
+    .option(...level[0])
+    .option(...level[1])
+    .option('--dry-run', 'only check the change (validateOnly)')
+    .addHelpText(
+      'after',
+      `\nPrecedence: --broker ID > --cluster-default > server.properties/--set > Kafka's default. Changeable at runtime:
+  ${[...LIVE_BROKER_KEYS].sort().join(', ')}.
+Other keys are read at start: set them in server.properties (or with --set) and restart.
+Topic configs: tributary topic alter-config TOPIC --set key=value
+
+Examples:
+  tributary config set log.retention.ms=86400000
+  tributary config set max.connections=500 --broker 1
+  tributary config delete log.retention.ms`,
+    )
+    .action((kvs: string[], o: AlterOptions) => alterBroker(o, kvs, []));
+  config
+    .command('delete <keys...>')
+    .description('remove dynamic broker configs: the value falls back to the level below (IncrementalAlterConfigs DELETE)')
+    .option(...bootstrap)
+    .option(...json)
+    .option(...level[0])
+    .option(...level[1])
+    .option('--dry-run', 'only check the change (validateOnly)')
+    .addHelpText('after', '\nExamples:\n  tributary config delete log.retention.ms\n  tributary config delete max.connections --broker 1')
+    .action((keys: string[], o: AlterOptions) => alterBroker(o, [], keys));
   topic
     .command('config <topic> [keys...]')
     .description("a topic's configs (every key, or those named) with their sources")
