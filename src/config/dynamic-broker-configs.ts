@@ -52,7 +52,8 @@ const KAFKA_DYNAMIC_KEYS = new Set([
 
 /**
  * The keys Tributary applies while running: topic defaults that reach every topic without its own
- * override (the logs are reconfigured, produce reads its limits per request), and the listeners'
+ * override (the logs are reconfigured, produce reads its limits per request, the controller reads
+ * unclean.leader.election.enable at each election), and the listeners'
  * connection limits. The rest of Kafka's dynamic keys are read at start here.
  */
 export const LIVE_BROKER_KEYS: ReadonlySet<string> = new Set([
@@ -60,7 +61,7 @@ export const LIVE_BROKER_KEYS: ReadonlySet<string> = new Set([
   'log.index.interval.bytes', 'log.cleaner.max.compaction.lag.ms', 'message.max.bytes', 'log.message.timestamp.type',
   'log.message.timestamp.before.max.ms', 'log.message.timestamp.after.max.ms', 'log.message.timestamp.difference.max.ms',
   'log.cleaner.min.cleanable.ratio', 'log.cleaner.min.compaction.lag.ms', 'min.insync.replicas', 'log.retention.bytes', 'log.retention.ms',
-  'log.segment.bytes', 'log.index.size.max.bytes', 'log.roll.ms', 'log.message.downconversion.enable',
+  'log.segment.bytes', 'log.index.size.max.bytes', 'log.roll.ms', 'log.message.downconversion.enable', 'unclean.leader.election.enable',
   'max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate',
 ]);
 

@@ -121,7 +121,7 @@ test('a cluster-wide retention default reaches the logs of topics without an ove
 
 test('per-broker beats the cluster-wide default; DescribeConfigs lists the layers in Kafka\'s order and "" only the dynamic defaults', async () => {
   assert.deepEqual(await alterBroker('', [set('log.retention.ms', '1000'), set('log.retention.bytes', '5000')]), { errorCode: 0, errorMessage: null });
-  assert.deepEqual(await alterBroker('1', [set('log.retention.ms', '2000')]), { errorCode: 0, errorMessage: null });
+  assert.deepEqual(await alterBroker('1', [set('log.retention.ms', '2000'), set('unclean.leader.election.enable', 'true')]), { errorCode: 0, errorMessage: null });
   try {
     const [retention] = await describeBroker('1', ['log.retention.ms']);
     assert.equal(retention.value, '2000');
@@ -151,6 +151,8 @@ test('per-broker beats the cluster-wide default; DescribeConfigs lists the layer
     assert.equal(topicValue.configSource, SOURCE.DYNAMIC_BROKER);
     const bytes = await describeTopic('layered', 'retention.bytes');
     assert.deepEqual([bytes.value, bytes.configSource], ['5000', SOURCE.DYNAMIC_DEFAULT]);
+    const unclean = await describeTopic('layered', 'unclean.leader.election.enable');
+    assert.deepEqual([unclean.value, unclean.configSource], ['true', SOURCE.DYNAMIC_BROKER]);
 
     // @platformatic/kafka's Admin reads the same through DescribeConfigs of broker 1.
     const pAdmin = new Admin({ clientId: 'dynamic-configs', bootstrapBrokers: [broker.bootstrap], retries: 0 });
@@ -162,7 +164,7 @@ test('per-broker beats the cluster-wide default; DescribeConfigs lists the layer
     }
   } finally {
     await alterBroker('', [del('log.retention.ms'), del('log.retention.bytes')]);
-    await alterBroker('1', [del('log.retention.ms')]);
+    await alterBroker('1', [del('log.retention.ms'), del('unclean.leader.election.enable')]);
   }
   assert.deepEqual(await describeBroker(''), []);
   assert.equal((await describeTopic('layered', 'retention.ms')).configSource, SOURCE.DEFAULT);
