@@ -39,13 +39,9 @@ export class DynamicBrokerConfigs {
       { security: 'broker-config' },
       {
         changes: (batch) => {
+          // The first batch starts from empty layers; a re-synchronising snapshot carries removed
+          // entries as null values, so absence from a batch never means removal.
           let changed = false;
-          if (batch.snapshot) {
-            // A snapshot holds every entry there is: one it lacks has been removed.
-            const present = new Set(batch.changes.map((c) => (c.kind === 'security' ? c.key : '')));
-            if (!present.has(DEFAULT_ENTITY)) changed = dynamic.applyEntry(SOURCE_DYNAMIC_DEFAULT_BROKER, null) || changed;
-            if (!present.has(own)) changed = dynamic.applyEntry(SOURCE_DYNAMIC_BROKER, null) || changed;
-          }
           for (const c of batch.changes) {
             if (c.kind !== 'security') continue;
             if (c.key === DEFAULT_ENTITY) changed = dynamic.applyEntry(SOURCE_DYNAMIC_DEFAULT_BROKER, c.value) || changed;
