@@ -34,10 +34,14 @@ const LISTENER_KEYS = new Set([
 /** Listener keys Kafka lets the cluster-wide default hold (its ClusterLevelListenerConfigs). */
 const CLUSTER_LEVEL_LISTENER_KEYS = new Set(['max.connections', 'max.connection.creation.rate', 'num.network.threads']);
 
+/** Kafka's broker quota configs (QuotaConfig.brokerQuotaConfigs), dynamic only; Tributary has no replication throttle. */
+const THROTTLE_KEYS = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second']);
+
 /** Every key Kafka changes at runtime (DynamicBrokerConfig.AllDynamicConfigs, remote-storage keys left out). */
 const KAFKA_DYNAMIC_KEYS = new Set([
   ...SECURITY_KEYS,
   ...LISTENER_KEYS,
+  ...THROTTLE_KEYS,
   // LogCleaner.ReconfigurableConfigs
   'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.load.factor', 'log.cleaner.io.buffer.size', 'message.max.bytes',
   'log.cleaner.io.max.bytes.per.second', 'log.cleaner.backoff.ms',
@@ -109,7 +113,8 @@ export function validateDynamicConfigs(configs: Readonly<Record<string, string>>
   }
   return (
     (perBroker ? null : refuse(ErrorCode.INVALID_REQUEST, 'Cannot update these configs at default cluster level, broker id must be specified', names.filter(perBrokerOnly))) ??
-    refuse(ErrorCode.INVALID_CONFIG, 'Tributary applies these configs only at start (set them in server.properties or with --set and restart)', names.filter((n) => isKafkaDynamic(n) && !LIVE_BROKER_KEYS.has(n))) ??
+    refuse(ErrorCode.INVALID_CONFIG, 'Tributary has no replication throttle, so these configs would do nothing', names.filter((n) => THROTTLE_KEYS.has(n))) ??
+    refuse(ErrorCode.INVALID_CONFIG, 'Tributary applies these configs only at start (set them in server.properties or with --set and restart)', names.filter((n) => isKafkaDynamic(n) && !LIVE_BROKER_KEYS.has(n) && !THROTTLE_KEYS.has(n))) ??
     refuse(ErrorCode.INVALID_CONFIG, 'Unknown broker configs', names.filter((n) => !isKafkaDynamic(n) && !ALL_BROKER_DEFS.has(n)))
   );
 }

@@ -48,5 +48,9 @@ test("a change is checked in Kafka's order: read-only keys, unprefixed SSL keys,
   assert.equal(validateDynamicConfigs({ 'max.connections': '10' }, false), null);
   assert.equal(validateDynamicConfigs({ 'listener.name.EXTERNAL.ssl.keystore.location': '/k' }, true)?.errorCode, 40);
   assert.equal(validateDynamicConfigs({ 'log.cleaner.threads': '2' }, true)?.errorCode, 40);
+  assert.deepEqual(validateDynamicConfigs({ 'leader.replication.throttled.rate': '1000' }, true), {
+    errorCode: 40,
+    errorMessage: 'Tributary has no replication throttle, so these configs would do nothing: Set(leader.replication.throttled.rate)',
+  });
   assert.deepEqual(validateDynamicConfigs({ 'log.retention.msx': '1' }, true), { errorCode: 40, errorMessage: 'Unknown broker configs: Set(log.retention.msx)' });
 });
