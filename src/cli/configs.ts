@@ -13,6 +13,8 @@ import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
 import { clientOptions, kafkaClient, oneLine } from './client-options.js';
 import { LIVE_BROKER_KEYS } from '../config/dynamic-broker-configs.js';
+import { onBootstrapConnection } from './bootstrap-connection.js';
+import { alterBroker, type AlterOptions } from './config-alter.js';
 
 interface Common {
   bootstrap: string;
@@ -21,8 +23,6 @@ interface Common {
 
 const TOPIC = 2 as const;
 const BROKER = 4 as const;
-const SET_OP = 0 as const;
-const DELETE_OP = 1 as const;
 const SOURCES: Record<number, string> = { 1: 'dynamic-topic', 2: 'dynamic-broker', 3: 'dynamic-default-broker', 4: 'static-broker', 5: 'default', 6: 'dynamic-broker-logger', 7: 'client-metrics', 8: 'group' };
 
 /** The node id of the broker at the bootstrap address (or, when it cannot be told, the controller's). */
@@ -45,25 +45,6 @@ async function describeClusterDefault(o: Common, keys: string[]): Promise<{ name
   return r?.configs ?? [];
 }
 
-/** Runs `fn` on a connection (with the environment's SASL and TLS settings) to the first bootstrap address. */
-async function onBootstrapConnection<T>(bootstrap: string, fn: (connection: import('@platformatic/kafka').Connection) => Promise<T>): Promise<T> {
-  const { Connection } = await kafkaClient();
-  const options = clientOptions(bootstrap);
-  const connection = new Connection(options.clientId, { tls: options.tls, sasl: options.sasl });
-  const [host, port] = splitAddress(options.bootstrapBrokers[0]);
-  try {
-    await connection.connect(host, port);
-    return await fn(connection);
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
-}
-
-function splitAddress(address: string): [string, number] {
-  const at = address.lastIndexOf(':');
-  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
-}
-
 async function describe(o: Common & { clusterDefault?: boolean }, resourceType: typeof TOPIC | typeof BROKER, resourceName: string, keys: string[]): Promise<void> {
   const { Admin } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
@@ -73,8 +54,7 @@ async function describe(o: Common & { clusterDefault?: boolean }, resourceType: 
     const configs = clusterDefault
       ? await describeClusterDefault(o, keys)
       : (await admin.describeConfigs({ resources: [{ resourceType, resourceName: name, configurationKeys: keys.length > 0 ? keys : null }], includeDocumentation: false }))[0]?.configs;
-    const described = { configs };
-    const rows = (described?.configs ?? []).map((c) => ({ name: c.name, value: c.isSensitive ? '(sensitive)' : (c.value ?? null), source: SOURCES[c.configSource] ?? String(c.configSource), readOnly: c.readOnly }));
+    const rows = (configs ?? []).map((c) => ({ name: c.name, value: c.isSensitive ? '(sensitive)' : (c.value ?? null), source: SOURCES[c.configSource] ?? String(c.configSource), readOnly: c.readOnly }));
     const unknown = clusterDefault ? [] : keys.filter((k) => !rows.some((r) => r.name === k));
     if (unknown.length > 0) throw new CliError(`no such config: ${unknown.join(', ')}`);
     if (o.json) console.log(toJson({ resource: clusterDefault ? '<cluster-default>' : name, configs: rows.map((r) => ({ ...r })) }));
@@ -84,71 +64,6 @@ async function describe(o: Common & { clusterDefault?: boolean }, resourceType: 
     process.exitCode = 1;
   } finally {
     await admin.close().catch(() => undefined);
-  }
-}
-
-/**
- * The broker's own message and error name where @platformatic/kafka wraps them (its inner
- * protocol errors carry serverErrorMessage and apiId under a generic text).
- */
-function brokerMessage(err: unknown): string {
-  const seen = new Set<unknown>();
-  const walk = (e: unknown): string | null => {
-    if (typeof e !== 'object' || e === null || seen.has(e)) return null;
-    seen.add(e);
-    const { serverErrorMessage, apiId, errors } = e as { serverErrorMessage?: unknown; apiId?: unknown; errors?: unknown };
-    if (typeof serverErrorMessage === 'string' && serverErrorMessage !== '') return typeof apiId === 'string' ? `${apiId}: ${serverErrorMessage}` : serverErrorMessage;
-    if (Array.isArray(errors)) for (const i of errors) {
-      const found = walk(i);
-      if (found) return found;
-    }
-    return walk((e as { cause?: unknown }).cause);
-  };
-  return walk(err) ?? oneLine(err);
-}
-
-interface AlterOptions extends Common {
-  broker?: string;
-  clusterDefault?: boolean;
-  dryRun?: boolean;
-}
-
-function parseKv(kv: string): { name: string; value: string } {
-  const eq = kv.indexOf('=');
-  if (eq <= 0) throw new CliError(`config set takes key=value, not ${kv}`);
-  return { name: kv.slice(0, eq), value: kv.slice(eq + 1) };
-}
-
-/** Sends one IncrementalAlterConfigs to the broker named by --broker, or (cluster-wide default) to the bootstrap broker. */
-async function alterBroker(o: AlterOptions, kvs: string[], deletes: string[]): Promise<void> {
-  try {
-    const sets = kvs.map((kv) => parseKv(kv));
-    if (o.broker !== undefined && o.clusterDefault) throw new CliError('give --broker ID or --cluster-default, not both');
-    if (o.broker !== undefined && !/^\d+$/.test(o.broker)) throw new CliError(`--broker takes a broker id, not ${o.broker}`);
-    const configs = [...sets.map((c) => ({ name: c.name, configOperation: SET_OP, value: c.value })), ...deletes.map((name) => ({ name, configOperation: DELETE_OP }))];
-    const resourceName = o.broker ?? '';
-    const validateOnly = o.dryRun === true;
-    if (o.broker !== undefined) {
-      const { Admin } = await kafkaClient();
-      const admin = new Admin(clientOptions(o.bootstrap));
-      try {
-        await admin.incrementalAlterConfigs({ resources: [{ resourceType: BROKER, resourceName, configs }], validateOnly });
-      } finally {
-        await admin.close().catch(() => undefined);
-      }
-    } else {
-      const { incrementalAlterConfigsV1 } = await kafkaClient();
-      const answer = await onBootstrapConnection(o.bootstrap, (connection) => incrementalAlterConfigsV1.api.async(connection, [{ resourceType: BROKER, resourceName, configs }], validateOnly));
-      const r = answer.responses[0];
-      if (r && r.errorCode !== 0) throw new CliError(r.errorMessage ?? `error ${r.errorCode}`);
-    }
-    const level = o.broker !== undefined ? `broker ${o.broker}` : 'the cluster-wide default';
-    const changes = [...sets.map((c) => `${c.name}=${c.value}`), ...deletes.map((k) => `${k} (removed)`)];
-    if (o.json) console.log(toJson({ resource: o.broker ?? '<cluster-default>', set: Object.fromEntries(sets.map((c) => [c.name, c.value])), deleted: deletes, validateOnly }));
-    else console.log(`${validateOnly ? 'Would alter' : 'Altered'} ${level}: ${changes.join(', ')}.`);
-  } catch (err) {
-    console.error(err instanceof CliError ? err.message : brokerMessage(err));
-    process.exitCode = 1;
   }
 }
 
