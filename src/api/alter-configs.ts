@@ -1,8 +1,9 @@
-/** AlterConfigs (key 33): replaces all of a topic's overrides with the given set (Kafka's legacy semantics). */
+/** AlterConfigs (key 33): replaces all of a topic's overrides, or of a broker level's dynamic configs, with the given set (Kafka's legacy semantics). */
 import type { AlterConfigsRequest, AlterConfigsResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ApiHandler } from './handler.js';
-import { RESOURCE_TOPIC } from './constants.js';
+import { RESOURCE_BROKER, RESOURCE_TOPIC } from './constants.js';
+import { replaceBrokerConfigs } from './broker-config-alter.js';
 import { authorizeConfigResource, Op } from './authorize.js';
 
 export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsResponseInput> = {
@@ -18,8 +19,13 @@ export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsRe
         responses.push({ ...refused, resourceType: r.resourceType, resourceName: r.resourceName });
         continue;
       }
+      if (r.resourceType === RESOURCE_BROKER) {
+        const outcome = await replaceBrokerConfigs(ctx, r.resourceName, r.configs, request.validateOnly);
+        responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       if (r.resourceType !== RESOURCE_TOPIC) {
-        responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered on this broker.', resourceType: r.resourceType, resourceName: r.resourceName });
+        responses.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown resource type ${r.resourceType}`, resourceType: r.resourceType, resourceName: r.resourceName });
         continue;
       }
       const configs: Record<string, string | null> = {};

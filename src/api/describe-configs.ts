@@ -1,4 +1,4 @@
-/** DescribeConfigs (key 32): topic configs with their sources and synonyms; broker configs. */
+/** DescribeConfigs (key 32): topic and broker configs with their sources and synonyms (dynamic broker configs among them). */
 import type {
   DescribeConfigsRequest,
   DescribeConfigsResponseInput,
@@ -6,8 +6,10 @@ import type {
   DescribeConfigsResponseDescribeConfigsResultInput,
 } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { effectiveTopicConfig, SOURCE_DEFAULT, SOURCE_DYNAMIC_TOPIC, SOURCE_STATIC_BROKER } from '../config/topic-config-values.js';
-import { ALL_BROKER_DEFS } from '../config/broker-configs.js';
+import { effectiveTopicConfig } from '../config/topic-config-values.js';
+import { ALL_BROKER_DEFS, SOURCE_DEFAULT, SOURCE_DYNAMIC_DEFAULT_BROKER } from '../config/broker-configs.js';
+import { brokerConfigSynonyms } from '../config/config-synonyms.js';
+import { isKafkaDynamic } from '../config/dynamic-broker-configs.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 import { RESOURCE_BROKER, RESOURCE_TOPIC } from './constants.js';
 import { authorizeConfigResource, Op } from './authorize.js';
@@ -29,12 +31,6 @@ function describeTopic(ctx: RequestContext, resource: Resource, includeSynonyms:
   const configs: ConfigEntry[] = [];
   for (const c of effectiveTopicConfig(ctx.broker.config, topic.configs)) {
     if (!wanted(c.def.name)) continue;
-    const synonyms = [];
-    if (includeSynonyms) {
-      if (c.source === SOURCE_DYNAMIC_TOPIC) synonyms.push({ name: c.def.name, value: c.value, source: SOURCE_DYNAMIC_TOPIC });
-      if (c.brokerValue) synonyms.push({ name: c.brokerValue.name, value: c.brokerValue.value, source: SOURCE_STATIC_BROKER });
-      if (c.def.brokerSynonym) synonyms.push({ name: c.def.brokerSynonym, value: c.def.defaultValue, source: SOURCE_DEFAULT });
-    }
     configs.push({
       name: c.def.name,
       value: c.value,
@@ -43,7 +39,7 @@ function describeTopic(ctx: RequestContext, resource: Resource, includeSynonyms:
       isDefault: ctx.apiVersion === 0 && c.source === SOURCE_DEFAULT,
       configSource: c.source,
       isSensitive: false,
-      synonyms,
+      synonyms: includeSynonyms ? [...c.synonyms] : [],
       configType: c.def.type,
       documentation: includeDocs ? c.def.doc : null,
     });
@@ -51,31 +47,40 @@ function describeTopic(ctx: RequestContext, resource: Resource, includeSynonyms:
   return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: RESOURCE_TOPIC, resourceName: resource.resourceName, configs };
 }
 
+/**
+ * As Kafka's ConfigHelper: a broker id describes every key with its effective value and the
+ * layers below it; the cluster-wide resource "" only the dynamic defaults, each with that one
+ * synonym. Keys Kafka cannot change at runtime are reported read-only.
+ */
 function describeBroker(ctx: RequestContext, resource: Resource, includeSynonyms: boolean, includeDocs: boolean): DescribeConfigsResponseDescribeConfigsResultInput {
-  if (resource.resourceName !== '' && resource.resourceName !== String(ctx.broker.nodeId)) {
-    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id ${resource.resourceName} is not this broker (${ctx.broker.nodeId}).`, resourceType: RESOURCE_BROKER, resourceName: resource.resourceName, configs: [] };
+  const perBroker = resource.resourceName !== '';
+  if (perBroker && resource.resourceName !== String(ctx.broker.nodeId)) {
+    const errorMessage = /^-?\d+$/.test(resource.resourceName)
+      ? `Unexpected broker id, expected ${ctx.broker.nodeId} or empty string, but received ${resource.resourceName}`
+      : `Broker id must be an integer, but it is: ${resource.resourceName}`;
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage, resourceType: RESOURCE_BROKER, resourceName: resource.resourceName, configs: [] };
   }
   const wanted = wantedKeys(resource);
-  // Every broker key, the ones that give topics their defaults (log.retention.ms, min.insync.replicas …) among them.
-  const configs: ConfigEntry[] = [...ALL_BROKER_DEFS.values()].filter((d) => wanted(d.name)).map((d) => {
-    const explicit = ctx.broker.config.explicit(d.name);
-    // As Kafka: the value's own source first, then the default below it (Redpanda Console shows this list).
-    const synonyms = [];
-    if (includeSynonyms && d.sensitive !== true) {
-      if (explicit !== undefined) synonyms.push({ name: d.name, value: explicit, source: SOURCE_STATIC_BROKER });
-      if (d.defaultValue !== null) synonyms.push({ name: d.name, value: d.defaultValue, source: SOURCE_DEFAULT });
-    }
+  const config = ctx.broker.config;
+  const names = perBroker ? [...ALL_BROKER_DEFS.keys()] : [...config.dynamicEntries(SOURCE_DYNAMIC_DEFAULT_BROKER).keys()];
+  const configs: ConfigEntry[] = names.filter(wanted).map((name) => {
+    const d = ALL_BROKER_DEFS.get(name);
+    const sensitive = d?.sensitive === true;
+    const all = brokerConfigSynonyms(config, name, sensitive).filter((s) => perBroker || s.source === SOURCE_DYNAMIC_DEFAULT_BROKER);
+    const source = all[0]?.source ?? SOURCE_DEFAULT;
+    // As Kafka: the key's own value (log.retention.ms stays null when only .hours is set).
+    const own = perBroker ? config.get(name) : (all[0]?.value ?? null);
     return {
-      name: d.name,
+      name,
       // As Kafka: a password's value never leaves the broker, only whether one is set.
-      value: d.sensitive === true ? null : (explicit ?? d.defaultValue),
-      readOnly: true,
-      isDefault: ctx.apiVersion === 0 && explicit === undefined,
-      configSource: explicit === undefined ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER,
-      isSensitive: d.sensitive === true,
-      synonyms,
-      configType: d.type,
-      documentation: includeDocs ? d.doc : null,
+      value: sensitive ? null : own,
+      readOnly: !isKafkaDynamic(name),
+      isDefault: ctx.apiVersion === 0 && source === SOURCE_DEFAULT,
+      configSource: source,
+      isSensitive: sensitive,
+      synonyms: includeSynonyms ? all : [],
+      configType: d?.type ?? 0,
+      documentation: includeDocs ? (d?.doc ?? null) : null,
     };
   });
   return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: RESOURCE_BROKER, resourceName: resource.resourceName, configs };

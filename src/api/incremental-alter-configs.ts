@@ -1,4 +1,4 @@
-/** IncrementalAlterConfigs (key 44): SET, DELETE, APPEND and SUBTRACT on single topic config keys. */
+/** IncrementalAlterConfigs (key 44): SET, DELETE, APPEND and SUBTRACT on single topic config keys, or on a broker level's dynamic configs. */
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ConfigType } from '../config/config-def.js';
@@ -7,7 +7,8 @@ import { topicConfigValue } from '../config/topic-config-values.js';
 import type { ApiHandler } from './handler.js';
 import type { TopicRecord } from '../metadata/local-store.js';
 import type { BrokerConfig } from '../config/broker-configs.js';
-import { RESOURCE_TOPIC } from './constants.js';
+import { RESOURCE_BROKER, RESOURCE_TOPIC } from './constants.js';
+import { editBrokerConfigs } from './broker-config-alter.js';
 import { authorizeConfigResource, Op } from './authorize.js';
 
 const SET = 0;
@@ -70,8 +71,13 @@ export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsR
         responses.push(reply(refused.errorCode, refused.errorMessage));
         continue;
       }
+      if (r.resourceType === RESOURCE_BROKER) {
+        const outcome = await editBrokerConfigs(ctx, r.resourceName, r.configs, request.validateOnly);
+        responses.push(reply(outcome.errorCode, outcome.errorMessage));
+        continue;
+      }
       if (r.resourceType !== RESOURCE_TOPIC) {
-        responses.push(reply(ErrorCode.INVALID_REQUEST, 'Only topic configs can be altered on this broker.'));
+        responses.push(reply(ErrorCode.INVALID_REQUEST, `Unknown resource type ${r.resourceType}`));
         continue;
       }
       // The edit runs in the topic's turn, on the configs it has then (never on a stale copy).

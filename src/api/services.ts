@@ -9,6 +9,7 @@ import type { FetchSessionCache } from '../partition/fetch-sessions.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { ScramCredentials } from '../security/sasl/scram-credentials.js';
 import type { ClientQuotas } from '../security/quota/client-quotas.js';
+import type { DynamicBrokerConfigs } from '../partition/dynamic-configs.js';
 import type { AclAuthorizer } from '../security/acl/authorizer.js';
 
 /** A coordinator's broker, or why there is none now. */
@@ -82,6 +83,8 @@ export interface BrokerServices {
   readonly scramCredentials: ScramCredentials;
   /** Client quotas (Describe/AlterClientQuotas) and the byte-rate sensors that enforce them. */
   readonly clientQuotas: ClientQuotas;
+  /** Dynamic broker configs (AlterConfigs on a BROKER resource), laid over `config`. */
+  readonly dynamicConfigs: DynamicBrokerConfigs;
   /** The controller's requests, when this broker is the controller (ElectLeaders, AlterPartitionReassignments). */
   readonly controller: ControllerRequests;
   /** Incremental fetch sessions (KIP-227), bounded by max.incremental.fetch.session.cache.slots. */

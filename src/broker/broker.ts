@@ -26,6 +26,7 @@ import { peerConnector } from './peer-connector.js';
 import { saslGate } from '../server/sasl-gate.js';
 import { ScramCredentials } from '../security/sasl/scram-credentials.js';
 import { ClientQuotas } from '../security/quota/client-quotas.js';
+import { DynamicBrokerConfigs } from '../partition/dynamic-configs.js';
 import { saslSettings, type SaslListenerSettings } from '../security/sasl/sasl-settings.js';
 import { usesSasl } from '../security/principal.js';
 import { dispatch, type Dispatcher } from '../server/dispatch.js';
@@ -154,6 +155,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
   let listeners: BrokerListeners | null = null;
   let scram: ScramCredentials | null = null;
   let quotas: ClientQuotas | null = null;
+  let dynamicConfigs: DynamicBrokerConfigs | null = null;
   let authorizer: AclAuthorizer | undefined;
   // Requests that arrive between the listener binding and the broker being ready wait for it.
   let markReady!: () => void;
@@ -196,6 +198,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await view?.close();
     await scram?.close();
     await quotas?.close();
+    await dynamicConfigs?.close();
     await authorizer?.close();
     await store.close();
     if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
@@ -215,6 +218,9 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       log.error({ key }, 'a client quota record could not be read; it is ignored'),
     );
     const clientQuotas = quotas;
+    // Before the logs open: they open with the dynamic topic defaults (log.retention.ms …) already laid over the static ones.
+    dynamicConfigs = await DynamicBrokerConfigs.open(store, config, log);
+    const brokerConfigs = dynamicConfigs;
     observation.parts.view = view;
     authorizer = await openAuthorizer(config, store, log);
     logs = await openLogFactory(options.storage ?? 'disk', config, log, options.fileSystem);
@@ -229,6 +235,13 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     await replicas.loadTopics(applier.held(), clusterView.topics());
     applier.start();
     const replicaManager = replicas;
+    // A changed dynamic config reaches the logs of every topic (those with their own override keep
+    // it: logConfigFor reads the override first) and the connection limits; produce reads its
+    // limits per request.
+    brokerConfigs.onChange(() => {
+      for (const topic of clusterView.topics()) replicaManager.configsChanged(topic);
+      listeners?.reconfigureConnectionLimits(listenerLimits(config));
+    });
     const replicationWiring = replication;
     replication.startIsrChecks(() => replicaManager.all());
     topics = new TopicService(store, clusterView, config, applier, kafkaAssigner(clusterView));
@@ -262,6 +275,7 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
       producerIds: ProducerIdManager.fromBlocks(() => store.allocateProducerIds(config.nodeId)),
       scramCredentials: credentials,
       clientQuotas,
+      dynamicConfigs: brokerConfigs,
       fetchSessions: new FetchSessionCache({
         maxSessions: config.int('max.incremental.fetch.session.cache.slots'),
         evictionMs: config.int('min.incremental.fetch.session.eviction.ms'),

@@ -6,7 +6,7 @@
  * never sees a partition or a coordinator. Reading records lives in console-records.ts.
  */
 import type { BrokerParts } from './observed.js';
-import { effectiveTopicConfig, SOURCE_DEFAULT, SOURCE_DYNAMIC_TOPIC, SOURCE_STATIC_BROKER } from '../config/topic-config-values.js';
+import { effectiveTopicConfig, SOURCE_DEFAULT, SOURCE_DYNAMIC_BROKER, SOURCE_DYNAMIC_DEFAULT_BROKER, SOURCE_DYNAMIC_TOPIC, SOURCE_STATIC_BROKER } from '../config/topic-config-values.js';
 import { applyConfigAlterations, type ConfigAlteration } from '../api/incremental-alter-configs.js';
 import { decodeConsumerProtocolAssignment } from '../protocol/generated/index.js';
 import { Reader } from '../protocol/reader.js';
@@ -56,7 +56,7 @@ export interface ConsoleTopicSummary {
 export interface ConsoleConfig {
   readonly name: string;
   readonly value: string | null;
-  readonly source: 'DYNAMIC_TOPIC_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG';
+  readonly source: 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG';
   readonly type: string;
   readonly doc: string;
 }
@@ -91,6 +91,8 @@ export interface ConsoleEditResult {
 
 const SOURCE_NAMES: Record<number, ConsoleConfig['source']> = {
   [SOURCE_DYNAMIC_TOPIC]: 'DYNAMIC_TOPIC_CONFIG',
+  [SOURCE_DYNAMIC_BROKER]: 'DYNAMIC_BROKER_CONFIG',
+  [SOURCE_DYNAMIC_DEFAULT_BROKER]: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
   [SOURCE_STATIC_BROKER]: 'STATIC_BROKER_CONFIG',
   [SOURCE_DEFAULT]: 'DEFAULT_CONFIG',
 };

@@ -9,7 +9,7 @@ import type { BrokerConfig } from '../config/broker-configs.js';
 import { checkInterBrokerListener, type ListenerSpec } from '../config/listeners.js';
 import type { BrokerEndpoint } from '../metadata/metadata-store.js';
 import type { BrokerServices } from '../api/services.js';
-import { Listener, sharedLimits, type ListenerLimits, type ServerLoad } from '../server/listener.js';
+import { Listener, sharedLimits, type ListenerLimits, type ListenerShared, type ServerLoad } from '../server/listener.js';
 import type { Dispatcher } from '../server/dispatch.js';
 import { usesTls } from '../security/principal.js';
 import { TlsServerContext } from '../security/tls/tls-server.js';
@@ -47,6 +47,7 @@ function reachable(host: string): string {
 
 export class BrokerListeners {
   private readonly listeners: Listener[];
+  private readonly shared: ListenerShared;
   private boundAt: BoundListener[] = [];
 
   constructor(
@@ -58,7 +59,13 @@ export class BrokerListeners {
     dispatcher: Dispatcher,
   ) {
     const shared = sharedLimits(limits);
+    this.shared = shared;
     this.listeners = plan.map(({ spec, tls }) => new Listener(services, limits, log, dispatcher, { name: spec.name, securityProtocol: spec.securityProtocol }, tls, shared));
+  }
+
+  /** Applies changed connection limits (max.connections and the rest) to connections accepted from now on. */
+  reconfigureConnectionLimits(limits: Pick<ListenerLimits, 'maxConnections' | 'maxConnectionsPerIp' | 'perIpOverrides' | 'maxConnectionCreationRate'>): void {
+    this.shared.quotas.reconfigure(limits);
   }
 
   /** Binds every listener; on a failure, closes the ones already bound and rethrows. */

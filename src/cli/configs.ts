@@ -1,8 +1,10 @@
 /**
- * `tributary config get [KEY...]` (a broker's configuration, DescribeConfigs) and
- * `tributary topic config TOPIC` (a topic's, with where each value comes from), as rpk cluster
- * config get / kafka-configs.sh --describe, through @platformatic/kafka. Broker configs are static
- * in Tributary (server.properties and --set, read at start); `config set` says so.
+ * `tributary config get [KEY...]` (a broker's configuration, DescribeConfigs),
+ * `tributary config set KEY=VALUE...` and `config delete KEY...` (dynamic broker configs,
+ * IncrementalAlterConfigs, as kafka-configs.sh --alter --entity-type brokers) and
+ * `tributary topic config TOPIC` (a topic's, with where each value comes from), through
+ * @platformatic/kafka. A dynamic config is set for one broker (--broker ID) or, by default, as
+ * the cluster-wide default (resource name "", which any broker accepts).
  */
 import type { Command } from 'commander';
 import type { Admin } from '@platformatic/kafka';
@@ -10,6 +12,9 @@ import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
 import { clientOptions, kafkaClient, oneLine } from './client-options.js';
+import { LIVE_BROKER_KEYS } from '../config/dynamic-broker-configs.js';
+import { onBootstrapConnection } from './bootstrap-connection.js';
+import { alterBroker, type AlterOptions } from './config-alter.js';
 
 interface Common {
   bootstrap: string;
@@ -28,16 +33,31 @@ async function bootstrapBrokerId(admin: Admin, bootstrap: string): Promise<strin
   return String(md.brokers.size === 1 ? [...md.brokers.keys()][0] : md.controllerId);
 }
 
-async function describe(o: Common, resourceType: typeof TOPIC | typeof BROKER, resourceName: string, keys: string[]): Promise<void> {
+/**
+ * DescribeConfigs of the cluster-wide resource "" over one connection to the bootstrap broker:
+ * @platformatic/kafka's Admin routes a BROKER resource to the broker whose id is Number(name), 0 for "".
+ */
+async function describeClusterDefault(o: Common, keys: string[]): Promise<{ name: string; value?: string | null; configSource: number; readOnly: boolean; isSensitive: boolean }[]> {
+  const { describeConfigsV4 } = await kafkaClient();
+  const result = await onBootstrapConnection(o.bootstrap, (connection) => describeConfigsV4.api.async(connection, [{ resourceType: BROKER, resourceName: '', configurationKeys: keys.length > 0 ? keys : null }], false, false));
+  const [r] = result.results;
+  if (r && r.errorCode !== 0) throw new CliError(r.errorMessage ?? `error ${r.errorCode}`);
+  return r?.configs ?? [];
+}
+
+async function describe(o: Common & { clusterDefault?: boolean }, resourceType: typeof TOPIC | typeof BROKER, resourceName: string, keys: string[]): Promise<void> {
   const { Admin } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
   try {
-    const name = resourceType === BROKER && resourceName === '' ? await bootstrapBrokerId(admin, o.bootstrap) : resourceName;
-    const [described] = await admin.describeConfigs({ resources: [{ resourceType, resourceName: name, configurationKeys: keys.length > 0 ? keys : null }], includeDocumentation: false });
-    const rows = (described?.configs ?? []).map((c) => ({ name: c.name, value: c.isSensitive ? '(sensitive)' : (c.value ?? null), source: SOURCES[c.configSource] ?? String(c.configSource), readOnly: c.readOnly }));
-    const unknown = keys.filter((k) => !rows.some((r) => r.name === k));
+    const clusterDefault = resourceType === BROKER && o.clusterDefault === true;
+    const name = clusterDefault ? '' : resourceType === BROKER && resourceName === '' ? await bootstrapBrokerId(admin, o.bootstrap) : resourceName;
+    const configs = clusterDefault
+      ? await describeClusterDefault(o, keys)
+      : (await admin.describeConfigs({ resources: [{ resourceType, resourceName: name, configurationKeys: keys.length > 0 ? keys : null }], includeDocumentation: false }))[0]?.configs;
+    const rows = (configs ?? []).map((c) => ({ name: c.name, value: c.isSensitive ? '(sensitive)' : (c.value ?? null), source: SOURCES[c.configSource] ?? String(c.configSource), readOnly: c.readOnly }));
+    const unknown = clusterDefault ? [] : keys.filter((k) => !rows.some((r) => r.name === k));
     if (unknown.length > 0) throw new CliError(`no such config: ${unknown.join(', ')}`);
-    if (o.json) console.log(toJson({ resource: name, configs: rows.map((r) => ({ ...r })) }));
+    if (o.json) console.log(toJson({ resource: clusterDefault ? '<cluster-default>' : name, configs: rows.map((r) => ({ ...r })) }));
     else console.log(formatTable(['NAME', 'VALUE', 'SOURCE'], rows.sort((a, b) => a.name.localeCompare(b.name)).map((r) => [r.name, r.value ?? '-', r.source])));
   } catch (err) {
     console.error(err instanceof CliError ? err.message : oneLine(err));
@@ -57,17 +77,44 @@ export function registerConfigCommands(program: Command, topic: Command): void {
     .option(...bootstrap)
     .option(...json)
     .option('--broker <id>', 'which broker (default: the one at --bootstrap)', '')
-    .addHelpText('after', '\nExamples:\n  tributary config get\n  tributary config get log.retention.ms min.insync.replicas --json')
-    .action((keys: string[], o: Common & { broker: string }) => describe(o, BROKER, o.broker, keys));
+    .option('--cluster-default', 'only the cluster-wide dynamic defaults')
+    .addHelpText('after', '\nSources: dynamic-broker (config set --broker), dynamic-default-broker (config set), static-broker (server.properties, --set), default.\n\nExamples:\n  tributary config get\n  tributary config get log.retention.ms min.insync.replicas --json\n  tributary config get --cluster-default')
+    .action((keys: string[], o: Common & { broker: string; clusterDefault?: boolean }) => describe(o, BROKER, o.broker, keys));
+  const level = [
+    ['--broker <id>', "this broker's own dynamic config (DYNAMIC_BROKER_CONFIG), above the cluster-wide default"],
+    ['--cluster-default', 'the cluster-wide default of every broker (DYNAMIC_DEFAULT_BROKER_CONFIG), the default level'],
+  ] as const;
   config
-    .command('set <key=value>')
-    .description('(not available: broker configs are static, see the help)')
+    .command('set <key=value...>')
+    .description('set dynamic broker configs, applied at once and kept in the metadata store (IncrementalAlterConfigs)')
     .option(...bootstrap)
-    .addHelpText('after', "\nTributary reads broker configs at start from server.properties and --set; change them there and restart the broker.\nTopic configs change at runtime: tributary topic alter-config TOPIC --set key=value")
-    .action(() => {
-      console.error('broker configs are static in Tributary: set them in server.properties (or with --set) and restart; topic configs change with `tributary topic alter-config`');
-      process.exitCode = 1;
-    });
+    .option(...json)
+    .option(...level[0])
+    .option(...level[1])
+    .option('--dry-run', 'only check the change (validateOnly)')
+    .addHelpText(
+      'after',
+      `\nPrecedence: --broker ID > --cluster-default > server.properties/--set > Kafka's default. Changeable at runtime:
+  ${[...LIVE_BROKER_KEYS].sort().join(', ')}.
+Other keys are read at start: set them in server.properties (or with --set) and restart.
+Topic configs: tributary topic alter-config TOPIC --set key=value
+
+Examples:
+  tributary config set log.retention.ms=86400000
+  tributary config set max.connections=500 --broker 1
+  tributary config delete log.retention.ms`,
+    )
+    .action((kvs: string[], o: AlterOptions) => alterBroker(o, kvs, []));
+  config
+    .command('delete <keys...>')
+    .description('remove dynamic broker configs: the value falls back to the level below (IncrementalAlterConfigs DELETE)')
+    .option(...bootstrap)
+    .option(...json)
+    .option(...level[0])
+    .option(...level[1])
+    .option('--dry-run', 'only check the change (validateOnly)')
+    .addHelpText('after', '\nExamples:\n  tributary config delete log.retention.ms\n  tributary config delete max.connections --broker 1')
+    .action((keys: string[], o: AlterOptions) => alterBroker(o, [], keys));
   topic
     .command('config <topic> [keys...]')
     .description("a topic's configs (every key, or those named) with their sources")

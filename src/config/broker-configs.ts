@@ -1,6 +1,8 @@
 /**
  * Broker-level configuration keys with Kafka's names and defaults, and the typed view the broker
- * reads. Sources, lowest first: defaults, a server.properties file, `--set key=value` overrides.
+ * reads. Sources, lowest first: defaults, a server.properties file, `--set key=value` overrides,
+ * then the dynamic configs kept in the metadata store (the cluster-wide default, then this
+ * broker's own), which change while the broker runs (broker/dynamic-configs.ts).
  */
 import { atLeast, between, checkValue, ConfigError, ConfigType, oneOf, parseProperties, type ConfigDef } from './config-def.js';
 import { TOPIC_CONFIG_DEFS } from './topic-configs.js';
@@ -158,9 +160,21 @@ const ALIASES: Record<string, string> = { 'broker.id': 'node.id', 'log.dir': 'lo
 
 export { ConfigError };
 
+/** Kafka's ConfigSource codes for a broker key's value. */
+export const SOURCE_DYNAMIC_BROKER = 2;
+export const SOURCE_DYNAMIC_DEFAULT_BROKER = 3;
+export const SOURCE_STATIC_BROKER = 4;
+export const SOURCE_DEFAULT = 5;
+
+/** The layers a broker key may take its value from, highest first, as Kafka lists them in DescribeConfigs synonyms. */
+export type ConfigLayer = typeof SOURCE_DYNAMIC_BROKER | typeof SOURCE_DYNAMIC_DEFAULT_BROKER | typeof SOURCE_STATIC_BROKER | typeof SOURCE_DEFAULT;
+export const CONFIG_LAYERS: readonly ConfigLayer[] = [SOURCE_DYNAMIC_BROKER, SOURCE_DYNAMIC_DEFAULT_BROKER, SOURCE_STATIC_BROKER, SOURCE_DEFAULT];
+
 /** The broker's configuration: raw string values by Kafka key, with typed accessors. */
 export class BrokerConfig {
   private readonly values = new Map<string, string>();
+  private dynamicBroker: ReadonlyMap<string, string> = new Map();
+  private dynamicDefault: ReadonlyMap<string, string> = new Map();
 
   /** Builds a config from layered key/value sources; unknown keys are kept (Kafka warns and ignores them). */
   constructor(...sources: Iterable<[string, string]>[]) {
@@ -181,14 +195,35 @@ export class BrokerConfig {
     return new BrokerConfig(parseProperties(text), overrides);
   }
 
-  /** Every explicitly set key and value. */
+  /** Every statically set key and value (server.properties, --set). */
   entries(): IterableIterator<[string, string]> {
     return this.values.entries();
   }
 
-  /** The value set explicitly, if any. */
+  /** The value set explicitly, if any: this broker's dynamic one, else the cluster-wide dynamic default, else the static one. */
   explicit(key: string): string | undefined {
-    return this.values.get(ALIASES[key] ?? key);
+    const k = ALIASES[key] ?? key;
+    return this.dynamicBroker.get(k) ?? this.dynamicDefault.get(k) ?? this.values.get(k);
+  }
+
+  /** Replaces one dynamic layer (values already validated); readers see it at once. */
+  setDynamic(layer: typeof SOURCE_DYNAMIC_BROKER | typeof SOURCE_DYNAMIC_DEFAULT_BROKER, values: ReadonlyMap<string, string>): void {
+    if (layer === SOURCE_DYNAMIC_BROKER) this.dynamicBroker = new Map(values);
+    else this.dynamicDefault = new Map(values);
+  }
+
+  /** The key's value in one layer only, if that layer has it. */
+  layerValue(key: string, layer: ConfigLayer): string | undefined {
+    const k = ALIASES[key] ?? key;
+    if (layer === SOURCE_DYNAMIC_BROKER) return this.dynamicBroker.get(k);
+    if (layer === SOURCE_DYNAMIC_DEFAULT_BROKER) return this.dynamicDefault.get(k);
+    if (layer === SOURCE_STATIC_BROKER) return this.values.get(k);
+    return ALL_BROKER_DEFS.get(k)?.defaultValue ?? undefined;
+  }
+
+  /** One dynamic layer's keys and values. */
+  dynamicEntries(layer: typeof SOURCE_DYNAMIC_BROKER | typeof SOURCE_DYNAMIC_DEFAULT_BROKER): Map<string, string> {
+    return new Map(layer === SOURCE_DYNAMIC_BROKER ? this.dynamicBroker : this.dynamicDefault);
   }
 
   get(key: string): string | null {

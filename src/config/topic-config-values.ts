@@ -1,38 +1,34 @@
 /**
- * A topic's effective configuration: its own overrides over the broker's defaults over Kafka's,
+ * A topic's effective configuration: its own overrides over the broker's defaults (dynamic
+ * per-broker, dynamic cluster-wide, static) over Kafka's,
  * with the source of each value as DescribeConfigs reports it.
  */
 import { checkValue } from './config-def.js';
-import type { BrokerConfig } from './broker-configs.js';
+import { SOURCE_DEFAULT, SOURCE_DYNAMIC_BROKER, SOURCE_DYNAMIC_DEFAULT_BROKER, SOURCE_STATIC_BROKER, type BrokerConfig } from './broker-configs.js';
+import { brokerConfigSynonyms, type ConfigSynonym } from './config-synonyms.js';
 import { TOPIC_CONFIG_BY_NAME, TOPIC_CONFIG_DEFS, type TopicConfigDef } from './topic-configs.js';
 
 export interface ConfigValue {
   readonly def: TopicConfigDef;
   readonly value: string | null;
   readonly source: number;
-  /** The broker-level value behind a topic override, reported as a synonym. */
-  readonly brokerValue: { name: string; value: string } | null;
+  /** Where the value could come from, highest precedence first (DescribeConfigs synonyms): the topic's own, then the broker layers. */
+  readonly synonyms: readonly ConfigSynonym[];
 }
 
 /** Kafka's ConfigSource codes for the sources a topic value can have. */
 export const SOURCE_DYNAMIC_TOPIC = 1;
-export const SOURCE_STATIC_BROKER = 4;
-export const SOURCE_DEFAULT = 5;
+export { SOURCE_DYNAMIC_BROKER, SOURCE_DYNAMIC_DEFAULT_BROKER, SOURCE_STATIC_BROKER, SOURCE_DEFAULT };
 
 export function effectiveTopicConfig(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): ConfigValue[] {
   return TOPIC_CONFIG_DEFS.map((def) => {
     const synonym = def.brokerSynonym;
-    const brokerExplicit = synonym !== null && (broker.explicit(synonym) !== undefined || (synonym === 'log.retention.ms' && hasRetentionSetting(broker)) || (synonym === 'log.roll.ms' && broker.explicit('log.roll.hours') !== undefined));
-    const brokerValueText = broker.topicDefault(synonym, def.defaultValue);
-    const brokerValue = brokerExplicit && synonym !== null && brokerValueText !== null ? { name: synonym, value: brokerValueText } : null;
+    const brokerSynonyms = synonym === null ? [] : brokerConfigSynonyms(broker, synonym, false);
     const own = overrides[def.name];
-    if (own !== undefined) return { def, value: own, source: SOURCE_DYNAMIC_TOPIC, brokerValue };
-    return { def, value: brokerValueText, source: brokerExplicit ? SOURCE_STATIC_BROKER : SOURCE_DEFAULT, brokerValue };
+    if (own !== undefined) return { def, value: own, source: SOURCE_DYNAMIC_TOPIC, synonyms: [{ name: def.name, value: own, source: SOURCE_DYNAMIC_TOPIC }, ...brokerSynonyms] };
+    // As Kafka: the source is the first synonym's (a broker default left at Kafka's is DEFAULT_CONFIG).
+    return { def, value: broker.topicDefault(synonym, def.defaultValue), source: brokerSynonyms[0]?.source ?? SOURCE_DEFAULT, synonyms: brokerSynonyms };
   });
-}
-
-function hasRetentionSetting(broker: BrokerConfig): boolean {
-  return ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'].some((k) => broker.explicit(k) !== undefined);
 }
 
 /** The effective value of one topic key. */

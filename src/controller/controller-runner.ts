@@ -68,7 +68,8 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
 /** The controller's settings from the broker config (Kafka's keys). */
 export function controllerSettings(config: BrokerConfig): ControllerSettings {
   return {
-    uncleanLeaderElectionDefault: config.bool('unclean.leader.election.enable'),
+    // Read at each election: a dynamic broker config (the cluster-wide default) may change it.
+    uncleanLeaderElectionDefault: () => config.bool('unclean.leader.election.enable'),
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),

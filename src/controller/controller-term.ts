@@ -14,8 +14,11 @@ import { writePartitionStates } from './partition-writer.js';
 import type { ControllerScheduler, ControllerTimer } from './controller-scheduler.js';
 
 export interface ControllerSettings {
-  /** unclean.leader.election.enable (the broker default; topics may override it). */
-  readonly uncleanLeaderElectionDefault: boolean;
+  /**
+   * unclean.leader.election.enable (the broker default; topics may override it); a function when
+   * it is read at each decision, as a dynamic broker config may change it.
+   */
+  readonly uncleanLeaderElectionDefault: boolean | (() => boolean);
   /** auto.leader.rebalance.enable */
   readonly autoLeaderRebalanceEnable: boolean;
   /** leader.imbalance.check.interval.seconds, in ms */

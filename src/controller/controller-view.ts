@@ -19,8 +19,8 @@ export class ClusterControllerView implements ControllerView {
   private readonly topicIdByName = new Map<string, string>();
   private readonly states = new Map<string, ControllerPartition>();
 
-  /** @param uncleanDefault the broker's unclean.leader.election.enable, for topics without an override. */
-  constructor(private readonly uncleanDefault: boolean) {}
+  /** @param uncleanDefault the broker's unclean.leader.election.enable, for topics without an override (read at each decision when a function). */
+  constructor(private readonly uncleanDefault: boolean | (() => boolean)) {}
 
   partitions(): Iterable<ControllerPartition> {
     return this.states.values();
@@ -36,7 +36,8 @@ export class ClusterControllerView implements ControllerView {
 
   uncleanLeaderElection(topicId: string): boolean {
     const override = this.topicsById.get(topicId)?.configs['unclean.leader.election.enable'];
-    return override === undefined ? this.uncleanDefault : override.toLowerCase() === 'true';
+    if (override !== undefined) return override.toLowerCase() === 'true';
+    return typeof this.uncleanDefault === 'function' ? this.uncleanDefault() : this.uncleanDefault;
   }
 
   broker(nodeId: number): RegisteredBroker | undefined {

@@ -1,6 +1,8 @@
 /**
  * Security metadata kept with the rest of the cluster's metadata, so that it replicates with it:
- * SCRAM credentials, ACLs and client quotas. The store sees each kind as a small table of string
+ * SCRAM credentials, ACLs and client quotas; and, kept the same way, the dynamic broker configs
+ * (kind 'broker-config': key "<default>" for the cluster-wide default or a broker id, value the
+ * JSON object of its keys, as Kafka kept /config/brokers/<default> and /config/brokers/<id>). The store sees each kind as a small table of string
  * keys to opaque string values (the security layer owns their encoding); writes to one kind apply
  * all together or not at all, and watchers hear of them as changes of kind 'security'.
  *
@@ -12,9 +14,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 
-export type SecurityRecordKind = 'scram' | 'acl' | 'quota';
+export type SecurityRecordKind = 'scram' | 'acl' | 'quota' | 'broker-config';
 
-export const SECURITY_RECORD_KINDS: readonly SecurityRecordKind[] = ['scram', 'acl', 'quota'];
+export const SECURITY_RECORD_KINDS: readonly SecurityRecordKind[] = ['scram', 'acl', 'quota', 'broker-config'];
 
 /** One write: a value to put, or null to delete the key. */
 export interface SecurityRecordWrite {

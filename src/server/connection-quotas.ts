@@ -41,14 +41,23 @@ export function normalizeAddress(address: string): string {
 export class ConnectionQuotas {
   private total = 0;
   private readonly perIp = new Map<string, number>();
-  private readonly overrides: ReadonlyMap<string, number>;
+  private overrides: ReadonlyMap<string, number> = new Map();
   private readonly listenerRate: WindowedRate;
   private readonly ipRates = new Map<string, WindowedRate>();
   private acceptedSinceSweep = 0;
 
-  constructor(private readonly config: ConnectionQuotaConfig) {
-    this.overrides = new Map([...config.perIpOverrides].map(([address, count]) => [normalizeAddress(address), count]));
+  constructor(private config: ConnectionQuotaConfig) {
+    this.reconfigure({});
     this.listenerRate = this.newRate();
+  }
+
+  /**
+   * New limits (dynamic broker configs) for the connections accepted from now on; those already
+   * open stay, as in Kafka, even above a lowered limit.
+   */
+  reconfigure(limits: Partial<Pick<ConnectionQuotaConfig, 'maxConnections' | 'maxConnectionsPerIp' | 'perIpOverrides' | 'maxConnectionCreationRate'>>): void {
+    this.config = { ...this.config, ...limits };
+    this.overrides = new Map([...this.config.perIpOverrides].map(([address, count]) => [normalizeAddress(address), count]));
   }
 
   private newRate(): WindowedRate {
