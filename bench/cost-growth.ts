@@ -8,16 +8,20 @@
  * Each broker is a child process (`tributary start`, defaults). Prints figures; asserts nothing.
  * Needs gcc, librdkafka-dev and kcat.
  *
- *   npm run build && node dist/bench/cost-growth.js [partitions|connections|producers]…
+ *   npm run build && node dist/bench/cost-growth.js [partitions|connections|producers|restart]…
+ *
+ * `restart` is the partitions curve's last point alone (10,000 partitions, nothing produced): the
+ * data directory is made once, then the broker is restarted on it three times. With
+ * TRIBUTARY_CPU_PROF=<dir> the restarted brokers write V8 CPU profiles there (node --cpu-prof).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { startBrokerChild } from './broker-child.js';
 import { buildRdkafkaBench, runClient } from './side-by-side/clients.js';
-import { residentMiB } from './side-by-side/proc.js';
+import { cpuSeconds, residentMiB } from './side-by-side/proc.js';
 import { holdIdleConnections } from './cost-growth/idle-connections.js';
 
 const SIZE = 1024;
@@ -80,6 +84,32 @@ async function partitionsCurve(): Promise<void> {
   }
 }
 
+async function restartPoint(): Promise<void> {
+  const n = 10_000;
+  const dir = join(work, 'restart');
+  const port = nextPort++;
+  let broker = await startBrokerChild(dir, port, MANY_PARTITIONS);
+  try {
+    await createTopics(`127.0.0.1:${port}`, Array.from({ length: n / 1000 }, (_, i) => ({ topic: `t${i}`, numPartitions: 1000 })));
+  } finally {
+    await stop(broker);
+  }
+  const prof = process.env.TRIBUTARY_CPU_PROF;
+  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  // The broker's CPU time until ready (main thread and libuv pool) is steadier than the wall time
+  // on a shared machine; the load average says how shared it was.
+  console.log(`partitions | restart to ready ms | broker CPU until ready s | RSS after restart MiB | load average`);
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    broker = await startBrokerChild(dir, port, MANY_PARTITIONS, 'off', nodeArgs);
+    const readyMs = performance.now() - started;
+    const cpu = cpuSeconds(broker.pid ?? 0);
+    const rss = residentMiB(broker.pid ?? 0);
+    await stop(broker);
+    console.log(`${String(n).padStart(10)} | ${readyMs.toFixed(0).padStart(19)} | ${cpu.toFixed(2).padStart(24)} | ${rss.toFixed(0).padStart(21)} | ${loadavg()[0].toFixed(2)}`);
+  }
+}
+
 async function connectionsCurve(): Promise<void> {
   const port = nextPort++;
   const broker = await startBrokerChild(join(work, 'conn'), port);
@@ -118,6 +148,7 @@ try {
   if (runs('partitions')) await partitionsCurve();
   if (runs('connections')) await connectionsCurve();
   if (runs('producers')) await producersCurve();
+  if (which.includes('restart')) await restartPoint();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

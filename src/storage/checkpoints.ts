@@ -14,7 +14,7 @@ export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_FILE = 'log-start-offset-checkpoint';
 export const CLEANER_FILE = 'cleaner-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
-const EPOCH_FILE = 'leader-epoch-checkpoint';
+export const LEADER_EPOCH_FILE = 'leader-epoch-checkpoint';
 
 export interface EpochEntry {
   epoch: number;
@@ -47,13 +47,13 @@ export async function writeOffsetCheckpoint(fs: FileSystem, dir: string, file: s
 }
 
 export async function readLeaderEpochs(fs: FileSystem, partitionDir: string): Promise<EpochEntry[]> {
-  return entriesOf(await readLines(fs, join(partitionDir, EPOCH_FILE)))
+  return entriesOf(await readLines(fs, join(partitionDir, LEADER_EPOCH_FILE)))
     .filter((p) => p.length === 2)
     .map(([epoch, startOffset]) => ({ epoch: Number(epoch), startOffset: Number(startOffset) }));
 }
 
 export async function writeLeaderEpochs(fs: FileSystem, partitionDir: string, epochs: EpochEntry[]): Promise<void> {
   const lines = ['0', String(epochs.length), ...epochs.map((e) => `${e.epoch} ${e.startOffset}`)];
-  await replaceFileDurably(fs, partitionDir, EPOCH_FILE, Buffer.from(lines.join('\n') + '\n'));
+  await replaceFileDurably(fs, partitionDir, LEADER_EPOCH_FILE, Buffer.from(lines.join('\n') + '\n'));
 }
 

@@ -5,7 +5,8 @@
  * Nothing under src/storage may import node:fs directly (test/unit/layering.test.ts checks).
  */
 import { join } from 'node:path';
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { close as closeCallback, fstat as fstatCallback, open as openCallback, read as readCallback, readdir as readdirCallback, stat as statCallback } from 'node:fs';
 
 /** An open file. Reads and writes are positioned: no call shares a file cursor. */
 export interface StorageFile {
@@ -78,6 +79,36 @@ class NodeFile implements StorageFile {
 
 const FLAGS: Record<OpenMode, string> = { read: 'r', update: 'r+', replace: 'w' };
 
+/** The first read's size: the small files read whole (checkpoints, partition.metadata) fit in it. */
+const FIRST_READ = 8192;
+
+function callback<T>(run: (done: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+/**
+ * A whole file in three pool calls when it is small (open, one read, close), where node's readFile
+ * takes four (it asks the size first); a file that fills the first read is read on to its end.
+ */
+async function readSmallFile(path: string): Promise<Buffer> {
+  const fd = await callback<number>((done) => openCallback(path, 'r', done));
+  try {
+    let buf = Buffer.allocUnsafe(FIRST_READ);
+    let filled = await callback<number>((done) => readCallback(fd, buf, 0, FIRST_READ, 0, done));
+    if (filled < FIRST_READ) return Buffer.from(buf.subarray(0, filled));
+    const size = (await callback<{ size: number }>((done) => fstatCallback(fd, done))).size;
+    buf = Buffer.concat([buf, Buffer.allocUnsafe(Math.max(size - FIRST_READ, 0) + FIRST_READ)]);
+    for (;;) {
+      if (filled === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+      const n = await callback<number>((done) => readCallback(fd, buf, filled, buf.length - filled, filled, done));
+      if (n === 0) return buf.subarray(0, filled);
+      filled += n;
+    }
+  } finally {
+    await callback<void>((done) => closeCallback(fd, (err) => done(err, undefined)));
+  }
+}
+
 /** The real file system. */
 export const nodeFileSystem: FileSystem = {
   async open(path, mode) {
@@ -87,14 +118,17 @@ export const nodeFileSystem: FileSystem = {
     }
     return new NodeFile(await open(path, FLAGS[mode]));
   },
-  readFile: (path) => readFile(path),
-  async stat(path) {
-    const s = await stat(path);
-    return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
-  },
-  async readdir(path) {
-    return (await readdir(path, { withFileTypes: true })).map((d) => ({ name: d.name, isDirectory: d.isDirectory() }));
-  },
+  // The callback forms of these three, called once per partition at start: they skip the
+  // promise API's FileHandle objects, which cost about a third more main-thread time (measured).
+  readFile: readSmallFile,
+  stat: (path) =>
+    new Promise((resolve, reject) =>
+      statCallback(path, (err, s) => (err ? reject(err) : resolve({ size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() }))),
+    ),
+  readdir: (path) =>
+    new Promise((resolve, reject) =>
+      readdirCallback(path, { withFileTypes: true }, (err, entries) => (err ? reject(err) : resolve(entries.map((d) => ({ name: d.name, isDirectory: d.isDirectory() }))))),
+    ),
   async mkdir(path) {
     await mkdir(path, { recursive: true });
   },
@@ -155,6 +189,16 @@ export async function readFileOrNull(fs: FileSystem, path: string): Promise<Buff
     return await fs.readFile(path);
   } catch {
     return null;
+  }
+}
+
+/** A directory's entries, or null when it does not exist. */
+export async function readdirOrNull(fs: FileSystem, path: string): Promise<DirEntry[] | null> {
+  try {
+    return await fs.readdir(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
 }
 

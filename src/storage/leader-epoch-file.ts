@@ -18,9 +18,10 @@ export class LeaderEpochFile {
    * from the log, or older than its start; they are trimmed and the file rewritten, as Kafka's
    * log load does (an entry left past the end would later claim offsets appended at another epoch).
    * An empty log keeps none (a crash after a restart's segments went, before its file was cleared).
+   * `present`: false when the directory's listing showed no file, which is then not read.
    */
-  static async load(fs: FileSystem, dir: string, start: number, end: number): Promise<LeaderEpochFile> {
-    const file = new LeaderEpochFile(fs, dir, new LeaderEpochCache(await readLeaderEpochs(fs, dir)));
+  static async load(fs: FileSystem, dir: string, start: number, end: number, present = true): Promise<LeaderEpochFile> {
+    const file = new LeaderEpochFile(fs, dir, new LeaderEpochCache(present ? await readLeaderEpochs(fs, dir) : []));
     const trimmedEnd = start >= end ? file.cache.clear() : file.cache.truncateFromEnd(end);
     if (file.cache.truncateFromStart(start) || trimmedEnd) await file.save();
     return file;

@@ -1,5 +1,6 @@
 /** A partition log's settings (mapped from Kafka's topic configs in broker/storage.ts) and how a log is opened. */
 import type { HandleCache } from './handle-cache.js';
+import type { DirEntry } from './file-system.js';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -50,6 +51,11 @@ export interface OpenOptions {
   cleanShutdown: boolean;
   /** Where the last compaction pass stopped (cleaner-offset-checkpoint); the log start when absent. */
   cleanerCheckpoint?: number;
+  /**
+   * The partition directory's listing when the caller has just read it (null: the directory does
+   * not exist), so opening costs no second read of it; read here when not given.
+   */
+  listing?: DirEntry[] | null;
   /** Called when the log is destroyed (its owner forgets it). */
   onDestroy?: () => void;
   /** Called once when an I/O error takes the log offline (the owner logs it). */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { DiskLog, type LogConfig } from './log.js';
 import { HandleCache } from './handle-cache.js';
 import { GroupCommit } from './group-commit.js';
-import { nodeFileSystem, replaceFileDurably, type FileSystem } from './file-system.js';
+import { nodeFileSystem, readdirOrNull, replaceFileDurably, type DirEntry, type FileSystem } from './file-system.js';
 import { DELETE_DIR_SUFFIX, deleteDirName, logFile, parsePartitionDirName, partitionDirName, segmentBaseOffsets, strayDirName } from './file-names.js';
 import { CLEAN_SHUTDOWN_FILE, CLEANER_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoints.js';
 import { DEFAULT_CLEANER_SETTINGS, LogCleaner, type LogCleanerEvents, type LogCleanerSettings } from './log-cleaner.js';
@@ -161,7 +161,7 @@ export class LogManager {
     // never for a new partition (they would start a recreated topic at the old log start offset).
     const checkpointed = { recoveryPoint: this.recoveryPoints.get(name) ?? 0, logStartOffset: this.logStarts.get(name) ?? 0, cleanerCheckpoint: this.cleanerCheckpoints.get(name) };
     this.forgetCheckpoints(name);
-    const { recoveryPoint, logStartOffset, cleanerCheckpoint } = owner ? await this.claimDir(topic, partition, name, dir, owner, checkpointed) : checkpointed;
+    const { recoveryPoint, logStartOffset, cleanerCheckpoint, listing } = owner ? await this.claimDir(topic, partition, name, dir, owner, checkpointed) : { ...checkpointed, listing: undefined };
     let opened: DiskLog | null = null;
     const log = await DiskLog.open({
       dir,
@@ -172,6 +172,7 @@ export class LogManager {
       logStartOffset,
       cleanShutdown: this.cleanShutdown,
       cleanerCheckpoint,
+      listing,
       onDestroy: () => {
         if (opened && this.logs.get(name)?.log === opened) this.logs.delete(name);
       },
@@ -184,7 +185,9 @@ export class LogManager {
 
   /**
    * Makes `dir` the directory of `owner`'s partition: one written for another topic id, or any
-   * existing one when the partition is new, is set aside first. Returns the offsets to open with.
+   * existing one when the partition is new, is set aside first. Returns the offsets to open with,
+   * and the directory's listing as left (null when there is none), which the log's open then uses:
+   * one directory read per partition, and no read of a partition.metadata that is not there.
    */
   private async claimDir(
     topic: string,
@@ -193,9 +196,10 @@ export class LogManager {
     dir: string,
     owner: LogOwner,
     checkpointed: Checkpointed,
-  ): Promise<Checkpointed> {
-    const existed = await exists(this.fs, dir);
-    const recorded = existed ? await readPartitionTopicId(this.fs, dir) : null;
+  ): Promise<Checkpointed & { listing: DirEntry[] | null }> {
+    let listing = await readdirOrNull(this.fs, dir);
+    const existed = listing !== null;
+    const recorded = listing?.some((e) => e.name === PARTITION_METADATA_FILE) ? await readPartitionTopicId(this.fs, dir) : null;
     const older = owner.create ? existed : recorded !== null && recorded !== owner.topicId;
     if (older) await this.setAside(name, topic, partition, owner.create ? 'delete' : 'stray', owner.create ? 'left by an older topic of this name' : `written for topic id ${recorded}, not ${owner.topicId}`);
     if (older || recorded !== owner.topicId) {
@@ -203,10 +207,12 @@ export class LogManager {
         await this.fs.mkdir(dir);
         // Made durable with the other creations of the batch (syncCreated), not one fsync each.
         this.dirChanges++;
+        listing = [];
       }
       await writePartitionTopicId(this.fs, dir, owner.topicId);
+      if (!listing?.some((e) => e.name === PARTITION_METADATA_FILE)) listing = [...(listing ?? []), { name: PARTITION_METADATA_FILE, isDirectory: false }];
     }
-    return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0, cleanerCheckpoint: undefined } : checkpointed;
+    return owner.create || older ? { recoveryPoint: 0, logStartOffset: 0, cleanerCheckpoint: undefined, listing } : { ...checkpointed, listing };
   }
 
   /**

@@ -6,14 +6,14 @@
  */
 import { join } from 'node:path';
 import { Segment } from './segment.js';
-import { sizeOrZero } from './file-system.js';
+import { sizeOrZero, type DirEntry } from './file-system.js';
 import { logFile, segmentBaseName, segmentBaseOffsets } from './file-names.js';
 import type { HandleCache } from './handle-cache.js';
 import { completeInterruptedSwaps } from './segment-swap.js';
 
 /** The segments of a partition directory, and the names of its other files (sidecars, checkpoints). */
-export async function loadSegments(dir: string, handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<{ segments: Segment[]; otherFiles: string[] }> {
-  let entries = await handles.fs.readdir(dir);
+export async function loadSegments(dir: string, listing: DirEntry[], handles: HandleCache, indexIntervalBytes: number, now: () => number): Promise<{ segments: Segment[]; otherFiles: string[] }> {
+  let entries = listing;
   // Leftovers of an interrupted checkpoint write or of a cleaning pass before its swap are dropped;
   // a swap that was decided (a `.swap` file) is completed (segment-swap.ts).
   const leftover = (n: string) => n.endsWith('.tmp') || n.endsWith('.cleaned');
