@@ -12,6 +12,7 @@ import { readWithLongPoll, type PartitionOutcome, type WantedPartition } from '.
 import { ZERO_UUID } from './constants.js';
 import { leaderEndpoints } from './leader-partition.js';
 import { noteFetched } from './traffic-events.js';
+import { processReadBuffers } from '../storage/read-buffers.js';
 import { authorizeCluster, authorizedNames, Op, ResourceType } from './authorize.js';
 
 /** The partitions named in the request (the last mention of a partition wins), topic names resolved from ids for v13+. */
@@ -223,6 +224,11 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
     }
     const full = request.sessionEpoch === INITIAL_EPOCH || request.sessionEpoch === FINAL_EPOCH;
     return full ? fullFetch(ctx, request, wanted) : incrementalFetch(ctx, request, wanted);
+  },
+  // The records were read into pooled memory (storage/read-buffers.ts): once the kernel took the
+  // answer, the next read may fill it again. Nothing else holds these buffers.
+  afterSent(response) {
+    for (const t of response.responses) for (const p of t.partitions) if (p.records) processReadBuffers.giveBack(p.records);
   },
   errorResponse(_request, errorCode) {
     return topLevelError(errorCode);

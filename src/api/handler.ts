@@ -44,6 +44,11 @@ export interface ApiHandler<Request, Response> {
   readonly maxVersion: number;
   /** Answers the request. `null` means no response is sent (Produce with acks=0). */
   handle(ctx: RequestContext, request: Request): Promise<Response | null> | Response | null;
+  /**
+   * Called once the response's bytes were handed to the kernel, or dropped unsent (the connection
+   * closed): what the response referenced may then be reused (Fetch gives back its read buffers).
+   */
+  afterSent?(response: Response): void;
   /** A response that gives `errorCode` for everything the request asked about. */
   errorResponse(request: Request, errorCode: number, message: string, apiVersion: number): Response;
 }

@@ -15,7 +15,7 @@ import { dispatch, type Dispatched, type Dispatcher, type DispatchResult } from 
 import type { RequestBytesPool } from './request-bytes-pool.js';
 import type { BrokerServices } from '../api/services.js';
 import { ClientSession, PLAINTEXT_LISTENER, type ListenerIdentity } from './client-session.js';
-import { traceDone, writeTraced, type RequestTrace } from './request-trace.js';
+import { traceDone, writeChunks, writeTraced, type RequestTrace } from './request-trace.js';
 
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
@@ -289,7 +289,10 @@ export class Connection {
       const { result, responseBytes, trace } = this.slots.shift() as Slot;
       this.slotBytes -= responseBytes;
       if (trace && (this.closed || result.kind !== 'response')) traceDone(trace, this.closed ? 'close' : result.kind);
-      if (this.closed) continue;
+      if (this.closed) {
+        if (result.kind === 'response') result.afterWrite?.();
+        continue;
+      }
       if (result.kind === 'close') {
         this.close();
         continue;
@@ -298,8 +301,8 @@ export class Connection {
       if (result.kind === 'response') {
         if (!wrote) this.socket.cork();
         wrote = true;
-        if (trace) writeTraced(trace, this.socket, result.chunks);
-        else for (const chunk of result.chunks) this.socket.write(chunk);
+        if (trace) writeTraced(trace, this.socket, result.chunks, result.afterWrite);
+        else writeChunks(this.socket, result.chunks, result.afterWrite);
         if (result.closeAfter === true) {
           // end() flushes what was written (uncorking it) before the socket closes.
           this.close();

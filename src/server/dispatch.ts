@@ -15,7 +15,7 @@ import { API_VERSIONS_KEY } from '../protocol/headers.js';
 import { handlerFor } from '../api/registry.js';
 import { unsupportedApiVersionsResponse } from '../api/api-versions.js';
 import type { BrokerServices } from '../api/services.js';
-import type { RequestContext } from '../api/handler.js';
+import type { AnyApiHandler, RequestContext } from '../api/handler.js';
 import { responseBytesEstimate } from './response-estimate.js';
 import type { ClientSession } from './client-session.js';
 import { FETCH_KEY, fetchThrottle, isReplicaFetch, PRODUCE_KEY, produceThrottle, throttledFetchResponse, type QuotaSubject } from './quota-throttle.js';
@@ -24,8 +24,10 @@ import { startTrace, traceAnswered, type RequestTrace } from './request-trace.js
 /**
  * `closeAfter`: the connection closes once this response is written (a failed authentication).
  * `throttleMs`: the client is over a quota; the connection reads nothing for that long after it.
+ * `afterWrite`: the connection calls it once, when the kernel took every chunk or the chunks were
+ * dropped unwritten; only then may memory the chunks point into be reused.
  */
-export type DispatchResult = { kind: 'response'; chunks: Buffer[]; closeAfter?: boolean; throttleMs?: number } | { kind: 'none'; throttleMs?: number } | { kind: 'close' };
+export type DispatchResult = { kind: 'response'; chunks: Buffer[]; closeAfter?: boolean; throttleMs?: number; afterWrite?: () => void } | { kind: 'none'; throttleMs?: number } | { kind: 'close' };
 
 /** A request under way: what its decoded form and its answer may cost in memory, and the answer. */
 export interface Dispatched {
@@ -117,8 +119,13 @@ async function answer(decoded: DecodedRequest, requestBytes: number, services: B
   };
   try {
     const response = await handler.handle(ctx, body);
-    if ((apiKey === PRODUCE_KEY || apiKey === FETCH_KEY) && services.clientQuotas.any) return withQuota(response, respond, { quotas: services.clientQuotas, principal: session.principal, clientId: header.clientId, now: services.now() }, apiKey, requestBytes, body);
-    return response === null ? { kind: 'none' } : respond(response);
+    const result =
+      (apiKey === PRODUCE_KEY || apiKey === FETCH_KEY) && services.clientQuotas.any
+        ? withQuota(response, respond, { quotas: services.clientQuotas, principal: session.principal, clientId: header.clientId, now: services.now() }, apiKey, requestBytes, body)
+        : response === null
+          ? ({ kind: 'none' } as const)
+          : respond(response);
+    return withAfterSent(result, handler, response);
   } catch (err) {
     log.error({ err, api: handler.name, version }, 'handler failed');
     try {
@@ -127,6 +134,16 @@ async function answer(decoded: DecodedRequest, requestBytes: number, services: B
       return CLOSE;
     }
   }
+}
+
+/** Hands the handler's afterSent to the connection; a response that will not be written releases at once. */
+function withAfterSent(result: DispatchResult, handler: AnyApiHandler, response: unknown): DispatchResult {
+  const after = handler.afterSent;
+  if (!after || response === null) return result;
+  const release = () => after.call(handler, response);
+  if (result.kind === 'response') return { ...result, afterWrite: release };
+  release();
+  return result;
 }
 
 /** Applies the client's byte-rate quota to a Produce or Fetch answer (quota-throttle.ts). */

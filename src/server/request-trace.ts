@@ -69,10 +69,22 @@ export function traceDone(trace: RequestTrace, outcome: RequestTrace['outcome'])
 }
 
 /**
+ * Writes an answer's chunks in order; `afterWrite` runs once the socket is done with the last one
+ * (written, or dropped because the socket was destroyed: Node calls a write's callback either way).
+ */
+export function writeChunks(socket: Socket, chunks: readonly Buffer[], afterWrite?: () => void): void {
+  const last = chunks.length - 1;
+  for (let i = 0; i < last; i++) socket.write(chunks[i]);
+  if (last < 0) afterWrite?.();
+  else if (afterWrite) socket.write(chunks[last], () => afterWrite());
+  else socket.write(chunks[last]);
+}
+
+/**
  * Writes a traced answer to the socket in the connection's place (the same writes, in order), the
  * last chunk with a callback: it publishes once the socket wrote the answer's last byte.
  */
-export function writeTraced(trace: RequestTrace, socket: Socket, chunks: readonly Buffer[]): void {
+export function writeTraced(trace: RequestTrace, socket: Socket, chunks: readonly Buffer[], afterWrite?: () => void): void {
   trace.writtenAt = performance.now();
   trace.outcome = 'response';
   const last = chunks.length - 1;
@@ -83,11 +95,13 @@ export function writeTraced(trace: RequestTrace, socket: Socket, chunks: readonl
   if (last < 0) {
     trace.sentAt = trace.writtenAt;
     requestChannel.publish(trace);
+    afterWrite?.();
     return;
   }
   trace.responseBytes += chunks[last].length;
   socket.write(chunks[last], () => {
     trace.sentAt = performance.now();
     requestChannel.publish(trace);
+    afterWrite?.();
   });
 }

@@ -9,6 +9,7 @@
  * so many partitions read at once cost a bounded amount of memory.
  */
 import type { StorageFile } from './file-system.js';
+import { processReadBuffers } from './read-buffers.js';
 
 /** The bytes all segments may hold read ahead at once. */
 export const READ_AHEAD_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -72,7 +73,7 @@ export class SegmentReadAhead {
     if (!this.budget.take(this, length)) return;
     const generation = this.generation;
     const done = withFile(async (fh) => {
-      const bytes = Buffer.allocUnsafe(length);
+      const bytes = processReadBuffers.take(length);
       const { bytesRead } = await fh.read(bytes, 0, length, position);
       return bytesRead === length ? bytes : bytes.subarray(0, bytesRead);
     }).then(

@@ -11,6 +11,7 @@ import { readFileOrNull, writeWholeFile, type FileSystem, type StorageFile } fro
 import { TransactionIndex, txnIndexFile } from './txn-index.js';
 import { RecentBatches } from './recent-batches.js';
 import { SegmentReadAhead } from './read-ahead.js';
+import { processReadBuffers } from './read-buffers.js';
 
 /** What a scan of a batch header tells. */
 export interface BatchInfo {
@@ -314,7 +315,8 @@ export class Segment {
       if (held) return held;
     }
     return this.withFile(async (fh) => {
-      const buf = Buffer.allocUnsafe(length);
+      // Pooled: a Fetch gives it back once sent (read-buffers.ts); any other reader just drops it.
+      const buf = processReadBuffers.take(length);
       const { bytesRead } = await fh.read(buf, 0, length, position);
       return bytesRead === length ? buf : buf.subarray(0, bytesRead);
     });
