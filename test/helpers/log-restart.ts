@@ -24,7 +24,7 @@ export async function stop(manager: LogManager, how: Stop): Promise<void> {
 /** Opens the directory again, checking it reads the stop as it was made. */
 export async function restart(dataDir: string, how: Stop, fs?: FileSystem): Promise<LogManager> {
   const manager = await LogManager.open(dataDir, { fs });
-  assert.equal(manager.wasCleanShutdown, how === 'clean', `the start after a ${how} stop`);
+  assert.equal(manager.wasCleanShutdown, how === 'clean', `the start after ${how === 'clean' ? 'a clean' : 'an unclean'} stop`);
   return manager;
 }
 

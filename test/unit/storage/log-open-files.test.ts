@@ -72,7 +72,7 @@ function checkOneListingNoFailedCall(fs: CountingFileSystem, dataDir: string): v
 // ---- leader-epoch-checkpoint ----
 
 for (const how of STOPS) {
-  test(`leader-epoch-checkpoint present after a ${how} stop: its epochs are kept, read once, and a new epoch is written and read back`, async () => {
+  test(`leader-epoch-checkpoint present after ${how === 'clean' ? 'a clean' : 'an unclean'} stop: its epochs are kept, read once, and a new epoch is written and read back`, async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await makeLog(dir, how);
@@ -97,7 +97,7 @@ for (const how of STOPS) {
     }
   });
 
-  test(`leader-epoch-checkpoint absent after a ${how} stop: no epochs, the file is not asked for, and a later epoch is written and read back`, async () => {
+  test(`leader-epoch-checkpoint absent after ${how === 'clean' ? 'a clean' : 'an unclean'} stop: no epochs, the file is not asked for, and a later epoch is written and read back`, async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await makeLog(dir, how);
@@ -146,7 +146,7 @@ test('an epoch whose batches a torn tail took is dropped from leader-epoch-check
 // ---- partition.metadata ----
 
 for (const how of STOPS) {
-  test(`partition.metadata absent after a ${how} stop: not read, the topic id is written, the log is kept`, async () => {
+  test(`partition.metadata absent after ${how === 'clean' ? 'a clean' : 'an unclean'} stop: not read, the topic id is written, the log is kept`, async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await makeLog(dir, how, 2);
@@ -170,7 +170,7 @@ for (const how of STOPS) {
     }
   });
 
-  test(`partition.metadata of the same topic id after a ${how} stop: read once, left as it is, the log is kept`, async () => {
+  test(`partition.metadata of the same topic id after ${how === 'clean' ? 'a clean' : 'an unclean'} stop: read once, left as it is, the log is kept`, async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await makeLog(dir, how, 2);
@@ -188,7 +188,7 @@ for (const how of STOPS) {
     }
   });
 
-  test(`partition.metadata of another topic id after a ${how} stop: the directory is set aside as stray and the log starts empty`, async () => {
+  test(`partition.metadata of another topic id after ${how === 'clean' ? 'a clean' : 'an unclean'} stop: the directory is set aside as stray and the log starts empty`, async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await makeLog(dir, how, 2);

@@ -101,7 +101,7 @@ async function checkLookups(log: DiskLog, old: [number, number][]): Promise<void
 for (const kind of ['sole', 'after-full'] as const) {
   for (const how of STOPS) {
     for (const files of ['trimmed', 'preallocated', 'stale', 'absent'] as const) {
-      test(`an empty active segment (${kind}, index files ${files}) after a ${how} stop: appends continue at its base, found by offset and time, across another restart`, async () => {
+      test(`an empty active segment (${kind}, index files ${files}) after ${how === 'clean' ? 'a clean' : 'an unclean'} stop: appends continue at its base, found by offset and time, across another restart`, async () => {
         const { dir, cleanup } = await tempDir();
         try {
           const old = await makeEmptyActive(dir, kind, how);
