@@ -18,7 +18,7 @@
  * flush.messages=9223372036854775807, Kafka's default, to see what the fsync of every append costs).
  *
  *   npm run build && node dist/bench/cluster-throughput.js [COUNT] [RATE] [PARTITIONS] [--topic-config K=V,...]
- *   (default 200000 2000 3)
+ *   (default 200000 2000 3; TRIBUTARY_CPU_PROF=<dir> writes the three brokers' CPU profiles there)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -153,7 +153,9 @@ try {
 show('(a) 1 broker, RF=1', singleFigures);
 console.log(`load average after (a): ${load()}`);
 
-const cluster = await ProcessCluster.start({ brokers: 3 });
+// TRIBUTARY_CPU_PROF=<dir>: the three brokers write V8 CPU profiles there.
+const profileDir = process.env.TRIBUTARY_CPU_PROF;
+const cluster = await ProcessCluster.start({ brokers: 3, nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
 let clusterFigures: Figures;
 try {
   await createTopic(cluster.bootstrap, 'bench-replicated', 3, { ...topicConfigs, 'min.insync.replicas': '2' });

@@ -29,6 +29,8 @@ export interface ProcessClusterOptions {
   config?: Record<string, string>;
   /** Puts each broker's etcd link and inbound link behind proxies of its own (`links(id)`). */
   faultLinks?: boolean;
+  /** Options for node itself in every broker process (`--cpu-prof` for a benchmark's profile). */
+  nodeArgs?: string[];
 }
 
 /** One broker's faultable links. */
@@ -58,12 +60,13 @@ export class ProcessCluster {
     readonly etcd: EtcdServer,
     private readonly root: string,
     private readonly config: Record<string, string>,
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
     const etcd = await startEtcd();
     const root = await mkdtemp(join(tmpdir(), 'tributary-pcluster-'));
-    const cluster = new ProcessCluster(etcd, root, options.config ?? {});
+    const cluster = new ProcessCluster(etcd, root, options.config ?? {}, options.nodeArgs);
     try {
       for (let id = 1; id <= options.brokers; id++) {
         const port = await freePort();
@@ -146,7 +149,7 @@ export class ProcessCluster {
     const sets = Object.entries(config).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
     const etcdAddress = n.links ? `127.0.0.1:${n.links.etcd.port}` : this.etcd.endpoint.replace(/^http:\/\//, '');
     const args = [CLI, 'start', '--metadata', `etcd://${etcdAddress}`, '--node-id', String(nodeId), '--listen', `127.0.0.1:${n.port}`, '--data-dir', n.dataDir, '--log-format', 'json', '--log-level', 'info', '--set', 'tributary.admin.listener=', ...sets];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     n.child = child;
     n.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {

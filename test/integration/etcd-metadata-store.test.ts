@@ -12,6 +12,9 @@ import { newIncarnationId, type BrokerRegistration, type PartitionState } from '
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { untilAvailable, WatchRecorder } from '../helpers/metadata-watch.js';
+import { ScramCredentials } from '../../src/security/sasl/scram-credentials.js';
+import { ClientQuotas } from '../../src/security/quota/client-quotas.js';
+import { credentialFromSaltedPassword, saltPassword } from '../../src/security/sasl/scram-formulas.js';
 
 /** Only turns a hang into a failure; the tests take a few seconds. */
 const BOUND_MS = 60_000;
@@ -230,6 +233,46 @@ describe('etcd metadata store, shared by several instances', () => {
     await watch.until((r) => r.batches.length >= 3, 'the next change');
     assert.deepEqual(watch.batches[2].changes, [{ kind: 'topic', name: 'kept', topic: { ...kept, configs: { 'retention.ms': '1' } } }]);
     assert.equal(watch.batches[2].snapshot, false, 'watching again from the re-read revision');
+  });
+
+  test('SCRAM credentials and client quotas held from a watch keep what a re-read after compaction does not list', { timeout: BOUND_MS }, async () => {
+    const open = cluster();
+    const link = await proxy();
+    const [a, b] = [await open(link), await open()];
+    const credential = (user: string) => credentialFromSaltedPassword('SCRAM-SHA-256', saltPassword('SCRAM-SHA-256', `${user}-secret`, Buffer.from(`${user}-salt`), 4096), Buffer.from(`${user}-salt`), 4096);
+    const settings = { windows: 11, windowMs: 1000 };
+    const writer = { scram: await ScramCredentials.open(b, () => {}), quotas: await ClientQuotas.open(b, settings, () => {}) };
+    cleanups.push(() => writer.scram.close(), () => writer.quotas.close());
+    await writer.scram.apply(['alice', 'bob'].map((user) => ({ user, mechanism: 'SCRAM-SHA-256', credential: credential(user) })));
+    await writer.quotas.apply([{ entity: { user: 'alice' }, values: { producer_byte_rate: 1000 } }, { entity: { user: 'bob' }, values: { producer_byte_rate: 2000 } }]);
+    const reader = { scram: await ScramCredentials.open(a, () => {}), quotas: await ClientQuotas.open(a, settings, () => {}) };
+    cleanups.push(() => reader.scram.close(), () => reader.quotas.close());
+    assert.deepEqual([...reader.scram.list().keys()].sort(), ['alice', 'bob']);
+    const watch = new WatchRecorder();
+    await a.watch({ security: 'scram' }, watch);
+    link.cut();
+    await watch.until((r) => r.connections.includes('lost'), 'the link lost');
+    // While a is away: bob goes, carol comes, alice is left alone; then the history is compacted.
+    await writer.scram.apply([{ user: 'bob', mechanism: 'SCRAM-SHA-256', credential: null }, { user: 'carol', mechanism: 'SCRAM-SHA-256', credential: credential('carol') }]);
+    await writer.quotas.apply([{ entity: { user: 'bob' }, values: {} }, { entity: { user: 'carol' }, values: { producer_byte_rate: 3000 } }]);
+    const raw = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const { header } = await raw.kv.range({ key: Buffer.from('/') });
+      await raw.kv.compact({ revision: header.revision, physical: true });
+    } finally {
+      raw.close();
+    }
+    link.restore();
+    await watch.until((r) => r.batches.length >= 2, 'the re-read');
+    assert.equal(watch.batches[1].snapshot, true);
+    assert.deepEqual(watch.batches[1].changes.map((c) => c.kind === 'security' && [c.key.includes('carol'), c.value === null]).sort(), [[false, true], [true, false]], 'the re-read lists only bob gone and carol new');
+    // The readers' own watches re-read the same way; each is followed until it shows carol.
+    await untilAvailable(async () => {
+      if (!reader.scram.lookup('carol', 'SCRAM-SHA-256') || reader.quotas.valuesOf({ user: 'carol' }).producer_byte_rate !== 3000) throw new Error('not yet');
+    }, () => true);
+    assert.deepEqual([...reader.scram.list().keys()].sort(), ['alice', 'carol'], 'alice, not in the re-read, is kept');
+    assert.deepEqual(reader.scram.lookup('alice', 'SCRAM-SHA-256')?.storedKey, credential('alice').storedKey);
+    assert.deepEqual(reader.quotas.entries().map((e) => [e.entity.user, e.values.producer_byte_rate]).sort(), [['alice', 1000], ['carol', 3000]]);
   });
 });
 

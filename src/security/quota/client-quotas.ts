@@ -57,7 +57,8 @@ export class ClientQuotas {
       { security: 'quota' },
       {
         changes: (batch) => {
-          if (batch.snapshot) quotas.byEntity.clear();
+          // A snapshot batch is the difference from what was delivered (a re-synchronisation after
+          // etcd compacted history lists only what changed): nothing is cleared for it.
           for (const c of batch.changes) {
             if (c.kind !== 'security') continue;
             const values = c.value === null ? null : parseValues(c.value);

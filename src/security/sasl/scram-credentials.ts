@@ -55,7 +55,8 @@ export class ScramCredentials {
       { security: 'scram' },
       {
         changes: (batch) => {
-          if (batch.snapshot) credentials.byUser.clear();
+          // A snapshot batch is the difference from what was delivered (a re-synchronisation after
+          // etcd compacted history lists only what changed): nothing is cleared for it.
           for (const c of batch.changes) {
             if (c.kind !== 'security') continue;
             const id = parseKey(c.key);
