@@ -114,7 +114,11 @@ async function createTopic(brokers: string[], topic: string, replicationFactor: 
     // Every replica in sync before measuring (a follower still starting would make acks=all wait for min.insync only).
     for (let i = 0; i < 600; i++) {
       const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-      if (meta.topics[0].partitions.every((p) => p.leader >= 0 && p.isr.length === replicationFactor)) return;
+      if (meta.topics[0].partitions.every((p) => p.leader >= 0 && p.isr.length === replicationFactor)) {
+        // Where the leaders are says which broker carries the produce traffic.
+        console.log(`${topic}: leaders ${[...meta.topics[0].partitions].sort((a, b) => a.partitionId - b.partitionId).map((p) => `${p.partitionId}→${p.leader}`).join(' ')}`);
+        return;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${topic}: replicas not in sync after 60 s`);

@@ -9,6 +9,7 @@ import { API_BY_KEY, decodeResponseHeader } from '../protocol/generated/index.js
 import { responseHeaderVersion } from '../protocol/headers.js';
 import { Reader } from '../protocol/reader.js';
 import { ResponseFrames } from './response-frames.js';
+import { FrameAssembler } from './frame-assembler.js';
 import { authenticate, type SaslCredentials } from './sasl-client.js';
 
 interface Pending {
@@ -18,16 +19,25 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** The buffer a plain-TCP connection's reads fill again and again (Node's `onread`). */
+const LENT_READ_BYTES = 256 * 1024;
+
+/** Where a connection's response frames come from: 'data' events (TLS), or reads into one lent buffer. */
+type FrameSource = { kind: 'data' } | { kind: 'lent'; attach: (onBytes: (bytes: Buffer) => void) => void };
+
 export class KafkaConnection {
   private readonly frames = new ResponseFrames();
+  private readonly assembler = new FrameAssembler();
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
 
   private constructor(
     private readonly socket: Socket,
     private readonly clientId: string,
+    source: FrameSource,
   ) {
-    socket.on('data', (d: Buffer) => this.onData(d));
+    if (source.kind === 'lent') source.attach((bytes) => this.onFrames(() => this.assembler.push(bytes)));
+    else socket.on('data', (d: Buffer) => this.onFrames(() => this.frames.push(d)));
     socket.on('error', (err) => this.failAll(err));
     socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
@@ -53,14 +63,27 @@ export class KafkaConnection {
     const host = bootstrap.slice(0, at);
     const port = Number(bootstrap.slice(at + 1));
     return new Promise((resolve, reject) => {
-      const open = (onReady: () => void): Socket => (tls ? connectTls({ ...tls, host, port, timeout: timeoutMs }, onReady) : connect({ host, port, timeout: timeoutMs }, onReady));
+      // Plain TCP reads into one buffer of this connection's (copied out at once by the frame
+      // assembler) instead of a fresh 64 KiB chunk per read: a follower's megabytes of fetch
+      // answers then make half the garbage. TLS sockets do not take `onread`.
+      let onBytes: (bytes: Buffer) => void = () => {};
+      const lent = Buffer.allocUnsafe(LENT_READ_BYTES);
+      const source: FrameSource = tls ? { kind: 'data' } : { kind: 'lent', attach: (f) => (onBytes = f) };
+      const onread = {
+        buffer: lent,
+        callback: (n: number) => {
+          onBytes(lent.subarray(0, n));
+          return true;
+        },
+      };
+      const open = (onReady: () => void): Socket => (tls ? connectTls({ ...tls, host, port, timeout: timeoutMs }, onReady) : connect({ host, port, timeout: timeoutMs, onread }, onReady));
       const socket = open(() => {
         socket.setTimeout(0);
         // A request goes out as several writes (header, body parts): with Nagle's algorithm the
         // later ones would wait for the peer's delayed ACK, up to 40 ms on Linux, on every
         // follower fetch. The broker's own listener sets the same.
         socket.setNoDelay(true);
-        resolve(new KafkaConnection(socket, clientId));
+        resolve(new KafkaConnection(socket, clientId, source));
       });
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${bootstrap} in ${timeoutMs} ms`)));
       socket.once('error', reject);
@@ -106,10 +129,10 @@ export class KafkaConnection {
     return this.closed;
   }
 
-  private onData(data: Buffer): void {
+  private onFrames(cut: () => Buffer[]): void {
     let frames: Buffer[];
     try {
-      frames = this.frames.push(data);
+      frames = cut();
     } catch (err) {
       this.socket.destroy(err as Error);
       return;
