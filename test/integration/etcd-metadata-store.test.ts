@@ -28,6 +28,17 @@ function registration(nodeId: number): BrokerRegistration {
   return { nodeId, incarnationId: newIncarnationId(), endpoints: [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }], rack: null };
 }
 
+/** Compacts etcd's history up to now: a watch that was away cannot replay it and must re-read. */
+async function compactHistory(endpoint: string): Promise<void> {
+  const raw = new Etcd3({ hosts: endpoint });
+  try {
+    const { header } = await raw.kv.range({ key: Buffer.from('/') });
+    await raw.kv.compact({ revision: header.revision, physical: true });
+  } finally {
+    raw.close();
+  }
+}
+
 const unavailable = (err: unknown) => err instanceof MetadataUnavailableError;
 
 async function rejectsWithDuplicate(p: Promise<unknown>): Promise<void> {
@@ -213,13 +224,7 @@ describe('etcd metadata store, shared by several instances', () => {
     await watch.until((r) => r.connections.includes('lost'), 'the link lost');
     await b.deleteTopic('old', old.topicId);
     const fresh = await b.createTopic({ name: 'new', configs: {}, partitions: [state(1)] });
-    const raw = new Etcd3({ hosts: etcd.endpoint });
-    try {
-      const { header } = await raw.kv.range({ key: Buffer.from('/') });
-      await raw.kv.compact({ revision: header.revision, physical: true });
-    } finally {
-      raw.close();
-    }
+    await compactHistory(etcd.endpoint);
     link.restore();
     await watch.until((r) => r.batches.length >= 2, 'the re-read');
     const resync = watch.batches[1];
@@ -255,13 +260,7 @@ describe('etcd metadata store, shared by several instances', () => {
     // While a is away: bob goes, carol comes, alice is left alone; then the history is compacted.
     await writer.scram.apply([{ user: 'bob', mechanism: 'SCRAM-SHA-256', credential: null }, { user: 'carol', mechanism: 'SCRAM-SHA-256', credential: credential('carol') }]);
     await writer.quotas.apply([{ entity: { user: 'bob' }, values: {} }, { entity: { user: 'carol' }, values: { producer_byte_rate: 3000 } }]);
-    const raw = new Etcd3({ hosts: etcd.endpoint });
-    try {
-      const { header } = await raw.kv.range({ key: Buffer.from('/') });
-      await raw.kv.compact({ revision: header.revision, physical: true });
-    } finally {
-      raw.close();
-    }
+    await compactHistory(etcd.endpoint);
     link.restore();
     await watch.until((r) => r.batches.length >= 2, 'the re-read');
     assert.equal(watch.batches[1].snapshot, true);
