@@ -119,12 +119,16 @@ export class LogManager {
     }
     // A directory that never held logs has nothing to recover.
     const fresh = !clean && !(await exists(fs, join(dataDir, RECOVERY_POINT_FILE))) && !dirs.some((n) => parsePartitionDirName(n) !== null);
+    // Entries for directories that are gone are dropped: such a partition starts empty at 0, as
+    // Kafka creates a missing log, rather than at offsets describing data that no longer exists.
+    const present = new Set(dirs);
+    const onDisk = (m: Map<string, number>) => new Map([...m].filter(([name]) => present.has(name)));
     const manager = new LogManager(
       dataDir,
       clean || fresh,
-      await readOffsetCheckpoint(fs, dataDir, RECOVERY_POINT_FILE),
-      await readOffsetCheckpoint(fs, dataDir, LOG_START_FILE),
-      await readOffsetCheckpoint(fs, dataDir, CLEANER_FILE),
+      onDisk(await readOffsetCheckpoint(fs, dataDir, RECOVERY_POINT_FILE)),
+      onDisk(await readOffsetCheckpoint(fs, dataDir, LOG_START_FILE)),
+      onDisk(await readOffsetCheckpoint(fs, dataDir, CLEANER_FILE)),
       fs,
       options,
     );
@@ -307,14 +311,20 @@ export class LogManager {
     this.cleanerCheckpoints.delete(name);
   }
 
-  /** Writes the recovery points, log start offsets and cleaner checkpoints of every open log (one at a time). */
+  /**
+   * Writes the recovery points, log start offsets and cleaner checkpoints of every open log (one
+   * at a time), and keeps those read at start for partitions not opened yet: a checkpoint taken
+   * while a start is still opening partitions must not forget them (their log start offsets are
+   * what keeps deleted records deleted).
+   */
   checkpoint(): Promise<void> {
     const run = this.checkpointQueue.then(async () => {
       const all = [...this.logs.values()];
-      await writeOffsetCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.recoveryPoint })));
-      await writeOffsetCheckpoint(this.fs, this.dataDir, LOG_START_FILE, all.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.logStartOffset })));
+      const open = (f: (e: (typeof all)[number]) => number) => all.map((e) => ({ topic: e.topic, partition: e.partition, offset: f(e) }));
+      await writeOffsetCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_FILE, [...open((e) => e.log.recoveryPoint), ...notOpened(this.recoveryPoints)]);
+      await writeOffsetCheckpoint(this.fs, this.dataDir, LOG_START_FILE, [...open((e) => e.log.logStartOffset), ...notOpened(this.logStarts)]);
       const compacted = all.filter((e) => e.log.config.compact);
-      await writeOffsetCheckpoint(this.fs, this.dataDir, CLEANER_FILE, compacted.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.cleanerCheckpoint })));
+      await writeOffsetCheckpoint(this.fs, this.dataDir, CLEANER_FILE, [...compacted.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.log.cleanerCheckpoint })), ...notOpened(this.cleanerCheckpoints)]);
     });
     this.checkpointQueue = run.catch(() => undefined);
     return run;
@@ -352,4 +362,17 @@ export class LogManager {
     // one that outlived unsynced data would skip the scan that must cut it.
     await replaceFileDurably(this.fs, this.dataDir, CLEAN_SHUTDOWN_FILE, Buffer.alloc(0));
   }
+}
+
+/**
+ * Checkpointed offsets still waiting for their partition to open (opening or deleting a partition
+ * takes its entries out), as checkpoint-file entries.
+ */
+function notOpened(byName: Map<string, number>): { topic: string; partition: number; offset: number }[] {
+  const out: { topic: string; partition: number; offset: number }[] = [];
+  for (const [name, offset] of byName) {
+    const id = parsePartitionDirName(name);
+    if (id) out.push({ ...id, offset });
+  }
+  return out;
 }
