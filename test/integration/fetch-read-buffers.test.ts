@@ -12,6 +12,7 @@ import { startBroker, type RunningBroker } from '../helpers/broker.js';
 import { kcat, parseJsonLines } from '../helpers/kcat.js';
 import { encodeRequestFrame } from '../../src/protocol/request-codec.js';
 import { processReadBuffers } from '../../src/storage/read-buffers.js';
+import { requestChannel } from '../../src/server/request-trace.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { batchesIn, readBatchRecords } from '../../src/protocol/records/batch-records.js';
 import type { FetchResponse } from '../../src/protocol/generated/index.js';
@@ -148,15 +149,16 @@ async function stalledFetch(correlationId: number, fetchOffset: number): Promise
   };
 }
 
-test('answers that wait in the broker for a slow reader keep their bytes while other reads reuse memory', async () => {
+/** Stalled readers' answers checked byte for byte after other readers ran beside them; `group` names the kafkajs reader's group. */
+async function stalledReadersKeepTheirBytes(group: string): Promise<void> {
   const starts = [0, 700, 1400, 100, 900];
   const stalled = [];
   // Each stalled answer is read (into pooled memory) before the next request is sent.
   for (const [i, start] of starts.entries()) stalled.push(await stalledFetch(5000 + i, start));
   // More reads of the same size while those answers wait: they must get memory of their own.
-  await Promise.all([kcatReads(), kafkajsReads('pooled-3')]).then(([k, j]) => {
+  await Promise.all([kcatReads(), kafkajsReads(group)]).then(([k, j]) => {
     checkAll('kcat beside stalled readers', k);
-    checkAll('kafkajs beside stalled readers', j.sort((x, y) => x.partition - y.partition || x.offset - y.offset));
+    checkAll(`kafkajs (${group}) beside stalled readers`, j.sort((x, y) => x.partition - y.partition || x.offset - y.offset));
   });
   const more = [];
   for (const [i, start] of [300, 1200].entries()) more.push(await stalledFetch(6000 + i, start));
@@ -179,5 +181,19 @@ test('answers that wait in the broker for a slow reader keep their bytes while o
         assert.ok(expected - start > 1000, `stalled reader ${i} got ${expected - start} records of partition ${p.partitionIndex}`);
       }
     }
+  }
+}
+
+test('answers that wait in the broker for a slow reader keep their bytes while other reads reuse memory', async () => {
+  await stalledReadersKeepTheirBytes('pooled-3');
+});
+
+test('the same while requests are traced (the admin server measures them: the answer is written by the tracing path)', async () => {
+  const listener = () => {};
+  requestChannel.subscribe(listener);
+  try {
+    await stalledReadersKeepTheirBytes('pooled-4');
+  } finally {
+    requestChannel.unsubscribe(listener);
   }
 });
