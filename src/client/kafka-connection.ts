@@ -26,8 +26,6 @@ const LENT_READ_BYTES = 256 * 1024;
 type FrameSource = { kind: 'data' } | { kind: 'lent'; attach: (onBytes: (bytes: Buffer) => void) => void };
 
 export class KafkaConnection {
-  private readonly frames = new ResponseFrames();
-  private readonly assembler = new FrameAssembler();
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
 
@@ -36,8 +34,13 @@ export class KafkaConnection {
     private readonly clientId: string,
     source: FrameSource,
   ) {
-    if (source.kind === 'lent') source.attach((bytes) => this.onFrames(() => this.assembler.push(bytes)));
-    else socket.on('data', (d: Buffer) => this.onFrames(() => this.frames.push(d)));
+    if (source.kind === 'lent') {
+      const assembler = new FrameAssembler();
+      source.attach((bytes) => this.onFrames(() => assembler.push(bytes)));
+    } else {
+      const frames = new ResponseFrames();
+      socket.on('data', (d: Buffer) => this.onFrames(() => frames.push(d)));
+    }
     socket.on('error', (err) => this.failAll(err));
     socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
