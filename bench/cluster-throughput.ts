@@ -14,6 +14,12 @@
  * on a 2-core machine three brokers and the client share two cores, so the cluster figure is
  * bounded by CPU, not by the network or the disk. Prints figures; asserts nothing.
  *
+ * Before each mode it measures the page-cache ceiling of that mode (page-cache-ceiling.ts): the
+ * same bytes written as new file data once (one stream per partition) and three times (three
+ * streams per partition, all at once), no broker involved. The three-copy figure bounds the
+ * cluster's, whatever the brokers' code does. The one-copy figure is noisy: pages freed moments
+ * before (the previous mode's files) are still in the guest and cost no host fault.
+ *
  * With --topic-config KEY=VALUE[,KEY=VALUE] both topics get those configs too (e.g.
  * flush.messages=9223372036854775807, Kafka's default, to see what the fsync of every append costs).
  *
@@ -27,6 +33,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../test/helpers/process-cluster.js';
+import { pageCacheCeiling } from './page-cache-ceiling.js';
 
 const { Kafka, logLevel } = kafkajs;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -143,6 +150,11 @@ const show = (name: string, f: Figures) =>
 
 console.log(`${count} records of ${SIZE} B, acks=all, ${partitions} partitions${configAt < 0 ? '' : `, topic configs ${JSON.stringify(topicConfigs)}`}, librdkafka ${execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo ?"], { encoding: 'utf8' })}; load average before: ${load()}`);
 
+const bytesPerPartition = Math.ceil((count * SIZE) / partitions);
+// One copy of the records, one stream per partition, as the single broker writes them.
+const oneCopyCeiling = await pageCacheCeiling(work, partitions, bytesPerPartition);
+console.log(`page-cache ceiling, 1 copy (${partitions} streams): ${oneCopyCeiling.toFixed(0)} MB/s of records`);
+
 const singleDir = join(work, 'single');
 const port = 19000 + Math.floor(Math.random() * 1000);
 const single = await startSingle(port, singleDir);
@@ -157,6 +169,10 @@ try {
 show('(a) 1 broker, RF=1', singleFigures);
 console.log(`load average after (a): ${load()}`);
 
+// Three copies (three brokers, each writing every partition), measured just before the cluster runs.
+const threeCopyCeiling = (await pageCacheCeiling(work, 3 * partitions, bytesPerPartition)) / 3;
+console.log(`page-cache ceiling, 3 copies (${3 * partitions} streams): ${threeCopyCeiling.toFixed(0)} MB/s of records`);
+
 // TRIBUTARY_CPU_PROF=<dir>: the three brokers write V8 CPU profiles there.
 const profileDir = process.env.TRIBUTARY_CPU_PROF;
 const cluster = await ProcessCluster.start({ brokers: 3, nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
@@ -170,4 +186,5 @@ try {
 show('(b) 3 brokers, RF=3, min.insync=2', clusterFigures);
 console.log(`load average after (b): ${load()}`);
 console.log(`cluster / single: ${(clusterFigures.mbps / singleFigures.mbps).toFixed(2)}x throughput (target >= 0.5), p99 ${(clusterFigures.p99 / singleFigures.p99).toFixed(2)}x`);
+console.log(`page-cache ceilings, 3 copies / 1 copy: ${(threeCopyCeiling / oneCopyCeiling).toFixed(2)}x; each mode against its own: single ${(singleFigures.mbps / oneCopyCeiling).toFixed(2)}, cluster ${(clusterFigures.mbps / threeCopyCeiling).toFixed(2)}`);
 rmSync(work, { recursive: true, force: true });
