@@ -96,6 +96,12 @@ export interface RunningBroker {
   serverLoad(): ServerLoad;
   /** Fetches waiting for data right now (long polls). */
   waitingFetches(): number;
+  /**
+   * Resolves once this broker's view of the cluster lists every broker of `nodeIds` and a
+   * controller (registrations reach each broker through its watch, a moment after they are made);
+   * rejects when `signal` aborts or the broker stops.
+   */
+  waitForBrokers(nodeIds: readonly number[], signal?: AbortSignal): Promise<void>;
   /** Stops accepting, finishes in-flight requests, flushes and closes the logs. */
   stop(): Promise<void>;
   /**
@@ -352,6 +358,10 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
     partitionForTests: (topic, index) => (replicas as ReplicaManager).get(topic, index),
     serverLoad: () => (listeners as BrokerListeners).load(),
     waitingFetches: () => (replicas as ReplicaManager).waitingFetches,
+    waitForBrokers(nodeIds, signal) {
+      const seen = view as ClusterView;
+      return seen.waitFor(() => seen.controller() !== null && nodeIds.every((id) => seen.isAlive(id)), signal);
+    },
     stop() {
       stopping ??= shutdown().then(() => log.info('Tributary broker stopped'));
       return stopping;

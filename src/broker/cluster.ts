@@ -11,6 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
 import { startEtcd, type EtcdServer } from './etcd-server.js';
 
+/** How long the brokers of a started cluster may take to see each other's registrations. */
+const SETTLE_BOUND_MS = 30_000;
+
 export interface ClusterOptions {
   /** How many brokers (node ids 1..n); 3 by default. */
   brokers?: number;
@@ -65,6 +68,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
     return broker;
   };
 
+  /**
+   * A broker learns the others' registrations through its watch, a moment after they are made:
+   * until the controller has seen them all, a topic created with a replication factor of the
+   * cluster's size is refused (INVALID_REPLICATION_FACTOR). Started means seen by everyone.
+   */
+  const everyBrokerSeesEveryOther = async () => {
+    const ids = [...running.keys()];
+    const bound = AbortSignal.timeout(SETTLE_BOUND_MS);
+    await Promise.all([...running.values()].map((b) => b.waitForBrokers(ids, bound)));
+  };
+
   const stopAll = async () => {
     await Promise.all([...running.values()].map((b) => b.stop()));
     running.clear();
@@ -75,6 +89,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
   try {
     // One at a time: each start waits for its registration, so node ids come up in order.
     for (let id = 1; id <= count; id++) await launch(id);
+    await everyBrokerSeesEveryOther();
   } catch (err) {
     await stopAll().catch(() => undefined);
     throw err;
@@ -95,7 +110,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
     async startBroker(nodeId) {
       if (running.has(nodeId)) throw new Error(`broker ${nodeId} is running`);
       if (!ports.has(nodeId)) throw new Error(`broker ${nodeId} is not part of this cluster`);
-      return launch(nodeId);
+      const broker = await launch(nodeId);
+      await everyBrokerSeesEveryOther();
+      return broker;
     },
     stop: stopAll,
   };

@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdServer } from './etcd.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { freePort } from './broker-process.js';
+import { until } from './cluster-waits.js';
+import { KafkaConnection } from '../../src/client/kafka-connection.js';
+import type { MetadataResponse } from '../../src/protocol/generated/index.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 const READY = 'Tributary broker ready';
@@ -74,11 +77,36 @@ export class ProcessCluster {
         cluster.nodes.set(id, { nodeId: id, port, dataDir: join(root, `broker-${id}`), child: null, exited: Promise.resolve(), output: [], outputCount: 0, links });
       }
       for (const id of cluster.nodes.keys()) await cluster.startBroker(id);
+      await cluster.untilEveryBrokerSeesAll();
     } catch (err) {
       await cluster.close();
       throw err;
     }
     return cluster;
+  }
+
+  /**
+   * Registrations reach each broker through its watch a moment after they are made: until the
+   * controller has seen every broker, a topic with the cluster's size as replication factor is
+   * refused (INVALID_REPLICATION_FACTOR). Waits until each broker's Metadata lists them all.
+   */
+  private async untilEveryBrokerSeesAll(): Promise<void> {
+    const count = this.nodes.size;
+    for (const id of this.nodes.keys()) {
+      await until(
+        `broker ${id} to see all ${count} brokers and a controller`,
+        async () => {
+          const c = await KafkaConnection.open(this.address(id), 5000, 'process-cluster');
+          try {
+            const m = await c.request<MetadataResponse>(3, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+            return m.brokers.length === count && m.controllerId >= 0 ? true : null;
+          } finally {
+            c.close();
+          }
+        },
+        this,
+      );
+    }
   }
 
   get nodeIds(): number[] {
