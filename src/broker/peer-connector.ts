@@ -10,7 +10,7 @@ import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { BrokerConfig } from '../config/broker-configs.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { BrokerEndpoint } from '../metadata/metadata-store.js';
-import { KafkaConnection } from '../client/kafka-connection.js';
+import { KafkaConnection, type FrameMemory } from '../client/kafka-connection.js';
 import { loadTlsMaterial, tlsSettings, type TlsSettings } from '../security/tls/tls-settings.js';
 
 export interface PeerConnector {
@@ -18,7 +18,8 @@ export interface PeerConnector {
   readonly listenerName: string;
   /** Broker `brokerId`'s endpoint on that listener, if it is registered with one. */
   endpoint(brokerId: number): BrokerEndpoint | undefined;
-  open(endpoint: BrokerEndpoint, timeoutMs: number, clientId: string): Promise<KafkaConnection>;
+  /** With `frameMemory`, answers to `requestLent` are cut into that memory (see KafkaConnection). */
+  open(endpoint: BrokerEndpoint, timeoutMs: number, clientId: string, frameMemory?: FrameMemory): Promise<KafkaConnection>;
 }
 
 function clientTls(settings: TlsSettings, host: string): ConnectionOptions {
@@ -38,7 +39,7 @@ export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConn
   return {
     listenerName,
     endpoint: (brokerId) => view.broker(brokerId)?.endpoints.find((e) => e.name === listenerName),
-    open(endpoint, timeoutMs, clientId) {
+    open(endpoint, timeoutMs, clientId, frameMemory) {
       let options: ConnectionOptions | undefined;
       try {
         options = tls ? clientTls(tls, endpoint.host) : undefined;
@@ -46,7 +47,7 @@ export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConn
         // A key store replaced by a broken file: this link fails (and is retried), the broker goes on.
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
-      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, undefined, options);
+      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, undefined, options, frameMemory);
     },
   };
 }

@@ -8,7 +8,8 @@ import type { KafkaConnection } from '../client/kafka-connection.js';
 import type { PeerConnector } from './peer-connector.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import type { FetchResponse, ListOffsetsResponse, OffsetForLeaderEpochResponse } from '../protocol/generated/index.js';
-import type { FollowerFetch, LeaderLink } from '../partition/replica-fetcher.js';
+import type { FetchedRecords, FollowerFetch, LeaderLink } from '../partition/replica-fetcher.js';
+import { processReadBuffers } from '../storage/read-buffers.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { PeerLinkEvents } from './peer-crash-detector.js';
 
@@ -41,7 +42,9 @@ class BrokerLink implements LeaderLink {
     if (this.closed) return Promise.reject(new Error('the link is closed'));
     const endpoint = this.peers.endpoint(this.leaderId);
     if (!endpoint) return Promise.reject(new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${this.leaderId} is not registered with a ${this.peers.listenerName} listener`));
-    const opening = this.peers.open(endpoint, this.timeoutMs, `tributary-replica-${this.nodeId}`);
+    // Fetch answers are cut into pooled memory and given back once appended (ReplicaFetcher): a
+    // follower copying hundreds of MB/s then makes no megabyte of garbage per answer.
+    const opening = this.peers.open(endpoint, this.timeoutMs, `tributary-replica-${this.nodeId}`, processReadBuffers);
     this.connection = opening;
     opening.then(
       () => this.events.reached(this.leaderId),
@@ -53,12 +56,17 @@ class BrokerLink implements LeaderLink {
     return opening;
   }
 
-  private async request<T>(apiKey: number, version: number, body: unknown, timeoutMs: number): Promise<T> {
+  private request<T>(apiKey: number, version: number, body: unknown, timeoutMs: number): Promise<T> {
+    return this.over((conn) => conn.request<T>(apiKey, version, body, timeoutMs));
+  }
+
+  /** Runs `call` on the open connection (opening one first if needed); a failure closes it. */
+  private async over<T>(call: (conn: KafkaConnection) => Promise<T>): Promise<T> {
     let conn = await (this.connection ?? this.connect());
     if (conn.isClosed) conn = await this.connect();
     if (this.closed) conn.close();
     try {
-      return await conn.request<T>(apiKey, version, body, timeoutMs);
+      return await call(conn);
     } catch (err) {
       if (this.connection && (await this.connection.catch(() => null)) === conn) this.connection = null;
       conn.close();
@@ -67,7 +75,7 @@ class BrokerLink implements LeaderLink {
     }
   }
 
-  fetch(f: FollowerFetch): Promise<FetchResponse> {
+  async fetch(f: FollowerFetch): Promise<FetchedRecords> {
     const byTopic = new Map<string, FollowerFetch['partitions'][number][]>();
     for (const p of f.partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
     const forgotten = new Map<string, number[]>();
@@ -86,7 +94,8 @@ class BrokerLink implements LeaderLink {
       })),
       forgottenTopicsData: [...forgotten].map(([topic, partitions]) => ({ topic, partitions })),
     };
-    return this.request<FetchResponse>(FETCH, FETCH_VERSION, body, this.timeoutMs + f.maxWaitMs);
+    const answer = await this.over((conn) => conn.requestLent<FetchResponse>(FETCH, FETCH_VERSION, body, this.timeoutMs + f.maxWaitMs));
+    return { response: answer.body, release: answer.release };
   }
 
   offsetsForLeaderEpoch(partitions: readonly { topic: string; partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]): Promise<OffsetForLeaderEpochResponse> {

@@ -12,12 +12,17 @@
  */
 const FIRST_ALLOCATION_MAX = 16 * 1024 * 1024;
 
+/** Where a frame's memory comes from: by default fresh memory; a pool's (storage/read-buffers.ts) when its user gives frames back. */
+export type FrameAllocator = (size: number) => Buffer;
+
 export class FrameAssembler {
   private readonly sizePrefix = Buffer.alloc(4);
   private prefixFilled = 0;
   private frame: Buffer | null = null;
   private frameSize = 0;
   private frameFilled = 0;
+
+  constructor(private readonly allocate: FrameAllocator = (size) => Buffer.allocUnsafe(size)) {}
 
   /** Copies `bytes` in; returns the frames (without their size prefix) they complete, in order. */
   push(bytes: Buffer): Buffer[] {
@@ -33,7 +38,7 @@ export class FrameAssembler {
         const size = this.sizePrefix.readInt32BE(0);
         if (size < 0) throw new Error(`the broker sent a frame of negative size ${size}`);
         this.prefixFilled = 0;
-        this.frame = Buffer.allocUnsafe(Math.min(size, FIRST_ALLOCATION_MAX));
+        this.frame = size <= FIRST_ALLOCATION_MAX ? this.allocate(size) : Buffer.allocUnsafe(FIRST_ALLOCATION_MAX);
         this.frameSize = size;
         this.frameFilled = 0;
         if (size === 0) {

@@ -15,8 +15,26 @@ import { authenticate, type SaslCredentials } from './sasl-client.js';
 interface Pending {
   apiKey: number;
   version: number;
-  resolve: (body: unknown) => void;
+  /** Answered with the frame's release (requestLent): the caller gives the frame's memory back. */
+  lent: boolean;
+  resolve: (answer: unknown) => void;
   reject: (err: Error) => void;
+}
+
+/**
+ * Memory a connection may cut response frames into and take back (storage/read-buffers.ts). Only
+ * frames answering `requestLent` are given back, by their caller, once nothing reads them again;
+ * every other frame is left to the garbage collector, as the pool allows.
+ */
+export interface FrameMemory {
+  take(length: number): Buffer;
+  giveBack(bytes: Uint8Array): void;
+}
+
+/** A decoded answer whose byte fields may be views into its frame: `release()` once they are no longer read. */
+export interface LentAnswer<T> {
+  body: T;
+  release(): void;
 }
 
 /** The buffer a plain-TCP connection's reads fill again and again (Node's `onread`). */
@@ -33,9 +51,10 @@ export class KafkaConnection {
     private readonly socket: Socket,
     private readonly clientId: string,
     source: FrameSource,
+    private readonly frameMemory: FrameMemory | undefined,
   ) {
     if (source.kind === 'lent') {
-      const assembler = new FrameAssembler();
+      const assembler = new FrameAssembler(frameMemory && ((size) => frameMemory.take(size)));
       source.attach((bytes) => this.onFrames(() => assembler.push(bytes)));
     } else {
       const frames = new ResponseFrames();
@@ -49,8 +68,8 @@ export class KafkaConnection {
    * Opens a connection (over TLS with `tls`, resolved once the handshake completed) and, with
    * `sasl`, authenticates it before resolving.
    */
-  static async open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', sasl?: SaslCredentials, tls?: ConnectionOptions): Promise<KafkaConnection> {
-    const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId, tls);
+  static async open(bootstrap: string, timeoutMs = 10_000, clientId = 'tributary-cli', sasl?: SaslCredentials, tls?: ConnectionOptions, frameMemory?: FrameMemory): Promise<KafkaConnection> {
+    const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId, tls, frameMemory);
     if (!sasl) return c;
     try {
       await authenticate(c, sasl);
@@ -61,7 +80,7 @@ export class KafkaConnection {
     }
   }
 
-  private static connect(bootstrap: string, timeoutMs: number, clientId: string, tls: ConnectionOptions | undefined): Promise<KafkaConnection> {
+  private static connect(bootstrap: string, timeoutMs: number, clientId: string, tls: ConnectionOptions | undefined, frameMemory: FrameMemory | undefined): Promise<KafkaConnection> {
     const at = bootstrap.lastIndexOf(':');
     const host = bootstrap.slice(0, at);
     const port = Number(bootstrap.slice(at + 1));
@@ -86,7 +105,7 @@ export class KafkaConnection {
         // later ones would wait for the peer's delayed ACK, up to 40 ms on Linux, on every
         // follower fetch. The broker's own listener sets the same.
         socket.setNoDelay(true);
-        resolve(new KafkaConnection(socket, clientId, source));
+        resolve(new KafkaConnection(socket, clientId, source, frameMemory));
       });
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${bootstrap} in ${timeoutMs} ms`)));
       socket.once('error', reject);
@@ -99,6 +118,19 @@ export class KafkaConnection {
    * is not waited for.
    */
   request<T>(apiKey: number, version: number, body: unknown, timeoutMs?: number): Promise<T> {
+    return this.send<T>(apiKey, version, body, timeoutMs, false);
+  }
+
+  /**
+   * As `request`, for answers whose bytes are copied elsewhere and then dropped (a follower's Fetch
+   * answers): the frame may come from the connection's FrameMemory, and `release()` gives it back.
+   * Nothing may read the body's byte fields after that.
+   */
+  requestLent<T>(apiKey: number, version: number, body: unknown, timeoutMs?: number): Promise<LentAnswer<T>> {
+    return this.send<LentAnswer<T>>(apiKey, version, body, timeoutMs, true);
+  }
+
+  private send<T>(apiKey: number, version: number, body: unknown, timeoutMs: number | undefined, lent: boolean): Promise<T> {
     const correlationId = this.nextCorrelationId++;
     return new Promise<T>((resolve, reject) => {
       if (this.closed) {
@@ -110,6 +142,7 @@ export class KafkaConnection {
       this.pending.set(correlationId, {
         apiKey,
         version,
+        lent,
         resolve: (b) => {
           settle();
           (resolve as (b: unknown) => void)(b);
@@ -147,17 +180,39 @@ export class KafkaConnection {
       }
       const correlationId = frame.readInt32BE(0);
       const p = this.pending.get(correlationId);
-      if (!p) continue;
+      // An answer nobody waits for (its request timed out) was read by no one: its memory goes back.
+      if (!p) {
+        this.frameMemory?.giveBack(frame);
+        continue;
+      }
       this.pending.delete(correlationId);
+      let decoded: unknown;
       try {
         const r = new Reader(frame);
         decodeResponseHeader(r, responseHeaderVersion(p.apiKey, p.version));
         const api = API_BY_KEY.get(p.apiKey);
         if (!api) throw new Error(`unknown API ${p.apiKey}`);
-        p.resolve(api.decodeResponse(r, p.version));
+        decoded = api.decodeResponse(r, p.version);
       } catch (err) {
+        if (p.lent) this.frameMemory?.giveBack(frame);
         p.reject(err as Error);
+        continue;
       }
+      if (!p.lent) {
+        p.resolve(decoded);
+        continue;
+      }
+      const memory = this.frameMemory;
+      let released = false;
+      const answer: LentAnswer<unknown> = {
+        body: decoded,
+        release: () => {
+          if (released) return;
+          released = true;
+          memory?.giveBack(frame);
+        },
+      };
+      p.resolve(answer);
     }
   }
 

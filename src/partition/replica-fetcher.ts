@@ -15,11 +15,20 @@ import { noteReplicated } from './replication-events.js';
 
 /** The calls a follower makes to its leader. Each rejects when the leader cannot be reached. */
 export interface LeaderLink {
-  fetch(request: FollowerFetch): Promise<FetchResponse>;
+  /**
+   * The leader's answer, whose records may sit in memory the link reuses: `release()` once they
+   * were appended (or dropped), and no byte of them is read after that.
+   */
+  fetch(request: FollowerFetch): Promise<FetchedRecords>;
   offsetsForLeaderEpoch(partitions: readonly { topic: string; partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]): Promise<OffsetForLeaderEpochResponse>;
   /** The leader's log start offset of a partition (ListOffsets earliest), for a follower fallen behind it. */
   logStartOffset(topic: string, partition: number, currentLeaderEpoch: number): Promise<number>;
   close(): void;
+}
+
+export interface FetchedRecords {
+  response: FetchResponse;
+  release(): void;
 }
 
 export interface FollowerFetch {
@@ -174,9 +183,9 @@ export class ReplicaFetcher {
       maxBytes: this.settings.partitionMaxBytes,
     }));
     const request = this.session.next(wanted);
-    let response: FetchResponse;
+    let fetched: FetchedRecords;
     try {
-      response = await this.link.fetch({
+      fetched = await this.link.fetch({
         replicaId: this.settings.nodeId,
         maxWaitMs: this.settings.maxWaitMs,
         minBytes: this.settings.minBytes,
@@ -188,6 +197,15 @@ export class ReplicaFetcher {
       this.session.reset();
       throw err;
     }
+    try {
+      await this.take(ready, wanted, fetched.response);
+    } finally {
+      // Every append settled: the log wrote the records or dropped them.
+      fetched.release();
+    }
+  }
+
+  private async take(ready: Followed[], wanted: FollowedPosition[], response: FetchResponse): Promise<void> {
     if (response.errorCode !== ErrorCode.NONE) {
       this.session.reset();
       // The leader evicted the session or an epoch went astray: the next fetch is a full one.
@@ -196,14 +214,18 @@ export class ReplicaFetcher {
     }
     this.session.answered(wanted, response.sessionId);
     const appends: Promise<void>[] = [];
-    for (const t of response.responses) {
-      for (const p of t.partitions) {
-        const f = this.followed.get(key(t.topic, p.partitionIndex));
-        if (!f || !ready.includes(f)) continue;
-        appends.push(this.handle(f, p.errorCode, p.records ?? Buffer.alloc(0), Number(p.highWatermark), Number(p.logStartOffset)));
+    try {
+      for (const t of response.responses) {
+        for (const p of t.partitions) {
+          const f = this.followed.get(key(t.topic, p.partitionIndex));
+          if (!f || !ready.includes(f)) continue;
+          appends.push(this.handle(f, p.errorCode, p.records ?? Buffer.alloc(0), Number(p.highWatermark), Number(p.logStartOffset)));
+        }
       }
+    } finally {
+      // Settled, each of them, before the caller releases the records' memory.
+      await Promise.allSettled(appends);
     }
-    await Promise.all(appends);
   }
 
   private async handle(f: Followed, errorCode: number, records: Buffer, leaderHighWatermark: number, leaderLogStart: number): Promise<void> {

@@ -90,6 +90,8 @@ export interface PartitionLog {
    * else OffsetMismatchError and nothing is appended. Each batch whose epoch is new is noted in
    * the leader epoch cache at its base offset. Resolves as `append` does, under the flush policy.
    * Checking the batches (CRC, structure) is the caller's: see partition/replicated-batches.ts.
+   * Keeps no reference to `batches` once settled (copies what it holds in memory): the replica
+   * fetcher reuses that memory for the next answer.
    */
   appendAsFollower(batches: Buffer): Promise<AppendedBatches>;
   /**

@@ -1,6 +1,8 @@
 // A three-broker cluster on a real etcd (startCluster): a topic with replication factor 3 is
 // replicated to every broker, acks=all writes are acknowledged once the in-sync replicas hold
-// them, a consumer group reads each record once, and the three copies agree byte for byte.
+// them, a consumer group reads each record once, and the three copies agree byte for byte. With
+// large records, followers' fetch answers come in pooled memory that is reused once appended
+// (ReplicaFetcher): reused too early, a copy would hold a later answer's bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import kafkajs from 'kafkajs';
 import { startCluster } from '../../src/broker/cluster.js';
 import { tempDir } from '../helpers/storage.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { buildBatch } from '../../src/protocol/records/batch-records.js';
+import { batchesIn, buildBatch, readBatchRecords } from '../../src/protocol/records/batch-records.js';
 import type { FetchResponse, ProduceResponse } from '../../src/protocol/generated/index.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -21,12 +23,39 @@ const CONFIG = {
   'replica.fetch.wait.max.ms': '100',
 };
 
+const LARGE_ROUNDS = 12;
+const LARGE_PER_ROUND = 40;
+/** About 8 KiB each: a follower's answer carries at least one 320 KiB produce batch, above the read pool's 128 KiB. */
+const largeValue = (p: number, i: number) => `${p}:${i}:` + String.fromCharCode(97 + ((i * 5 + p) % 26)).repeat(8000 + (i % 101));
+
+/** Large acks=all writes to the three partitions of `topic` at once, round after round. */
+async function produceLarge(kafka: InstanceType<typeof Kafka>, topic: string): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  for (let round = 0; round < LARGE_ROUNDS; round++) {
+    await Promise.all(
+      [0, 1, 2].map((p) => producer.send({ topic, acks: -1, messages: Array.from({ length: LARGE_PER_ROUND }, (_, k) => ({ partition: p, value: largeValue(p, round * LARGE_PER_ROUND + k) })) })),
+    );
+  }
+  await producer.disconnect();
+}
+
+/** Each broker's copy of `topic`-`p` holds the large records, every one at its offset. */
+async function checkLargeCopies(copies: Buffer[], p: number): Promise<void> {
+  for (const [i, copy] of copies.entries()) {
+    const values: (string | undefined)[] = [];
+    for (const view of batchesIn(copy)) for (const r of await readBatchRecords(view)) values.push(r.value?.toString());
+    assert.equal(values.length, LARGE_ROUNDS * LARGE_PER_ROUND, `broker ${i + 1}'s copy of partition ${p}: record count`);
+    values.forEach((v, k) => v === largeValue(p, k) || assert.fail(`broker ${i + 1}'s copy of partition ${p}, offset ${k}: another record's bytes (${v?.slice(0, 20)}…)`));
+  }
+}
+
 async function segmentBytes(dir: string): Promise<Buffer> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
   return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
 }
 
-test('a three-broker cluster replicates an RF=3 topic to every broker and serves acks=all writes and a consumer group', async () => {
+test('a three-broker cluster replicates RF=3 topics to every broker and serves acks=all writes and a consumer group', async () => {
   const { dir, cleanup } = await tempDir('tributary-cluster-test-');
   const cluster = await startCluster({ brokers: 3, config: CONFIG, dataDir: dir });
   try {
@@ -95,6 +124,10 @@ test('a three-broker cluster replicates an RF=3 topic to every broker and serves
     }
     const offsets = await admin.fetchOffsets({ groupId: 'cluster-readers', topics: ['replicated'] });
     assert.deepEqual(offsets[0].partitions.map((p) => p.offset).sort(), ['100', '100', '100']);
+
+    // Large records: every broker follows two leaders while it serves two followers, all in pooled memory.
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'large', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '3' }] }] }), true);
+    await produceLarge(kafka, 'large');
     await admin.disconnect();
   } finally {
     await cluster.stop();
@@ -105,8 +138,12 @@ test('a three-broker cluster replicates an RF=3 topic to every broker and serves
       const copies = await Promise.all([1, 2, 3].map((id) => segmentBytes(join(dir, `broker-${id}`, `replicated-${p}`))));
       assert.ok(copies[0].length > 0);
       assert.ok(copies[1].equals(copies[0]) && copies[2].equals(copies[0]), `the copies of partition ${p} differ`);
+      const large = await Promise.all([1, 2, 3].map((id) => segmentBytes(join(dir, `broker-${id}`, `large-${p}`))));
+      await checkLargeCopies(large, p);
+      assert.ok(large[1].equals(large[0]) && large[2].equals(large[0]), `the copies of large-${p} differ`);
     }
   } finally {
     await cleanup();
   }
 });
+

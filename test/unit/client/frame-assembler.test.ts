@@ -1,7 +1,8 @@
 // The frame assembler copies frames out of a read buffer that is reused at once: frames come out
 // whole, in order and byte for byte however the stream is cut (a size prefix split across reads
 // included), the lent buffer may be overwritten right after each push, a frame larger than the
-// first allocation grows as it arrives, and a negative size is refused.
+// first allocation grows as it arrives, a given allocator (a pool) supplies every frame's memory
+// but a huge one's, and a negative size is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameAssembler } from '../../../src/client/frame-assembler.js';
@@ -73,4 +74,28 @@ test('a negative frame size is refused', () => {
   const prefix = Buffer.alloc(4);
   prefix.writeInt32BE(-5);
   assert.throws(() => assembler.push(prefix), /negative size -5/);
+});
+
+test('frames are cut into memory from the given allocator, except one larger than the first allocation', () => {
+  const rng = new Prng(11);
+  const asked: number[] = [];
+  const arena = Buffer.alloc(1 << 20);
+  let used = 0;
+  const assembler = new FrameAssembler((size) => {
+    asked.push(size);
+    const b = arena.subarray(used, used + size);
+    used += size;
+    return b;
+  });
+  const payloads = [payload(rng, 200_000), payload(rng, 0), payload(rng, 5), payload(rng, 300_000)];
+  const huge = payload(rng, 17 * 1024 * 1024);
+  const got = assembler.push(framed([...payloads, huge]));
+  assert.deepEqual(asked, [200_000, 0, 5, 300_000], 'one allocation per frame, of its exact size; none for the 17 MiB frame');
+  assert.equal(got.length, 5);
+  for (let i = 0; i < payloads.length; i++) {
+    assert.ok(got[i].equals(payloads[i]), `frame ${i}`);
+    if (payloads[i].length > 0) assert.equal(got[i].buffer, arena.buffer, `frame ${i} lives in the allocator's memory`);
+  }
+  assert.ok(got[4].equals(huge));
+  assert.notEqual(got[4].buffer, arena.buffer);
 });
