@@ -21,12 +21,8 @@ const valueOf = (i: number) => `${i}:` + String.fromCharCode(97 + (i % 26)).repe
 let broker: RunningBroker;
 before(async () => {
   broker = await startBroker({ port: 0 });
-  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer();
+  // The first send creates the topic (auto.create.topics.enable, one partition).
+  const producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   for (let start = 0; start < COUNT; start += 100) {
     await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: 100 }, (_, k) => ({ value: valueOf(start + k) })) });
