@@ -37,12 +37,16 @@ export interface RunningCluster {
   readonly brokers: ReadonlyMap<number, RunningBroker>;
   /** Stops broker `nodeId` cleanly (its leaderships move to other brokers once its session ends). */
   stopBroker(nodeId: number): Promise<void>;
-  /** Starts broker `nodeId` again, on its port and data directory. */
+  /**
+   * Starts broker `nodeId` again, on its port and data directory; resolves once every running
+   * broker sees it (rejects after 30 s if they do not, with the broker left running: stop it).
+   */
   startBroker(nodeId: number): Promise<RunningBroker>;
   /** Stops every broker, then etcd if the cluster started it, and removes the data directories. */
   stop(): Promise<void>;
 }
 
+/** Resolves once every broker sees every other broker's registration and a controller. */
 export async function startCluster(options: ClusterOptions = {}): Promise<RunningCluster> {
   const count = options.brokers ?? 3;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`a cluster needs at least one broker, not ${count}`);

@@ -180,11 +180,7 @@ export class KafkaConnection {
       }
       const correlationId = frame.readInt32BE(0);
       const p = this.pending.get(correlationId);
-      // An answer nobody waits for (its request timed out) was read by no one: its memory goes back.
-      if (!p) {
-        this.frameMemory?.giveBack(frame);
-        continue;
-      }
+      if (!p) continue;
       this.pending.delete(correlationId);
       let decoded: unknown;
       try {
