@@ -23,7 +23,13 @@
  * With --topic-config KEY=VALUE[,KEY=VALUE] both topics get those configs too (e.g.
  * flush.messages=9223372036854775807, Kafka's default, to see what the fsync of every append costs).
  *
- *   npm run build && node dist/bench/cluster-throughput.js [COUNT] [RATE] [PARTITIONS] [--topic-config K=V,...]
+ * With --kafka-home DIR (a distribution `../shared/reference-kafka/build.sh` made) the same two modes
+ * follow with Apache Kafka, stock configs, on ZooKeeper: (c) one broker, RF=1, and (d) three brokers,
+ * RF=3, min.insync.replicas=2. Kafka's own cluster / single ratio on the same machine, in the same run,
+ * says what a replicated log of this design can reach here. Kafka does not fsync; its topics get the
+ * --topic-config settings too.
+ *
+ *   npm run build && node dist/bench/cluster-throughput.js [COUNT] [RATE] [PARTITIONS] [--topic-config K=V,...] [--kafka-home DIR]
  *   (default 200000 2000 3; TRIBUTARY_CPU_PROF=<dir> writes the three brokers' CPU profiles there)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -31,16 +37,20 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../test/helpers/process-cluster.js';
 import { pageCacheCeiling } from './page-cache-ceiling.js';
+import { startKafkaBrokers } from './side-by-side/kafka-home.js';
 
 const { Kafka, logLevel } = kafkajs;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = process.argv.slice(2);
-const configAt = args.indexOf('--topic-config');
-const topicConfigs: Record<string, string> = configAt < 0 ? {} : Object.fromEntries(args[configAt + 1].split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const positional = configAt < 0 ? args : args.filter((_, i) => i !== configAt && i !== configAt + 1);
+const { values: options, positionals: positional } = parseArgs({
+  allowPositionals: true,
+  options: { 'topic-config': { type: 'string' }, 'kafka-home': { type: 'string' } },
+});
+const topicConfigText = options['topic-config'];
+const topicConfigs: Record<string, string> = topicConfigText === undefined ? {} : Object.fromEntries(topicConfigText.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const count = Number(positional[0] ?? 200_000);
 const rate = Number(positional[1] ?? 2_000);
 const partitions = Number(positional[2] ?? 3);
@@ -91,9 +101,11 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function measure(bootstrap: string, topic: string, brokerDirs: string[]): Promise<Figures> {
+/** The Tributary broker child whose command line names its data directory. */
+const brokerPid = (dataDir: string): number => pidsMentioning(dataDir)[0];
+
+async function measure(bootstrap: string, topic: string, pids: number[]): Promise<Figures> {
   await runTool(['produce', bootstrap, topic, String(WARMUP), String(SIZE)]);
-  const pids = brokerDirs.map((d) => pidsMentioning(d)[0]);
   const cpuBefore = pids.map(cpuSeconds);
   const line = await runTool(['produce', bootstrap, topic, String(count), String(SIZE)]);
   const cpuAfter = pids.map(cpuSeconds);
@@ -146,9 +158,9 @@ function startSingle(port: number, dataDir: string): Promise<ChildProcess> {
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const show = (name: string, f: Figures) =>
-  console.log(`${name.padEnd(34)} ${f.mbps.toFixed(1).padStart(6)} MB/s ${f.recordsPerSec.toFixed(0).padStart(7)} records/s   latency at ${rate}/s p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms   broker CPU ${f.brokerCpuSec.map((c) => c.toFixed(1)).join('+')} s in ${f.wallSec.toFixed(1)} s`);
+  console.log(`${name.padEnd(40)} ${f.mbps.toFixed(1).padStart(6)} MB/s ${f.recordsPerSec.toFixed(0).padStart(7)} records/s   latency at ${rate}/s p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms   broker CPU ${f.brokerCpuSec.map((c) => c.toFixed(1)).join('+')} s in ${f.wallSec.toFixed(1)} s`);
 
-console.log(`${count} records of ${SIZE} B, acks=all, ${partitions} partitions${configAt < 0 ? '' : `, topic configs ${JSON.stringify(topicConfigs)}`}, librdkafka ${execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo ?"], { encoding: 'utf8' })}; load average before: ${load()}`);
+console.log(`${count} records of ${SIZE} B, acks=all, ${partitions} partitions${topicConfigText === undefined ? '' : `, topic configs ${JSON.stringify(topicConfigs)}`}, librdkafka ${execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo ?"], { encoding: 'utf8' })}; load average before: ${load()}`);
 
 const bytesPerPartition = Math.ceil((count * SIZE) / partitions);
 // One copy of the records, one stream per partition, as the single broker writes them.
@@ -161,7 +173,7 @@ const single = await startSingle(port, singleDir);
 let singleFigures: Figures;
 try {
   await createTopic([`127.0.0.1:${port}`], 'bench-single', 1, topicConfigs);
-  singleFigures = await measure(`127.0.0.1:${port}`, 'bench-single', [singleDir]);
+  singleFigures = await measure(`127.0.0.1:${port}`, 'bench-single', [brokerPid(singleDir)]);
 } finally {
   single.kill('SIGTERM');
   await new Promise((r) => single.once('exit', r));
@@ -179,7 +191,7 @@ const cluster = await ProcessCluster.start({ brokers: 3, nodeArgs: profileDir ? 
 let clusterFigures: Figures;
 try {
   await createTopic(cluster.bootstrap, 'bench-replicated', 3, { ...topicConfigs, 'min.insync.replicas': '2' });
-  clusterFigures = await measure(cluster.bootstrap.join(','), 'bench-replicated', cluster.nodeIds.map((id) => cluster.dataDir(id)));
+  clusterFigures = await measure(cluster.bootstrap.join(','), 'bench-replicated', cluster.nodeIds.map((id) => brokerPid(cluster.dataDir(id))));
 } finally {
   await cluster.close();
 }
@@ -187,4 +199,27 @@ show('(b) 3 brokers, RF=3, min.insync=2', clusterFigures);
 console.log(`load average after (b): ${load()}`);
 console.log(`cluster / single: ${(clusterFigures.mbps / singleFigures.mbps).toFixed(2)}x throughput (target >= 0.5), p99 ${(clusterFigures.p99 / singleFigures.p99).toFixed(2)}x`);
 console.log(`page-cache ceilings, 3 copies / 1 copy: ${(threeCopyCeiling / oneCopyCeiling).toFixed(2)}x; each mode against its own: single ${(singleFigures.mbps / oneCopyCeiling).toFixed(2)}, cluster ${(clusterFigures.mbps / threeCopyCeiling).toFixed(2)}`);
+
+const kafkaHome = options['kafka-home'];
+if (kafkaHome !== undefined) {
+  /** Kafka with `brokers` brokers, one topic of that replication factor, measured like the modes above. */
+  const measureKafka = async (brokers: number, topic: string, configs: Record<string, string>): Promise<Figures> => {
+    const kafkaPort = 21000 + Math.floor(Math.random() * 1000);
+    const kafka = await startKafkaBrokers(kafkaHome, join(work, topic), Array.from({ length: brokers }, (_, i) => kafkaPort + i));
+    try {
+      await createTopic(kafka.bootstrap.split(','), topic, brokers, configs);
+      return await measure(kafka.bootstrap, topic, kafka.pids.slice(0, brokers));
+    } finally {
+      await kafka.stop();
+    }
+  };
+  const kafkaSingle = await measureKafka(1, 'kafka-single', topicConfigs);
+  show('(c) Kafka 1 broker, RF=1', kafkaSingle);
+  const kafkaThreeCopyCeiling = (await pageCacheCeiling(work, 3 * partitions, bytesPerPartition)) / 3;
+  console.log(`page-cache ceiling, 3 copies (${3 * partitions} streams): ${kafkaThreeCopyCeiling.toFixed(0)} MB/s of records`);
+  const kafkaCluster = await measureKafka(3, 'kafka-replicated', { ...topicConfigs, 'min.insync.replicas': '2' });
+  show('(d) Kafka 3 brokers, RF=3, min.insync=2', kafkaCluster);
+  console.log(`Kafka cluster / single: ${(kafkaCluster.mbps / kafkaSingle.mbps).toFixed(2)}x throughput, p99 ${(kafkaCluster.p99 / kafkaSingle.p99).toFixed(2)}x; cluster against its ceiling ${(kafkaCluster.mbps / kafkaThreeCopyCeiling).toFixed(2)}`);
+  console.log(`Tributary / Kafka: single ${(singleFigures.mbps / kafkaSingle.mbps).toFixed(2)}x, cluster ${(clusterFigures.mbps / kafkaCluster.mbps).toFixed(2)}x`);
+}
 rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * Apache Kafka from a distribution's home directory (`../shared/reference-kafka/build.sh` makes one):
- * ZooKeeper and one broker with the distribution's stock configs, only addresses and data dirs set,
- * the broker's heap as kafka-server-start.sh's default (1 GiB), no JMX agent.
+ * ZooKeeper and one or more brokers with the distribution's stock configs, only broker ids,
+ * addresses and data dirs set, each broker's heap as kafka-server-start.sh's default (1 GiB),
+ * no JMX agent.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,53 +11,72 @@ import { setTimeout as pause } from 'node:timers/promises';
 
 export interface RunningKafka {
   bootstrap: string;
+  /** The brokers' process ids first (in the order of their ports), ZooKeeper's last. */
   pids: number[];
   stop(): Promise<void>;
 }
 
-function answers(bootstrap: string): boolean {
+/** True once the broker at `address` answers Metadata listing `brokers` brokers. */
+function answers(address: string, brokers: number): boolean {
   try {
-    execFileSync('kcat', ['-L', '-b', bootstrap, '-m', '2'], { stdio: 'ignore' });
-    return true;
+    const listing = execFileSync('kcat', ['-L', '-b', address, '-m', '2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const m = /(\d+) brokers:/.exec(listing);
+    return m !== null && Number(m[1]) === brokers;
   } catch {
     return false;
   }
 }
 
-function startScript(home: string, script: string, config: string, data: string, env: NodeJS.ProcessEnv): ChildProcess {
+function startScript(home: string, script: string, config: string, logDir: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(join(home, 'bin', script), [config], {
-    env: { ...process.env, LOG_DIR: join(data, 'logs'), KAFKA_JMX_OPTS: ' ', ...env },
+    env: { ...process.env, LOG_DIR: logDir, KAFKA_JMX_OPTS: ' ', ...env },
     stdio: ['ignore', 'ignore', 'ignore'],
     detached: true,
   });
 }
 
-export async function startKafka(home: string, data: string, port: number): Promise<RunningKafka> {
-  const zkPort = port + 100;
+/** One broker (the layout side-by-side.ts has always used). */
+export function startKafka(home: string, data: string, port: number): Promise<RunningKafka> {
+  return startKafkaBrokers(home, data, [port]);
+}
+
+/**
+ * ZooKeeper on the first port + 100, then one broker per port (broker.id 0, 1, …), each with its
+ * own log.dirs and LOG_DIR under `data`. Resolves once every broker's Metadata lists them all.
+ */
+export async function startKafkaBrokers(home: string, data: string, ports: number[]): Promise<RunningKafka> {
+  const zkPort = ports[0] + 100;
   mkdirSync(join(data, 'logs'), { recursive: true });
   const zkConfig = join(data, 'zookeeper.properties');
   writeFileSync(zkConfig, `${readFileSync(join(home, 'config', 'zookeeper.properties'), 'utf8')}\ndataDir=${join(data, 'zookeeper')}\nclientPort=${zkPort}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n`);
-  const brokerConfig = join(data, 'server.properties');
-  writeFileSync(brokerConfig, `${readFileSync(join(home, 'config', 'server.properties'), 'utf8')}\nlisteners=PLAINTEXT://127.0.0.1:${port}\nlog.dirs=${join(data, 'kafka-logs')}\nzookeeper.connect=127.0.0.1:${zkPort}\n`);
-  const zk = startScript(home, 'zookeeper-server-start.sh', zkConfig, data, {});
-  await pause(3000); // ZooKeeper first: the broker gives up when it cannot reach it at start
-  const kafka = startScript(home, 'kafka-server-start.sh', brokerConfig, data, { KAFKA_HEAP_OPTS: '-Xmx1G -Xms1G' });
-  const bootstrap = `127.0.0.1:${port}`;
-  for (let i = 0; !answers(bootstrap); i++) {
-    if (i > 300 || kafka.exitCode !== null) throw new Error(`Kafka did not start; see ${join(data, 'logs')}`);
-    await pause(200);
-  }
-  const children = [kafka, zk];
-  return {
-    bootstrap,
-    pids: children.map((c) => c.pid ?? 0),
-    async stop() {
-      for (const c of children) {
-        if (c.exitCode !== null) continue;
-        const gone = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await gone;
-      }
-    },
+  const zk = startScript(home, 'zookeeper-server-start.sh', zkConfig, join(data, 'logs'), {});
+  await pause(3000); // ZooKeeper first: a broker gives up when it cannot reach it at start
+  const stockBroker = readFileSync(join(home, 'config', 'server.properties'), 'utf8');
+  const brokers = ports.map((port, id) => {
+    // One broker keeps the paths it always had; several get a directory each.
+    const dir = ports.length === 1 ? data : join(data, `broker-${id}`);
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    const config = join(dir, 'server.properties');
+    writeFileSync(config, `${stockBroker}\nbroker.id=${id}\nlisteners=PLAINTEXT://127.0.0.1:${port}\nlog.dirs=${join(dir, 'kafka-logs')}\nzookeeper.connect=127.0.0.1:${zkPort}\n`);
+    return startScript(home, 'kafka-server-start.sh', config, join(dir, 'logs'), { KAFKA_HEAP_OPTS: '-Xmx1G -Xms1G' });
+  });
+  const children = [...brokers, zk];
+  const stop = async (): Promise<void> => {
+    for (const c of children) {
+      if (c.exitCode !== null) continue;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    }
   };
+  for (const port of ports) {
+    for (let i = 0; !answers(`127.0.0.1:${port}`, ports.length); i++) {
+      if (i > 300 || brokers.some((b) => b.exitCode !== null)) {
+        await stop();
+        throw new Error(`Kafka did not start; see the logs under ${data}`);
+      }
+      await pause(200);
+    }
+  }
+  return { bootstrap: ports.map((p) => `127.0.0.1:${p}`).join(','), pids: children.map((c) => c.pid ?? 0), stop };
 }
