@@ -11,11 +11,11 @@
 // test/fixtures/fuzz-regressions/, which wire-fuzz-regressions.test.ts replays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
 import { BrokerChild } from '../helpers/wire-fuzz/child-broker.js';
 import { runCampaign } from '../helpers/wire-fuzz/campaign.js';
 import { allSeeds } from '../helpers/wire-fuzz/seeds.js';
 import { dumpRounds, summary } from '../helpers/wire-fuzz/report.js';
+import { kafkajsRoundTrip } from '../helpers/wire-fuzz/round-trip.js';
 
 const seedEnv = process.env.WIRE_FUZZ_SEED;
 const SEED = seedEnv === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedEnv ?? 20261124);
@@ -30,32 +30,6 @@ const ONLY_ROUND = process.env.WIRE_FUZZ_ROUND === undefined ? undefined : Numbe
 const KNOWN_ELSEWHERE: readonly RegExp[] = [];
 
 export const FUZZ_BROKER_CONFIG = { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3', 'socket.request.max.bytes': '10485760' };
-
-async function kafkajsRoundTrip(bootstrap: string): Promise<string[]> {
-  const kafka = new kafkajs.Kafka({ clientId: 'after-fuzz', brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'after-fuzz', numPartitions: 2 }] });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({ topic: 'after-fuzz', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
-  await producer.disconnect();
-  const consumer = kafka.consumer({ groupId: 'after-fuzz', maxWaitTimeInMs: 100 });
-  const seen: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: ['after-fuzz'], fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push(message.value?.toString() ?? '');
-        if (seen.length === 10) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return seen.sort();
-}
 
 test(`wire fuzz (seed ${SEED}): mutated frames never crash the broker nor stop it serving clean clients`, { timeout: 300_000 }, async (t) => {
   const broker = await BrokerChild.start(FUZZ_BROKER_CONFIG);
