@@ -139,12 +139,14 @@ export async function startBroker(options: BrokerOptions = {}, baseConfig?: Brok
 
   // The admin server comes first, so that /health and /ready answer while the rest starts.
   const observation = new BrokerObservation({ config });
-  const admin = adminSec ? await startAdmin(config, observation, adminSec, log) : null;
+  let admin: RunningAdminServer | null = null;
   let store: MetadataStore;
   try {
+    admin = adminSec ? await startAdmin(config, observation, adminSec, log) : null;
     store = await openMetadataStore(config, log);
   } catch (err) {
     await admin?.close();
+    if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
     throw err;
   }
   let view: ClusterView | null = null;

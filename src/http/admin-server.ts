@@ -87,12 +87,12 @@ export async function startAdminServer(host: string, port: number, broker: Obser
     }
     socket.destroy();
   });
-  server.on('error', (err) => log.error({ err }, 'admin HTTP server error'));
   const address = await listen(server, host, port).catch((err: unknown) => {
     served.rates.close();
     metrics.close();
     throw err;
   });
+  server.on('error', (err) => log.error({ err }, 'admin HTTP server error'));
   log.info({ authentication: security.authentication, clientAuth: tls?.settings.clientAuth ?? null }, `admin HTTP server on ${scheme}://${address.host}:${address.port} (/metrics, /health, /ready; the console at /console/)`);
   if (!isLoopback(address.host) && !access.authenticates) log.warn(`the admin HTTP server listens on ${address.host}, beyond loopback, and authenticates no one (tributary.admin.authentication=none): keep that network private`);
   let closing: Promise<void> | null = null;
@@ -117,9 +117,14 @@ function isLoopback(host: string): boolean {
 
 function listen(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    // A failed bind is the start's error, said once by whoever started the broker.
+    const failed = (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'EADDRINUSE' ? ': the address is in use; brokers sharing a host need an admin address each (--admin-listener HOST:PORT, or off)' : `: ${err.message}`;
+      reject(Object.assign(new Error(`cannot listen on ${host}:${port} for the admin HTTP server (tributary.admin.listener)${hint} (${err.code ?? 'error'})`), { code: err.code }));
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const addr = server.address();
       if (addr === null || typeof addr === 'string') reject(new Error('the admin HTTP server has no TCP address'));
       else resolve({ host: addr.address, port: addr.port });

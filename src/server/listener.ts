@@ -89,7 +89,6 @@ export class Listener {
         this.log.error({ err }, 'closing a new connection: starting its TLS handshake failed');
       }
     });
-    this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
   }
 
   /** Counts a new connection against the limits: its release (callable more than once), or null when refused and closed. */
@@ -146,9 +145,12 @@ export class Listener {
   /** Binds `host` (undefined: every interface) and `port` (0: a free one). */
   listen(host: string | undefined, port: number): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
+      // A failed bind is the start's error, said once by whoever started the broker, not logged here too.
+      const failed = (err: NodeJS.ErrnoException) => reject(bindFailure(err, `listener ${this.identity.name}`, host ?? '0.0.0.0', port));
+      this.server.once('error', failed);
       this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', failed);
+        this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
         const addr = this.server.address();
         if (addr === null || typeof addr === 'string') reject(new Error('listener has no TCP address'));
         else resolve({ host: addr.address, port: addr.port });
@@ -192,4 +194,10 @@ export class Listener {
     for (const s of this.rawTlsSockets) s.destroy();
     await closed;
   }
+}
+
+/** What a user can act on when a listener cannot bind: the address, what wanted it, and why. */
+function bindFailure(err: NodeJS.ErrnoException, what: string, host: string, port: number): Error {
+  const why = err.code === 'EADDRINUSE' ? 'the address is in use (another broker or program listens there)' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : err.code === 'EADDRNOTAVAIL' ? 'no interface of this host has that address' : err.message;
+  return Object.assign(new Error(`cannot listen on ${host}:${port} for ${what}: ${why} (${err.code ?? 'error'})`), { code: err.code });
 }
