@@ -11,7 +11,7 @@ export async function platformaticSession(proxy: RecordingProxy, bootstrap: stri
   const admin = new Admin(options);
   await admin.createTopics({ topics: ['golden-platformatic', 'golden-platformatic-tmp'], partitions: 1, replicas: 1 });
   const md = await admin.metadata({ topics: ['golden-platformatic'] });
-  await step('platformatic createPartitions', () => admin.createPartitions({ topics: [{ name: 'golden-platformatic-tmp', count: 2, assignments: [] }] }));
+  await step('platformatic createPartitions', () => admin.createPartitions({ topics: [{ name: 'golden-platformatic-tmp', count: 2 }] }));
   await step('platformatic describeConfigs', () => admin.describeConfigs({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: 'golden-platformatic' }] }));
   await step('platformatic alterConfigs', () => admin.alterConfigs({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: 'golden-platformatic-tmp', configs: [{ name: 'retention.ms', value: '3600000' }] }] }));
   await step('platformatic incrementalAlterConfigs', () =>

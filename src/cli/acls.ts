@@ -28,7 +28,7 @@ import {
 import { formatTable } from './table.js';
 import { toJson, type JsonValue } from './json.js';
 import { CliError } from './group-queries.js';
-import { withConnection } from './cluster.js';
+import { withConnection } from './with-connection.js';
 
 export interface AclOptions {
   bootstrap: string;

@@ -1,6 +1,7 @@
 /**
  * What the `cluster`, `topic` and `leader` commands ask brokers, through the project's own client:
- * the cluster's brokers and controller (Metadata), one topic's partitions with leader, replicas,
+ * the cluster's brokers and controller (Metadata), every topic with its partition and replica
+ * counts, one topic's partitions with leader, replicas,
  * ISR and offline replicas, leader elections and partition reassignments sent to the controller
  * (ElectLeaders, AlterPartitionReassignments, ListPartitionReassignments).
  */
@@ -47,6 +48,23 @@ export async function describeTopic(c: KafkaConnection, topic: string): Promise<
     .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas }))
     .sort((a, b) => a.partition - b.partition);
   return { name: topic, topicId: t.topicId, partitions };
+}
+
+export interface TopicSummary {
+  topic: string;
+  internal: boolean;
+  partitions: number;
+  /** The most replicas any of its partitions has. */
+  replicas: number;
+}
+
+/** Every topic the broker lists (internal ones flagged), by name. One Metadata request for all topics. */
+export async function listTopics(c: KafkaConnection): Promise<TopicSummary[]> {
+  const res = await c.request<MetadataResponse>(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  return res.topics
+    .filter((t) => t.errorCode === 0 && t.name !== null)
+    .map((t) => ({ topic: t.name ?? '', internal: t.isInternal, partitions: t.partitions.length, replicas: Math.max(0, ...t.partitions.map((p) => p.replicaNodes.length)) }))
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
 }
 
 /** A connection to the cluster's controller, found through `c`'s Metadata. */

@@ -5,11 +5,10 @@
  * unclean leader elections sent to the controller.
  */
 import type { Command } from 'commander';
-import { KafkaConnection } from '../client/kafka-connection.js';
-import { saslFromEnvironment } from './sasl-env.js';
+import type { KafkaConnection } from '../client/kafka-connection.js';
+import { withConnection } from './with-connection.js';
 import { registerTopicCommands } from './topics.js';
 import { registerConfigCommands } from './configs.js';
-import { tlsFromEnvironment } from './tls-env.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
 import { clusterHealth, clusterInfo, describeTopic, electLeaders, errorName, type ElectionRow } from './cluster-queries.js';
@@ -17,27 +16,6 @@ import { toJson } from './json.js';
 
 interface Common {
   bootstrap: string;
-}
-
-export async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
-  let c: KafkaConnection;
-  try {
-    c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment());
-  } catch (err) {
-    if (!(err instanceof CliError) && !(err instanceof Error && /^SASL /.test(err.message))) throw err;
-    console.error(err.message);
-    process.exitCode = 1;
-    return;
-  }
-  try {
-    await fn(c);
-  } catch (err) {
-    if (!(err instanceof CliError)) throw err;
-    console.error(err.message);
-    process.exitCode = 1;
-  } finally {
-    c.close();
-  }
 }
 
 const list = (ids: readonly number[]) => (ids.length > 0 ? ids.join(',') : '-');

@@ -2,7 +2,8 @@
  * `tributary consume TOPIC`: records from the beginning, the end, an offset or a timestamp, in a
  * consumer group (committing) or on its own (a throwaway group that commits nothing), printed as
  * values, in a kcat-style format (-f) or as JSON lines; -n stops after that many, -e at the end of
- * what the partitions held when it started. Through @platformatic/kafka's consumer.
+ * what the partitions held when it started, and Ctrl-C or SIGTERM ends it the same way (committing
+ * what was printed). Through @platformatic/kafka's consumer.
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
@@ -72,8 +73,18 @@ async function consume(topic: string, o: ConsumeOptions): Promise<void> {
     const done = () => ends !== null && partitions.every((p) => (position.get(p) ?? 0n) >= (ends.get(p) ?? 0n));
     let printed = 0;
     const lastOf = new Map<number, { commit(): void | Promise<void> }>();
+    // Ctrl-C or SIGTERM ends a run that has no -n or -e like its end: what was printed is
+    // committed and the member leaves its group (as Kafka's console consumer does on close).
+    let interrupted!: () => void;
+    const interruption = new Promise<null>((resolve) => (interrupted = () => resolve(null)));
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     if (!done() && limit > 0) {
-      for await (const m of stream) {
+      const records = stream[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await Promise.race([records.next(), interruption]);
+        if (next === null || next.done === true) break;
+        const m = next.value;
         if (!partitions.includes(m.partition)) continue;
         lastOf.set(m.partition, m);
         const record: PrintableRecord = { topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers };
@@ -84,6 +95,8 @@ async function consume(topic: string, o: ConsumeOptions): Promise<void> {
     }
     if (o.group !== undefined) for (const m of lastOf.values()) await m.commit();
     await stream.close();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   } finally {
     await consumer?.close().catch(() => undefined);
     await admin.close().catch(() => undefined);

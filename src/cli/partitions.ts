@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { KafkaConnection } from '../client/kafka-connection.js';
 import { formatTable } from './table.js';
 import { CliError } from './group-queries.js';
-import { withConnection } from './cluster.js';
+import { withConnection } from './with-connection.js';
 import { describeTopic, listReassignments, reassignPartition } from './cluster-queries.js';
 
 interface ReassignOptions {

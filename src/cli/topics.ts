@@ -1,7 +1,8 @@
 /**
  * `tributary topic create | list | delete | add-partitions | alter-config`, in the spirit of
  * `rpk topic` and kafka-topics.sh, through @platformatic/kafka's admin client (CreateTopics,
- * Metadata, DeleteTopics, CreatePartitions, IncrementalAlterConfigs). `topic describe` is in
+ * DeleteTopics, CreatePartitions, IncrementalAlterConfigs) and, for `list`, the project's own
+ * client (one Metadata request). `topic describe` is in
  * cluster.ts. Tables for people, --json for scripts, one-line errors with a failing exit code.
  */
 import type { Command } from 'commander';
@@ -10,6 +11,8 @@ import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
 import { clientOptions, kafkaClient, oneLine } from './client-options.js';
+import { withConnection } from './with-connection.js';
+import { listTopics } from './cluster-queries.js';
 
 interface Common {
   bootstrap: string;
@@ -78,15 +81,9 @@ export function registerTopicCommands(topic: Command): void {
     .option(...json)
     .option('-i, --internal', 'include internal topics (__consumer_offsets, __transaction_state)')
     .action((o: Common & { internal?: boolean }) =>
-      withAdmin(o, async (admin) => {
-        const names = (await admin.listTopics({ includeInternals: o.internal === true })).sort();
-        const metadata = names.length === 0 ? null : await admin.metadata({ topics: names });
-        const rows = names.map((n) => {
-          const t = metadata?.topics.get(n);
-          const partitions = t ? t.partitionsCount : 0;
-          const replicas = t ? Math.max(0, ...t.partitions.map((p) => p.replicas.length)) : 0;
-          return { topic: n, partitions, replicas };
-        });
+      // The project's own client: @platformatic/kafka's metadata leaves internal topics out.
+      withConnection(o, async (c) => {
+        const rows = (await listTopics(c)).filter((t) => o.internal === true || !t.internal).map(({ topic, partitions, replicas }) => ({ topic, partitions, replicas }));
         if (o.json) console.log(toJson({ topics: rows }));
         else console.log(rows.length > 0 ? formatTable(['TOPIC', 'PARTITIONS', 'REPLICAS'], rows.map((r) => [r.topic, r.partitions, r.replicas])) : 'No topics.');
       }),

@@ -10,7 +10,7 @@ import type { KafkaConnection } from '../client/kafka-connection.js';
 import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
-import { withConnection } from './cluster.js';
+import { withConnection } from './with-connection.js';
 import { abortTransaction, describeProducers, describeTransaction, listTransactions, type AbortSpec } from './transaction-queries.js';
 
 interface Common {

@@ -14,7 +14,7 @@ import { isScramMechanism, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, saltPassw
 import { formatTable } from './table.js';
 import { toJson } from './json.js';
 import { CliError } from './group-queries.js';
-import { withConnection } from './cluster.js';
+import { withConnection } from './with-connection.js';
 
 interface Common {
   bootstrap: string;

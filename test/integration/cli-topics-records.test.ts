@@ -63,6 +63,11 @@ test('topic create, list, alter-config, add-partitions and delete do what they s
   assert.match(created, /TOPIC\s+PARTITIONS\s+REPLICAS\ncli-orders\s+3\s+1\ncli-audit\s+3\s+1/);
   const listed = JSON.parse(await ok(['topic', 'list', '--json'])) as { topics: { topic: string; partitions: number }[] };
   assert.deepEqual(listed.topics.filter((t) => t.topic.startsWith('cli-')), [{ topic: 'cli-audit', partitions: 3, replicas: 1 }, { topic: 'cli-orders', partitions: 3, replicas: 1 }]);
+  assert.ok(!listed.topics.some((t) => t.topic.startsWith('__')), 'internal topics only with --internal');
+  // The broker of this file has 2 __consumer_offsets partitions (offsets.topic.num.partitions).
+  const internal = JSON.parse(await ok(['topic', 'list', '--internal', '--json'])) as { topics: { topic: string; partitions: number }[] };
+  assert.deepEqual(internal.topics.find((t) => t.topic === '__consumer_offsets'), { topic: '__consumer_offsets', partitions: 2, replicas: 1 });
+  assert.match(await ok(['topic', 'list', '--internal']), /\n__consumer_offsets\s+2\s+1\n/);
   assert.match(await ok(['topic', 'alter-config', 'cli-orders', '--set', 'retention.ms=3600000', '--delete', 'cleanup.policy']), /Altered cli-orders: retention.ms=3600000, cleanup.policy \(default\)/);
   const admin = kafka.admin();
   await admin.connect();
@@ -144,6 +149,37 @@ test('consume in a group commits, so the next run goes on where the last stopped
   const again = await cli(['group', 'delete', 'cli-workers']);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr.trim(), /^cli-workers: GROUP_ID_NOT_FOUND/);
+});
+
+test('consume in a group without -n or -e, stopped with Ctrl-C, commits what it printed and leaves the group', async () => {
+  await ok(['topic', 'create', 'cli-interrupted', '-p', '1']);
+  await ok(['produce', 'cli-interrupted', '--no-progress'], 'a\nb\nc\n');
+  const child = spawn(process.execPath, [CLI, 'consume', 'cli-interrupted', '-g', 'cli-interrupted-group', '-b', broker.bootstrap], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.split('\n').length > 3) resolve();
+    }),
+  );
+  child.kill('SIGINT');
+  assert.equal(await closed, 0, `exit status; stderr: ${stderr}`);
+  assert.deepEqual(stdout.trim().split('\n'), ['a', 'b', 'c']);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId: 'cli-interrupted-group', topics: ['cli-interrupted'] });
+    assert.deepEqual(committed.partitions.map((p) => ({ partition: p.partition, offset: p.offset })), [{ partition: 0, offset: '3' }], 'the offset after the last record printed');
+    const described = await admin.describeGroups(['cli-interrupted-group']);
+    assert.equal(described.groups[0].state, 'Empty', 'the member left its group');
+  } finally {
+    await admin.disconnect();
+  }
+  await ok(['produce', 'cli-interrupted', '--no-progress'], 'd\n');
+  assert.deepEqual((await ok(['consume', 'cli-interrupted', '-g', 'cli-interrupted-group', '-e'])).trim().split('\n'), ['d'], 'the next run goes on from there');
 });
 
 test('mistakes end in one line on stderr and a failing exit code', async () => {
