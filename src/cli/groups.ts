@@ -9,22 +9,10 @@ import { assignedPartitions, CliError, commitOffsets, committedOffsets, deleteGr
 import { describeError } from '../protocol/error-codes.js';
 import { saslFromEnvironment } from './sasl-env.js';
 import { tlsFromEnvironment } from './tls-env.js';
+import { withConnection } from './with-connection.js';
 
 interface Common {
   bootstrap: string;
-}
-
-async function withConnection(opts: Common, fn: (c: KafkaConnection) => Promise<void>): Promise<void> {
-  const c = await KafkaConnection.open(opts.bootstrap, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment());
-  try {
-    await fn(c);
-  } catch (err) {
-    if (!(err instanceof CliError)) throw err;
-    console.error(err.message);
-    process.exitCode = 1;
-  } finally {
-    c.close();
-  }
 }
 
 async function describe(c: KafkaConnection, groupId: string): Promise<void> {
