@@ -82,8 +82,14 @@ async function consume(topic: string, o: ConsumeOptions): Promise<void> {
     if (!done() && limit > 0) {
       const records = stream[Symbol.asyncIterator]();
       for (;;) {
-        const next = await Promise.race([records.next(), interruption]);
-        if (next === null || next.done === true) break;
+        const pending = records.next();
+        const next = await Promise.race([pending, interruption]);
+        if (next === null) {
+          // Closing the stream below settles the read still waiting; whatever it brings is dropped.
+          pending.catch(() => undefined);
+          break;
+        }
+        if (next.done === true) break;
         const m = next.value;
         if (!partitions.includes(m.partition)) continue;
         lastOf.set(m.partition, m);
