@@ -16,7 +16,8 @@ export const joinGroupHandler: ApiHandler<JoinGroupRequest, JoinGroupResponseInp
       memberId: request.memberId,
       groupInstanceId: request.groupInstanceId,
       clientId: ctx.clientId ?? '',
-      clientHost: ctx.clientHost,
+      // Kafka records the client's address as Java prints an InetAddress: "/127.0.0.1", no port.
+      clientHost: `/${ctx.clientAddress}`,
       sessionTimeoutMs: request.sessionTimeoutMs,
       // v0 has no rebalance timeout: the session timeout bounds the join phase, as in Kafka.
       rebalanceTimeoutMs: ctx.apiVersion >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
