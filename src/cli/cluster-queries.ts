@@ -1,9 +1,9 @@
 /**
  * What the `cluster`, `topic` and `leader` commands ask brokers, through the project's own client:
  * the cluster's brokers and controller (Metadata), every topic with its partition and replica
- * counts, one topic's partitions with leader, replicas,
- * ISR and offline replicas, leader elections and partition reassignments sent to the controller
- * (ElectLeaders, AlterPartitionReassignments, ListPartitionReassignments).
+ * counts, one topic's partitions with leader, replicas, ISR and offline replicas, leader elections
+ * and partition reassignments sent to the controller (ElectLeaders, AlterPartitionReassignments,
+ * ListPartitionReassignments).
  */
 import { KafkaConnection } from '../client/kafka-connection.js';
 import type { AlterPartitionReassignmentsResponse, ElectLeadersResponse, ListPartitionReassignmentsResponse, MetadataResponse } from '../protocol/generated/index.js';
@@ -58,11 +58,12 @@ export interface TopicSummary {
   replicas: number;
 }
 
-/** Every topic the broker lists (internal ones flagged), by name. One Metadata request for all topics. */
+/** Every topic the broker lists (internal ones flagged), sorted by name. One Metadata request for all topics. */
 export async function listTopics(c: KafkaConnection): Promise<TopicSummary[]> {
   const res = await c.request<MetadataResponse>(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   return res.topics
-    .filter((t) => t.errorCode === 0 && t.name !== null)
+    // A topic answered with an error (a partition without a leader, say) still exists: listed too.
+    .filter((t) => t.name !== null)
     .map((t) => ({ topic: t.name ?? '', internal: t.isInternal, partitions: t.partitions.length, replicas: Math.max(0, ...t.partitions.map((p) => p.replicaNodes.length)) }))
     .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
 }

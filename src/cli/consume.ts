@@ -50,6 +50,10 @@ async function consume(topic: string, o: ConsumeOptions): Promise<void> {
   const { Admin, Consumer } = await kafkaClient();
   const admin = new Admin(clientOptions(o.bootstrap));
   let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
+  // Ctrl-C or SIGTERM ends a run that has no -n or -e like its end: what was printed is
+  // committed and the member leaves its group (as Kafka's console consumer does on close).
+  let interrupted!: () => void;
+  const interruption = new Promise<null>((resolve) => (interrupted = () => resolve(null)));
   try {
     const metadata = await admin.metadata({ topics: [topic] });
     const t = metadata.topics.get(topic);
@@ -73,10 +77,6 @@ async function consume(topic: string, o: ConsumeOptions): Promise<void> {
     const done = () => ends !== null && partitions.every((p) => (position.get(p) ?? 0n) >= (ends.get(p) ?? 0n));
     let printed = 0;
     const lastOf = new Map<number, { commit(): void | Promise<void> }>();
-    // Ctrl-C or SIGTERM ends a run that has no -n or -e like its end: what was printed is
-    // committed and the member leaves its group (as Kafka's console consumer does on close).
-    let interrupted!: () => void;
-    const interruption = new Promise<null>((resolve) => (interrupted = () => resolve(null)));
     process.once('SIGINT', interrupted);
     process.once('SIGTERM', interrupted);
     if (!done() && limit > 0) {
@@ -101,9 +101,9 @@ async function consume(topic: string, o: ConsumeOptions): Promise<void> {
     }
     if (o.group !== undefined) for (const m of lastOf.values()) await m.commit();
     await stream.close();
+  } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
-  } finally {
     await consumer?.close().catch(() => undefined);
     await admin.close().catch(() => undefined);
   }

@@ -2,8 +2,8 @@
  * `tributary topic create | list | delete | add-partitions | alter-config`, in the spirit of
  * `rpk topic` and kafka-topics.sh, through @platformatic/kafka's admin client (CreateTopics,
  * DeleteTopics, CreatePartitions, IncrementalAlterConfigs) and, for `list`, the project's own
- * client (one Metadata request). `topic describe` is in
- * cluster.ts. Tables for people, --json for scripts, one-line errors with a failing exit code.
+ * client (one Metadata request). `topic describe` is in cluster.ts. Tables for people, --json for
+ * scripts, one-line errors with a failing exit code.
  */
 import type { Command } from 'commander';
 import type { Admin } from '@platformatic/kafka';
