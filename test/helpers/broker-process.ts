@@ -5,24 +5,13 @@
  * a failing test's message. (test/helpers/process-cluster.ts does the same for etcd clusters.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 const READY = 'Tributary broker ready';
 const START_BOUND_MS = 30_000;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export class BrokerProcess {
   private child: ChildProcess | null = null;

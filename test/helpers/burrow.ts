@@ -8,7 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './free-port.js';
 import { join } from 'node:path';
 
 export const BURROW_BIN = '/usr/bin/Burrow';
@@ -20,15 +21,6 @@ export function burrowMissing(): string | null {
   if (!existsSync(BURROW_BIN)) return `${BURROW_BIN} is missing (apt-get install burrow)`;
   if (!existsSync(ZOOKEEPER_JAR) || !existsSync(JAVA)) return `ZooKeeper is missing (apt-get install zookeeper)`;
   return null;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const address = server.address();
-  await new Promise<void>((res) => server.close(() => res()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
 }
 
 /** Polls `probe` until it gives a value (a throw counts as not yet), within `boundMs`. */

@@ -1,11 +1,13 @@
 /**
  * Waiting for a cluster condition in fault tests: polls `probe` (a probe that throws counts as
  * "not yet") until it answers non-null, within a bound; on timeout the error carries each
- * broker's last log lines. Also reads a partition directory's log segments, for byte comparisons.
+ * broker's last log lines. Also waits for a partition's copies to agree and reads a partition
+ * directory's log segments, for byte comparisons.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessCluster } from './process-cluster.js';
+import { askBroker, partitionsOf } from './cluster-admin.js';
 
 export const CLUSTER_BOUND_MS = 60_000;
 
@@ -20,6 +22,39 @@ export async function until<T>(what: string, probe: () => Promise<T | null>, clu
       throw new Error(`timed out waiting for ${what}${lastError ? ` (last probe error: ${String(lastError)})` : ''}\n${tails}`);
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface LogDirsBody {
+  results: { topics: { name: string; partitions: { partitionIndex: number; partitionSize: bigint }[] }[] }[];
+}
+
+/** The size of broker `nodeId`'s own copy of `topic`-`partition` (DescribeLogDirs), -1 when it holds none. */
+async function copySize(cluster: ProcessCluster, nodeId: number, topic: string, partition: number): Promise<bigint> {
+  const body = await askBroker<LogDirsBody>(cluster.address(nodeId), 35, 4, { topics: [{ topic, partitions: [partition] }] }, 5000);
+  const p = body.results.flatMap((r) => r.topics).find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
+  return p?.partitionSize ?? -1n;
+}
+
+/**
+ * Waits until each of `partitions` of `topic` has, in its leader's own eyes, every replica in its
+ * ISR, and every replica's copy has the same size: the point from which the copies, once their
+ * brokers stop, can be compared byte for byte. Neither alone is enough: another broker's metadata
+ * may show an ISR the leader has just shrunk (a follower slow to fetch on a loaded machine), and
+ * an in-sync follower may not yet hold records the leader appended beyond the high watermark; a
+ * leader stopped before it does would leave a longer copy than its successor's.
+ */
+export async function untilCopiesAgree(cluster: ProcessCluster, topic: string, partitions: number[]): Promise<void> {
+  for (const partition of partitions) {
+    await until(`${topic}-${partition}: every copy in sync and of one size`, async () => {
+      const running = cluster.nodeIds.filter((id) => cluster.isRunning(id));
+      const seen = (await partitionsOf(cluster.address(running[0]), topic)).find((p) => p.partition === partition);
+      if (!seen || seen.leader <= 0) return null;
+      const byLeader = (await partitionsOf(cluster.address(seen.leader), topic)).find((p) => p.partition === partition);
+      if (!byLeader || byLeader.leader !== seen.leader || byLeader.isr.length !== byLeader.replicas.length) return null;
+      const sizes = await Promise.all(byLeader.replicas.map((id) => copySize(cluster, id, topic, partition)));
+      return sizes.every((size) => size >= 0n && size === sizes[0]) ? true : null;
+    }, cluster);
   }
 }
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdServer } from './etcd.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-import { freePort } from './broker-process.js';
+import { freePort } from './free-port.js';
 import { until } from './cluster-waits.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import type { MetadataResponse } from '../../src/protocol/generated/index.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import kafkajs from 'kafkajs';
 import { startBroker } from '../helpers/broker.js';
-import { freePort } from '../helpers/broker-process.js';
+import { freePort } from '../helpers/free-port.js';
 import { httpGet } from '../helpers/prometheus.js';
 import { nodeFileSystem, type FileSystem } from '../../src/storage/file-system.js';
 

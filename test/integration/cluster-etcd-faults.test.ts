@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
-import { until, logBytes, bounded } from '../helpers/cluster-waits.js';
+import { until, logBytes, untilCopiesAgree, bounded } from '../helpers/cluster-waits.js';
 import { startAckedLoad, readBack, auditPartition, type AckedLoad } from '../helpers/acked-load.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -75,6 +75,7 @@ test('etcd killed and restarted under load: leaders keep acknowledging, the brok
       }, cluster);
       auditPartition(p, acked.acknowledged[p], got);
     }
+    await untilCopiesAgree(cluster, TOPIC, [...Array(PARTITIONS).keys()]);
   } finally {
     if (load) await bounded(load.stop());
     await bounded(admin.disconnect());

@@ -7,13 +7,12 @@
 // same record, and the three copies of the log are identical byte for byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { kcat } from '../helpers/kcat.js';
-import { bounded } from '../helpers/cluster-waits.js';
+import { bounded, logBytes, untilCopiesAgree } from '../helpers/cluster-waits.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 20);
@@ -50,11 +49,6 @@ async function until<T>(what: string, probe: () => Promise<T | null>, cluster: P
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await describe(cluster)}\n${cluster.nodeIds.map((id) => `--- broker ${id}\n${cluster.logTail(id, 30)}`).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function logBytes(dir: string): Promise<Buffer> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
-  return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
 }
 
 test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record and duplicate none`, { timeout: 600_000 }, async (t) => {
@@ -201,6 +195,7 @@ test(`failover under load: ${ROUNDS} leader kills lose no acknowledged record an
     assert.ok(acknowledged.length > ROUNDS * 5, `only ${acknowledged.length} records acknowledged`);
     // What the follower saw at each offset is what is in the log there.
     for (const c of consumed) assert.equal(c.value, values[c.offset - offsets[0]], `offset ${c.offset} changed its record`);
+    await untilCopiesAgree(cluster, TOPIC, [0]);
   } finally {
     producing = false;
     // Clients of a failed run may be retrying against stopped brokers: their cleanup is bounded.

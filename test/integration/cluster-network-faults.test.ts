@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawProducer, partitionSeenBy, type PartitionView } from '../helpers/raw-producer.js';
-import { until, logBytes } from '../helpers/cluster-waits.js';
+import { until, logBytes, untilCopiesAgree } from '../helpers/cluster-waits.js';
 import { kcat } from '../helpers/kcat.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 
@@ -63,29 +63,37 @@ function stateWhen(topic: string, seenBy: number, what: string, accept: (p: Part
   }, cluster);
 }
 
-/** Writes `value` with acks=all to broker `nodeId` until it is acknowledged (retrying retriable answers). */
-async function produceAcknowledged(producer: RawProducer, topic: string, value: string): Promise<number> {
-  return until(`${value} acknowledged`, async () => {
-    const answer = await producer.produce(topic, 0, value, -1, 2000);
-    if (answer.errorCode === ErrorCode.NONE) return answer.baseOffset;
-    assert.ok([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND].includes(answer.errorCode), `${value}: error ${answer.errorCode}`);
-    return null;
-  }, cluster);
-}
+/** Answers given before anything is appended: the same record may be sent again. */
+const REFUSED_BEFORE_APPEND = [ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS];
+/** Answers given after the append, the write not acknowledged: the record may yet be committed. */
+const APPENDED_NOT_ACKNOWLEDGED = [ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND];
 
 /**
- * Writes `value` with acks=all to a healthy partition, once: only NOT_ENOUGH_REPLICAS is retried,
- * which Produce answers before appending, so no retry can write the record twice. A new topic's
- * leader may shrink its ISR for followers that have not fetched within replica.lag.time.max.ms
- * (1.5 s here, exceeded on a loaded machine), and expands it again once they have.
+ * Writes `value` with acks=all through `producer` until a write is acknowledged, noting it in
+ * `record`. A refusal before the append is retried with the same record. A write appended but
+ * not acknowledged (a follower slow to fetch on a loaded machine) is not sent again, which would
+ * put it in the log twice: it is noted as unacknowledged (at most once in the log) and the next
+ * attempt writes a fresh value. Any other answer, or a request that fails, ends the test.
  */
-async function produceWhenInSync(producer: RawProducer, topic: string, value: string): Promise<void> {
-  // Anything else ends the wait at once (until() would retry a probe that throws).
+async function produceAcknowledged(producer: RawProducer, topic: string, value: string, record: Written): Promise<void> {
+  let attempt = 0;
+  let current = value;
   let outcome: string | null = null;
   await until(`${value} acknowledged`, async () => {
-    const answer = await producer.produce(topic, 0, value, -1, 5000).catch((err: unknown) => ({ errorCode: -1, failure: String(err) }));
-    if (answer.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS) return null;
-    outcome = answer.errorCode === ErrorCode.NONE ? 'acknowledged' : `error ${answer.errorCode}${'failure' in answer ? ` (${answer.failure})` : ''}`;
+    const answer = await producer.produce(topic, 0, current, -1, 5000).catch((err: unknown) => ({ errorCode: -1, failure: String(err) }));
+    if (answer.errorCode === ErrorCode.NONE) {
+      record.acknowledged.push(current);
+      outcome = 'acknowledged';
+      return true;
+    }
+    if (REFUSED_BEFORE_APPEND.includes(answer.errorCode)) return null;
+    if (APPENDED_NOT_ACKNOWLEDGED.includes(answer.errorCode)) {
+      record.unacknowledged.push(current);
+      current = `${value}-again-${++attempt}`;
+      return null;
+    }
+    // until() would retry a probe that throws, and a failed request may have appended: stop here.
+    outcome = `error ${answer.errorCode}${'failure' in answer ? ` (${answer.failure})` : ''}`;
     return true;
   }, cluster);
   assert.equal(outcome, 'acknowledged', value);
@@ -113,6 +121,8 @@ interface Written {
   refused: string[];
   /** Records appended by an isolated leader and never acknowledged: truncated away. */
   truncated: string[];
+  /** Records appended and not acknowledged by a leader that kept its leadership: in the log once or not at all. */
+  unacknowledged: string[];
 }
 const written: Written[] = [];
 
@@ -122,13 +132,12 @@ test('A: a leader cut off from its peers acknowledges nothing once its followers
   const start = await stateWhen(topic, 1, 'a leader with all three in sync', (p) => p.leader > 0 && p.isr.length === 3);
   const leader = start.leader;
   const other = cluster.nodeIds.find((id) => id !== leader) ?? -1;
-  const record: Written = { topic, acknowledged: [], refused: [], truncated: [] };
+  const record: Written = { topic, acknowledged: [], refused: [], truncated: [], unacknowledged: [] };
   written.push(record);
   const producer = await RawProducer.open(cluster.address(leader));
   try {
     for (let i = 0; i < 5; i++) {
-      await produceWhenInSync(producer, topic, `a-before-${i}`);
-      record.acknowledged.push(`a-before-${i}`);
+      await produceAcknowledged(producer, topic, `a-before-${i}`, record);
     }
 
     cluster.links(leader).inbound.blackhole();
@@ -147,6 +156,7 @@ test('A: a leader cut off from its peers acknowledges nothing once its followers
     for (const c of codes.slice(0, firstRefusal)) assert.ok(c === ErrorCode.REQUEST_TIMED_OUT || c === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `answers before the refusal: ${codes.join(',')}`);
     assert.ok(codes.slice(firstRefusal).every((c) => c === ErrorCode.NOT_ENOUGH_REPLICAS), `once the ISR shrank, every write is refused: ${codes.join(',')}`);
     record.refused.push(...answers.filter((a) => a.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS).map((a) => a.value));
+    record.unacknowledged.push(...answers.filter((a) => APPENDED_NOT_ACKNOWLEDGED.includes(a.errorCode)).map((a) => a.value));
     const shrunk = await stateWhen(topic, other, 'the ISR without the followers', (p) => p.isr.length === 1);
     assert.deepEqual(shrunk.isr, [leader]);
     assert.equal(shrunk.leader, leader, 'with etcd reachable the leader keeps its leadership');
@@ -154,8 +164,7 @@ test('A: a leader cut off from its peers acknowledges nothing once its followers
     cluster.links(leader).inbound.restore();
     await stateWhen(topic, other, 'the followers back in the ISR', (p) => p.isr.length === 3 && p.leader === leader);
     for (let i = 0; i < 5; i++) {
-      await produceAcknowledged(producer, topic, `a-after-${i}`);
-      record.acknowledged.push(`a-after-${i}`);
+      await produceAcknowledged(producer, topic, `a-after-${i}`, record);
     }
   } finally {
     producer.close();
@@ -168,14 +177,13 @@ test('B: a leader cut off from etcd and its peers is replaced, cannot acknowledg
   const start = await stateWhen(topic, 1, 'a leader with all three in sync', (p) => p.leader > 0 && p.isr.length === 3);
   const oldLeader = start.leader;
   const witness = cluster.nodeIds.find((id) => id !== oldLeader) ?? -1;
-  const record: Written = { topic, acknowledged: [], refused: [], truncated: [] };
+  const record: Written = { topic, acknowledged: [], refused: [], truncated: [], unacknowledged: [] };
   written.push(record);
   const toOld = await RawProducer.open(cluster.address(oldLeader));
   let toNew: RawProducer | null = null;
   try {
     for (let i = 0; i < 5; i++) {
-      await produceWhenInSync(toOld, topic, `b-before-${i}`);
-      record.acknowledged.push(`b-before-${i}`);
+      await produceAcknowledged(toOld, topic, `b-before-${i}`, record);
     }
 
     cluster.links(oldLeader).etcd.blackhole();
@@ -203,8 +211,7 @@ test('B: a leader cut off from etcd and its peers is replaced, cannot acknowledg
     const newLeader = newState.leader;
     toNew = await RawProducer.open(cluster.address(newLeader));
     for (let i = 0; i < 5; i++) {
-      await produceAcknowledged(toNew, topic, `b-new-${i}`);
-      record.acknowledged.push(`b-new-${i}`);
+      await produceAcknowledged(toNew, topic, `b-new-${i}`, record);
     }
     const still = await toOld.produce(topic, 0, 'b-isolated-last', -1, SHORT_TIMEOUT_MS);
     assert.notEqual(still.errorCode, ErrorCode.NONE, 'the isolated leader acknowledged a write after the election');
@@ -215,8 +222,7 @@ test('B: a leader cut off from etcd and its peers is replaced, cannot acknowledg
     await stateWhen(topic, oldLeader, 'the old leader following the new one', (p) => p.leader === newLeader && p.leaderEpoch >= newState.leaderEpoch);
     await stateWhen(topic, newLeader, 'the old leader back in the ISR', (p) => p.isr.length === 3);
     for (let i = 0; i < 3; i++) {
-      await produceAcknowledged(toNew, topic, `b-after-${i}`);
-      record.acknowledged.push(`b-after-${i}`);
+      await produceAcknowledged(toNew, topic, `b-after-${i}`, record);
     }
     const refusedNow = await toOld.produce(topic, 0, 'b-to-follower', -1, SHORT_TIMEOUT_MS);
     assert.equal(refusedNow.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the old leader now follows');
@@ -238,8 +244,10 @@ test('after both faults: acknowledged records once each, refused and truncated o
     assert.deepEqual(w.acknowledged.filter((v) => counts.get(v) !== 1), [], `${w.topic}: acknowledged records missing or duplicated`);
     assert.deepEqual(w.refused.filter((v) => counts.has(v)), [], `${w.topic}: records refused with NOT_ENOUGH_REPLICAS are in the log`);
     assert.deepEqual(w.truncated.filter((v) => counts.has(v)), [], `${w.topic}: records the isolated leader took alone survived`);
+    assert.deepEqual(w.unacknowledged.filter((v) => (counts.get(v) ?? 0) > 1), [], `${w.topic}: records appended once are in the log more than once`);
     assert.deepEqual(records.map((r) => r.offset), records.map((_, i) => i), `${w.topic}: offsets contiguous from 0`);
   }
+  for (const w of written) await untilCopiesAgree(cluster, w.topic, [0]);
   for (const id of cluster.nodeIds) await cluster.stopBroker(id);
   for (const w of written) {
     const copies = await Promise.all(cluster.nodeIds.map((id) => logBytes(join(cluster.dataDir(id), `${w.topic}-0`))));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ProcessCluster } from '../helpers/process-cluster.js';
-import { until, logBytes, bounded } from '../helpers/cluster-waits.js';
+import { until, logBytes, untilCopiesAgree, bounded } from '../helpers/cluster-waits.js';
 import { collectClientErrors } from '../helpers/kafkajs-errors.js';
 import { startAckedLoad, readBack, auditPartition, type AckedLoad } from '../helpers/acked-load.js';
 
@@ -80,6 +80,7 @@ test('a rolling restart of all three brokers under acks=all load loses nothing a
       }, cluster);
       auditPartition(p, acked.acknowledged[p], got);
     }
+    await untilCopiesAgree(cluster, TOPIC, [...Array(PARTITIONS).keys()]);
     console.log(`rolling restart: ${acked.total()} records acknowledged; kafkajs reported ${seen || 'no Kafka errors'} and ${errors.connectionFailures()} connection failures`);
   } finally {
     if (load) await bounded(load.stop());

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../src/broker/broker.js';
-import { freePort } from '../helpers/broker-process.js';
+import { freePort } from '../helpers/free-port.js';
 import { tempDir } from '../helpers/storage.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
