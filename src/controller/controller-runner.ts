@@ -22,7 +22,8 @@
  * not controller); tests await `runner.becameController()` and `term.reconciled`.
  *
  * New topics and partitions (TopicService): replica-assignment.ts (assignReplicas,
- * assignAddedPartitions, initialPartitionState) and assignment-validation.ts are pure functions.
+ * assignAddedPartitions), assignment-validation.ts and metadata-store.ts's initialPartitionState
+ * are pure functions.
  *
  * The campaign: `session.campaignForController()` waits while another broker is controller; if
  * it rejects (the store unreachable), it is retried after a backoff that doubles up to a bound.

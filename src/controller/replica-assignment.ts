@@ -9,7 +9,6 @@
  * broker) without a replica remains. Partitions added to a topic continue from its partition 0.
  */
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
-import type { PartitionState } from '../metadata/metadata-store.js';
 
 export interface AssignableBroker {
   readonly nodeId: number;
@@ -137,13 +136,4 @@ export function assignAddedPartitions(brokers: readonly AssignableBroker[], exis
   const sorted = [...brokers].sort((a, b) => a.nodeId - b.nodeId);
   const startIndex = Math.max(0, sorted.findIndex((b) => b.nodeId >= partition0[0]));
   return assignReplicas(sorted, { partitions: added, replicationFactor: partition0.length, fixedStartIndex: startIndex, startPartition: existing.length }, random);
-}
-
-/**
- * The state of a partition that has just been created: the first live replica leads, the live
- * replicas are in sync, both epochs start at 0 (KRaft's new PartitionRegistration).
- */
-export function initialPartitionState(replicas: readonly number[], live: ReadonlySet<number>): PartitionState {
-  const isr = replicas.filter((r) => live.has(r));
-  return { replicas: [...replicas], isr, leader: isr[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
 }

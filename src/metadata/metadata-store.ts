@@ -39,6 +39,15 @@ export interface PartitionState {
   readonly removingReplicas?: readonly number[];
 }
 
+/**
+ * The state of a partition that has just been created: the first live replica leads, the live
+ * replicas are in sync, both epochs start at 0 (KRaft's new PartitionRegistration).
+ */
+export function initialPartitionState(replicas: readonly number[], isAlive: (nodeId: number) => boolean): PartitionState {
+  const isr = replicas.filter(isAlive);
+  return { replicas: [...replicas], isr, leader: isr[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
+}
+
 /** Is a reassignment of the partition under way? */
 export function reassigning(state: PartitionState): boolean {
   return (state.addingReplicas?.length ?? 0) > 0 || (state.removingReplicas?.length ?? 0) > 0;

@@ -16,7 +16,7 @@ import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import type { BrokerConfig } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-config-values.js';
 import type { TopicRecord } from '../metadata/local-store.js';
-import type { MetadataStore, PartitionState } from '../metadata/metadata-store.js';
+import { initialPartitionState, type MetadataStore, type PartitionState } from '../metadata/metadata-store.js';
 import type { ClusterView } from '../metadata/cluster-view.js';
 import { isInternalTopic, topicNameError } from '../metadata/topic-names.js';
 import { KeyedSerializer } from './keyed-serializer.js';
@@ -62,12 +62,6 @@ export interface ReplicaPlacement {
 export type TopicLayout =
   | { readonly numPartitions: number; readonly replicationFactor: number }
   | { readonly assignments: readonly { readonly partition: number; readonly brokerIds: readonly number[] }[] };
-
-/** The state a new partition starts in: led by its first live replica, every live replica in sync. */
-export function initialPartitionState(replicas: readonly number[], isAlive: (nodeId: number) => boolean): PartitionState {
-  const live = replicas.filter(isAlive);
-  return { replicas: [...replicas], isr: live, leader: live[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
-}
 
 export interface TopicResult {
   errorCode: number;

@@ -13,7 +13,7 @@ const LOWEST_PORT = 10_000;
 const HIGHEST_PORT = 65_535;
 
 /** The ports the kernel may choose on its own, [low, high]. */
-function ephemeralRange(): [number, number] {
+export function ephemeralRange(): [number, number] {
   try {
     const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     if (Number.isInteger(low) && Number.isInteger(high)) return [low, high];
@@ -32,7 +32,8 @@ function choosableRanges(): [number, number][] {
   return ranges;
 }
 
-function canListen(port: number): Promise<boolean> {
+/** Whether a loopback listener can take `port` now (it is closed again at once). */
+export function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

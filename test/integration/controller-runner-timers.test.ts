@@ -10,7 +10,8 @@ import { ManualScheduler } from '../../src/coordinator/scheduler.js';
 import { newIncarnationId, type BrokerSession, type MetadataStore } from '../../src/metadata/metadata-store.js';
 import { SingleNodeMetadataStore } from '../../src/metadata/single-node-store.js';
 import { ControllerRunner } from '../../src/controller/controller-runner.js';
-import { assignReplicas, initialPartitionState } from '../../src/controller/replica-assignment.js';
+import { assignReplicas } from '../../src/controller/replica-assignment.js';
+import { initialPartitionState } from '../../src/metadata/metadata-store.js';
 
 function registration(nodeId: number) {
   return { nodeId, incarnationId: newIncarnationId(), endpoints: [], rack: null };
@@ -37,7 +38,7 @@ for (const enabled of [true, false]) {
       const sessions = [await store.registerBroker(registration(1)), await store.registerBroker(registration(2)), await store.registerBroker(registration(3))];
       const live = new Set([1, 2, 3]);
       const replicas = assignReplicas([...live].map((nodeId) => ({ nodeId, rack: null })), { partitions: 6, replicationFactor: 3, fixedStartIndex: 0 }, () => 0);
-      const topic = await store.createTopic({ name: 'orders', configs: {}, partitions: replicas.map((r) => initialPartitionState(r, live)) });
+      const topic = await store.createTopic({ name: 'orders', configs: {}, partitions: replicas.map((r) => initialPartitionState(r, (id) => live.has(id))) });
       const clock = new ManualScheduler();
       const settings = { autoLeaderRebalanceEnable: enabled, leaderImbalanceCheckIntervalMs: 300_000, leaderImbalancePerBrokerPercentage: 10 };
       const runner = ControllerRunner.start({ store, session: sessions[0], scheduler: clock, settings });
@@ -104,7 +105,7 @@ test('a broker that leaves and registers again before the controller handled its
     const sessions = [await store.registerBroker(registration(1)), await store.registerBroker(registration(2)), await store.registerBroker(registration(3))];
     const live = new Set([1, 2, 3]);
     const replicas = assignReplicas([...live].map((nodeId) => ({ nodeId, rack: null })), { partitions: 3, replicationFactor: 3, fixedStartIndex: 0 }, () => 0);
-    const topic = await store.createTopic({ name: 'orders', configs: {}, partitions: replicas.map((r) => initialPartitionState(r, live)) });
+    const topic = await store.createTopic({ name: 'orders', configs: {}, partitions: replicas.map((r) => initialPartitionState(r, (id) => live.has(id))) });
     const runner = ControllerRunner.start({ store, session: sessions[0] });
     try {
       await (await runner.becameController()).reconciled;

@@ -11,7 +11,8 @@ import { newIncarnationId, type BrokerSession, type MetadataStore, type Partitio
 import { SingleNodeMetadataStore } from '../../src/metadata/single-node-store.js';
 import { EtcdMetadataStore } from '../../src/metadata/etcd/etcd-store.js';
 import { ControllerRunner } from '../../src/controller/controller-runner.js';
-import { assignReplicas, initialPartitionState } from '../../src/controller/replica-assignment.js';
+import { assignReplicas } from '../../src/controller/replica-assignment.js';
+import { initialPartitionState } from '../../src/metadata/metadata-store.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
 
 let etcd: EtcdServer;
@@ -100,7 +101,7 @@ function startRunner(b: Broker): ControllerRunner {
 async function createTopic(store: MetadataStore, name: string, partitions: number): Promise<TopicRecord> {
   const live = new Set((await store.brokers()).map((b) => b.nodeId));
   const brokers = [...live].map((nodeId) => ({ nodeId, rack: null }));
-  const states = assignReplicas(brokers, { partitions, replicationFactor: 3, fixedStartIndex: 0 }, () => 0).map((r) => initialPartitionState(r, live));
+  const states = assignReplicas(brokers, { partitions, replicationFactor: 3, fixedStartIndex: 0 }, () => 0).map((r) => initialPartitionState(r, (id) => live.has(id)));
   return store.createTopic({ name, configs: {}, partitions: states });
 }
 

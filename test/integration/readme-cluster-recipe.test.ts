@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd } from '../helpers/etcd.js';
 import { tempDir } from '../helpers/storage.js';
+import { canListen, ephemeralRange } from '../helpers/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -23,21 +23,19 @@ function recipe(): string[] {
   return block[1].split('\n');
 }
 
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A four-digit prefix P whose ports P1, P2 and P3 are free (the recipe appends the node id). */
+/**
+ * A four-digit prefix P whose ports P1, P2 and P3 are free (the recipe appends the node id), below
+ * the kernel's ephemeral range so that no outgoing connection takes one before a broker binds it.
+ */
 async function freePrefix(taken: Set<number>): Promise<number> {
+  const belowEphemeral = Math.floor(ephemeralRange()[0] / 10) - 1;
+  // A kernel whose ephemeral range starts that low leaves no room below it: any prefix, then.
+  const highest = belowEphemeral > 1500 ? Math.min(6553, belowEphemeral) : 6553;
   for (;;) {
-    const prefix = 2000 + Math.floor(Math.random() * 4000);
+    const prefix = 1000 + Math.floor(Math.random() * (highest - 1000));
     if (taken.has(prefix)) continue;
     const ports = [1, 2, 3].map((n) => prefix * 10 + n);
-    if ((await Promise.all(ports.map(bindable))).every(Boolean)) {
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) {
       taken.add(prefix);
       return prefix;
     }

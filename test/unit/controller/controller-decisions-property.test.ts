@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { MetadataChange, PartitionState, RegisteredBroker } from '../../../src/metadata/metadata-store.js';
 import { decide, type ControllerEvent } from '../../../src/controller/controller-decisions.js';
 import { ClusterControllerView } from '../../../src/controller/controller-view.js';
-import { assignReplicas, initialPartitionState } from '../../../src/controller/replica-assignment.js';
+import { assignReplicas } from '../../../src/controller/replica-assignment.js';
+import { initialPartitionState } from '../../../src/metadata/metadata-store.js';
 import { Prng } from '../../helpers/prng.js';
 
 const BROKERS = [1, 2, 3, 4, 5];
@@ -49,7 +50,7 @@ for (const seed of [1, 2, 3, Date.now() % 1_000_000]) {
     for (const topicId of ['clean', 'unclean']) {
       changes.push({ kind: 'topic', name: topicId, topic: { name: topicId, topicId, partitions: 30, configs: topicId === 'unclean' ? { 'unclean.leader.election.enable': 'true' } : {} } });
       const replicas = assignReplicas(BROKERS.map((nodeId) => ({ nodeId, rack: null })), { partitions: 30, replicationFactor: 1 + prng.int(3) }, (n) => prng.int(n));
-      replicas.forEach((r, partition) => changes.push({ kind: 'partition', topicId, partition, state: { partition, state: initialPartitionState(r, new Set(BROKERS)), version: ++revision } }));
+      replicas.forEach((r, partition) => changes.push({ kind: 'partition', topicId, partition, state: { partition, state: initialPartitionState(r, (id) => BROKERS.includes(id)), version: ++revision } }));
     }
     view.apply(changes);
     checkInvariants(view, 'start');

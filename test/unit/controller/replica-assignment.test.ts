@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { assignAddedPartitions, assignReplicas, initialPartitionState, rackAlternatedBrokers, type AssignableBroker } from '../../../src/controller/replica-assignment.js';
+import { assignAddedPartitions, assignReplicas, rackAlternatedBrokers, type AssignableBroker } from '../../../src/controller/replica-assignment.js';
+import { initialPartitionState } from '../../../src/metadata/metadata-store.js';
 import { validateAddedAssignment, validateTopicAssignment } from '../../../src/controller/assignment-validation.js';
 import { Prng } from '../../helpers/prng.js';
 
@@ -120,6 +121,6 @@ test('CreatePartitions assignments: count, duplicates, unavailable brokers (BROK
 });
 
 test('a new partition is led by its first live replica, with the live replicas in sync and epochs 0', () => {
-  assert.deepEqual(initialPartitionState([3, 1, 2], new Set([1, 2])), { replicas: [3, 1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 });
-  assert.deepEqual(initialPartitionState([3], new Set([1])), { replicas: [3], isr: [], leader: -1, leaderEpoch: 0, partitionEpoch: 0 });
+  assert.deepEqual(initialPartitionState([3, 1, 2], (id) => id === 1 || id === 2), { replicas: [3, 1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 });
+  assert.deepEqual(initialPartitionState([3], (id) => id === 1), { replicas: [3], isr: [], leader: -1, leaderEpoch: 0, partitionEpoch: 0 });
 });
