@@ -1,6 +1,6 @@
 /**
  * Waiting for a cluster condition in fault tests: polls `probe` (a probe that throws counts as
- * "not yet") until it answers non-null, within a bound; on timeout the error carries each
+ * "not yet", except with ProbeFailed) until it answers non-null, within a bound; on timeout the error carries each
  * broker's last log lines. Also waits for a partition's copies to agree and reads a partition
  * directory's log segments, for byte comparisons.
  */
@@ -11,11 +11,26 @@ import { askBroker, partitionsOf } from './cluster-admin.js';
 
 export const CLUSTER_BOUND_MS = 60_000;
 
+/**
+ * Thrown by a probe for an answer that no retry can mend (a write acknowledged that must not be):
+ * until() fails with it at once instead of counting it as "not yet" and probing again.
+ */
+export class ProbeFailed extends Error {}
+
+/** Throws ProbeFailed with `message` unless `condition` holds. */
+export function probeCheck(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new ProbeFailed(message);
+}
+
 export async function until<T>(what: string, probe: () => Promise<T | null>, cluster: ProcessCluster, boundMs = CLUSTER_BOUND_MS): Promise<T> {
   const deadline = Date.now() + boundMs;
   let lastError: unknown = null;
   for (;;) {
-    const got = await probe().catch((err: unknown) => ((lastError = err), null));
+    const got = await probe().catch((err: unknown) => {
+      if (err instanceof ProbeFailed) throw err;
+      lastError = err;
+      return null;
+    });
     if (got !== null) return got;
     if (Date.now() > deadline) {
       const tails = cluster.nodeIds.map((id) => `--- broker ${id}\n${cluster.logTail(id, 15)}`).join('\n');
