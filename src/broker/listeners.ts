@@ -11,7 +11,8 @@ import type { BrokerEndpoint } from '../metadata/metadata-store.js';
 import type { BrokerServices } from '../api/services.js';
 import { Listener, sharedLimits, type ListenerLimits, type ListenerShared, type ServerLoad } from '../server/listener.js';
 import type { Dispatcher } from '../server/dispatch.js';
-import { usesTls } from '../security/principal.js';
+import { usesSasl, usesTls } from '../security/principal.js';
+import { interBrokerCredentials } from '../security/sasl/inter-broker-credentials.js';
 import { TlsServerContext } from '../security/tls/tls-server.js';
 import { tlsSettings } from '../security/tls/tls-settings.js';
 
@@ -33,7 +34,11 @@ interface Planned {
  */
 export function planListeners(config: BrokerConfig, override: { host?: string; port?: number }, log: Logger): Planned[] {
   const parsed = config.listeners;
-  if (config.etcdEndpoints.length > 0) checkInterBrokerListener(parsed);
+  if (config.etcdEndpoints.length > 0) {
+    const interBroker = checkInterBrokerListener(parsed);
+    // The credentials peers are reached with: read now, so that a mistake stops the start.
+    if (usesSasl(interBroker.securityProtocol)) interBrokerCredentials(config, interBroker.name);
+  }
   return parsed.listeners.map((spec, i) => {
     const own = i === 0 ? { ...spec, host: override.host ?? spec.host, port: override.port ?? spec.port } : spec;
     return { spec: own, tls: usesTls(own.securityProtocol) ? new TlsServerContext(tlsSettings(config, own.name, own.securityProtocol === 'SASL_SSL'), log) : null };

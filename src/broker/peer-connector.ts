@@ -1,9 +1,11 @@
 /**
  * How this broker reaches its peers (replica fetchers, transaction markers, produce verification):
  * at the peer's endpoint on the inter-broker listener (inter.broker.listener.name), over TLS when
- * that listener is SSL, with this broker's key store as its client certificate when it has one and
- * its trust store as the CAs. The TLS files are read at each connect, so a reloaded certificate is
- * used by the next link. Inter-broker SASL is refused at start (listeners.ts).
+ * that listener is SSL or SASL_SSL, with this broker's key store as its client certificate when it
+ * has one and its trust store as the CAs, and authenticated when it is SASL_PLAINTEXT or SASL_SSL
+ * (sasl.mechanism.inter.broker.protocol, with the username and password of the listener's JAAS
+ * entry: security/sasl/inter-broker-credentials.ts). The TLS files are read at each connect, so a
+ * reloaded certificate is used by the next link.
  */
 import { isIP } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
@@ -12,6 +14,8 @@ import type { ClusterView } from '../metadata/cluster-view.js';
 import type { BrokerEndpoint } from '../metadata/metadata-store.js';
 import { KafkaConnection, type FrameMemory } from '../client/kafka-connection.js';
 import { loadTlsMaterial, tlsSettings, type TlsSettings } from '../security/tls/tls-settings.js';
+import { usesSasl, usesTls } from '../security/principal.js';
+import { interBrokerCredentials } from '../security/sasl/inter-broker-credentials.js';
 
 export interface PeerConnector {
   /** The listener peers are reached on. */
@@ -35,7 +39,9 @@ function clientTls(settings: TlsSettings, host: string): ConnectionOptions {
 export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConnector {
   const listenerName = config.listeners.interBrokerListener;
   const listener = config.listeners.listeners.find((l) => l.name === listenerName);
-  const tls = listener?.securityProtocol === 'SSL' ? tlsSettings(config, listenerName) : null;
+  const protocol = listener?.securityProtocol ?? 'PLAINTEXT';
+  const tls = usesTls(protocol) ? tlsSettings(config, listenerName) : null;
+  const sasl = usesSasl(protocol) ? interBrokerCredentials(config, listenerName) : undefined;
   return {
     listenerName,
     endpoint: (brokerId) => view.broker(brokerId)?.endpoints.find((e) => e.name === listenerName),
@@ -47,7 +53,7 @@ export function peerConnector(config: BrokerConfig, view: ClusterView): PeerConn
         // A key store replaced by a broken file: this link fails (and is retried), the broker goes on.
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
-      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, undefined, options, frameMemory);
+      return KafkaConnection.open(`${endpoint.host}:${endpoint.port}`, timeoutMs, clientId, sasl, options, frameMemory);
     },
   };
 }

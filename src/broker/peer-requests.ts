@@ -1,8 +1,8 @@
 /**
  * Requests this broker sends to its peers on its own behalf (transaction markers, produce
- * verification), one connection per peer opened on first use and again after it fails. The
- * replica fetchers keep their own links (replica-link.ts): a long-polling follower fetch must not
- * queue a marker behind it.
+ * verification), one connection per peer opened on first use and again after it fails or its
+ * SASL session nears its end. The replica fetchers keep their own links (replica-link.ts): a
+ * long-polling follower fetch must not queue a marker behind it.
  */
 import type { KafkaConnection } from '../client/kafka-connection.js';
 import type { PeerConnector } from './peer-connector.js';
@@ -40,7 +40,9 @@ export class PeerRequests {
     if (this.closed) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, 'the broker is stopping');
     const open = this.connections.get(brokerId);
     const existing = open ? await open.catch(() => null) : null;
-    if (existing && !existing.isClosed) return existing;
+    if (existing && !existing.isClosed && !existing.sessionEnding) return existing;
+    // Requests still waiting on a connection whose SASL session nears its end get their answers first.
+    if (existing?.sessionEnding) existing.closeWhenIdle();
     const endpoint = this.peers.endpoint(brokerId);
     if (!endpoint) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered with a ${this.peers.listenerName} listener`);
     const opening = this.peers.open(endpoint, this.timeoutMs, `tributary-broker-${this.nodeId}`);

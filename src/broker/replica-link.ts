@@ -1,7 +1,7 @@
 /**
  * A follower's connection to a leader broker, for the replica fetcher: the leader's endpoint from
- * the cluster view, one connection opened on first use and again after it fails, each request
- * bounded by replica.socket.timeout.ms. It tells `events` when it reaches the leader and when a
+ * the cluster view, one connection opened on first use and again after it fails or its SASL
+ * session nears its end, each request bounded by replica.socket.timeout.ms. It tells `events` when it reaches the leader and when a
  * connection fails, which is how a crashed leader is noticed early (peer-crash-detector.ts).
  */
 import type { KafkaConnection } from '../client/kafka-connection.js';
@@ -63,7 +63,8 @@ class BrokerLink implements LeaderLink {
   /** Runs `call` on the open connection (opening one first if needed); a failure closes it. */
   private async over<T>(call: (conn: KafkaConnection) => Promise<T>): Promise<T> {
     let conn = await (this.connection ?? this.connect());
-    if (conn.isClosed) conn = await this.connect();
+    if (conn.sessionEnding) conn.closeWhenIdle();
+    if (conn.isClosed || conn.sessionEnding) conn = await this.connect();
     if (this.closed) conn.close();
     try {
       return await call(conn);

@@ -37,6 +37,8 @@ export interface LentAnswer<T> {
   release(): void;
 }
 
+/** The share of a SASL session's lifetime after which the connection is replaced (Kafka's clients pick 85-95 %). */
+const SESSION_RENEWAL_SHARE = 0.85;
 /** The buffer a plain-TCP connection's reads fill again and again (Node's `onread`). */
 const LENT_READ_BYTES = 256 * 1024;
 
@@ -72,7 +74,9 @@ export class KafkaConnection {
     const c = await KafkaConnection.connect(bootstrap, timeoutMs, clientId, tls, frameMemory);
     if (!sasl) return c;
     try {
-      await authenticate(c, sasl);
+      const session = await authenticate(c, sasl);
+      // Kafka's clients re-authenticate at 85-95 % of the lifetime; this one is replaced at 85 %.
+      if (session.lifetimeMs > 0) c.renewSessionAt = Date.now() + session.lifetimeMs * SESSION_RENEWAL_SHARE;
       return c;
     } catch (err) {
       c.close();
@@ -159,10 +163,29 @@ export class KafkaConnection {
   }
 
   private closed = false;
+  /** When this connection's SASL session should be replaced (KIP-368); null when it does not end. */
+  private renewSessionAt: number | null = null;
+  private closeOnceIdle = false;
 
   /** True once the socket closed or failed: open a new connection. */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * True once the SASL session nears the end the broker set (connections.max.reauth.ms), after
+   * which the broker closes the connection at its next request: a long-lived user opens a new
+   * connection instead (this client does not re-authenticate in place) and lets this one go
+   * with closeWhenIdle().
+   */
+  get sessionEnding(): boolean {
+    return this.renewSessionAt !== null && Date.now() >= this.renewSessionAt;
+  }
+
+  /** Closes the connection now if no request waits for an answer on it, else once the last one is answered. */
+  closeWhenIdle(): void {
+    if (this.pending.size === 0) this.close();
+    else this.closeOnceIdle = true;
   }
 
   private onFrames(cut: () => Buffer[]): void {
@@ -210,6 +233,7 @@ export class KafkaConnection {
       };
       p.resolve(answer);
     }
+    if (this.closeOnceIdle && this.pending.size === 0) this.close();
   }
 
   private failAll(err: Error): void {

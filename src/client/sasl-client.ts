@@ -19,20 +19,29 @@ export interface SaslTransport {
   request<T>(apiKey: number, version: number, body: unknown): Promise<T>;
 }
 
-async function exchange(t: SaslTransport, token: Buffer): Promise<Buffer> {
+/** The session a successful authentication opened: how long the broker keeps it (0: for ever, KIP-368). */
+export interface SaslSession {
+  readonly lifetimeMs: number;
+}
+
+async function exchange(t: SaslTransport, token: Buffer): Promise<SaslAuthenticateResponse> {
   const res = await t.request<SaslAuthenticateResponse>(36, 1, { authBytes: token });
   if (res.errorCode !== 0) throw new Error(`SASL authentication failed: ${res.errorMessage ?? (describeError(res.errorCode)?.name ?? String(res.errorCode))}`);
-  return res.authBytes;
+  return res;
+}
+
+function sessionOf(last: SaslAuthenticateResponse): SaslSession {
+  return { lifetimeMs: Number(last.sessionLifetimeMs) };
 }
 
 function escapeName(name: string): string {
   return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
 }
 
-async function scram(t: SaslTransport, mechanism: ScramMechanism, username: string, password: string): Promise<void> {
+async function scram(t: SaslTransport, mechanism: ScramMechanism, username: string, password: string): Promise<SaslSession> {
   const clientNonce = randomBytes(24).toString('base64url');
   const clientFirstBare = `n=${escapeName(username)},r=${clientNonce}`;
-  const serverFirst = (await exchange(t, Buffer.from(`n,,${clientFirstBare}`))).toString('utf8');
+  const serverFirst = (await exchange(t, Buffer.from(`n,,${clientFirstBare}`))).authBytes.toString('utf8');
   const attrs = new Map(serverFirst.split(',').map((p) => [p.slice(0, 1), p.slice(2)] as const));
   const nonce = attrs.get('r') ?? '';
   const salt = Buffer.from(attrs.get('s') ?? '', 'base64');
@@ -43,20 +52,21 @@ async function scram(t: SaslTransport, mechanism: ScramMechanism, username: stri
   const salted = saltPassword(mechanism, password, salt, iterations);
   const clientKey = hmac(mechanism, salted, 'Client Key');
   const proof = xor(clientKey, hmac(mechanism, hash(mechanism, clientKey), authMessage));
-  const serverFinal = (await exchange(t, Buffer.from(`${withoutProof},p=${proof.toString('base64')}`))).toString('utf8');
+  const last = await exchange(t, Buffer.from(`${withoutProof},p=${proof.toString('base64')}`));
+  const serverFinal = last.authBytes.toString('utf8');
   const expected = hmac(mechanism, hmac(mechanism, salted, 'Server Key'), authMessage);
   const got = Buffer.from(serverFinal.startsWith('v=') ? serverFinal.slice(2) : '', 'base64');
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new Error('SASL authentication failed: the server could not prove it knows the credential');
+  return sessionOf(last);
 }
 
 /** Authenticates the connection; rejects with the broker's message when it refuses. */
-export async function authenticate(t: SaslTransport, c: SaslCredentials): Promise<void> {
+export async function authenticate(t: SaslTransport, c: SaslCredentials): Promise<SaslSession> {
   const hs = await t.request<SaslHandshakeResponse>(17, 1, { mechanism: c.mechanism });
   if (hs.errorCode !== 0) throw new Error(`SASL handshake failed: ${(describeError(hs.errorCode)?.name ?? String(hs.errorCode))} (the broker offers ${hs.mechanisms.join(', ') || 'nothing'})`);
   if (c.mechanism === 'PLAIN') {
-    await exchange(t, Buffer.from(`\u0000${c.username}\u0000${c.password}`, 'utf8'));
-    return;
+    return sessionOf(await exchange(t, Buffer.from(`\u0000${c.username}\u0000${c.password}`, 'utf8')));
   }
   if (!isScramMechanism(c.mechanism)) throw new Error(`SASL mechanism ${c.mechanism} is not supported here (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
-  await scram(t, c.mechanism, c.username, c.password);
+  return scram(t, c.mechanism, c.username, c.password);
 }

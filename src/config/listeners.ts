@@ -149,8 +149,5 @@ export function checkInterBrokerListener(config: ListenersConfig): ListenerSpec 
       `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${config.listeners.map((l) => l.name).join(',')} (the default is the PLAINTEXT listener; set inter.broker.listener.name)`,
     );
   }
-  if (listener.securityProtocol === 'SASL_PLAINTEXT' || listener.securityProtocol === 'SASL_SSL') {
-    throw new ConfigError(`the inter-broker listener ${listener.name} uses ${listener.securityProtocol}: SASL between brokers is not supported yet; make inter.broker.listener.name a PLAINTEXT or SSL listener`);
-  }
   return listener;
 }

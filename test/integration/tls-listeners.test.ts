@@ -167,7 +167,7 @@ test('settings Tributary refuses at start, with a ConfigError that says why', as
   await refused({ ...ssl, 'ssl.client.auth': 'required' }, /needs a trust store/);
   await refused({ ...ssl, 'ssl.keystore.location': certs.caFile }, /exactly one private key, found 0/);
   await refused({ ...ssl, 'ssl.principal.mapping.rules': 'RULE:broken' }, /ssl.principal.mapping.rules/);
-  await refused({ listeners: 'SASL_SSL://127.0.0.1:0', 'inter.broker.listener.name': 'SASL_SSL', 'ssl.keystore.location': certs.server.pemFile, 'tributary.metadata.etcd.endpoints': 'http://127.0.0.1:1' }, /SASL between brokers is not supported yet/);
+  await refused({ listeners: 'SASL_SSL://127.0.0.1:0', 'inter.broker.listener.name': 'SASL_SSL', 'ssl.keystore.location': certs.server.pemFile, 'tributary.metadata.etcd.endpoints': 'http://127.0.0.1:1' }, /sasl.mechanism.inter.broker.protocol is GSSAPI \(Kafka's default\)/);
 });
 
 test('a client below ssl.enabled.protocols is refused (here TLSv1.3 only: a TLSv1.2 client)', async () => {

@@ -18,8 +18,8 @@ import { ScramExchange, type CredentialLookup } from './scram.js';
 import { OAuthBearerExchange, type OAuthValidation } from './oauthbearer.js';
 import { jwksFrom, JwksConfigError } from './jwks.js';
 
-const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
-const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule';
+export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
+export const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule';
 
 export interface SaslListenerSettings {
   readonly listenerName: string;
@@ -36,7 +36,8 @@ export function listenerConfig(config: BrokerConfig, listenerName: string, key: 
   return config.explicit(`listener.name.${listenerName.toLowerCase()}.${key}`) ?? config.get(key);
 }
 
-function jaasFor(config: BrokerConfig, listenerName: string, mechanism: string): string | null {
+/** A listener's JAAS entry for `mechanism`: `listener.name.<l>.<mechanism>.sasl.jaas.config`, else the listener's sasl.jaas.config. */
+export function jaasFor(config: BrokerConfig, listenerName: string, mechanism: string): string | null {
   return config.explicit(`listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`) ?? listenerConfig(config, listenerName, 'sasl.jaas.config');
 }
 
