@@ -4,10 +4,14 @@
  * data directory. `kill()` sends SIGKILL and `restart()` starts the same member again on the same
  * ports and data directory, for fault tests. `stop()` ends it and removes the directory.
  *
+ * With `tls` it serves its clients over TLS only (https:// endpoint), and with a CA for them
+ * requires their certificates (--client-cert-auth).
+ *
  * Without the binary it fails at once and says how to install it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +20,22 @@ const ETCD_BINARY = process.env.ETCD_BINARY ?? 'etcd';
 const START_TIMEOUT_MS = 20_000;
 const MISSING = `the etcd binary (${ETCD_BINARY}) was not found: install it with \`apt-get install etcd-server\` (Debian) or set ETCD_BINARY`;
 
+export interface EtcdTlsFiles {
+  /** PEM certificate (with 127.0.0.1 among its names) and key etcd serves its clients with. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** With it, clients must present a certificate this CA signed (--client-cert-auth). */
+  readonly clientCaFile?: string;
+  /** What the health check trusts and presents: the CA of certFile, and a client key pair when clientCaFile is set. */
+  readonly checkWith: { readonly ca: string; readonly cert?: string; readonly key?: string };
+}
+
+export interface StartEtcdOptions {
+  readonly tls?: EtcdTlsFiles;
+}
+
 export interface EtcdServer {
-  /** The client URL, e.g. http://127.0.0.1:40123. */
+  /** The client URL, e.g. http://127.0.0.1:40123 (https:// with TLS). */
   readonly endpoint: string;
   readonly dataDir: string;
   /** SIGKILL, then wait for the process to be gone. Its data directory stays. */
@@ -68,16 +86,41 @@ function launch(args: string[]): Running {
   return { child, exited, output };
 }
 
+/** etcd's /health answer over TLS, trusting `tls.checkWith`. */
+function healthOverTls(endpoint: string, tls: EtcdTlsFiles): Promise<{ health?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(`${endpoint}/health`, { ...tls.checkWith, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as { health?: string });
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in time')));
+    req.on('error', reject);
+  });
+}
+
+async function health(endpoint: string, tls: EtcdTlsFiles | undefined): Promise<{ health?: string }> {
+  if (tls) return healthOverTls(endpoint, tls);
+  const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+  return (await res.json()) as { health?: string };
+}
+
 /** Resolves once etcd answers /health with true; rejects if the process exits first or it takes too long. */
-async function waitHealthy(endpoint: string, running: Running): Promise<void> {
+async function waitHealthy(endpoint: string, running: Running, tls?: EtcdTlsFiles): Promise<void> {
   let exited = false;
   void running.exited.then(() => (exited = true));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`etcd exited while starting:\n${running.output.join('')}`);
     try {
-      const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-      const body = (await res.json()) as { health?: string };
+      const body = await health(endpoint, tls);
       if (body.health === 'true') return;
     } catch {
       // not listening yet
@@ -87,13 +130,14 @@ async function waitHealthy(endpoint: string, running: Running): Promise<void> {
   throw new Error(`etcd did not become healthy within ${START_TIMEOUT_MS} ms:\n${running.output.join('')}`);
 }
 
-export async function startEtcd(): Promise<EtcdServer> {
+export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdServer> {
   assertBinaryPresent();
+  const tls = options.tls;
   const dataDir = await mkdtemp(join(tmpdir(), 'tributary-etcd-'));
   // A port taken between probing and binding makes etcd exit; try a few fresh pairs.
   for (let attempt = 1; ; attempt++) {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
-    const endpoint = `http://127.0.0.1:${clientPort}`;
+    const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
     const args = [
       '--name', 'test',
@@ -109,10 +153,12 @@ export async function startEtcd(): Promise<EtcdServer> {
       '--election-timeout', '100',
       '--logger', 'zap',
       '--log-level', 'error',
+      ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile] : []),
+      ...(tls?.clientCaFile ? ['--trusted-ca-file', tls.clientCaFile, '--client-cert-auth'] : []),
     ];
     let running = launch(args);
     try {
-      await waitHealthy(endpoint, running);
+      await waitHealthy(endpoint, running, tls);
     } catch (err) {
       running.child.kill('SIGKILL');
       await running.exited;
@@ -134,7 +180,7 @@ export async function startEtcd(): Promise<EtcdServer> {
         if (alive) throw new Error('etcd is running; kill() it first');
         running = launch(args);
         alive = true;
-        await waitHealthy(endpoint, running);
+        await waitHealthy(endpoint, running, tls);
       },
       async stop() {
         await server.kill();

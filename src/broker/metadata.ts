@@ -12,6 +12,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SingleNodeMetadataStore } from '../metadata/single-node-store.js';
 import { MetadataUnavailableError } from '../metadata/metadata-errors.js';
 import { checkSingleNodeDataDir, claimClusterDataDir } from '../metadata/data-dir-identity.js';
+import { etcdTls } from './etcd-tls.js';
 
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 5000;
@@ -22,8 +23,10 @@ export async function openMetadataStore(config: BrokerConfig, log: Logger, aband
     await checkSingleNodeDataDir(config.dataDir);
     return SingleNodeMetadataStore.open(config.dataDir, config.nodeId);
   }
+  const tls = etcdTls(config);
   const options = {
     endpoints,
+    ...(tls ? { tls } : {}),
     prefix: config.get('tributary.metadata.etcd.prefix') ?? undefined,
     sessionTimeoutMs: config.int('broker.session.timeout.ms'),
     heartbeatIntervalMs: config.int('broker.heartbeat.interval.ms'),

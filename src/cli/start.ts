@@ -42,14 +42,18 @@ function overrides(opts: StartOptions): [string, string][] {
   return out;
 }
 
-/** `etcd://HOST:PORT[,HOST:PORT…]` (or http:// URLs) as the etcd client URLs the config key takes. */
+/**
+ * `etcd://HOST:PORT[,HOST:PORT…]`, or `etcds://…` for TLS (or http:// and https:// URLs), as the
+ * etcd client URLs the config key takes.
+ */
 export function etcdEndpoints(metadata: string): string {
-  const rest = metadata.startsWith('etcd://') ? metadata.slice('etcd://'.length) : metadata;
+  const secure = metadata.startsWith('etcds://');
+  const rest = secure ? metadata.slice('etcds://'.length) : metadata.startsWith('etcd://') ? metadata.slice('etcd://'.length) : metadata;
   return rest
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e.length > 0)
-    .map((e) => (e.startsWith('http://') || e.startsWith('https://') ? e : `http://${e}`))
+    .map((e) => (e.startsWith('http://') || e.startsWith('https://') ? e : `${secure ? 'https' : 'http'}://${e}`))
     .join(',');
 }
 
@@ -60,7 +64,7 @@ export function registerStart(program: Command): void {
     .option('--data-dir <dir>', 'data directory (log.dirs)', undefined)
     .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9092)')
     .option('--node-id <n>', 'broker id (node.id, default 1)')
-    .option('--metadata <etcd://host:port,...>', 'join the cluster whose metadata lives in this etcd (tributary.metadata.etcd.endpoints)')
+    .option('--metadata <etcd://host:port,...>', 'join the cluster whose metadata lives in this etcd (tributary.metadata.etcd.endpoints); etcds://host:port,... over TLS')
     .option('--admin-listener <[https://]host:port|off>', `admin HTTP server with /metrics, /health, /ready and the console (tributary.admin.listener, default ${DEFAULT_ADMIN_LISTENER}; https:// for TLS with the ssl.* keys; off: none)`)
     .option('--config <file>', 'a Kafka-style server.properties file')
     .option('--set <key=value>', 'override one config key (repeatable)', collect, [])

@@ -22,8 +22,8 @@ function validPerIpOverrides(v: string): string | null {
 }
 
 function validEtcdEndpoints(v: string): string | null {
-  const bad = v.split(',').map((e) => e.trim()).filter((e) => e !== '' && !/^(http:\/\/)?[^/:\s]+:\d{1,5}\/?$/.test(e));
-  return bad.length === 0 ? null : `etcd endpoints must be http://HOST:PORT, got ${bad.join(', ')}`;
+  const bad = v.split(',').map((e) => e.trim()).filter((e) => e !== '' && !/^(https?:\/\/)?[^/:\s]+:\d{1,5}\/?$/.test(e));
+  return bad.length === 0 ? null : `etcd endpoints must be http://HOST:PORT or https://HOST:PORT, got ${bad.join(', ')}`;
 }
 
 function validEtcdPrefix(v: string): string | null {
@@ -132,7 +132,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('tributary.admin.listener', ConfigType.String, '', 'host:port (or http://host:port) of the admin HTTP server (GET /metrics, /health, /ready, the console); https://host:port serves TLS with the ssl.* keys, listener.name.admin.ssl.* winning over them. Empty: none. `tributary start` uses 127.0.0.1:9644 unless set.', validAdminListener),
   def('tributary.admin.authentication', ConfigType.String, '', 'How the admin HTTP server authenticates its users: basic (HTTP Basic, checked against the SCRAM credentials and the PLAIN users of sasl.jaas.config, or listener.name.admin.plain.sasl.jaas.config) or none. Empty: basic when a listener uses SASL, else none. /health and /ready are always open.', oneOf('', 'none', 'basic')),
   // Cluster metadata (a cluster keeps it in etcd; a single broker in its data directory).
-  def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,...) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
+  def('tributary.metadata.etcd.endpoints', ConfigType.List, '', 'etcd client URLs (http://HOST:PORT,... or https://HOST:PORT,... for TLS) of the cluster\'s metadata store; empty: a single broker keeping its metadata in its data directory.', validEtcdEndpoints),
+  def('tributary.metadata.etcd.ssl.truststore.location', ConfigType.String, null, 'PEM file of the CA certificates etcd\'s server certificate must chain to (https:// endpoints); unset: Node\'s bundled CAs.'),
+  def('tributary.metadata.etcd.ssl.keystore.location', ConfigType.String, null, 'PEM file with the unencrypted private key and certificate chain the broker presents to etcd (its --client-cert-auth); unset: none.'),
   def('tributary.metadata.etcd.prefix', ConfigType.String, '/tributary/default', 'The etcd key prefix under which this cluster\'s metadata lives; clusters sharing an etcd need different ones.', validEtcdPrefix),
   // Shorter than KRaft's 9000/2000: a dead leader's partitions move in about 4 s (a renewal is one message on an open gRPC stream).
   def('broker.session.timeout.ms', ConfigType.Int, '4000', 'A broker that has not renewed its registration for this long is gone and its leaderships move (the TTL of its etcd lease, rounded up to whole seconds).', atLeast(1000)),

@@ -11,9 +11,18 @@ import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, isB
 import { MetadataUnavailableError } from '../metadata-errors.js';
 import type { KeyRange } from './etcd-keys.js';
 
+/** PEM material for https:// endpoints: the CAs etcd's certificate must chain to, and a client certificate for --client-cert-auth. */
+export interface EtcdTls {
+  readonly rootCertificate: Buffer;
+  readonly privateKey?: Buffer;
+  readonly certChain?: Buffer;
+}
+
 export interface EtcdConnectionOptions {
-  /** Client URLs, e.g. http://127.0.0.1:2379 (TLS to etcd is not supported yet). */
+  /** Client URLs, e.g. http://127.0.0.1:2379, or https:// ones with `tls`. */
   readonly endpoints: readonly string[];
+  /** For https:// endpoints (without it they are verified against gRPC's default CAs). */
+  readonly tls?: EtcdTls;
   /** How long one call may take before it fails as unavailable (default 5000 ms). */
   readonly requestTimeoutMs?: number;
 }
@@ -29,12 +38,13 @@ export class EtcdConnection {
   constructor(options: EtcdConnectionOptions) {
     if (options.endpoints.length === 0) throw new Error('no etcd endpoints given');
     for (const e of options.endpoints) {
-      if (!/^(http:\/\/)?[^/:]+:\d+\/?$/.test(e)) throw new Error(`etcd endpoint "${e}" is not http://HOST:PORT`);
+      if (!/^(https?:\/\/)?[^/:]+:\d+\/?$/.test(e)) throw new Error(`etcd endpoint "${e}" is not http(s)://HOST:PORT`);
     }
     this.endpoints = options.endpoints;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.client = new Etcd3({
       hosts: [...options.endpoints],
+      ...(options.tls ? { credentials: { rootCertificate: options.tls.rootCertificate, privateKey: options.tls.privateKey, certChain: options.tls.certChain } } : {}),
       // Unary calls get a deadline, so a black-holed etcd fails them instead of hanging; streams
       // (watches, lease keepalives) live as long as the connection and are watched separately.
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.requestTimeoutMs }),

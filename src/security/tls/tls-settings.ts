@@ -131,19 +131,36 @@ export function loadTlsMaterial(s: TlsSettings): SecureContextOptions {
   if (s.keystore) {
     const what = 'file' in s.keystore ? `the key store (listener ${s.listenerName})` : `ssl.keystore.key (listener ${s.listenerName})`;
     const blocks = 'file' in s.keystore ? pemBlocks(readStore(s.keystore.file, 'the key store'), `${what} ${s.keystore.file}`) : [...pemBlocks(s.keystore.key, what), ...pemBlocks(s.keystore.chain, 'ssl.keystore.certificate.chain')];
-    const keys = blocks.filter((b) => b.label.endsWith('PRIVATE KEY'));
-    const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
-    if (keys.length !== 1) throw new ConfigError(`${what} must hold exactly one private key, found ${keys.length}`);
-    if (certs.length === 0) throw new ConfigError(`${what} holds no certificate`);
-    out.key = keys[0].pem;
-    out.cert = certs.map((c) => c.pem).join('\n');
+    Object.assign(out, keyAndChain(blocks, what));
     if (s.keyPassword !== undefined) out.passphrase = s.keyPassword;
   }
   if (s.truststore) {
     const text = 'file' in s.truststore ? readStore(s.truststore.file, 'the trust store') : s.truststore.inline;
-    const certs = pemBlocks(text, `the trust store (listener ${s.listenerName})`).filter((b) => b.label === 'CERTIFICATE');
-    if (certs.length === 0) throw new ConfigError(`the trust store (listener ${s.listenerName}) holds no certificate`);
-    out.ca = certs.map((c) => c.pem);
+    out.ca = caCertificates(text, `the trust store (listener ${s.listenerName})`);
   }
   return out;
+}
+
+function keyAndChain(blocks: { label: string; pem: string }[], what: string): { key: string; cert: string } {
+  const keys = blocks.filter((b) => b.label.endsWith('PRIVATE KEY'));
+  const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
+  if (keys.length !== 1) throw new ConfigError(`${what} must hold exactly one private key, found ${keys.length}`);
+  if (certs.length === 0) throw new ConfigError(`${what} holds no certificate`);
+  return { key: keys[0].pem, cert: certs.map((c) => c.pem).join('\n') };
+}
+
+function caCertificates(text: string, what: string): string[] {
+  const certs = pemBlocks(text, what).filter((b) => b.label === 'CERTIFICATE');
+  if (certs.length === 0) throw new ConfigError(`${what} holds no certificate`);
+  return certs.map((c) => c.pem);
+}
+
+/** The private key and certificate chain (PEM) of a PEM key store file, `what` naming it in errors; throws ConfigError. */
+export function readKeyStoreFile(path: string, what: string): { key: string; cert: string } {
+  return keyAndChain(pemBlocks(readStore(path, what), `${what} ${path}`), `${what} ${path}`);
+}
+
+/** The CA certificates (PEM) of a PEM trust store file; throws ConfigError. */
+export function readTrustStoreFile(path: string, what: string): string[] {
+  return caCertificates(readStore(path, what), `${what} ${path}`);
 }
