@@ -1,15 +1,14 @@
 /**
  * What the `groups` commands ask a broker, through the project's own client: group listings,
- * descriptions with committed offsets and lag, and offset resets.
+ * descriptions with committed offsets, offset commits and deletions. Which broker is asked is
+ * cluster-routes.ts's business.
  */
 import type { KafkaConnection } from '../client/kafka-connection.js';
 import {
   decodeConsumerProtocolAssignment,
   type DeleteGroupsResponse,
   type DescribeGroupsResponse,
-  type FindCoordinatorResponse,
   type ListGroupsResponse,
-  type ListOffsetsResponse,
   type MetadataResponse,
   type OffsetCommitResponse,
   type OffsetFetchResponse,
@@ -61,20 +60,6 @@ export async function committedOffsets(c: KafkaConnection, groupId: string): Pro
   return g.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset })));
 }
 
-/** ListOffsets for partitions at a timestamp (-1 latest, -2 earliest); -1 where none. */
-export async function offsetsAt(c: KafkaConnection, partitions: { topic: string; partition: number }[], timestamp: bigint): Promise<Map<string, bigint>> {
-  const byTopic = new Map<string, number[]>();
-  for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-  const res = await c.request<ListOffsetsResponse>(2, 7, {
-    replicaId: -1,
-    isolationLevel: 0,
-    topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp })) })),
-  });
-  const out = new Map<string, bigint>();
-  for (const t of res.topics) for (const p of t.partitions) out.set(`${t.name}-${p.partitionIndex}`, p.errorCode === 0 ? p.offset : -1n);
-  return out;
-}
-
 export async function topicPartitions(c: KafkaConnection, topic: string): Promise<number[]> {
   const res = await c.request<MetadataResponse>(3, 12, { topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   const t = res.topics[0];
@@ -95,23 +80,8 @@ export async function commitOffsets(c: KafkaConnection, groupId: string, offsets
   for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `OffsetCommit ${t.name}-${p.partitionIndex}`);
 }
 
-/** DeleteGroups for each group at its coordinator (FindCoordinator first), answered per group. */
-export async function deleteGroups(c: KafkaConnection, groupIds: string[], open: (address: string) => Promise<KafkaConnection>): Promise<{ groupId: string; errorCode: number }[]> {
-  const out: { groupId: string; errorCode: number }[] = [];
-  for (const groupId of groupIds) {
-    const found = await c.request<FindCoordinatorResponse>(10, 4, { keyType: 0, coordinatorKeys: [groupId] });
-    const coordinator = found.coordinators[0];
-    if (!coordinator || coordinator.errorCode !== 0) {
-      out.push({ groupId, errorCode: coordinator?.errorCode ?? -1 });
-      continue;
-    }
-    const at = await open(`${coordinator.host}:${coordinator.port}`);
-    try {
-      const res = await at.request<DeleteGroupsResponse>(42, 2, { groupsNames: [groupId] });
-      out.push({ groupId, errorCode: res.results[0]?.errorCode ?? -1 });
-    } finally {
-      at.close();
-    }
-  }
-  return out;
+/** DeleteGroups for one group, sent to its coordinator; its error code. */
+export async function deleteGroup(coordinator: KafkaConnection, groupId: string): Promise<number> {
+  const res = await coordinator.request<DeleteGroupsResponse>(42, 2, { groupsNames: [groupId] });
+  return res.results[0]?.errorCode ?? -1;
 }

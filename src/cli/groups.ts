@@ -1,21 +1,22 @@
 /**
  * `tributary groups list | describe GROUP | reset-offsets GROUP --topic T --to-…`, in the spirit of
- * kafka-consumer-groups.sh: resets apply only to empty groups, and only with --execute.
+ * kafka-consumer-groups.sh: resets apply only to empty groups, and only with --execute. In a
+ * cluster, from any broker: a group's requests go to its coordinator, end offsets to each
+ * partition's leader, and the list is every broker's.
  */
 import type { Command } from 'commander';
-import { KafkaConnection } from '../client/kafka-connection.js';
 import { formatTable } from './table.js';
-import { assignedPartitions, CliError, commitOffsets, committedOffsets, deleteGroups, describeGroup, listGroups, offsetsAt, topicPartitions, type CommittedRow } from './group-queries.js';
+import { assignedPartitions, CliError, commitOffsets, committedOffsets, deleteGroup, describeGroup, listGroups, topicPartitions, type CommittedRow } from './group-queries.js';
 import { describeError } from '../protocol/error-codes.js';
-import { saslFromEnvironment } from './sasl-env.js';
-import { tlsFromEnvironment } from './tls-env.js';
-import { withConnection } from './with-connection.js';
+import { withRoutes } from './with-connection.js';
+import type { ClusterRoutes } from './cluster-routes.js';
 
 interface Common {
   bootstrap: string;
 }
 
-async function describe(c: KafkaConnection, groupId: string): Promise<void> {
+async function describe(routes: ClusterRoutes, groupId: string): Promise<void> {
+  const c = await routes.coordinator(groupId);
   const g = await describeGroup(c, groupId);
   console.log(`Group ${groupId}: state ${g.groupState}, protocol ${g.protocolType || '-'}/${g.protocolData || '-'}, ${g.members.length} member(s)\n`);
   const owner = new Map<string, string>();
@@ -28,7 +29,7 @@ async function describe(c: KafkaConnection, groupId: string): Promise<void> {
     console.log(formatTable(['MEMBER-ID', 'INSTANCE-ID', 'CLIENT-ID', 'HOST', 'ASSIGNMENT'], rows) + '\n');
   }
   const committed = await committedOffsets(c, groupId);
-  const ends = committed.length > 0 ? await offsetsAt(c, committed, -1n) : new Map<string, bigint>();
+  const ends = await routes.offsetsAt(committed, -1n);
   const rows = committed
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
     .map((r) => {
@@ -48,14 +49,15 @@ interface ResetOptions extends Common {
   execute?: boolean;
 }
 
-async function reset(c: KafkaConnection, groupId: string, o: ResetOptions): Promise<void> {
+async function reset(routes: ClusterRoutes, groupId: string, o: ResetOptions): Promise<void> {
   const chosen = [o.toEarliest, o.toLatest, o.toOffset !== undefined, o.toDatetime !== undefined].filter(Boolean).length;
   if (chosen !== 1) throw new CliError('give exactly one of --to-earliest, --to-latest, --to-offset N, --to-datetime ISO');
+  const c = await routes.coordinator(groupId);
   const g = await describeGroup(c, groupId);
   if (g.groupState !== 'Empty' && g.groupState !== 'Dead') throw new CliError(`group ${groupId} is ${g.groupState}: offsets can only be reset while it has no members`);
-  const partitions = (await topicPartitions(c, o.topic)).map((partition) => ({ topic: o.topic, partition }));
-  const earliest = await offsetsAt(c, partitions, -2n);
-  const latest = await offsetsAt(c, partitions, -1n);
+  const partitions = (await topicPartitions(routes.bootstrap, o.topic)).map((partition) => ({ topic: o.topic, partition }));
+  const earliest = await routes.offsetsAt(partitions, -2n);
+  const latest = await routes.offsetsAt(partitions, -1n);
   let target: Map<string, bigint>;
   if (o.toEarliest) target = earliest;
   else if (o.toLatest) target = latest;
@@ -63,7 +65,7 @@ async function reset(c: KafkaConnection, groupId: string, o: ResetOptions): Prom
   else {
     const ms = Date.parse(o.toDatetime as string);
     if (Number.isNaN(ms)) throw new CliError(`cannot read --to-datetime ${o.toDatetime}`);
-    const found = await offsetsAt(c, partitions, BigInt(ms));
+    const found = await routes.offsetsAt(partitions, BigInt(ms));
     // Past the last record: the end of the log, as Kafka's tool does.
     target = new Map([...found].map(([k, v]) => [k, v < 0n ? (latest.get(k) ?? 0n) : v]));
   }
@@ -91,8 +93,10 @@ export function registerGroups(program: Command): void {
     .description('list consumer groups')
     .option(...bootstrap)
     .action((o: Common) =>
-      withConnection(o, async (c) => {
-        const list = await listGroups(c);
+      withRoutes(o, async (routes) => {
+        // Each broker lists the groups it coordinates: ask them all, as kafka-consumer-groups.sh --list does.
+        const lists = await Promise.all((await routes.brokerAddresses()).map(async (address) => listGroups(await routes.at(address))));
+        const list = [...new Map(lists.flat().map((g) => [g.groupId, g])).values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
         console.log(list.length > 0 ? formatTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], list.map((g) => [g.groupId, g.groupState, g.protocolType || '-'])) : 'No groups.');
       }),
     );
@@ -100,7 +104,7 @@ export function registerGroups(program: Command): void {
     .command('describe <group>')
     .description('members, assignments, committed offsets and lag of a group')
     .option(...bootstrap)
-    .action((group: string, o: Common) => withConnection(o, (c) => describe(c, group)));
+    .action((group: string, o: Common) => withRoutes(o, (routes) => describe(routes, group)));
   groups
     .command('reset-offsets <group>')
     .description('move an empty group\'s committed offsets (dry run unless --execute)')
@@ -111,17 +115,26 @@ export function registerGroups(program: Command): void {
     .option('--to-offset <n>', 'an absolute offset (clamped to the log)')
     .option('--to-datetime <iso>', 'the first offset at or after a time, e.g. 2026-11-24T10:00:00Z')
     .option('--execute', 'commit the new offsets')
-    .action((group: string, o: ResetOptions) => withConnection(o, (c) => reset(c, group, o)));
+    .action((group: string, o: ResetOptions) => withRoutes(o, (routes) => reset(routes, group, o)));
   groups
     .command('delete <groups...>')
     .description('delete empty groups and their committed offsets (DeleteGroups at each group\'s coordinator)')
     .option(...bootstrap)
     .action((names: string[], o: Common) =>
-      withConnection(o, async (c) => {
-        const results = await deleteGroups(c, names, (address) => KafkaConnection.open(address, 10_000, 'tributary-cli', saslFromEnvironment(), tlsFromEnvironment()));
-        const failed = results.filter((r) => r.errorCode !== 0);
-        for (const r of results) if (r.errorCode === 0) console.log(`Deleted group ${r.groupId}.`);
-        if (failed.length > 0) throw new CliError(failed.map((r) => `${r.groupId}: ${describeError(r.errorCode)?.name ?? r.errorCode} (${describeError(r.errorCode)?.message ?? 'unknown error'})`).join('; '));
+      withRoutes(o, async (routes) => {
+        // Each group on its own: one that cannot be deleted (or whose coordinator is not found) does not stop the others.
+        const failed: string[] = [];
+        for (const groupId of names) {
+          try {
+            const code = await deleteGroup(await routes.coordinator(groupId), groupId);
+            if (code === 0) console.log(`Deleted group ${groupId}.`);
+            else failed.push(`${groupId}: ${describeError(code)?.name ?? code} (${describeError(code)?.message ?? 'unknown error'})`);
+          } catch (err) {
+            if (!(err instanceof CliError)) throw err;
+            failed.push(err.message);
+          }
+        }
+        if (failed.length > 0) throw new CliError(failed.join('; '));
       }),
     );
 }

@@ -1,15 +1,17 @@
 // The cluster commands of the `tributary` CLI, run as a user runs them (a child process) against a
 // three-broker cluster on a real etcd: cluster info, topic describe with replicas/ISR/offline, and
 // leader elect (routed to the controller from any broker) after a restart moved a leadership, and
-// partition reassign --wait / partition reassignments.
+// partition reassign --wait / partition reassignments; the group commands from any broker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
 import { startCluster, type RunningCluster } from '../../src/broker/cluster.js';
 import { askBroker, controllerOf, partitionsOf, waitUntil } from '../helpers/cluster-admin.js';
 
+const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 
@@ -112,6 +114,56 @@ test('tributary cluster info, topic describe, leader elect and partition reassig
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--partition needs --topic/);
   } finally {
+    await cluster.stop();
+  }
+});
+
+test('tributary group list, describe, reset-offsets and delete from any broker of a cluster: coordinators and leaders found, every broker\'s groups listed', { timeout: 120_000 }, async () => {
+  const cluster = await startCluster({ brokers: 3, config: { 'offsets.topic.num.partitions': '6', 'offsets.topic.replication.factor': '1', 'replica.fetch.wait.max.ms': '100' } });
+  const kafka = new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    // One partition led by each broker, 10 records in each.
+    await admin.createTopics({ topics: [{ topic: 'grouped', replicaAssignment: [{ partition: 0, replicas: [1, 2] }, { partition: 1, replicas: [2, 3] }, { partition: 2, replicas: [3, 1] }] }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let p = 0; p < 3; p++) await producer.send({ topic: 'grouped', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: p, value: `p${p}-${i}` })) });
+    await producer.disconnect();
+    const groups = ['ga', 'gb', 'gc', 'gd', 'ge', 'gf'];
+    for (const [i, groupId] of groups.entries()) await admin.setOffsets({ groupId, topic: 'grouped', partitions: [0, 1, 2].map((partition) => ({ partition, offset: String(i) })) });
+    const coordinators = new Map<string, number>();
+    for (const groupId of groups) {
+      const found = await askBroker<{ coordinators: { nodeId: number; errorCode: number }[] }>(bootstrapOf(cluster, 1), 10, 4, { keyType: 0, coordinatorKeys: [groupId] });
+      coordinators.set(groupId, found.coordinators[0].nodeId);
+    }
+    assert.ok(new Set(coordinators.values()).size >= 2, `the groups have more than one coordinator (${[...coordinators].join(' ')})`);
+
+    for (const id of [1, 2, 3]) {
+      const listed = await tributary('group', 'list', '-b', bootstrapOf(cluster, id));
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.deepEqual(rows(listed.stdout, 'GROUP').map((r) => r[0]), groups, `every group, asked of broker ${id}`);
+    }
+    // Asked of a broker that does not coordinate it: members, committed offsets, each partition's end offset from its leader.
+    for (const [i, groupId] of groups.entries()) {
+      const elsewhere = [1, 2, 3].find((id) => id !== coordinators.get(groupId)) ?? 1;
+      const described = await tributary('group', 'describe', groupId, '-b', bootstrapOf(cluster, elsewhere));
+      assert.equal(described.code, 0, described.stderr);
+      assert.match(described.stdout, new RegExp(`^Group ${groupId}: state Empty`, 'm'));
+      assert.deepEqual(rows(described.stdout, 'TOPIC').map((r) => r.slice(0, 5)), [0, 1, 2].map((p) => ['grouped', String(p), String(i), '10', String(10 - i)]));
+    }
+    const target = groups[0];
+    const notItsCoordinator = [1, 2, 3].find((id) => id !== coordinators.get(target)) ?? 1;
+    const reset = await tributary('group', 'reset-offsets', target, '--topic', 'grouped', '--to-latest', '--execute', '-b', bootstrapOf(cluster, notItsCoordinator));
+    assert.equal(reset.code, 0, reset.stderr);
+    const offsets = await admin.fetchOffsets({ groupId: target, topics: ['grouped'] });
+    assert.deepEqual(offsets[0].partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '10'], [1, '10'], [2, '10']]);
+    const deleted = await tributary('group', 'delete', 'gf', '-b', bootstrapOf(cluster, [1, 2, 3].find((id) => id !== coordinators.get('gf')) ?? 1));
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(deleted.stdout.trim(), 'Deleted group gf.');
+    assert.deepEqual(rows((await tributary('group', 'list', '-b', bootstrapOf(cluster, 1))).stdout, 'GROUP').map((r) => r[0]), groups.slice(0, 5));
+  } finally {
+    await admin.disconnect();
     await cluster.stop();
   }
 });
