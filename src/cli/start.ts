@@ -36,10 +36,21 @@ function overrides(opts: StartOptions): [string, string][] {
   }
   if (opts.dataDir) out.push(['log.dirs', opts.dataDir]);
   if (opts.nodeId) out.push(['node.id', opts.nodeId]);
-  if (opts.listen) out.push(['listeners', `PLAINTEXT://${opts.listen}`]);
   if (opts.metadata) out.push(['tributary.metadata.etcd.endpoints', etcdEndpoints(opts.metadata)]);
   if (opts.adminListener !== undefined) out.push(['tributary.admin.listener', opts.adminListener === 'off' ? '' : opts.adminListener]);
   return out;
+}
+
+/**
+ * `--listen HOST:PORT`: the address of the first configured listener, whose name and security
+ * protocol stay (a SASL or SSL broker is not turned into a PLAINTEXT one), or one PLAINTEXT
+ * listener when `listeners` is not set.
+ */
+export function withListenAddress(config: BrokerConfig, listen: string): BrokerConfig {
+  if (config.explicit('listeners') === undefined) return new BrokerConfig(config.entries(), [['listeners', `PLAINTEXT://${listen}`]]);
+  const [first, ...rest] = config.listeners.listeners;
+  const endpoint = (name: string, host: string, port: number) => `${name}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new BrokerConfig(config.entries(), [['listeners', [`${first.name}://${listen}`, ...rest.map((l) => endpoint(l.name, l.host, l.port))].join(',')]]);
 }
 
 /**
@@ -62,7 +73,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('start a broker: alone, or with --metadata as a member of a cluster whose metadata is in etcd')
     .option('--data-dir <dir>', 'data directory (log.dirs)', undefined)
-    .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9092)')
+    .option('--listen <host:port>', 'address of the first listener, keeping its name and protocol; without listeners configured, one PLAINTEXT listener (default 127.0.0.1:9092)')
     .option('--node-id <n>', 'broker id (node.id, default 1)')
     .option('--metadata <etcd://host:port,...>', 'join the cluster whose metadata lives in this etcd (tributary.metadata.etcd.endpoints); etcds://host:port,... over TLS')
     .option('--admin-listener <[https://]host:port|off>', `admin HTTP server with /metrics, /health, /ready and the console (tributary.admin.listener, default ${DEFAULT_ADMIN_LISTENER}; https:// for TLS with the ssl.* keys; off: none)`)
@@ -79,6 +90,7 @@ export function registerStart(program: Command): void {
       try {
         const file = opts.config ? readFileSync(opts.config, 'utf8') : '';
         config = BrokerConfig.fromProperties(file, overrides(opts));
+        if (opts.listen) config = withListenAddress(config, opts.listen);
         if (!config.explicit('log.dirs')) config = new BrokerConfig(config.entries(), [['log.dirs', './data']]);
         // The embedding API leaves the admin server off unless asked; a broker run as a service has one.
         if (config.explicit('tributary.admin.listener') === undefined) config = new BrokerConfig(config.entries(), [['tributary.admin.listener', DEFAULT_ADMIN_LISTENER]]);

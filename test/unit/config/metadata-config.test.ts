@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerConfig, ConfigError } from '../../../src/config/broker-configs.js';
-import { etcdEndpoints } from '../../../src/cli/start.js';
 
 test('defaults: a single broker (no etcd); a 4 s broker session renewed every second (shorter than KRaft\'s 9 s / 2 s, for failover within 6 s)', () => {
   const c = new BrokerConfig();
@@ -21,11 +20,4 @@ test('etcd endpoints and prefix are checked when set', () => {
   assert.throws(() => new BrokerConfig([['tributary.metadata.etcd.prefix', 'tributary/']]), ConfigError);
   assert.throws(() => new BrokerConfig([['broker.session.timeout.ms', '500']]), /at least 1000/);
   assert.throws(() => new BrokerConfig([['broker.heartbeat.interval.ms', '0']]), /at least 1/);
-});
-
-test('--metadata: etcd://HOST:PORT,… gives http:// endpoints, etcds://HOST:PORT,… https:// ones; URLs are kept', () => {
-  assert.equal(etcdEndpoints('etcd://a:2379,b:2379'), 'http://a:2379,http://b:2379');
-  assert.equal(etcdEndpoints('etcds://a:2379, b:2379'), 'https://a:2379,https://b:2379');
-  assert.equal(etcdEndpoints('https://a:2379,http://b:1'), 'https://a:2379,http://b:1');
-  assert.equal(etcdEndpoints('a:2379'), 'http://a:2379');
 });
